@@ -1,0 +1,103 @@
+import pg from 'pg';
+import { runnerFor, type SqlRunner } from '../sql-runner.ts';
+import { readRoleFacts, runtimeRoleProblems } from './runtime-role.ts';
+
+export interface CheckResult {
+  check: string;
+  target: string;
+  ok: boolean;
+  severity: 'error' | 'warning';
+  detail: string;
+  fix: string;
+}
+
+interface TableFacts extends Record<string, unknown> {
+  name: string;
+  rls: boolean;
+  force: boolean;
+  policies: { name: string; cmd: string; permissive: boolean; using: string | null; check: string | null }[];
+  leading_index: string | null;
+}
+
+// Every ordinary or partitioned table outside the system schemas that has a
+// tenant_id column, with its RLS flags, policies and a tenant-led index.
+const tableFactsSql = `
+  select format('%I.%I', n.nspname, c.relname) as name, c.relrowsecurity as rls, c.relforcerowsecurity as force,
+    coalesce((select json_agg(json_build_object('name', p.polname, 'cmd', p.polcmd, 'permissive', p.polpermissive,
+        'using', pg_get_expr(p.polqual, p.polrelid), 'check', pg_get_expr(p.polwithcheck, p.polrelid)))
+      from pg_policy p where p.polrelid = c.oid), '[]') as policies,
+    (select i.indexrelid::regclass::text from pg_index i where i.indrelid = c.oid and i.indkey[0] = a.attnum limit 1)
+      as leading_index
+  from pg_class c
+  join pg_namespace n on n.oid = c.relnamespace
+  join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+  where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+  order by 1`;
+
+const tenantSetting = "current_setting('app.current_tenant_id'::text, true)";
+
+/** Checks each tenant table's row level security against the rules in DESIGN.md. */
+export async function checkTenantTables(run: SqlRunner): Promise<CheckResult[]> {
+  const { rows } = await run<TableFacts>(tableFactsSql);
+  return rows.flatMap((table) => tableChecks(table));
+}
+
+function tableChecks(table: TableFacts): CheckResult[] {
+  const result = (check: string, ok: boolean, detail: string, fix: string): CheckResult => ({
+    check,
+    target: table.name,
+    ok,
+    severity: 'error',
+    detail: ok ? 'ok' : detail,
+    fix: ok ? '' : fix,
+  });
+  // ALL (*), INSERT (a) and UPDATE (w) policies need WITH CHECK; all but INSERT need USING.
+  const incomplete = table.policies.filter(
+    (p) =>
+      !(p.cmd === 'a' || p.using?.includes(tenantSetting)) ||
+      (['*', 'a', 'w'].includes(p.cmd) && !p.check?.includes(tenantSetting)),
+  );
+  return [
+    result('rls_enabled', table.rls, 'row level security is not enabled', `alter table ${table.name} enable row level security;`),
+    result('rls_forced', table.force, 'row level security is not forced, so the owner bypasses it', `alter table ${table.name} force row level security;`),
+    result('policy_present', table.policies.length > 0, 'no policy: every query sees zero rows', `create policy tenant_isolation on ${table.name} ...`),
+    result(
+      'policy_complete',
+      table.policies.length > 0 && incomplete.length === 0,
+      `policy ${incomplete.map((p) => p.name).join(', ')} lacks a USING or WITH CHECK clause on the tenant setting`,
+      'recreate the policy with both USING and WITH CHECK comparing tenant_id to the tenant setting',
+    ),
+    result('tenant_index', table.leading_index !== null, 'no index is led by tenant_id', `create index on ${table.name} (tenant_id, ...);`),
+  ];
+}
+
+/** Checks that the runtime role cannot see past row level security. */
+export async function checkRuntimeRole(run: SqlRunner, roleName: string): Promise<CheckResult[]> {
+  const problems = runtimeRoleProblems(await readRoleFacts(run, roleName));
+  return [
+    {
+      check: 'runtime_role_safe',
+      target: roleName,
+      ok: problems.length === 0,
+      severity: 'error',
+      detail: problems.length === 0 ? 'ok' : problems.join('; '),
+      fix: problems.length === 0 ? '' : `alter role ${roleName} nosuperuser nobypassrls; and reassign what it owns`,
+    },
+  ];
+}
+
+/**
+ * The tenant-isolation part of the catalog check, run as the owner:
+ * RLS enabled and forced, complete policies and a tenant-led index on every
+ * table with tenant_id, and a runtime role that RLS binds.
+ */
+export async function checkTenantIsolation(ownerUrl: string, runtimeRoleName: string): Promise<CheckResult[]> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    const run = runnerFor(client);
+    return [...(await checkTenantTables(run)), ...(await checkRuntimeRole(run, runtimeRoleName))];
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,82 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
+import { DbError } from './errors.ts';
+import { runnerFor } from './sql-runner.ts';
+import { PlatformDoor } from './platform/platform-door.ts';
+import * as schema from './schema/index.ts';
+import type { RequestActor } from './tenant-context/actor.ts';
+import type { TenantTx } from './tenant-context/context-store.ts';
+import { withTenantOn } from './tenant-context/with-tenant.ts';
+
+export interface OpenDatabaseOptions {
+  /** Connection string of the runtime role (never the owner). */
+  url: string;
+  /** Pool size; default 10. */
+  maxConnections?: number;
+  /** Refuse a superuser, BYPASSRLS or table-owning role (default true). */
+  verifyRole?: boolean;
+}
+
+/**
+ * The application's handle on PostgreSQL. Tenant data is reachable only
+ * through `withTenant`; the few cross-tenant operations through `platform`.
+ * The pool itself is never handed out.
+ */
+export class Database {
+  readonly #pool: pg.Pool;
+  readonly #db: NodePgDatabase<typeof schema>;
+  readonly platform: PlatformDoor;
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+    this.#db = drizzle(pool, { schema });
+    this.platform = new PlatformDoor(this.#db);
+  }
+
+  static async open(options: OpenDatabaseOptions): Promise<Database> {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
+    // An idle client that loses its server must not crash the process.
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (error) {
+      await pool.end();
+      throw new DbError('DATABASE_UNREACHABLE', `cannot connect to the database: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    const database = new Database(pool);
+    if (options.verifyRole ?? true) {
+      try {
+        await assertSafeRuntimeRole(runnerFor(pool));
+      } catch (error) {
+        await pool.end();
+        throw error;
+      }
+    }
+    return database;
+  }
+
+  /** See {@link withTenantOn}. */
+  withTenant<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+    return withTenantOn(this.#db, tenantId, actor, fn);
+  }
+
+  /** True when a trivial query succeeds. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.#pool.query('select 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,13 @@
+export { type CheckResult, checkTenantIsolation } from './checks/tenant-isolation.ts';
+export { readRoleFacts, type RoleFacts, runtimeRoleProblems } from './checks/runtime-role.ts';
+export { runtimeRoleFromUrl, withCredentials, withDatabase } from './connection-config.ts';
+export { Database, type OpenDatabaseOptions } from './database.ts';
+export { startEmbeddedPostgres, type EmbeddedServer } from './embedded/embedded-postgres.ts';
+export { DbError, DbErrorCode } from './errors.ts';
+export { type MigrateResult, type MigrationStatus, migrationStatus, runMigrations } from './migrate/run-migrations.ts';
+export type { RuntimeRoleSpec } from './migrate/ensure-runtime-role.ts';
+export type { CreateTenantInput } from './platform/platform-door.ts';
+export * from './schema/index.ts';
+export { actorTypes, type ActorType, type RequestActor, systemActor } from './tenant-context/actor.ts';
+export type { TenantTx } from './tenant-context/context-store.ts';
+export { and, asc, desc, eq, gt, gte, ilike, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';

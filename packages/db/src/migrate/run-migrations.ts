@@ -1,0 +1,111 @@
+import { fileURLToPath } from 'node:url';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import pg from 'pg';
+import { DbError } from '../errors.ts';
+import { ensureRuntimeRole, type RuntimeRoleSpec } from './ensure-runtime-role.ts';
+
+export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface MigrationStatus {
+  tag: string;
+  appliedAt: Date | null;
+}
+
+export interface MigrateResult {
+  applied: string[];
+  alreadyApplied: number;
+  runtimeRole: { name: string; created: boolean } | null;
+}
+
+interface JournalEntry {
+  tag: string;
+  when: number;
+}
+
+const journalTags = async (): Promise<JournalEntry[]> => {
+  const { default: journal } = await import('../../migrations/meta/_journal.json', { with: { type: 'json' } });
+  return journal.entries.map((e: JournalEntry) => ({ tag: e.tag, when: e.when }));
+};
+
+// The same bookkeeping table drizzle-kit's migrator uses, so either tool
+// sees the other's work.
+const bookkeeping = `
+  create schema if not exists drizzle;
+  create table if not exists drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)`;
+
+/**
+ * Applies every pending migration in one transaction, serialized across
+ * processes by an advisory lock, then creates or verifies the runtime role.
+ * Running it again applies nothing. A migration edited after it was applied
+ * is refused rather than silently skipped.
+ */
+export async function runMigrations(ownerUrl: string, runtimeRole?: RuntimeRoleSpec): Promise<MigrateResult> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect().catch((error: unknown) => {
+    throw new DbError('DATABASE_UNREACHABLE', `cannot connect to the database: ${(error as Error).message}`, {
+      cause: error,
+    });
+  });
+  try {
+    const migrations = readMigrationFiles({ migrationsFolder });
+    const tags = await journalTags();
+    await client.query('begin');
+    await client.query(`select pg_advisory_xact_lock(hashtext('skillhub.migrate'))`);
+    await client.query(bookkeeping);
+    const done = await client.query<{ hash: string; created_at: string }>(
+      'select hash, created_at from drizzle.__drizzle_migrations',
+    );
+    const appliedHashes = new Map(done.rows.map((r) => [Number(r.created_at), r.hash]));
+    const applied: string[] = [];
+    for (const [index, migration] of migrations.entries()) {
+      const tag = tags[index]?.tag ?? String(migration.folderMillis);
+      const previousHash = appliedHashes.get(migration.folderMillis);
+      if (previousHash !== undefined) {
+        if (previousHash !== migration.hash) {
+          throw new DbError('MIGRATION_MODIFIED', `migration ${tag} was changed after it was applied`);
+        }
+        continue;
+      }
+      for (const statement of migration.sql) {
+        if (!statement.trim()) continue;
+        await client.query(statement).catch((error: unknown) => {
+          throw new DbError('MIGRATION_FAILED', `migration ${tag} failed: ${(error as Error).message}`, { cause: error });
+        });
+      }
+      await client.query('insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)', [
+        migration.hash,
+        migration.folderMillis,
+      ]);
+      applied.push(tag);
+    }
+    const role = runtimeRole ? await ensureRuntimeRole(client, runtimeRole) : null;
+    await client.query('commit');
+    return { applied, alreadyApplied: migrations.length - applied.length, runtimeRole: role };
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    if (error instanceof DbError) throw error;
+    throw new DbError('MIGRATION_FAILED', `migration failed: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every migration in the journal and when it was applied, if it was. */
+export async function migrationStatus(ownerUrl: string): Promise<MigrationStatus[]> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    const exists = await client.query(`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`);
+    const rows = exists.rows[0]?.ok
+      ? (await client.query<{ created_at: string; id: number }>('select created_at, id from drizzle.__drizzle_migrations'))
+          .rows
+      : [];
+    const appliedAt = new Set(rows.map((r) => Number(r.created_at)));
+    return (await journalTags()).map((entry) => ({
+      tag: entry.tag,
+      appliedAt: appliedAt.has(entry.when) ? new Date(entry.when) : null,
+    }));
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,104 @@
+import { sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { DbError } from '../errors.ts';
+import type * as schema from '../schema/index.ts';
+import type { Tenant } from '../schema/tenants.ts';
+
+interface TenantRow {
+  id: string;
+  name: string;
+  slug: string;
+  domain: string | null;
+  logo: string | null;
+  is_active: boolean;
+  plan: Tenant['plan'];
+  created_at: string | Date;
+  updated_at: string | Date;
+}
+
+const toTenant = (row: TenantRow): Tenant => ({
+  id: row.id,
+  name: row.name,
+  slug: row.slug,
+  domain: row.domain,
+  logo: row.logo,
+  isActive: row.is_active,
+  plan: row.plan,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+});
+
+export interface CreateTenantInput {
+  name: string;
+  slug: string;
+  domain?: string | null;
+  plan?: Tenant['plan'];
+}
+
+/**
+ * The explicit door for the few operations that cross tenants. Each method
+ * calls one SECURITY DEFINER function, which writes its own audit record.
+ */
+export class PlatformDoor {
+  readonly #db: NodePgDatabase<typeof schema>;
+
+  constructor(db: NodePgDatabase<typeof schema>) {
+    this.#db = db;
+  }
+
+  async createTenant(input: CreateTenantInput): Promise<Tenant> {
+    try {
+      const result = await this.#db.execute<TenantRow>(
+        sql`select * from platform.create_tenant(${input.name}, ${input.slug}, ${input.domain ?? null}, ${input.plan ?? 'free'})`,
+      );
+      return toTenant(firstRow(result.rows));
+    } catch (error) {
+      throw translateTenantError(error, input.slug);
+    }
+  }
+
+  async findTenantBySlug(slug: string): Promise<Tenant | null> {
+    const result = await this.#db.execute<TenantRow>(sql`select * from platform.find_tenant(slug => ${slug})`);
+    return result.rows[0] ? toTenant(result.rows[0]) : null;
+  }
+
+  async findTenantByDomain(domain: string): Promise<Tenant | null> {
+    const result = await this.#db.execute<TenantRow>(sql`select * from platform.find_tenant(domain => ${domain})`);
+    return result.rows[0] ? toTenant(result.rows[0]) : null;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    const result = await this.#db.execute<TenantRow>(sql`select * from platform.list_tenants()`);
+    return result.rows.map(toTenant);
+  }
+
+  async setTenantActive(tenantId: string, active: boolean): Promise<Tenant> {
+    const result = await this.#db.execute<TenantRow>(
+      sql`select * from platform.set_tenant_active(${tenantId}, ${active}) where id is not null`,
+    );
+    if (!result.rows[0]) throw new DbError('TENANT_NOT_FOUND', `no tenant with id ${tenantId}`);
+    return toTenant(result.rows[0]);
+  }
+}
+
+const firstRow = <T>(rows: T[]): T => {
+  const row = rows[0];
+  if (!row) throw new Error('expected one row');
+  return row;
+};
+
+const translateTenantError = (error: unknown, slug: string): unknown => {
+  const cause = (error as { cause?: { code?: string; constraint?: string } }).cause ?? error;
+  const pgError = cause as { code?: string; constraint?: string };
+  if (pgError.code === '23505') {
+    return new DbError('TENANT_SLUG_TAKEN', `a tenant with slug "${slug}" (or that domain) already exists`, { cause });
+  }
+  if (pgError.code === '23514') {
+    return new DbError(
+      'INVALID_INPUT',
+      `tenant slug must be lower-case letters, digits and single hyphens (got "${slug}")`,
+      { cause },
+    );
+  }
+  return error;
+};

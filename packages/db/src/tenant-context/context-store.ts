@@ -1,0 +1,20 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type * as schema from '../schema/index.ts';
+import type { RequestActor } from './actor.ts';
+
+/** What code running inside `withTenant` receives: a Drizzle transaction. */
+export type TenantTx = Parameters<Parameters<NodePgDatabase<typeof schema>['transaction']>[0]>[0];
+
+export interface TenantScope {
+  tenantId: string;
+  actor: RequestActor;
+  tx: TenantTx;
+}
+
+const store = new AsyncLocalStorage<TenantScope>();
+
+export const runInScope = <T>(scope: TenantScope, fn: () => Promise<T>): Promise<T> => store.run(scope, fn);
+
+/** The transaction of the innermost `withTenant` call, or undefined outside one. */
+export const currentScope = (): TenantScope | undefined => store.getStore();

@@ -1,0 +1,1 @@
+export { createTestDatabase, type TestCluster, type TestDatabase } from './test-cluster.ts';

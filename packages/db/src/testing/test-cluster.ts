@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { withCredentials, withDatabase } from '../connection-config.ts';
+import { Database } from '../database.ts';
+
+export interface TestCluster {
+  adminUrl: string;
+  template: string;
+  appRole: { name: string; password: string };
+  runId: string;
+}
+
+export interface TestDatabase {
+  name: string;
+  /** The owner (superuser) connection string: for setting up and inspecting, never for code under test. */
+  ownerUrl: string;
+  /** The runtime role's connection string: what the application uses. */
+  appUrl: string;
+  /** Runs one statement as the owner. */
+  ownerQuery<R extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+  /** Opens the application's handle as the runtime role. */
+  openApp(options?: { maxConnections?: number }): Promise<Database>;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database for one test file, copied from the run's
+ * template (milliseconds), dropped by `drop()`.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const cluster = inject('skillhubTestCluster');
+  const name = `skillhub_test_${cluster.runId}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: cluster.adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name} template ${cluster.template}`);
+  await admin.end();
+  const ownerUrl = withDatabase(cluster.adminUrl, name);
+  const appUrl = withCredentials(ownerUrl, cluster.appRole);
+  const owner = new pg.Pool({ connectionString: ownerUrl, max: 2 });
+  const opened: Database[] = [];
+  return {
+    name,
+    ownerUrl,
+    appUrl,
+    ownerQuery: (text, params) => owner.query(text, params),
+    openApp: async (options) => {
+      const db = await Database.open({ url: appUrl, maxConnections: options?.maxConnections ?? 5 });
+      opened.push(db);
+      return db;
+    },
+    drop: async () => {
+      await Promise.all(opened.map((db) => db.close().catch(() => {})));
+      await owner.end();
+      const client = new pg.Client({ connectionString: cluster.adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
