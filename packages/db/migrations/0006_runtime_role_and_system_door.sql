@@ -41,4 +41,4 @@ create schema platform;
 --> statement-breakpoint
 revoke all on schema platform from public;
 --> statement-breakpoint
-grant usage on schema platform to skillhub_app;
+grant usage on schema platform to skillhub_app, skillhub_system;

@@ -63,7 +63,7 @@ function tableChecks(table: TableFacts): CheckResult[] {
     result('policy_present', table.policies.length > 0, 'no policy: every query sees zero rows', `create policy tenant_isolation on ${table.name} ...`),
     result(
       'policy_complete',
-      table.policies.length > 0 && incomplete.length === 0,
+      incomplete.length === 0,
       `policy ${incomplete.map((p) => p.name).join(', ')} lacks a USING or WITH CHECK clause on the tenant setting`,
       'recreate the policy with both USING and WITH CHECK comparing tenant_id to the tenant setting',
     ),

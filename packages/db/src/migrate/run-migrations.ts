@@ -39,7 +39,11 @@ const bookkeeping = `
  * Running it again applies nothing. A migration edited after it was applied
  * is refused rather than silently skipped.
  */
-export async function runMigrations(ownerUrl: string, runtimeRole?: RuntimeRoleSpec): Promise<MigrateResult> {
+export async function runMigrations(
+  ownerUrl: string,
+  runtimeRole?: RuntimeRoleSpec,
+  options: { upTo?: string } = {},
+): Promise<MigrateResult> {
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect().catch((error: unknown) => {
     throw new DbError('DATABASE_UNREACHABLE', `cannot connect to the database: ${(error as Error).message}`, {
@@ -57,7 +61,9 @@ export async function runMigrations(ownerUrl: string, runtimeRole?: RuntimeRoleS
     );
     const appliedHashes = new Map(done.rows.map((r) => [Number(r.created_at), r.hash]));
     const applied: string[] = [];
-    for (const [index, migration] of migrations.entries()) {
+    const lastIndex = options.upTo ? tags.findIndex((t) => t.tag === options.upTo) : migrations.length - 1;
+    if (lastIndex < 0) throw new DbError('INVALID_INPUT', `no migration is tagged ${options.upTo}`);
+    for (const [index, migration] of migrations.slice(0, lastIndex + 1).entries()) {
       const tag = tags[index]?.tag ?? String(migration.folderMillis);
       const previousHash = appliedHashes.get(migration.folderMillis);
       if (previousHash !== undefined) {
@@ -80,7 +86,7 @@ export async function runMigrations(ownerUrl: string, runtimeRole?: RuntimeRoleS
     }
     const role = runtimeRole ? await ensureRuntimeRole(client, runtimeRole) : null;
     await client.query('commit');
-    return { applied, alreadyApplied: migrations.length - applied.length, runtimeRole: role };
+    return { applied, alreadyApplied: lastIndex + 1 - applied.length, runtimeRole: role };
   } catch (error) {
     await client.query('rollback').catch(() => {});
     if (error instanceof DbError) throw error;
