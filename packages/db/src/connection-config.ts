@@ -10,7 +10,11 @@ export function runtimeRoleFromUrl(appUrl: string): RuntimeRoleSpec {
     throw new DbError('INVALID_INPUT', 'APP_DATABASE_URL is not a valid postgres:// connection string');
   }
   const name = decodeURIComponent(url.username);
-  if (!name) throw new DbError('INVALID_INPUT', 'APP_DATABASE_URL must name the runtime role (postgres://role:password@host/db)');
+  if (!name)
+    throw new DbError(
+      'INVALID_INPUT',
+      'APP_DATABASE_URL must name the runtime role (postgres://role:password@host/db)',
+    );
   return { name, password: decodeURIComponent(url.password) };
 }
 

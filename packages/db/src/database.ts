@@ -1,10 +1,11 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import { type AuditSealer, sealPendingEvents, startAuditSealer } from './audit/audit-sealer.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
 import { DbError } from './errors.ts';
-import { runnerFor } from './sql-runner.ts';
 import { PlatformDoor } from './platform/platform-door.ts';
 import * as schema from './schema/index.ts';
+import { runnerFor } from './sql-runner.ts';
 import type { RequestActor } from './tenant-context/actor.ts';
 import type { TenantTx } from './tenant-context/context-store.ts';
 import { withTenantOn } from './tenant-context/with-tenant.ts';
@@ -62,6 +63,16 @@ export class Database {
   /** See {@link withTenantOn}. */
   withTenant<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     return withTenantOn(this.#db, tenantId, actor, fn);
+  }
+
+  /** Seals every finished audit event now; returns how many were sealed. */
+  sealAuditEvents(): Promise<number> {
+    return sealPendingEvents(this.#db);
+  }
+
+  /** Seals audit events in the background until stopped (the server runs one). */
+  startAuditSealer(options?: { intervalMs?: number; onError?: (error: unknown) => void }): AuditSealer {
+    return startAuditSealer(this.#db, options);
   }
 
   /** True when a trivial query succeeds. */

@@ -1,13 +1,25 @@
+export { and, asc, desc, eq, gt, gte, ilike, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+export { type AuditAction, type AuditEvent, auditActions } from './audit/audit-actions.ts';
+export { type AuditSealer, defaultSealIntervalMs } from './audit/audit-sealer.ts';
+export { recordAuditEvent } from './audit/record-audit-event.ts';
+export {
+  type ChainBreak,
+  type ChainBreakKind,
+  type ChainHead,
+  type ChainVerdict,
+  type VerifyAuditChainOptions,
+  type VerifyAuditResult,
+  verifyAuditChain,
+} from './audit/verify-audit-chain.ts';
+export { type RoleFacts, readRoleFacts, runtimeRoleProblems } from './checks/runtime-role.ts';
 export { type CheckResult, checkTenantIsolation } from './checks/tenant-isolation.ts';
-export { readRoleFacts, type RoleFacts, runtimeRoleProblems } from './checks/runtime-role.ts';
 export { runtimeRoleFromUrl, withCredentials, withDatabase } from './connection-config.ts';
 export { Database, type OpenDatabaseOptions } from './database.ts';
-export { startEmbeddedPostgres, type EmbeddedServer } from './embedded/embedded-postgres.ts';
+export { type EmbeddedServer, startEmbeddedPostgres } from './embedded/embedded-postgres.ts';
 export { DbError, DbErrorCode } from './errors.ts';
-export { type MigrateResult, type MigrationStatus, migrationStatus, runMigrations } from './migrate/run-migrations.ts';
 export type { RuntimeRoleSpec } from './migrate/ensure-runtime-role.ts';
+export { type MigrateResult, type MigrationStatus, migrationStatus, runMigrations } from './migrate/run-migrations.ts';
 export type { CreateTenantInput } from './platform/platform-door.ts';
 export * from './schema/index.ts';
-export { actorTypes, type ActorType, type RequestActor, systemActor } from './tenant-context/actor.ts';
+export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
 export type { TenantTx } from './tenant-context/context-store.ts';
-export { and, asc, desc, eq, gt, gte, ilike, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';

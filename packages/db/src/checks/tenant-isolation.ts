@@ -58,16 +58,36 @@ function tableChecks(table: TableFacts): CheckResult[] {
       (['*', 'a', 'w'].includes(p.cmd) && !p.check?.includes(tenantSetting)),
   );
   return [
-    result('rls_enabled', table.rls, 'row level security is not enabled', `alter table ${table.name} enable row level security;`),
-    result('rls_forced', table.force, 'row level security is not forced, so the owner bypasses it', `alter table ${table.name} force row level security;`),
-    result('policy_present', table.policies.length > 0, 'no policy: every query sees zero rows', `create policy tenant_isolation on ${table.name} ...`),
+    result(
+      'rls_enabled',
+      table.rls,
+      'row level security is not enabled',
+      `alter table ${table.name} enable row level security;`,
+    ),
+    result(
+      'rls_forced',
+      table.force,
+      'row level security is not forced, so the owner bypasses it',
+      `alter table ${table.name} force row level security;`,
+    ),
+    result(
+      'policy_present',
+      table.policies.length > 0,
+      'no policy: every query sees zero rows',
+      `create policy tenant_isolation on ${table.name} ...`,
+    ),
     result(
       'policy_complete',
       incomplete.length === 0,
       `policy ${incomplete.map((p) => p.name).join(', ')} lacks a USING or WITH CHECK clause on the tenant setting`,
       'recreate the policy with both USING and WITH CHECK comparing tenant_id to the tenant setting',
     ),
-    result('tenant_index', table.leading_index !== null, 'no index is led by tenant_id', `create index on ${table.name} (tenant_id, ...);`),
+    result(
+      'tenant_index',
+      table.leading_index !== null,
+      'no index is led by tenant_id',
+      `create index on ${table.name} (tenant_id, ...);`,
+    ),
   ];
 }
 

@@ -59,7 +59,10 @@ export async function startEmbeddedPostgres(options: {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (error) {
-    throw new DbError('EMBEDDED_POSTGRES_FAILED', `cannot use ${dir} for the embedded database: ${(error as Error).message}`);
+    throw new DbError(
+      'EMBEDDED_POSTGRES_FAILED',
+      `cannot use ${dir} for the embedded database: ${(error as Error).message}`,
+    );
   }
   const credentials = await readOrCreateCredentials(path.join(dir, 'credentials.json'));
   const port = options.port ?? (await findFreePort());
@@ -75,9 +78,11 @@ export async function startEmbeddedPostgres(options: {
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: true,
-    postgresFlags: Object.entries({ listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings }).flatMap(
-      ([name, value]) => ['-c', `${name}=${value}`],
-    ),
+    postgresFlags: Object.entries({
+      listen_addresses: '127.0.0.1',
+      unix_socket_directories: '',
+      ...options.settings,
+    }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     onLog: (message) => log.push(message),
     onError: (message) => log.push(String(message)),
   });
@@ -85,7 +90,10 @@ export async function startEmbeddedPostgres(options: {
     if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await server.initialise();
     await server.start();
   } catch (error) {
-    const reason = log.filter((line) => /FATAL|ERROR|could not/i.test(line)).join(' ').trim();
+    const reason = log
+      .filter((line) => /FATAL|ERROR|could not/i.test(line))
+      .join(' ')
+      .trim();
     throw new DbError(
       'EMBEDDED_POSTGRES_FAILED',
       `embedded PostgreSQL did not start in ${dataDir}: ${reason || (error as Error | undefined)?.message || 'it exited early'}`,

@@ -75,7 +75,9 @@ export async function runMigrations(
       for (const statement of migration.sql) {
         if (!statement.trim()) continue;
         await client.query(statement).catch((error: unknown) => {
-          throw new DbError('MIGRATION_FAILED', `migration ${tag} failed: ${(error as Error).message}`, { cause: error });
+          throw new DbError('MIGRATION_FAILED', `migration ${tag} failed: ${(error as Error).message}`, {
+            cause: error,
+          });
         });
       }
       await client.query('insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)', [
@@ -103,8 +105,11 @@ export async function migrationStatus(ownerUrl: string): Promise<MigrationStatus
   try {
     const exists = await client.query(`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`);
     const rows = exists.rows[0]?.ok
-      ? (await client.query<{ created_at: string; id: number }>('select created_at, id from drizzle.__drizzle_migrations'))
-          .rows
+      ? (
+          await client.query<{ created_at: string; id: number }>(
+            'select created_at, id from drizzle.__drizzle_migrations',
+          )
+        ).rows
       : [];
     const appliedAt = new Set(rows.map((r) => Number(r.created_at)));
     return (await journalTags()).map((entry) => ({

@@ -4,7 +4,7 @@ import { DbError } from '../errors.ts';
 import type * as schema from '../schema/index.ts';
 import type { Tenant } from '../schema/tenants.ts';
 
-interface TenantRow {
+type TenantRow = {
   id: string;
   name: string;
   slug: string;
@@ -14,7 +14,7 @@ interface TenantRow {
   plan: Tenant['plan'];
   created_at: string | Date;
   updated_at: string | Date;
-}
+};
 
 const toTenant = (row: TenantRow): Tenant => ({
   id: row.id,

@@ -20,6 +20,7 @@ export const apiKeys = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     unique().on(t.tenantId, t.prefix),
     unique().on(t.tenantId, t.keyHash),
-    foreignKey({ columns: [t.tenantId, t.createdBy], foreignColumns: [users.tenantId, users.id] }),
+    // `set null (created_by)` in migration 0005: tenant_id is never cleared.
+    foreignKey({ columns: [t.tenantId, t.createdBy], foreignColumns: [users.tenantId, users.id] }).onDelete('set null'),
   ],
 );

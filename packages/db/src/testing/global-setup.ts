@@ -68,10 +68,9 @@ async function prepareTemplate(
   return async () => {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
-    const leftovers = await client.query<{ datname: string }>(
-      `select datname from pg_database where datname like $1`,
-      [`%${runId}%`],
-    );
+    const leftovers = await client.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [
+      `%${runId}%`,
+    ]);
     for (const { datname } of leftovers.rows) {
       await client.query(`drop database if exists ${datname} with (force)`);
     }

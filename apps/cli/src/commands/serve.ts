@@ -1,0 +1,50 @@
+import { createApp, startServer } from '@skillhub/api';
+import { Database } from '@skillhub/db';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { migrateResolved, resolveDatabase } from '../runtime/resolve-database.ts';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'migrate the database, then serve the API and console (embedded PostgreSQL unless DATABASE_URL is set)',
+    )
+    .option('--port <port>', 'HTTP port (default: PORT or 3000)')
+    .option('--host <host>', 'HTTP host (default: HOST or 127.0.0.1)')
+    .action(async (options: { port?: string; host?: string }) => {
+      const port = Number(options.port ?? process.env.PORT ?? 3000);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`invalid port "${options.port ?? process.env.PORT}"`);
+      const host = options.host ?? process.env.HOST ?? '127.0.0.1';
+      const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+      const database = await resolveDatabase();
+      const cleanup: (() => Promise<void>)[] = [database.stop];
+      const shutdown = async () => {
+        for (const step of cleanup.reverse()) await step().catch(() => {});
+      };
+      try {
+        const migrated = await migrateResolved(database);
+        if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
+        const db = await Database.open({ url: database.appUrl });
+        cleanup.push(() => db.close());
+        const sealer = db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') });
+        cleanup.push(() => sealer.stop());
+        const server = await startServer(createApp({ db, logger }), { port, host });
+        cleanup.push(() => server.close());
+        process.stdout.write(
+          `Skillhub is running at ${server.url}${database.embedded ? ' (embedded PostgreSQL)' : ''}\n`,
+        );
+      } catch (error) {
+        await shutdown();
+        throw error;
+      }
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      process.stdout.write('Shutting down...\n');
+      await shutdown();
+    });
+}

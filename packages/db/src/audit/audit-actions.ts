@@ -1,0 +1,41 @@
+/**
+ * The closed list of application events. Row changes captured by triggers
+ * are named `<table>.<insert|update|delete|truncate>` and are not listed here.
+ */
+export const auditActions = [
+  'auth.sign_in',
+  'auth.sign_out',
+  'auth.sign_in_failed',
+  'auth.password_changed',
+  'auth.mfa_enabled',
+  'auth.mfa_disabled',
+  'session.terminated',
+  'user.invited',
+  'user.role_changed',
+  'user.deactivated',
+  'api_key.created',
+  'api_key.revoked',
+  'skill.created',
+  'skill.updated',
+  'skill.deleted',
+  'skill.merged',
+  'skill.version_published',
+  'rating.created',
+  'review.created',
+  'review.updated',
+  'settings.updated',
+  'audit.verified',
+  'audit.exported',
+  'data.exported',
+  'tenant.created',
+  'tenant.deactivated',
+  'tenant.activated',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+export interface AuditEvent {
+  action: AuditAction;
+  resourceType?: string;
+  resourceId?: string;
+  metadata?: Record<string, unknown>;
+}

@@ -1,0 +1,40 @@
+// Fails when code outside packages/db reaches PostgreSQL directly: only the
+// foundation may import `pg` or Drizzle's node-postgres driver. Benchmarks
+// are exempt for their no-RLS baselines (see bench/README.md).
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+const roots = ['apps'];
+const forbidden =
+  /from\s+['"](pg|pg-pool|pg-cursor|postgres|drizzle-orm\/node-postgres[^'"]*)['"]|require\(\s*['"]pg['"]\s*\)/;
+const sourceFile = /\.(ts|tsx|js|mjs|cjs)$/;
+
+async function* walk(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(full);
+    else if (sourceFile.test(entry.name)) yield full;
+  }
+}
+
+const violations = [];
+for (const root of roots) {
+  for await (const file of walk(root)) {
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    lines.forEach((line, i) => {
+      if (forbidden.test(line)) violations.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  }
+}
+for (const pkg of await readdir('apps')) {
+  const manifest = JSON.parse(await readFile(path.join('apps', pkg, 'package.json'), 'utf8'));
+  for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
+    if (['pg', 'postgres', 'pg-pool'].includes(dep)) violations.push(`apps/${pkg}/package.json depends on ${dep}`);
+  }
+}
+if (violations.length > 0) {
+  console.error(`Only packages/db may talk to PostgreSQL directly:\n${violations.join('\n')}`);
+  process.exit(1);
+}
+console.log('boundaries ok: nothing outside packages/db imports a PostgreSQL driver');
