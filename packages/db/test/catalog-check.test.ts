@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { checkTenantIsolation, Database, withCredentials } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
-import { inject } from 'vitest';
 
 let testDb: TestDatabase;
 const runtimeRole = () => inject('skillhubTestCluster').appRole.name;
@@ -13,13 +12,25 @@ beforeAll(async () => {
 afterAll(() => testDb.drop());
 
 const failures = async (target: TestDatabase) =>
-  (await checkTenantIsolation(target.ownerUrl, runtimeRole())).filter((r) => !r.ok).map((r) => `${r.check} ${r.target}`);
+  (await checkTenantIsolation(target.ownerUrl, runtimeRole()))
+    .filter((r) => !r.ok)
+    .map((r) => `${r.check} ${r.target}`);
 
 test('the migrated schema passes every isolation check, on every table with tenant_id', async () => {
   const results = await checkTenantIsolation(testDb.ownerUrl, runtimeRole());
   const tables = new Set(results.filter((r) => r.check === 'rls_forced').map((r) => r.target));
-  for (const table of ['users', 'skills', 'skill_versions', 'ratings', 'usage_events', 'skill_embeddings',
-    'skill_reviews', 'api_keys', 'site_settings', 'audit_logs']) {
+  for (const table of [
+    'users',
+    'skills',
+    'skill_versions',
+    'ratings',
+    'usage_events',
+    'skill_embeddings',
+    'skill_reviews',
+    'api_keys',
+    'site_settings',
+    'audit_logs',
+  ]) {
     expect(tables).toContain(`public.${table}`);
   }
   expect(results.filter((r) => !r.ok)).toEqual([]);

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Database, sql, type TenantTableName, tenantTableNames } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
-import { actor, insertSql, parentsOf, seedTenantRows, tableSpecs, type TenantRows } from './support/tenant-rows.ts';
+import { actor, insertSql, parentsOf, seedTenantRows, type TenantRows, tableSpecs } from './support/tenant-rows.ts';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -107,16 +107,24 @@ describe.each(tenantTableNames)('%s: tenant A against tenant B', (table: TenantT
     expect(upsertCode).toBe('42501');
     // ...and one that leaves tenant_id to the context can only ever touch A's key space.
     await db.withTenant(tenantA, actor(), async (tx) => {
-      const values = { ...spec.values(parentsOf(rowsA)), id: idB };
+      const values: Record<string, unknown> = { ...spec.values(parentsOf(rowsA)), id: idB };
       const columns = Object.keys(values);
-      await tx.execute(
-        sql`insert into ${sql.identifier(table)} (${sql.join(columns.map((c) => sql.identifier(c)), sql`, `)})
-            values (${sql.join(columns.map((c) => sql`${values[c]}`), sql`, `)})
+      await tx
+        .execute(
+          sql`insert into ${sql.identifier(table)} (${sql.join(
+            columns.map((c) => sql.identifier(c)),
+            sql`, `,
+          )})
+            values (${sql.join(
+              columns.map((c) => sql`${values[c]}`),
+              sql`, `,
+            )})
             on conflict (tenant_id, id) do update set ${sql.identifier(spec.mutable[0])} = excluded.${sql.identifier(spec.mutable[0])}`,
-      ).catch((error: unknown) => {
-        // Another of A's own unique keys (one review per skill, ...) may refuse the copy.
-        if (pgCode(error) !== '23505') throw error;
-      });
+        )
+        .catch((error: unknown) => {
+          // Another of A's own unique keys (one review per skill, ...) may refuse the copy.
+          if (pgCode(error) !== '23505') throw error;
+        });
     });
     // B's row is exactly as it was.
     const after = await db.withTenant(tenantB, actor(), (tx) =>
@@ -129,7 +137,7 @@ describe.each(tenantTableNames)('%s: tenant A against tenant B', (table: TenantT
     expect(after.rows[0]?.v).not.toEqual(spec.mutable[1]);
   });
 
-  test("A cannot insert a row for B, nor move its own row to B", async () => {
+  test('A cannot insert a row for B, nor move its own row to B', async () => {
     const insertCode = await failureCode(() =>
       db.withTenant(tenantA, actor(), (tx) =>
         tx.execute(insertSql(table, { ...spec.values(parentsOf(rowsA)), tenant_id: tenantB })),
@@ -146,7 +154,8 @@ describe.each(tenantTableNames)('%s: tenant A against tenant B', (table: TenantT
   });
 
   test.runIf(spec.parentColumn !== undefined)("a row of A cannot point at another tenant's parent", async () => {
-    const parents = { ...parentsOf(rowsA), [spec.parentColumn as string]: parentsOf(rowsC)[spec.parentColumn!] };
+    const column = spec.parentColumn ?? 'userId';
+    const parents = { ...parentsOf(rowsA), [column]: parentsOf(rowsC)[column] };
     const code = await failureCode(() =>
       db.withTenant(tenantA, actor(), (tx) => tx.execute(insertSql(table, spec.values(parents)))),
     );

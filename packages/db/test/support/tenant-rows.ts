@@ -32,7 +32,12 @@ export const tableSpecs: Record<TenantTableName, TableSpec> = {
     parentColumn: 'userId',
   },
   skill_versions: {
-    values: (p) => ({ id: randomUUID(), skill_id: p.skillId, version: Math.floor(Math.random() * 1e9) + 1, content: 'v' }),
+    values: (p) => ({
+      id: randomUUID(),
+      skill_id: p.skillId,
+      version: Math.floor(Math.random() * 1e9) + 1,
+      content: 'v',
+    }),
     mutable: ['changelog', 'Changed'],
     parentColumn: 'skillId',
   },
@@ -79,15 +84,29 @@ export const insertSql = (table: string, values: Record<string, unknown>) => {
   )}) returning *`;
 };
 
-export const actor = (id = 'tester'): RequestActor => ({ actorType: 'user', actorId: id, requestId: 'req-test', ip: '127.0.0.1' });
+export const actor = (id = 'tester'): RequestActor => ({
+  actorType: 'user',
+  actorId: id,
+  requestId: 'req-test',
+  ip: '127.0.0.1',
+});
 
 /** Inserts one row in each of the nine tables for the tenant, parents first. */
 export async function seedTenantRows(db: Database, tenantId: string): Promise<TenantRows> {
   return db.withTenant(tenantId, actor(), async (tx: TenantTx) => {
     const rows = {} as TenantRows;
     const parents: Parents = { userId: '', skillId: '', apiKeyId: '' };
-    for (const table of ['users', 'skills', 'api_keys', 'skill_versions', 'ratings', 'usage_events',
-      'skill_embeddings', 'skill_reviews', 'site_settings'] as const) {
+    for (const table of [
+      'users',
+      'skills',
+      'api_keys',
+      'skill_versions',
+      'ratings',
+      'usage_events',
+      'skill_embeddings',
+      'skill_reviews',
+      'site_settings',
+    ] as const) {
       const values = tableSpecs[table].values(parents);
       await tx.execute(insertSql(table, values));
       rows[table] = values.id as string;

@@ -1,0 +1,168 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { type Database, recordAuditEvent, verifyAuditChain } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { actor } from './support/tenant-rows.ts';
+
+/**
+ * Each tamper test works on its own copy of a database holding a sealed
+ * chain, does as a superuser what the triggers forbid, and expects
+ * verification to name the damaged event. A test fails if tampering goes
+ * unnoticed.
+ */
+let testDb: TestDatabase;
+let db: Database;
+let tenantId: string;
+
+const writeEvents = async (database: Database, tenant: string, count: number) => {
+  for (let i = 0; i < count; i++) {
+    await database.withTenant(tenant, actor(), () =>
+      recordAuditEvent({ action: 'skill.updated', resourceType: 'skill', resourceId: `s-${i}`, metadata: { i } }),
+    );
+  }
+};
+
+/** Event ids of the tenant's chain, in chain order. */
+const chainOrder = async () =>
+  (
+    await testDb.ownerQuery<{ event_id: string; position: string }>(
+      'select event_id, position from audit.seals where chain = $1 order by position',
+      [tenantId],
+    )
+  ).rows;
+
+const asSuperuser = (statements: string) =>
+  testDb.ownerQuery(`begin; set local session_replication_role = replica; ${statements}; commit;`);
+
+beforeEach(async () => {
+  testDb = await createTestDatabase();
+  db = await testDb.openApp();
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
+  await writeEvents(db, tenantId, 20);
+  expect(await db.sealAuditEvents()).toBeGreaterThanOrEqual(20);
+});
+afterEach(() => testDb.drop());
+
+describe('tamper evidence', () => {
+  test('an untouched chain verifies intact with its head', async () => {
+    await db.platform.listTenants(); // a system event, on the system chain
+    await db.sealAuditEvents();
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
+    expect(result.intact).toBe(true);
+    expect(result.chains[0]?.events).toBe(21); // 20 events + tenant.create
+    expect(result.chains[0]?.head?.position).toBe(21);
+    const all = await verifyAuditChain(testDb.ownerUrl);
+    expect(all.intact).toBe(true);
+    expect(all.chains.map((c) => c.chain)).toEqual(['', tenantId].sort());
+  });
+
+  test('editing an event’s metadata (triggers disabled) is named as modified', async () => {
+    const target = (await chainOrder())[7];
+    await asSuperuser(`update audit_logs set metadata = '{"i": 999}' where id = '${target?.event_id}'`);
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
+    expect(result.intact).toBe(false);
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'modified', eventId: target?.event_id, position: 8 });
+  });
+
+  test('deleting an event is named as missing', async () => {
+    const target = (await chainOrder())[4];
+    await asSuperuser(`delete from audit_logs where id = '${target?.event_id}'`);
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'missing', eventId: target?.event_id, position: 5 });
+  });
+
+  test('a forged event slipped into sealed history is named as inserted', async () => {
+    const anchor = (await chainOrder())[3];
+    const forged = await testDb.ownerQuery<{ id: string }>(
+      `insert into audit_logs (txid, tenant_id, actor_type, actor_id, action, created_at)
+       select txid, tenant_id, 'user', 'intruder', 'skill.deleted', created_at from audit_logs where id = $1
+       returning id`,
+      [anchor?.event_id],
+    );
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'inserted', eventId: forged.rows[0]?.id });
+  });
+
+  test('swapping two events’ places is named as reordered', async () => {
+    const order = await chainOrder();
+    const [a, b] = [order[10]?.event_id, order[11]?.event_id];
+    await asSuperuser(`
+      create temp table swap as select id, txid, seq from audit_logs where id in ('${a}', '${b}');
+      alter table audit_logs alter column seq drop identity;
+      update audit_logs l set seq = (select s.seq from swap s where s.id <> l.id) where l.id in ('${a}', '${b}')`);
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'reordered', eventId: a, position: 11 });
+  });
+
+  test('truncating the ledger is named as missing from the first event', async () => {
+    await asSuperuser('truncate audit_logs');
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'missing', position: 1 });
+  });
+
+  test('deleting the newest events and their seals is caught against a recorded head', async () => {
+    const recorded = (await verifyAuditChain(testDb.ownerUrl, { tenantId })).chains[0]?.head;
+    expect(recorded?.position).toBe(21);
+    const newest = (await chainOrder()).slice(-3).map((r) => `'${r.event_id}'`);
+    await asSuperuser(`
+      delete from audit.seals where event_id in (${newest.join(', ')});
+      delete from audit_logs where id in (${newest.join(', ')})`);
+    // Without the recorded head the shortened chain is self-consistent...
+    expect((await verifyAuditChain(testDb.ownerUrl, { tenantId })).intact).toBe(true);
+    // ...with it, the cut is found.
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId, expectedHead: recorded ?? undefined });
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'truncated', position: 18 });
+  });
+
+  test('rewriting a seal’s hash is caught by the next link', async () => {
+    await asSuperuser(
+      `update audit.seals set chain_hash = sha256('x'::bytea) where chain = '${tenantId}' and position = 6`,
+    );
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'modified', position: 6 });
+  });
+
+  test('a time window verifies only its events, anchored on the seal before it', async () => {
+    const times = await testDb.ownerQuery<{ created_at: Date }>(
+      `select e.created_at from audit.seals s join audit_logs e on e.id = s.event_id
+       where s.chain = $1 order by s.position`,
+      [tenantId],
+    );
+    const from = times.rows[5]?.created_at;
+    // Date keeps milliseconds; step past the event's microseconds.
+    const to = new Date((times.rows[14]?.created_at.getTime() ?? 0) + 1);
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId, from, to });
+    expect(result.intact).toBe(true);
+    expect(result.chains[0]?.events).toBeGreaterThanOrEqual(10);
+    expect(result.chains[0]?.events).toBeLessThan(21);
+  });
+});
+
+describe('concurrency', () => {
+  test('8 writers × 5,000 events in many tenants, sealed while they write, verify intact', async () => {
+    const writers = await testDb.openApp({ maxConnections: 8 });
+    const tenants = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => writers.platform.createTenant({ name: `T${i}`, slug: `busy-${i}` })),
+    );
+    const sealer = db.startAuditSealer({ intervalMs: 50 });
+    const eventsPerWriter = 5_000;
+    const perTransaction = 10;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, writer) => {
+        for (let t = 0; t < eventsPerWriter / perTransaction; t++) {
+          const tenant = tenants[(writer + t) % tenants.length]?.id ?? tenantId;
+          await writers.withTenant(tenant, actor(`writer-${writer}`), async () => {
+            for (let e = 0; e < perTransaction; e++) {
+              await recordAuditEvent({ action: 'skill.updated', metadata: { writer, t, e } });
+            }
+          });
+        }
+      }),
+    );
+    await sealer.stop();
+    const status = await testDb.ownerQuery<{ pending: string }>('select pending from audit.sealing_status()');
+    expect(Number(status.rows[0]?.pending)).toBe(0);
+    const result = await verifyAuditChain(testDb.ownerUrl);
+    expect(result.chains.filter((c) => !c.intact)).toEqual([]);
+    expect(result.events).toBeGreaterThanOrEqual(8 * eventsPerWriter);
+  });
+});
