@@ -1,6 +1,6 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { type AuditSealer, sealPendingEvents, startAuditSealer } from './audit/audit-sealer.ts';
+import { type AuditSealer, sealCommittedEvents, sealPendingEvents, startAuditSealer } from './audit/audit-sealer.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
 import { DbError } from './errors.ts';
 import { PlatformDoor } from './platform/platform-door.ts';
@@ -68,6 +68,11 @@ export class Database {
   /** Seals every finished audit event now; returns how many were sealed. */
   sealAuditEvents(): Promise<number> {
     return sealPendingEvents(this.#db);
+  }
+
+  /** Seals until every event committed before the call is sealed (see {@link sealCommittedEvents}). */
+  sealCommittedAuditEvents(timeoutMs?: number): Promise<boolean> {
+    return sealCommittedEvents(this.#db, timeoutMs);
   }
 
   /** Seals audit events in the background until stopped (the server runs one). */

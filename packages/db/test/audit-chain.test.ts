@@ -38,14 +38,15 @@ beforeEach(async () => {
   db = await testDb.openApp();
   tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
   await writeEvents(db, tenantId, 20);
-  expect(await db.sealAuditEvents()).toBeGreaterThanOrEqual(20);
+  // Other test files' open transactions can hold the horizon back for a moment.
+  expect(await db.sealCommittedAuditEvents()).toBe(true);
 });
 afterEach(() => testDb.drop());
 
 describe('tamper evidence', () => {
   test('an untouched chain verifies intact with its head', async () => {
     await db.platform.listTenants(); // a system event, on the system chain
-    await db.sealAuditEvents();
+    expect(await db.sealCommittedAuditEvents()).toBe(true);
     const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
     expect(result.intact).toBe(true);
     expect(result.chains[0]?.events).toBe(21); // 20 events + tenant.create
@@ -159,6 +160,7 @@ describe('concurrency', () => {
       }),
     );
     await sealer.stop();
+    expect(await db.sealCommittedAuditEvents()).toBe(true);
     const status = await testDb.ownerQuery<{ pending: string }>('select pending from audit.sealing_status()');
     expect(Number(status.rows[0]?.pending)).toBe(0);
     const result = await verifyAuditChain(testDb.ownerUrl);

@@ -20,6 +20,27 @@ export async function sealPendingEvents(db: NodePgDatabase<typeof schema>): Prom
   }
 }
 
+/**
+ * Seals until every event committed before this call is sealed, waiting out
+ * other transactions that hold the horizon back, for at most `timeoutMs`.
+ * Returns false on timeout (the events stay pending and are sealed later).
+ * CLI commands call this before exiting so their events leave sealed.
+ */
+export async function sealCommittedEvents(db: NodePgDatabase<typeof schema>, timeoutMs = 10_000): Promise<boolean> {
+  const target = await db.execute<{ xmax: string }>(sql`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`);
+  const before = target.rows[0]?.xmax ?? '0';
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await sealPendingEvents(db);
+    const pending = await db.execute<{ waiting: boolean }>(
+      sql`select audit.unsealed_before(${before}::xid8) as waiting`,
+    );
+    if (!pending.rows[0]?.waiting) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 export interface AuditSealer {
   /** Stops the loop after a last sealing run. */
   stop(): Promise<void>;

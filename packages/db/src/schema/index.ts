@@ -1,4 +1,5 @@
 export * from './api-keys.ts';
+export * from './identity.ts';
 export * from './site-settings.ts';
 export * from './skills.ts';
 export * from './tenants.ts';
