@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.ts';
 
 export interface RunningServer {
@@ -8,7 +8,7 @@ export interface RunningServer {
 }
 
 /** Listens on host:port; rejects with a readable error when the port is taken. */
-export function startServer(app: Hono<AppEnv>, options: { port: number; host: string }): Promise<RunningServer> {
+export function startServer(app: OpenAPIHono<AppEnv>, options: { port: number; host: string }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info) => {
       const host = info.address.includes(':') ? `[${info.address}]` : info.address;

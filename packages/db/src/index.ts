@@ -11,7 +11,11 @@ export {
   type VerifyAuditResult,
   verifyAuditChain,
 } from './audit/verify-audit-chain.ts';
+export { type DoctorOptions, runDoctor } from './checks/run-doctor.ts';
 export { type RoleFacts, readRoleFacts, runtimeRoleProblems } from './checks/runtime-role.ts';
+export { systemFunctions } from './checks/security-definer.ts';
+export { type RlsCve, rlsCves, serverVersionProblems } from './checks/server-version.ts';
+export type { CheckSeverity } from './checks/tenant-isolation.ts';
 export { type CheckResult, checkTenantIsolation } from './checks/tenant-isolation.ts';
 export { runtimeRoleFromUrl, withCredentials, withDatabase } from './connection-config.ts';
 export { Database, type OpenDatabaseOptions } from './database.ts';
@@ -19,7 +23,14 @@ export { type EmbeddedServer, startEmbeddedPostgres } from './embedded/embedded-
 export { DbError, DbErrorCode } from './errors.ts';
 export type { RuntimeRoleSpec } from './migrate/ensure-runtime-role.ts';
 export { type MigrateResult, type MigrationStatus, migrationStatus, runMigrations } from './migrate/run-migrations.ts';
-export type { CreateTenantInput } from './platform/platform-door.ts';
+export {
+  type LoginThrottleVerdict,
+  logSecurityEvent,
+  type SecurityEventInput,
+  shouldBlockLogin,
+} from './identity/security-events.ts';
+export { createUserSession, type NewSessionInput, terminateSession, touchSession } from './identity/sessions.ts';
+export type { CreateTenantInput, ResolvedApiKey, ResolvedSession } from './platform/platform-door.ts';
 export * from './schema/index.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
 export type { TenantTx } from './tenant-context/context-store.ts';

@@ -1,4 +1,4 @@
-import { createApp, startServer } from '@skillhub/api';
+import { createApp, loadConfig, startServer } from '@skillhub/api';
 import { Database } from '@skillhub/db';
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -30,7 +30,7 @@ export function registerServe(program: Command): void {
         cleanup.push(() => db.close());
         const sealer = db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') });
         cleanup.push(() => sealer.stop());
-        const server = await startServer(createApp({ db, logger }), { port, host });
+        const server = await startServer(createApp({ db, logger, config: loadConfig() }), { port, host });
         cleanup.push(() => server.close());
         process.stdout.write(
           `Skillhub is running at ${server.url}${database.embedded ? ' (embedded PostgreSQL)' : ''}\n`,

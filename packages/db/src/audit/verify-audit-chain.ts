@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { openClient } from '../open-client.ts';
 
 export type ChainBreakKind = 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated';
 
@@ -72,8 +73,7 @@ export async function verifyAuditChain(
   ownerUrl: string,
   options: VerifyAuditChainOptions = {},
 ): Promise<VerifyAuditResult> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  await client.connect();
+  const client = await openClient(ownerUrl);
   try {
     await client.query('begin isolation level repeatable read read only');
     const superuser = await client.query<{ su: boolean }>(

@@ -1,14 +1,34 @@
-import pg from 'pg';
+import { openClient } from '../open-client.ts';
 import { runnerFor, type SqlRunner } from '../sql-runner.ts';
 import { readRoleFacts, runtimeRoleProblems } from './runtime-role.ts';
 
+/** An error fails the doctor (exit 1); a warning is reported and passes. */
+export type CheckSeverity = 'error' | 'warning';
+
+/** One finding of a catalog check: which rule, on which object, and how to fix it when it fails. */
 export interface CheckResult {
   check: string;
   target: string;
   ok: boolean;
-  severity: 'error' | 'warning';
+  severity: CheckSeverity;
   detail: string;
   fix: string;
+}
+
+/** What a failed check reports; `null` when the check passed. */
+export type CheckProblem = { detail: string; fix: string } | null;
+
+/** Builds a result: passed when `problem` is null, otherwise failed with its detail and fix. */
+export function checkResult(
+  check: string,
+  target: string,
+  problem: CheckProblem,
+  severity: CheckSeverity = 'error',
+  passedDetail = 'ok',
+): CheckResult {
+  return problem
+    ? { check, target, ok: false, severity, ...problem }
+    : { check, target, ok: true, severity, detail: passedDetail, fix: '' };
 }
 
 interface TableFacts extends Record<string, unknown> {
@@ -43,14 +63,8 @@ export async function checkTenantTables(run: SqlRunner): Promise<CheckResult[]> 
 }
 
 function tableChecks(table: TableFacts): CheckResult[] {
-  const result = (check: string, ok: boolean, detail: string, fix: string): CheckResult => ({
-    check,
-    target: table.name,
-    ok,
-    severity: 'error',
-    detail: ok ? 'ok' : detail,
-    fix: ok ? '' : fix,
-  });
+  const result = (check: string, ok: boolean, detail: string, fix: string): CheckResult =>
+    checkResult(check, table.name, ok ? null : { detail, fix });
   // ALL (*), INSERT (a) and UPDATE (w) policies need WITH CHECK; all but INSERT need USING.
   const incomplete = table.policies.filter(
     (p) =>
@@ -95,14 +109,16 @@ function tableChecks(table: TableFacts): CheckResult[] {
 export async function checkRuntimeRole(run: SqlRunner, roleName: string): Promise<CheckResult[]> {
   const problems = runtimeRoleProblems(await readRoleFacts(run, roleName));
   return [
-    {
-      check: 'runtime_role_safe',
-      target: roleName,
-      ok: problems.length === 0,
-      severity: 'error',
-      detail: problems.length === 0 ? 'ok' : problems.join('; '),
-      fix: problems.length === 0 ? '' : `alter role ${roleName} nosuperuser nobypassrls; and reassign what it owns`,
-    },
+    checkResult(
+      'runtime_role_safe',
+      roleName,
+      problems.length === 0
+        ? null
+        : {
+            detail: problems.join('; '),
+            fix: `alter role ${roleName} nosuperuser nobypassrls; and reassign what it owns`,
+          },
+    ),
   ];
 }
 
@@ -112,8 +128,7 @@ export async function checkRuntimeRole(run: SqlRunner, roleName: string): Promis
  * table with tenant_id, and a runtime role that RLS binds.
  */
 export async function checkTenantIsolation(ownerUrl: string, runtimeRoleName: string): Promise<CheckResult[]> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  await client.connect();
+  const client = await openClient(ownerUrl);
   try {
     const run = runnerFor(client);
     return [...(await checkTenantTables(run)), ...(await checkRuntimeRole(run, runtimeRoleName))];

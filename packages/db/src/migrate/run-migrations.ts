@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import pg from 'pg';
 import { DbError } from '../errors.ts';
+import { openClient } from '../open-client.ts';
 import { ensureRuntimeRole, type RuntimeRoleSpec } from './ensure-runtime-role.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -44,12 +44,7 @@ export async function runMigrations(
   runtimeRole?: RuntimeRoleSpec,
   options: { upTo?: string } = {},
 ): Promise<MigrateResult> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  await client.connect().catch((error: unknown) => {
-    throw new DbError('DATABASE_UNREACHABLE', `cannot connect to the database: ${(error as Error).message}`, {
-      cause: error,
-    });
-  });
+  const client = await openClient(ownerUrl);
   try {
     const migrations = readMigrationFiles({ migrationsFolder });
     const tags = await journalTags();
@@ -100,8 +95,7 @@ export async function runMigrations(
 
 /** Every migration in the journal and when it was applied, if it was. */
 export async function migrationStatus(ownerUrl: string): Promise<MigrationStatus[]> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  await client.connect();
+  const client = await openClient(ownerUrl);
   try {
     const exists = await client.query(`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`);
     const rows = exists.rows[0]?.ok

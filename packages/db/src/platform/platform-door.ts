@@ -72,6 +72,83 @@ export class PlatformDoor {
     return result.rows.map(toTenant);
   }
 
+  /** The live session behind a token hash, or null (unknown, ended, or expired just now). */
+  async resolveSession(tokenHash: string): Promise<ResolvedSession | null> {
+    const result = await this.#db.execute<{
+      tenant_id: string;
+      tenant_slug: string;
+      session_id: string;
+      user_id: string;
+      role: ResolvedSession['role'];
+      mfa_pending: boolean;
+      tenant_active: boolean;
+      user_active: boolean;
+    }>(sql`select * from platform.resolve_session(${tokenHash})`);
+    const row = result.rows[0];
+    return row
+      ? {
+          tenantId: row.tenant_id,
+          tenantSlug: row.tenant_slug,
+          sessionId: row.session_id,
+          userId: row.user_id,
+          role: row.role,
+          mfaPending: row.mfa_pending,
+          tenantActive: row.tenant_active,
+          userActive: row.user_active,
+        }
+      : null;
+  }
+
+  /** The live API key behind a key hash, or null (unknown or revoked). */
+  async resolveApiKey(keyHash: string): Promise<ResolvedApiKey | null> {
+    const result = await this.#db.execute<{
+      tenant_id: string;
+      tenant_slug: string;
+      key_id: string;
+      scopes: string[];
+      created_by: string | null;
+      tenant_active: boolean;
+    }>(sql`select * from platform.resolve_api_key(${keyHash})`);
+    const row = result.rows[0];
+    return row
+      ? {
+          tenantId: row.tenant_id,
+          tenantSlug: row.tenant_slug,
+          keyId: row.key_id,
+          scopes: row.scopes,
+          createdBy: row.created_by,
+          tenantActive: row.tenant_active,
+        }
+      : null;
+  }
+
+  /** Which tenant owns a row of `table`, if any; for recording cross-tenant attempts. */
+  async ownerOf(table: string, rowId: string): Promise<string | null> {
+    const result = await this.#db.execute<{ tenant: string | null }>(
+      sql`select platform.owner_of(${table}, ${rowId}::uuid) as tenant`,
+    );
+    return result.rows[0]?.tenant ?? null;
+  }
+
+  /**
+   * Records a security event outside any tenant transaction: for attempts
+   * that name a tenant the caller never entered, or none at all.
+   */
+  async logSecurityEvent(event: {
+    type: string;
+    severity?: string;
+    tenantId?: string | null;
+    userId?: string | null;
+    email?: string | null;
+    ip?: string | null;
+    details?: Record<string, unknown>;
+  }): Promise<void> {
+    await this.#db.execute(sql`select platform.log_security_event(
+      ${event.type}::public.security_event_type, ${event.severity ?? 'info'}::public.security_severity,
+      ${event.userId ?? null}::uuid, ${event.email ?? null}, ${event.ip ?? null}::inet, null,
+      ${JSON.stringify(event.details ?? {})}::jsonb, ${event.tenantId ?? null})`);
+  }
+
   async setTenantActive(tenantId: string, active: boolean): Promise<Tenant> {
     const result = await this.#db.execute<TenantRow>(
       sql`select * from platform.set_tenant_active(${tenantId}, ${active}) where id is not null`,
@@ -79,6 +156,26 @@ export class PlatformDoor {
     if (!result.rows[0]) throw new DbError('TENANT_NOT_FOUND', `no tenant with id ${tenantId}`);
     return toTenant(result.rows[0]);
   }
+}
+
+export interface ResolvedSession {
+  tenantId: string;
+  tenantSlug: string;
+  sessionId: string;
+  userId: string;
+  role: 'owner' | 'admin' | 'member';
+  mfaPending: boolean;
+  tenantActive: boolean;
+  userActive: boolean;
+}
+
+export interface ResolvedApiKey {
+  tenantId: string;
+  tenantSlug: string;
+  keyId: string;
+  scopes: string[];
+  createdBy: string | null;
+  tenantActive: boolean;
 }
 
 const firstRow = <T>(rows: T[]): T => {

@@ -1,0 +1,29 @@
+/** Server settings read from the environment once at start. */
+export interface AppConfig {
+  /** Requests to `<slug>.<baseDomain>` enter tenant `<slug>`. */
+  baseDomain: string;
+  /** Mark the session cookie Secure (turn off only for plain-http development). */
+  cookieSecure: boolean;
+  idleTimeoutMinutes: number;
+  absoluteTimeoutHours: number;
+  /** Header a trusted proxy sets with the client's country (e.g. cf-ipcountry); unset: location unknown. */
+  locationHeader: string | null;
+  /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+}
+
+const number = (value: string | undefined, fallback: number) => {
+  const parsed = Number(value);
+  return value !== undefined && Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  return {
+    baseDomain: (env.SKILLHUB_BASE_DOMAIN ?? 'localhost').toLowerCase(),
+    cookieSecure: env.SESSION_COOKIE_SECURE !== 'false',
+    idleTimeoutMinutes: number(env.SESSION_IDLE_MINUTES, 30),
+    absoluteTimeoutHours: number(env.SESSION_ABSOLUTE_HOURS, 12),
+    locationHeader: env.SKILLHUB_LOCATION_HEADER?.toLowerCase() ?? null,
+    trustProxy: env.SKILLHUB_TRUST_PROXY === 'true',
+  };
+}

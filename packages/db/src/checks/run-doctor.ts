@@ -1,0 +1,86 @@
+import { openClient } from '../open-client.ts';
+import { runnerFor } from '../sql-runner.ts';
+import { checkAuditChain } from './audit-chain.ts';
+import { checkChangeCapture } from './change-capture.ts';
+import { checkCitusReadiness } from './citus-readiness.ts';
+import { checkLedgerProtection } from './ledger-protection.ts';
+import { checkMigrationsApplied } from './migrations-applied.ts';
+import { checkPermissivePolicies } from './permissive-policies.ts';
+import { checkRuntimeRoleReach, roleExists } from './runtime-role-reach.ts';
+import { checkSealingStatus } from './sealing-status.ts';
+import { checkSecurityDefiner } from './security-definer.ts';
+import { checkServerVersion } from './server-version.ts';
+import { type CheckResult, checkResult, checkRuntimeRole, checkTenantTables } from './tenant-isolation.ts';
+import { checkViews } from './views.ts';
+
+export interface DoctorOptions {
+  /** The owner (migration) role's connection string: the checks read the catalog and every chain. */
+  ownerUrl: string;
+  /** The role the server connects as, checked for ways past row level security. */
+  runtimeRole: string;
+  /** Progress of the audit chain verification, the one check whose time grows with the data. */
+  onAuditProgress?: (checked: number, total: number) => void;
+}
+
+type Check = [name: string, run: () => Promise<CheckResult[]>];
+
+/**
+ * Runs every check on a live database and returns all findings, passed and
+ * failed, in a stable order. A check that cannot run (say, on a database
+ * that was never migrated) becomes a failed finding rather than an error;
+ * only a failed connection throws (DATABASE_UNREACHABLE).
+ *
+ * @example
+ * const results = await runDoctor({ ownerUrl, runtimeRole: 'skillhub_runtime' });
+ * const failed = results.some((r) => !r.ok && r.severity === 'error');
+ */
+export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> {
+  const { ownerUrl, runtimeRole } = options;
+  const client = await openClient(ownerUrl);
+  const results: CheckResult[] = [];
+  try {
+    // systemFunctions are spelled as regprocedure prints them under this path.
+    await client.query('set search_path = pg_catalog, public');
+    const run = runnerFor(client);
+    const runtimeRoleChecks = async () =>
+      (await roleExists(run, runtimeRole))
+        ? [...(await checkRuntimeRole(run, runtimeRole)), ...(await checkRuntimeRoleReach(run, runtimeRole))]
+        : [
+            checkResult('runtime_role_exists', runtimeRole, {
+              detail: 'no such role: the runtime role checks cannot run',
+              fix: 'skillhub migrate (creates it), or set APP_DATABASE_URL to the role the server uses',
+            }),
+          ];
+    const checks: Check[] = [
+      ['server_version', () => checkServerVersion(run)],
+      ['migrations_applied', () => checkMigrationsApplied(ownerUrl)],
+      ['runtime_role_safe', runtimeRoleChecks],
+      ['tenant_tables', () => checkTenantTables(run)],
+      ['policy_no_extra_permissive', () => checkPermissivePolicies(run)],
+      ['view_security_invoker', () => checkViews(run)],
+      ['security_definer', () => checkSecurityDefiner(run)],
+      ['ledger_protected', () => checkLedgerProtection(run)],
+      ['change_capture', () => checkChangeCapture(run)],
+      ['citus_keys', () => checkCitusReadiness(run)],
+      ['sealing_not_held_back', () => checkSealingStatus(run)],
+    ];
+    for (const check of checks) results.push(...(await guarded(check)));
+  } finally {
+    await client.end();
+  }
+  results.push(...(await guarded(['audit_chain', () => checkAuditChain(ownerUrl, options.onAuditProgress)])));
+  return results;
+}
+
+async function guarded([name, run]: Check): Promise<CheckResult[]> {
+  try {
+    return await run();
+  } catch (error) {
+    return [
+      checkResult(name, 'database', {
+        detail: `the check could not run: ${error instanceof Error ? error.message : String(error)}`,
+        fix: 'is the schema migrated (skillhub migrate) and is DATABASE_URL the owner role?',
+      }),
+    ];
+  }
+}

@@ -1,0 +1,38 @@
+import type { SqlRunner } from '../sql-runner.ts';
+import { type CheckResult, checkResult } from './tenant-isolation.ts';
+
+/** How long a writing transaction may stay open before the doctor warns that it holds sealing back. */
+export const sealingHoldWarningSeconds = 300;
+
+// Events awaiting a seal, and the oldest writing transaction (open or
+// prepared): events committed after it started cannot be sealed until it ends.
+const sealingSql = `
+  select s.pending::text as pending,
+    extract(epoch from now() - least(s.oldest_open_transaction_started,
+      (select min(p.prepared) from pg_prepared_xacts p)))::float8 as held_seconds
+  from audit.sealing_status() s`;
+
+/**
+ * Warns when a long-running transaction holds sealing back (sealing follows
+ * the oldest open transaction; see audit.seal_pending). A warning, not an
+ * error: nothing is lost, events are sealed once it ends.
+ */
+export async function checkSealingStatus(run: SqlRunner): Promise<CheckResult[]> {
+  const { rows } = await run<{ pending: string; held_seconds: number | null }>(sealingSql);
+  const pending = Number(rows[0]?.pending ?? 0);
+  const held = rows[0]?.held_seconds ?? 0;
+  return [
+    checkResult(
+      'sealing_not_held_back',
+      'audit.seals',
+      held < sealingHoldWarningSeconds
+        ? null
+        : {
+            detail: `a transaction open for ${Math.round(held / 60)} min holds back sealing; ${pending} events wait`,
+            fix: 'find it in pg_stat_activity (or pg_prepared_xacts) and end it: select pg_terminate_backend(pid) ...',
+          },
+      'warning',
+      `${pending} events await sealing`,
+    ),
+  ];
+}

@@ -1,0 +1,96 @@
+import type { SqlRunner } from '../sql-runner.ts';
+import { type CheckResult, checkResult } from './tenant-isolation.ts';
+
+/**
+ * The named doors across tenants: the only SECURITY DEFINER functions the
+ * migrations create, as `regprocedure` text under `search_path = pg_catalog,
+ * public`. A migration that adds one adds it here, on purpose.
+ */
+export const systemFunctions: readonly string[] = [
+  'audit.seal_pending(integer)',
+  'audit.sealing_status()',
+  'audit.unsealed_before(xid8)',
+  'platform.audit(text,text,text,jsonb)',
+  'platform.create_tenant(text,text,text,text)',
+  'platform.find_tenant(text,text)',
+  'platform.list_tenants()',
+  'platform.log_security_event(security_event_type,security_severity,uuid,text,inet,uuid,jsonb,text)',
+  'platform.owner_of(text,uuid)',
+  'platform.resolve_api_key(text)',
+  'platform.resolve_session(text)',
+  'platform.set_tenant_active(text,boolean)',
+  'platform.should_block_login(text,inet,text)',
+];
+
+const securityDefinerSql = `
+  select p.oid::regprocedure::text as name, pg_get_userbyid(p.proowner) as owner, r.rolsuper as owner_superuser,
+    (select c from unnest(p.proconfig) c where c like 'search_path=%') as search_path
+  from pg_proc p
+  join pg_roles r on r.oid = p.proowner
+  where p.prosecdef and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+  order by 1`;
+
+interface DefinerFacts extends Record<string, unknown> {
+  name: string;
+  owner: string;
+  owner_superuser: boolean;
+  search_path: string | null;
+}
+
+/**
+ * A SECURITY DEFINER function runs with its owner's rights, here a role
+ * that sees every tenant. Each must be one of {@link systemFunctions}, pin
+ * its search_path (or a caller's objects could stand in for the ones it
+ * names) and belong to a role that is not a superuser.
+ */
+export async function checkSecurityDefiner(run: SqlRunner): Promise<CheckResult[]> {
+  const { rows } = await run<DefinerFacts>(securityDefinerSql);
+  const found = rows.map((fn) => {
+    const problems: { detail: string; fix: string }[] = [];
+    if (!systemFunctions.includes(fn.name)) {
+      problems.push({
+        detail: 'is not one of the named system functions',
+        fix: `alter function ${fn.name} security invoker; (or drop it)`,
+      });
+    }
+    if (!fn.search_path || fn.search_path.includes('$user')) {
+      problems.push({
+        detail: fn.search_path
+          ? `has a search_path that follows the caller (${fn.search_path})`
+          : 'has no fixed search_path',
+        fix: `alter function ${fn.name} set search_path = '';`,
+      });
+    }
+    if (fn.owner_superuser) {
+      problems.push({
+        detail: `belongs to superuser ${fn.owner}, so it runs with every right`,
+        fix: `alter function ${fn.name} owner to skillhub_system;`,
+      });
+    }
+    return checkResult(
+      'security_definer',
+      fn.name,
+      problems.length === 0
+        ? null
+        : { detail: problems.map((p) => p.detail).join('; '), fix: problems.map((p) => p.fix).join(' ') },
+      'error',
+      `allowed, search_path pinned, owned by ${fn.owner}`,
+    );
+  });
+  const present = new Set(rows.map((r) => r.name));
+  const missing = systemFunctions.filter((name) => !present.has(name));
+  return [
+    ...found,
+    ...missing.map((name) =>
+      checkResult(
+        'security_definer',
+        name,
+        {
+          detail: 'named system function is missing or no longer SECURITY DEFINER',
+          fix: 'run skillhub migrate against a fresh database and compare',
+        },
+        'warning',
+      ),
+    ),
+  ];
+}
