@@ -315,8 +315,8 @@ $$;
 -- Resolves a presented session token before any tenant is known. Expired
 -- sessions are ended here (idle or absolute) and recorded.
 create function platform.resolve_session(token_hash text)
-returns table (tenant_id text, session_id uuid, user_id uuid, role text, mfa_pending boolean, tenant_active boolean,
-  user_active boolean)
+returns table (tenant_id text, tenant_slug text, session_id uuid, user_id uuid, role text, mfa_pending boolean,
+  tenant_active boolean, user_active boolean)
 language plpgsql security definer set search_path = '' as $$
 declare
   s public.user_sessions;
@@ -335,7 +335,7 @@ begin
       pg_catalog.jsonb_build_object('reason', why), s.tenant_id);
     return;
   end if;
-  return query select s.tenant_id, s.id, s.user_id, u.role, s.mfa_pending, t.is_active, u.is_active
+  return query select s.tenant_id, t.slug, s.id, s.user_id, u.role, s.mfa_pending, t.is_active, u.is_active
     from public.users u join public.tenants t on t.id = u.tenant_id
     where u.tenant_id = s.tenant_id and u.id = s.user_id;
 end
@@ -343,7 +343,7 @@ $$;
 --> statement-breakpoint
 -- Resolves a presented API key (by its SHA-256) before any tenant is known.
 create function platform.resolve_api_key(key_hash text)
-returns table (tenant_id text, key_id uuid, scopes text[], created_by uuid, tenant_active boolean)
+returns table (tenant_id text, tenant_slug text, key_id uuid, scopes text[], created_by uuid, tenant_active boolean)
 language plpgsql security definer set search_path = '' as $$
 declare
   k public.api_keys;
@@ -356,7 +356,7 @@ begin
   if k.last_used_at is null or k.last_used_at < pg_catalog.now() - interval '1 minute' then
     update public.api_keys a set last_used_at = pg_catalog.now() where a.tenant_id = k.tenant_id and a.id = k.id;
   end if;
-  return query select k.tenant_id, k.id, k.scopes, k.created_by, t.is_active
+  return query select k.tenant_id, t.slug, k.id, k.scopes, k.created_by, t.is_active
     from public.tenants t where t.id = k.tenant_id;
 end
 $$;

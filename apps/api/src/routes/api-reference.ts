@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch] ?? ch);
 
 interface Operation {
@@ -25,13 +25,13 @@ export function registerApiReference(app: OpenAPIHono<AppEnv>): void {
     for (const [path, methods] of Object.entries(document.paths ?? {})) {
       for (const [method, operation] of Object.entries(methods as Record<string, Operation>)) {
         const tag = operation.tags?.[0] ?? 'Other';
-        const row = `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escape(path)}</code></td><td>${escape(operation.summary ?? '')}</td></tr>`;
+        const row = `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(operation.summary ?? '')}</td></tr>`;
         byTag.set(tag, [...(byTag.get(tag) ?? []), row]);
       }
     }
-    const sections = [...byTag].map(([tag, rows]) => `<h2>${escape(tag)}</h2><table>${rows.join('')}</table>`).join('');
+    const sections = [...byTag].map(([tag, rows]) => `<h2>${escapeHtml(tag)}</h2><table>${rows.join('')}</table>`).join('');
     return c.html(
-      `<!doctype html><html><head><meta charset="utf-8"><title>Skillhub API</title><style>body{font:15px system-ui;max-width:960px;margin:2rem auto;padding:0 1rem}td{padding:4px 12px 4px 0;vertical-align:top}code{font-size:13px}</style></head><body><h1>Skillhub API</h1><p>${escape(info.description)} Errors are <code>{"error":{"code","message","requestId"}}</code>. Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p>${sections}</body></html>`,
+      `<!doctype html><html><head><meta charset="utf-8"><title>Skillhub API</title><style>body{font:15px system-ui;max-width:960px;margin:2rem auto;padding:0 1rem}td{padding:4px 12px 4px 0;vertical-align:top}code{font-size:13px}</style></head><body><h1>Skillhub API</h1><p>${escapeHtml(info.description)} Errors are <code>{"error":{"code","message","requestId"}}</code>. Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p>${sections}</body></html>`,
     );
   });
 }
