@@ -1,6 +1,7 @@
 import type { Database, RequestActor, UserRole } from '@skillhub/db';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
+import type { EmbeddingProvider } from './embeddings/embedding-provider.ts';
 
 /** Who is calling, once credentials have been checked. */
 export interface RequestAuth {
@@ -20,6 +21,7 @@ export interface AppEnv {
     db: Database;
     logger: Logger;
     config: AppConfig;
+    embeddings: EmbeddingProvider;
     requestId: string;
     clientIp: string | null;
     /** The tenant named by the Host header's subdomain, if any (not yet checked to exist). */

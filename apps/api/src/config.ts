@@ -10,6 +10,8 @@ export interface AppConfig {
   locationHeader: string | null;
   /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** An OpenAI-compatible embeddings endpoint; null: the built-in local provider. */
+  embeddings: { baseUrl: string; apiKey: string | null; model: string } | null;
 }
 
 const number = (value: string | undefined, fallback: number) => {
@@ -25,5 +27,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     absoluteTimeoutHours: number(env.SESSION_ABSOLUTE_HOURS, 12),
     locationHeader: env.SKILLHUB_LOCATION_HEADER?.toLowerCase() ?? null,
     trustProxy: env.SKILLHUB_TRUST_PROXY === 'true',
+    embeddings: env.EMBEDDINGS_BASE_URL
+      ? {
+          baseUrl: env.EMBEDDINGS_BASE_URL,
+          apiKey: env.EMBEDDINGS_API_KEY ?? null,
+          model: env.EMBEDDINGS_MODEL ?? 'text-embedding-3-small',
+        }
+      : null,
   };
 }

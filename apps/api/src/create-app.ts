@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { AppEnv } from './app-env.ts';
 import type { AppConfig } from './config.ts';
+import { createEmbeddingProvider } from './embeddings/create-embedding-provider.ts';
 import { AppError } from './errors/app-error.ts';
 import { errorHandler } from './errors/error-handler.ts';
 import { authenticate } from './middleware/authenticate.ts';
@@ -14,6 +15,8 @@ import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { registerSecurityEventRoutes } from './routes/security-event-routes.ts';
 import { registerSessionRoutes } from './routes/session-routes.ts';
+import { registerSkillActivityRoutes } from './routes/skill-activity-routes.ts';
+import { registerSkillRoutes } from './routes/skill-routes.ts';
 import { registerUserRoutes } from './routes/user-routes.ts';
 
 export interface AppDependencies {
@@ -29,12 +32,14 @@ export const maxBodyBytes = 1024 * 1024;
 /** The HTTP application: every route, the error mapping and request logging. */
 export function createApp({ db, logger, config }: AppDependencies): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
+  const embeddings = createEmbeddingProvider(config);
   app.use(async (c, next) => {
     const offered = c.req.header('x-request-id');
     const requestId = offered && requestIdPattern.test(offered) ? offered : randomUUID();
     c.set('requestId', requestId);
     c.set('db', db);
     c.set('config', config);
+    c.set('embeddings', embeddings);
     c.set('logger', logger.child({ requestId }));
     c.header('x-request-id', requestId);
     const started = performance.now();
@@ -69,6 +74,8 @@ export function createApp({ db, logger, config }: AppDependencies): OpenAPIHono<
   registerUserRoutes(app);
   registerApiKeyRoutes(app);
   registerSecurityEventRoutes(app);
+  registerSkillRoutes(app);
+  registerSkillActivityRoutes(app);
   app.notFound((c) => {
     throw new AppError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`);
   });

@@ -7,7 +7,7 @@ import { PlatformDoor } from './platform/platform-door.ts';
 import * as schema from './schema/index.ts';
 import { runnerFor } from './sql-runner.ts';
 import type { RequestActor } from './tenant-context/actor.ts';
-import type { TenantTx } from './tenant-context/context-store.ts';
+import { outsideScope, type TenantTx } from './tenant-context/context-store.ts';
 import { withTenantOn } from './tenant-context/with-tenant.ts';
 
 export interface OpenDatabaseOptions {
@@ -63,6 +63,16 @@ export class Database {
   /** See {@link withTenantOn}. */
   withTenant<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     return withTenantOn(this.#db, tenantId, actor, fn);
+  }
+
+  /**
+   * Like withTenant, but always in a transaction of its own, even inside
+   * another: for records that must survive the enclosing transaction's
+   * rollback (a denied action's security event). Uses a second pooled
+   * connection while the outer one is held.
+   */
+  withTenantIndependently<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+    return outsideScope(() => withTenantOn(this.#db, tenantId, actor, fn));
   }
 
   /** Seals every finished audit event now; returns how many were sealed. */

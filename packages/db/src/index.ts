@@ -1,4 +1,21 @@
-export { and, asc, desc, eq, gt, gte, ilike, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+export {
+  and,
+  arrayContains,
+  asc,
+  desc,
+  eq,
+  gt,
+  gte,
+  ilike,
+  inArray,
+  isNull,
+  lt,
+  lte,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 export { type AuditAction, type AuditEvent, auditActions } from './audit/audit-actions.ts';
 export { type AuditSealer, defaultSealIntervalMs } from './audit/audit-sealer.ts';
 export { recordAuditEvent } from './audit/record-audit-event.ts';
@@ -11,6 +28,8 @@ export {
   type VerifyAuditResult,
   verifyAuditChain,
 } from './audit/verify-audit-chain.ts';
+export type { ChainWindow } from './audit/verify-chain.ts';
+export { verifyTenantAuditChain } from './audit/verify-tenant-audit-chain.ts';
 export { type DoctorOptions, runDoctor } from './checks/run-doctor.ts';
 export { type RoleFacts, readRoleFacts, runtimeRoleProblems } from './checks/runtime-role.ts';
 export { systemFunctions } from './checks/security-definer.ts';
@@ -21,8 +40,6 @@ export { runtimeRoleFromUrl, withCredentials, withDatabase } from './connection-
 export { Database, type OpenDatabaseOptions } from './database.ts';
 export { type EmbeddedServer, startEmbeddedPostgres } from './embedded/embedded-postgres.ts';
 export { DbError, DbErrorCode } from './errors.ts';
-export type { RuntimeRoleSpec } from './migrate/ensure-runtime-role.ts';
-export { type MigrateResult, type MigrationStatus, migrationStatus, runMigrations } from './migrate/run-migrations.ts';
 export {
   type LoginThrottleVerdict,
   logSecurityEvent,
@@ -30,6 +47,8 @@ export {
   shouldBlockLogin,
 } from './identity/security-events.ts';
 export { createUserSession, type NewSessionInput, terminateSession, touchSession } from './identity/sessions.ts';
+export type { RuntimeRoleSpec } from './migrate/ensure-runtime-role.ts';
+export { type MigrateResult, type MigrationStatus, migrationStatus, runMigrations } from './migrate/run-migrations.ts';
 export type { CreateTenantInput, ResolvedApiKey, ResolvedSession } from './platform/platform-door.ts';
 export * from './schema/index.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';

@@ -26,14 +26,26 @@ export const statusByCode = {
   INTERNAL: 500,
 } as const satisfies Record<AppErrorCode, number>;
 
+/** The row a NOT_FOUND was about: checked (never shown) for another tenant's ownership. */
+export interface NotFoundProbe {
+  table: string;
+  id: string;
+}
+
 export class AppError extends Error {
   readonly code: AppErrorCode;
   readonly details: unknown;
+  readonly probe: NotFoundProbe | undefined;
 
-  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown; details?: unknown }) {
+  constructor(
+    code: AppErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: unknown; probe?: NotFoundProbe },
+  ) {
     super(message, { cause: options?.cause });
     this.name = 'AppError';
     this.code = code;
     this.details = options?.details;
+    this.probe = options?.probe;
   }
 }

@@ -16,5 +16,8 @@ const store = new AsyncLocalStorage<TenantScope>();
 
 export const runInScope = <T>(scope: TenantScope, fn: () => Promise<T>): Promise<T> => store.run(scope, fn);
 
+/** Runs `fn` outside any enclosing scope, so a withTenant inside it opens its own transaction. */
+export const outsideScope = <T>(fn: () => Promise<T>): Promise<T> => store.exit(fn);
+
 /** The transaction of the innermost `withTenant` call, or undefined outside one. */
 export const currentScope = (): TenantScope | undefined => store.getStore();
