@@ -29,7 +29,9 @@ export function registerApiReference(app: OpenAPIHono<AppEnv>): void {
         byTag.set(tag, [...(byTag.get(tag) ?? []), row]);
       }
     }
-    const sections = [...byTag].map(([tag, rows]) => `<h2>${escapeHtml(tag)}</h2><table>${rows.join('')}</table>`).join('');
+    const sections = [...byTag]
+      .map(([tag, rows]) => `<h2>${escapeHtml(tag)}</h2><table>${rows.join('')}</table>`)
+      .join('');
     return c.html(
       `<!doctype html><html><head><meta charset="utf-8"><title>Skillhub API</title><style>body{font:15px system-ui;max-width:960px;margin:2rem auto;padding:0 1rem}td{padding:4px 12px 4px 0;vertical-align:top}code{font-size:13px}</style></head><body><h1>Skillhub API</h1><p>${escapeHtml(info.description)} Errors are <code>{"error":{"code","message","requestId"}}</code>. Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p>${sections}</body></html>`,
     );
