@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { type SQL, sql } from 'drizzle-orm';
+
+export type ChainBreakKind = 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated';
+
+export interface ChainBreak {
+  kind: ChainBreakKind;
+  /** Position in the chain where verification stopped, when known. */
+  position: number | null;
+  eventId: string | null;
+  detail: string;
+}
+
+export interface ChainHead {
+  position: number;
+  /** Hex SHA-256 chain hash at that position. */
+  hash: string;
+}
+
+export interface ChainVerdict {
+  /** Tenant id, or '' for the system chain. */
+  chain: string;
+  intact: boolean;
+  /** Sealed events checked. */
+  events: number;
+  head: ChainHead | null;
+  /** Events written but not sealed yet (normally under a second old). */
+  unsealed: number;
+  break?: ChainBreak;
+}
+
+export interface ChainWindow {
+  /** Verify only events created in [from, to]; the chain is anchored at the seal before `from`. */
+  from?: Date;
+  to?: Date;
+  /** A head recorded earlier (e.g. exported); its absence or a different hash means history was cut. */
+  expectedHead?: ChainHead;
+}
+
+/**
+ * Runs one statement in the verifying transaction and returns its rows. The
+ * owner's entry point runs it on its own connection, the tenant's inside
+ * `withTenant`; everything below is the same for both.
+ */
+export type ChainQuery = <R extends Record<string, unknown>>(query: SQL) => Promise<R[]>;
+
+export interface ChainProgress {
+  checked: number;
+  total: number;
+  onProgress?: (checked: number, total: number) => void;
+}
+
+const fetchSize = 5_000;
+
+const genesis = (chain: string) => createHash('sha256').update(`skillhub audit chain:${chain}`).digest();
+
+interface SealRow extends Record<string, unknown> {
+  position: string;
+  event_id: string;
+  seal_order: string;
+  event_hash: Buffer;
+  chain_hash: Buffer;
+  present: boolean;
+  actual_hash: Buffer | null;
+  event_order: string | null;
+  event_chain: string | null;
+}
+
+/** How many seals the chains to verify hold (for progress); every visible chain when `chain` is undefined. */
+export async function countSeals(query: ChainQuery, chain: string | undefined): Promise<number> {
+  const [row] = await query<{ n: string }>(
+    sql`select count(*) as n from audit.seals where ${chain ?? null}::text is null or chain = ${chain ?? null}`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Recomputes one chain over what `query` can see and reports "intact, N
+ * events, head H" or the first event that breaks it and how. Streams the
+ * seals through a cursor, so memory stays constant; the caller owns the
+ * transaction the cursor lives in.
+ */
+export async function verifyChain(
+  query: ChainQuery,
+  chain: string,
+  window: ChainWindow,
+  progress: ChainProgress,
+): Promise<ChainVerdict> {
+  const { first, last } = await positionRange(query, chain, window);
+  let previous: Buffer = genesis(chain);
+  if (first > 1) {
+    const [anchor] = await query<{ chain_hash: Buffer }>(
+      sql`select chain_hash from audit.seals where chain = ${chain} and position = ${first - 1}`,
+    );
+    previous = anchor?.chain_hash ?? previous;
+  }
+  const verdict: ChainVerdict = { chain, intact: true, events: 0, head: null, unsealed: 0 };
+  const fail = (kind: ChainBreakKind, position: number | null, eventId: string | null, detail: string) => {
+    verdict.intact = false;
+    verdict.break = { kind, position, eventId, detail };
+    return verdict;
+  };
+  const cursor = sql.raw(`verify_${cursorCounter++}`);
+  await query(
+    sql`declare ${cursor} no scroll cursor for
+     select s.position, s.event_id, (s.txid::text || ':' || s.seq) as seal_order, s.event_hash, s.chain_hash,
+            e.id is not null as present, case when e.id is not null then audit.event_hash(e) end as actual_hash,
+            (e.txid::text || ':' || e.seq) as event_order, coalesce(e.tenant_id, '') as event_chain
+     from audit.seals s left join audit_logs e on e.id = s.event_id
+     where s.chain = ${chain} and s.position >= ${first} and (${last}::bigint is null or s.position <= ${last})
+     order by s.position`,
+  );
+  let expectedPosition = first;
+  let lastOrder: [bigint, bigint] | null = null;
+  for (;;) {
+    const rows = await query<SealRow>(sql`fetch ${sql.raw(String(fetchSize))} from ${cursor}`);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const position = Number(row.position);
+      if (position !== expectedPosition) {
+        return fail('missing', expectedPosition, null, `seals ${expectedPosition}..${position - 1} are gone`);
+      }
+      if (!row.present) return fail('missing', position, row.event_id, `event ${row.event_id} was deleted`);
+      const order = parseOrder(row.seal_order);
+      if (row.event_order !== row.seal_order || (lastOrder && compareOrder(order, lastOrder) <= 0)) {
+        return fail(
+          'reordered',
+          position,
+          row.event_id,
+          `event ${row.event_id} no longer holds its place in the chain`,
+        );
+      }
+      if (row.event_chain !== chain) {
+        return fail('modified', position, row.event_id, `event ${row.event_id} was moved to another tenant`);
+      }
+      if (!row.actual_hash?.equals(row.event_hash)) {
+        return fail('modified', position, row.event_id, `event ${row.event_id} differs from what was sealed`);
+      }
+      const chained = createHash('sha256').update(previous).update(row.event_hash).digest();
+      if (!chained.equals(row.chain_hash)) {
+        return fail('modified', position, row.event_id, `the seal of event ${row.event_id} was rewritten`);
+      }
+      previous = chained;
+      lastOrder = order;
+      expectedPosition = position + 1;
+      verdict.events += 1;
+      verdict.head = { position, hash: chained.toString('hex') };
+      progress.checked += 1;
+    }
+    progress.onProgress?.(progress.checked, progress.total);
+  }
+  await query(sql`close ${cursor}`);
+  if (last === null) {
+    const inserted = await findInserted(query, chain);
+    if (inserted)
+      return fail('inserted', null, inserted, `event ${inserted} sits inside sealed history but was never sealed`);
+    verdict.unsealed = await countUnsealed(query, chain);
+  }
+  const expected = window.expectedHead;
+  if (expected && last === null) {
+    if (!verdict.head || verdict.head.position < expected.position) {
+      return fail(
+        'truncated',
+        verdict.head?.position ?? 0,
+        null,
+        `the chain ends at ${verdict.head?.position ?? 0} but a recorded head was at ${expected.position}`,
+      );
+    }
+    const [atHead] = await query<{ chain_hash: Buffer }>(
+      sql`select chain_hash from audit.seals where chain = ${chain} and position = ${expected.position}`,
+    );
+    if (atHead?.chain_hash.toString('hex') !== expected.hash) {
+      return fail(
+        'modified',
+        expected.position,
+        null,
+        `the chain at ${expected.position} differs from the recorded head`,
+      );
+    }
+  }
+  return verdict;
+}
+
+async function positionRange(query: ChainQuery, chain: string, window: ChainWindow) {
+  if (!window.from && !window.to) return { first: 1, last: null as number | null };
+  const [row] = await query<{ first: string | null; last: string | null }>(
+    sql`select min(s.position) as first, max(s.position) as last
+     from audit.seals s join audit_logs e on e.id = s.event_id
+     where s.chain = ${chain}
+       and (${window.from ?? null}::timestamptz is null or e.created_at >= ${window.from ?? null})
+       and (${window.to ?? null}::timestamptz is null or e.created_at <= ${window.to ?? null})`,
+  );
+  return { first: Number(row?.first ?? 1), last: row?.last ? Number(row.last) : 0 };
+}
+
+let cursorCounter = 0;
+
+const parseOrder = (text: string): [bigint, bigint] => {
+  const [txid, seq] = text.split(':');
+  return [BigInt(txid ?? 0), BigInt(seq ?? 0)];
+};
+
+const compareOrder = (a: [bigint, bigint], b: [bigint, bigint]) =>
+  a[0] === b[0] ? (a[1] === b[1] ? 0 : a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1;
+
+const inChain = (chain: string) => (chain === '' ? sql`e.tenant_id is null` : sql`e.tenant_id = ${chain}`);
+
+/**
+ * An event older than the newest seal that no seal covers was slipped into
+ * history. (Under a tenant's row policy "the newest seal" is the tenant's own.)
+ */
+async function findInserted(query: ChainQuery, chain: string): Promise<string | null> {
+  const [row] = await query<{ id: string }>(
+    sql`select e.id from audit_logs e
+     where ${inChain(chain)}
+       and (e.txid, e.seq) < (select s.txid, s.seq from audit.seals s order by s.txid desc, s.seq desc limit 1)
+       and not exists (select from audit.seals s where s.event_id = e.id)
+     order by e.txid, e.seq limit 1`,
+  );
+  return row?.id ?? null;
+}
+
+async function countUnsealed(query: ChainQuery, chain: string): Promise<number> {
+  const [row] = await query<{ n: string }>(
+    sql`select count(*) as n from audit_logs e where ${inChain(chain)}
+       and not exists (select from audit.seals s where s.event_id = e.id)`,
+  );
+  return Number(row?.n ?? 0);
+}
