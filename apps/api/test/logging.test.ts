@@ -1,0 +1,56 @@
+import { Writable } from 'node:stream';
+import type { Database } from '@skillhub/db';
+import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createApp, loadConfig, startServer } from '../src/index.ts';
+import { HttpClient } from './support/http-client.ts';
+
+let testDb: TestDatabase;
+let db: Database;
+const lines: Record<string, unknown>[] = [];
+let client: HttpClient;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = await testDb.openApp();
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const server = await startServer(
+    createApp({ db, logger: pino({ level: 'info' }, sink), config: { ...loadConfig({}), cookieSecure: false } }),
+    { port: 0, host: '127.0.0.1' },
+  );
+  client = new HttpClient(server.url);
+  close = server.close;
+});
+afterAll(async () => {
+  await close();
+  await testDb.drop();
+});
+
+test('request logs carry request id, tenant and actor, and never a password, token or key', async () => {
+  const password = 'a very secret passphrase 42';
+  const signUp = await client.post<{ tenantId: string; userId: string }>('/auth/sign-up', {
+    email: 'logs@example.test',
+    password,
+    displayName: 'Logs',
+    workspace: { name: 'Logs', slug: 'logs' },
+  });
+  expect(signUp.status).toBe(201);
+  const key = await client.post<{ key: string }>('/api-keys', { name: 'ci', scopes: ['skills:read'] });
+  expect(key.status).toBe(201);
+  await client.get('/skills', { headers: { authorization: `Bearer ${key.body.key}`, 'x-request-id': 'log-check-1' } });
+  const cookie = [...client.cookies.values()][0] ?? '';
+  const text = JSON.stringify(lines);
+  expect(text).not.toContain(password);
+  expect(text).not.toContain(key.body.key);
+  expect(cookie.length).toBeGreaterThan(20);
+  expect(text).not.toContain(cookie);
+  const logged = lines.find((line) => line.requestId === 'log-check-1');
+  expect(logged).toMatchObject({ tenantId: signUp.body.tenantId, actorType: 'api_key', status: 200 });
+});
