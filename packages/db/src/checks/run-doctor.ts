@@ -1,5 +1,6 @@
+import { migrationStatus } from '../migrate/run-migrations.ts';
 import { openClient } from '../open-client.ts';
-import { runnerFor } from '../sql-runner.ts';
+import { runnerFor, type SqlRunner } from '../sql-runner.ts';
 import { checkAuditChain } from './audit-chain.ts';
 import { checkChangeCapture } from './change-capture.ts';
 import { checkCitusReadiness } from './citus-readiness.ts';
@@ -37,24 +38,16 @@ type Check = [name: string, run: () => Promise<CheckResult[]>];
 export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> {
   const { ownerUrl, runtimeRole } = options;
   const client = await openClient(ownerUrl);
-  const results: CheckResult[] = [];
   try {
-    // systemFunctions are spelled as regprocedure prints them under this path.
-    await client.query('set search_path = pg_catalog, public');
+    // systemFunctions are spelled as regprocedure prints them with every schema named.
+    await client.query('set search_path = pg_catalog');
     const run = runnerFor(client);
-    const runtimeRoleChecks = async () =>
-      (await roleExists(run, runtimeRole))
-        ? [...(await checkRuntimeRole(run, runtimeRole)), ...(await checkRuntimeRoleReach(run, runtimeRole))]
-        : [
-            checkResult('runtime_role_exists', runtimeRole, {
-              detail: 'no such role: the runtime role checks cannot run',
-              fix: 'skillhub migrate (creates it), or set APP_DATABASE_URL to the role the server uses',
-            }),
-          ];
+    const migrations = await migrationStatus(ownerUrl);
+    const results = [...(await guarded(['server_version', () => checkServerVersion(run)]))];
+    results.push(checkMigrationsApplied(migrations));
+    if (!migrations.some((m) => m.appliedAt)) return results;
     const checks: Check[] = [
-      ['server_version', () => checkServerVersion(run)],
-      ['migrations_applied', () => checkMigrationsApplied(ownerUrl)],
-      ['runtime_role_safe', runtimeRoleChecks],
+      ['runtime_role_safe', () => checkRuntimeRoleFully(run, runtimeRole)],
       ['tenant_tables', () => checkTenantTables(run)],
       ['policy_no_extra_permissive', () => checkPermissivePolicies(run)],
       ['view_security_invoker', () => checkViews(run)],
@@ -63,15 +56,28 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['change_capture', () => checkChangeCapture(run)],
       ['citus_keys', () => checkCitusReadiness(run)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],
+      ['audit_chain', () => checkAuditChain(ownerUrl, options.onAuditProgress)],
     ];
     for (const check of checks) results.push(...(await guarded(check)));
+    return results;
   } finally {
     await client.end();
   }
-  results.push(...(await guarded(['audit_chain', () => checkAuditChain(ownerUrl, options.onAuditProgress)])));
-  return results;
 }
 
+async function checkRuntimeRoleFully(run: SqlRunner, role: string): Promise<CheckResult[]> {
+  if (!(await roleExists(run, role))) {
+    return [
+      checkResult('runtime_role_exists', role, {
+        detail: 'no such role, so the runtime role checks cannot run',
+        fix: 'skillhub migrate (creates it), or set APP_DATABASE_URL to the role the server uses',
+      }),
+    ];
+  }
+  return [...(await checkRuntimeRole(run, role)), ...(await checkRuntimeRoleReach(run, role))];
+}
+
+/** Runs one check; one that throws becomes a failed finding, so the others still report. */
 async function guarded([name, run]: Check): Promise<CheckResult[]> {
   try {
     return await run();

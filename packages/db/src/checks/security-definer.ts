@@ -3,8 +3,9 @@ import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
 /**
  * The named doors across tenants: the only SECURITY DEFINER functions the
- * migrations create, as `regprocedure` text under `search_path = pg_catalog,
- * public`. A migration that adds one adds it here, on purpose.
+ * migrations create, as `regprocedure` prints them under `search_path =
+ * pg_catalog` (every other schema named). A migration that adds one adds it
+ * here, on purpose.
  */
 export const systemFunctions: readonly string[] = [
   'audit.seal_pending(integer)',
@@ -14,7 +15,7 @@ export const systemFunctions: readonly string[] = [
   'platform.create_tenant(text,text,text,text)',
   'platform.find_tenant(text,text)',
   'platform.list_tenants()',
-  'platform.log_security_event(security_event_type,security_severity,uuid,text,inet,uuid,jsonb,text)',
+  'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb,text)',
   'platform.owner_of(text,uuid)',
   'platform.resolve_api_key(text)',
   'platform.resolve_session(text)',
@@ -77,20 +78,18 @@ export async function checkSecurityDefiner(run: SqlRunner): Promise<CheckResult[
       `allowed, search_path pinned, owned by ${fn.owner}`,
     );
   });
-  const present = new Set(rows.map((r) => r.name));
-  const missing = systemFunctions.filter((name) => !present.has(name));
+  const missing = systemFunctions.filter((name) => !rows.some((r) => r.name === name));
+  if (missing.length === 0) return found;
   return [
     ...found,
-    ...missing.map((name) =>
-      checkResult(
-        'security_definer',
-        name,
-        {
-          detail: 'named system function is missing or no longer SECURITY DEFINER',
-          fix: 'run skillhub migrate against a fresh database and compare',
-        },
-        'warning',
-      ),
+    checkResult(
+      'security_definer',
+      `${missing.length} named system functions`,
+      {
+        detail: `missing, or no longer SECURITY DEFINER: ${missing.join(', ')}`,
+        fix: 'skillhub migrate; if they are still missing, compare with a freshly migrated database',
+      },
+      'warning',
     ),
   ];
 }

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { runDoctor, serverVersionProblems } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+});
+afterAll(() => testDb.drop());
+
+const failures = async (runtimeRole: string) =>
+  (await runDoctor({ ownerUrl: testDb.ownerUrl, runtimeRole }))
+    .filter((r) => !r.ok && r.severity === 'error')
+    .map((r) => `${r.check} ${r.target}`)
+    .sort();
+
+test('runDoctor finds nothing wrong with the migrated schema', async () => {
+  expect(await failures(inject('skillhubTestCluster').appRole.name)).toEqual([]);
+});
+
+test('each check catches its own breakage, and only that one', async () => {
+  // A runtime role of its own: roles are cluster-wide and other files share the usual one.
+  const role = `skillhub_reach_${randomBytes(4).toString('hex')}`;
+  await testDb.ownerQuery(`create role ${role} login password 'pw'; grant skillhub_app, skillhub_system to ${role}`);
+  try {
+    await testDb.ownerQuery(`
+      create policy everyone_reads on skills as permissive for select using (true);
+      create function public.peek() returns bigint language sql security definer as 'select count(*) from skills';
+      create function public.helper() returns int language sql as 'select 1';
+      alter function public.helper() owner to ${role};
+      grant update on audit_logs to skillhub_app;
+      alter table audit_logs enable replica trigger audit_logs_append_only;
+      alter table audit.seals disable trigger seals_no_truncate;
+      alter table ratings disable trigger audit_capture_update;
+      alter table skill_embeddings drop constraint skill_embeddings_tenant_id_skill_id_key,
+        add constraint skill_embeddings_skill_id_key unique (skill_id);
+      create materialized view skill_counts as select tenant_id, count(*) from skills group by tenant_id;`);
+    expect(await failures(role)).toEqual([
+      'change_capture public.ratings',
+      'citus_keys public.skill_embeddings',
+      'ledger_no_destructive_grants public.audit_logs',
+      'ledger_triggers audit.seals',
+      'ledger_triggers public.audit_logs',
+      // A permissive `using (true)` both adds a policy and lacks the tenant comparison.
+      'policy_complete public.skills',
+      'policy_no_extra_permissive public.skills',
+      `runtime_role_memberships ${role}`,
+      `runtime_role_owns_nothing ${role}`,
+      'security_definer public.peek()',
+      'view_security_invoker public.skill_counts',
+    ]);
+  } finally {
+    await testDb.ownerQuery(`drop owned by ${role}; drop role ${role}`);
+  }
+});
+
+test('the server version check knows the minor releases that fixed the RLS CVEs', () => {
+  expect(serverVersionProblems(150009)).toEqual([expect.stringContaining('CVE-2024-10976')]);
+  expect(serverVersionProblems(150002)).toHaveLength(2);
+  expect(serverVersionProblems(150010)).toEqual([]);
+  expect(serverVersionProblems(160005)).toEqual([expect.stringContaining('fixed in 16.6')]);
+  expect(serverVersionProblems(160006)).toEqual([]);
+  expect(serverVersionProblems(170001)).toEqual([expect.stringContaining('fixed in 17.2')]);
+  expect(serverVersionProblems(170002)).toEqual([]);
+  expect(serverVersionProblems(180000)).toEqual([]);
+  expect(serverVersionProblems(140015)).toEqual([expect.stringContaining('older than 15')]);
+});
