@@ -2,7 +2,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { type AuditSealer, sealCommittedEvents, sealPendingEvents, startAuditSealer } from './audit/audit-sealer.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
-import { DbError } from './errors.ts';
+import { connectionFailure } from './open-client.ts';
 import { PlatformDoor } from './platform/platform-door.ts';
 import * as schema from './schema/index.ts';
 import { runnerFor } from './sql-runner.ts';
@@ -44,9 +44,7 @@ export class Database {
       client.release();
     } catch (error) {
       await pool.end();
-      throw new DbError('DATABASE_UNREACHABLE', `cannot connect to the database: ${describe(error)}`, {
-        cause: error,
-      });
+      throw connectionFailure(error, options.url);
     }
     const database = new Database(pool);
     if (options.verifyRole ?? true) {
@@ -104,5 +102,3 @@ export class Database {
     await this.#pool.end();
   }
 }
-
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
