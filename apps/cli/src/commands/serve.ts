@@ -1,7 +1,5 @@
-import { createApp, loadConfig, startServer } from '@skillhub/api';
 import { Database } from '@skillhub/db';
 import type { Command } from 'commander';
-import pino from 'pino';
 import { migrateResolved, resolveDatabase } from '../runtime/resolve-database.ts';
 
 export function registerServe(program: Command): void {
@@ -17,6 +15,11 @@ export function registerServe(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new Error(`invalid port "${options.port ?? process.env.PORT}"`);
       const host = options.host ?? process.env.HOST ?? '127.0.0.1';
+      // Loaded here, not at the top: the other commands start faster without the API.
+      const [{ createApp, loadConfig, startServer }, { default: pino }] = await Promise.all([
+        import('@skillhub/api'),
+        import('pino'),
+      ]);
       const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
       const database = await resolveDatabase();
       const cleanup: (() => Promise<void>)[] = [database.stop];

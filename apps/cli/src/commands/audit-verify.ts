@@ -1,0 +1,101 @@
+import {
+  type ChainVerdict,
+  type Database,
+  recordAuditEvent,
+  systemActor,
+  type VerifyAuditChainOptions,
+  verifyAuditChain,
+} from '@skillhub/db';
+import type { Command } from 'commander';
+import { progressBar } from '../output/progress.ts';
+import { parseChainHead, parseIsoDate } from '../runtime/parse-options.ts';
+import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
+import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
+
+const sealTimeoutMs = 10_000;
+
+interface VerifyOptions {
+  tenant?: string;
+  from?: Date;
+  to?: Date;
+  head?: VerifyAuditChainOptions['expectedHead'];
+}
+
+/** `skillhub audit verify`: seal what is pending, recompute the hash chains, print a verdict per chain. */
+export function registerAuditVerify(audit: Command): void {
+  audit
+    .command('verify')
+    .description('seal pending events, then recompute the audit hash chains and report the first break')
+    .option('--tenant <slug>', "verify one tenant's chain (default: every chain)")
+    .option('--from <iso>', 'only events created at or after this time', parseIsoDate)
+    .option('--to <iso>', 'only events created at or before this time', parseIsoDate)
+    .option(
+      '--head <position:hash>',
+      'a head printed by an earlier run; fails if history was cut or rewritten',
+      parseChainHead,
+    )
+    .action(async (options: VerifyOptions) => {
+      if (options.head && !options.tenant)
+        throw new Error('--head needs --tenant: a recorded head belongs to one chain');
+      const intact = await withRuntimeDatabase((db, database) => verify(db, database.ownerUrl, options));
+      if (!intact) process.exitCode = 1;
+    });
+}
+
+async function verify(db: Database, ownerUrl: string, options: VerifyOptions): Promise<boolean> {
+  const tenant = options.tenant ? await tenantBySlug(db, options.tenant) : null;
+  const labels = new Map<string, string>([['', 'system']]);
+  if (tenant) labels.set(tenant.id, tenant.slug);
+  else for (const t of await db.platform.listTenants()) labels.set(t.id, t.slug);
+  // After the lookups, which write events of their own; waits out writers still committing.
+  await db.sealCommittedAuditEvents(sealTimeoutMs);
+  const bar = progressBar('verifying', 'events');
+  const result = await verifyAuditChain(ownerUrl, {
+    tenantId: tenant?.id,
+    from: options.from,
+    to: options.to,
+    expectedHead: options.head,
+    onProgress: (checked, total) => bar.update(checked, total),
+  }).finally(() => bar.stop());
+  for (const chain of result.chains) {
+    process.stdout.write(`${labels.get(chain.chain) ?? chain.chain}: ${verdict(chain)}\n`);
+    if (chain.chain) await recordVerification(db, chain, options);
+  }
+  const broken = result.chains.filter((c) => !c.intact).length;
+  process.stdout.write(
+    broken === 0
+      ? `overall: intact: ${plural(result.events, 'event')} in ${plural(result.chains.length, 'chain')}\n`
+      : `overall: BROKEN: ${broken} of ${result.chains.length} chains\n`,
+  );
+  return result.intact;
+}
+
+const verdict = (chain: ChainVerdict): string => {
+  if (!chain.intact) {
+    const where = chain.break?.position != null ? ` at position ${chain.break.position}` : '';
+    return `BROKEN${where}: ${chain.break?.kind} — ${chain.break?.detail}`;
+  }
+  const head = chain.head ? `${chain.head.position}:${chain.head.hash}` : 'none';
+  const unsealed = chain.unsealed > 0 ? ` (${chain.unsealed} not sealed yet)` : '';
+  return `intact: ${plural(chain.events, 'event')}, head ${head}${unsealed}`;
+};
+
+/** The verification itself goes into the tenant's trail (and is sealed before the command exits). */
+const recordVerification = (db: Database, chain: ChainVerdict, options: VerifyOptions) =>
+  db.withTenant(chain.chain, systemActor('cli'), () =>
+    recordAuditEvent({
+      action: 'audit.verified',
+      resourceType: 'audit_chain',
+      resourceId: chain.chain,
+      metadata: {
+        intact: chain.intact,
+        events: chain.events,
+        head: chain.head ? `${chain.head.position}:${chain.head.hash}` : null,
+        from: options.from?.toISOString() ?? null,
+        to: options.to?.toISOString() ?? null,
+        ...(chain.break && { break: { kind: chain.break.kind, position: chain.break.position } }),
+      },
+    }),
+  );
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import { registerAuditVerify } from './audit-verify.ts';
+
+/** `skillhub audit ...`: work on the tamper-evident ledger. */
+export function registerAudit(program: Command): void {
+  const audit = program.command('audit').description('verify the tamper-evident audit ledger');
+  registerAuditVerify(audit);
+}
