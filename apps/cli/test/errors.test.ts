@@ -1,0 +1,52 @@
+import { withCredentials } from '@skillhub/db';
+import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli } from './support/run-cli.ts';
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+});
+afterAll(() => testDb.drop());
+
+const oneLine = (stderr: string) => {
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+  expect(stderr).not.toMatch(/^\s+at /m);
+};
+
+describe('failures print one line on stderr and exit non-zero', () => {
+  test('a missing required option', async () => {
+    const run = await runCli(['tenant', 'create', '--slug', 'x']);
+    expect(run.code).not.toBe(0);
+    oneLine(run.stderr);
+    expect(run.stderr).toContain("required option '--name <name>' not specified");
+  });
+
+  test('an argument that does not parse', async () => {
+    const run = await runCli(['audit', 'verify', '--from', 'last tuesday']);
+    expect(run.code).not.toBe(0);
+    oneLine(run.stderr);
+    expect(run.stderr).toContain("option '--from <iso>' argument 'last tuesday' is invalid");
+  });
+
+  test('an unreachable database', async () => {
+    const url = 'postgres://skillhub:secret@127.0.0.1:1/skillhub';
+    const run = await runCli(['doctor'], { DATABASE_URL: url, APP_DATABASE_URL: url });
+    expect(run.code).toBe(1);
+    oneLine(run.stderr);
+    expect(run.stderr).toBe(
+      'skillhub: cannot connect to PostgreSQL at 127.0.0.1:1 as skillhub: connection refused (is the server running and listening there?)\n',
+    );
+    expect(run.stderr).not.toContain('secret');
+  });
+
+  test('credentials the server refuses', async () => {
+    const url = withCredentials(testDb.ownerUrl, { name: 'skillhub_no_such_role', password: 'wrong' });
+    const run = await runCli(['audit', 'verify'], { DATABASE_URL: url, APP_DATABASE_URL: url });
+    expect(run.code).toBe(1);
+    oneLine(run.stderr);
+    // "password authentication failed" or "role does not exist", as the server's authentication is set up.
+    expect(run.stderr).toMatch(/^skillhub: cannot connect to PostgreSQL at .+ as skillhub_no_such_role: .+/);
+    expect(run.stderr).not.toContain('wrong');
+  });
+});
