@@ -38,7 +38,7 @@ export const listApiKeys = (tx: TenantTx) => tx.select(publicKeyColumns).from(ap
 /** Revokes a key of this tenant; revoking twice is a no-op, another tenant's key is not found. */
 export async function revokeApiKey(tx: TenantTx, keyId: string) {
   const [key] = await tx.select(publicKeyColumns).from(apiKeys).where(eq(apiKeys.id, keyId));
-  if (!key) throw new AppError('NOT_FOUND', 'No such API key.');
+  if (!key) throw new AppError('NOT_FOUND', 'No such API key.', { probe: { table: 'api_keys', id: keyId } });
   if (key.revokedAt) return key;
   const [revoked] = await tx
     .update(apiKeys)

@@ -18,7 +18,7 @@ export const publicUserColumns = {
 /** A user of this tenant; another tenant's id is simply not found. */
 export async function findUser(tx: TenantTx, userId: string) {
   const [user] = await tx.select(publicUserColumns).from(users).where(eq(users.id, userId));
-  if (!user) throw new AppError('NOT_FOUND', 'No such user.');
+  if (!user) throw new AppError('NOT_FOUND', 'No such user.', { probe: { table: 'users', id: userId } });
   return user;
 }
 

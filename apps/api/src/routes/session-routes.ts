@@ -67,7 +67,8 @@ async function endSession(tx: TenantTx, sessionId: string, reason: string, owner
     .select({ id: userSessions.id, userId: userSessions.userId })
     .from(userSessions)
     .where(and(eq(userSessions.id, sessionId), ownerId ? eq(userSessions.userId, ownerId) : undefined));
-  if (!session) throw new AppError('NOT_FOUND', 'No such session.');
+  if (!session)
+    throw new AppError('NOT_FOUND', 'No such session.', { probe: { table: 'user_sessions', id: sessionId } });
   if (await terminateSession(session.id, reason)) {
     await recordAuditEvent({
       action: 'session.terminated',
