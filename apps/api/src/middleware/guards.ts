@@ -23,20 +23,27 @@ const rank: Record<UserRole, number> = { member: 0, admin: 1, owner: 2 };
 
 /**
  * A user of at least `role`, or 403, recorded as permission_denied (in its
- * own transaction, so the record stays although the request fails).
+ * own transaction, so the record stays although the request fails). An API
+ * key calling a user-only action is denied and recorded the same way.
  */
 export async function requireRole(c: Context<AppEnv>, role: UserRole, action: string) {
-  const auth = requireUser(c);
-  if (rank[auth.role] >= rank[role]) return auth;
+  const auth = requireAuth(c);
+  if (auth.userId && auth.role && auth.sessionId && rank[auth.role] >= rank[role]) {
+    return auth as RequestAuth & { userId: string; role: UserRole; sessionId: string };
+  }
+  const caller = auth.role ? { role: auth.role } : { apiKeyId: auth.apiKeyId };
   await c.var.db.withTenant(auth.tenantId, auth.actor, () =>
     logSecurityEvent({
       type: 'permission_denied',
       severity: 'medium',
       sessionId: auth.sessionId,
-      details: { action, required: role, role: auth.role, path: c.req.path },
+      details: { action, required: role, ...caller, path: c.req.path },
     }),
   );
-  throw new AppError('FORBIDDEN', `Only a workspace ${role} can ${action}.`);
+  throw new AppError(
+    'FORBIDDEN',
+    auth.role ? `Only a workspace ${role} can ${action}.` : `An API key cannot ${action}; sign in as a ${role}.`,
+  );
 }
 
 /** Runs `fn` in the caller's tenant transaction. */
