@@ -1,5 +1,5 @@
 import type { Database } from '@skillhub/db';
-import { and, eq, logSecurityEvent, type RequestActor, shouldBlockLogin, users } from '@skillhub/db';
+import { eq, logSecurityEvent, type RequestActor, shouldBlockLogin, users } from '@skillhub/db';
 import { verifyPassword } from '../auth/passwords.ts';
 import type { AppConfig } from '../config.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -70,10 +70,7 @@ export async function signIn(db: Database, config: AppConfig, input: SignInInput
       );
       return null;
     }
-    const [user] = await tx
-      .select()
-      .from(users)
-      .where(and(eq(users.email, email)));
+    const [user] = await tx.select().from(users).where(eq(users.email, email));
     const passwordOk = await verifyPassword(user?.passwordHash, input.password);
     if (!user || !passwordOk || !user.isActive) {
       await logSecurityEvent({
@@ -83,14 +80,16 @@ export async function signIn(db: Database, config: AppConfig, input: SignInInput
         email,
         details: { reason: !user ? 'unknown_email' : !passwordOk ? 'wrong_password' : 'account_deactivated' },
       });
-      // The failure that reaches the email limit is also a burst worth a look.
-      if (verdict.failures + 1 === 5) {
+      // The failure that trips the throttle (the workspace's limit, by email
+      // or by IP) is a burst worth a look; later refusals are access_blocked.
+      const after = await shouldBlockLogin(email, input.ip);
+      if (after.blocked && (after.reason === 'email' || after.reason === 'ip')) {
         await logSecurityEvent({
           type: 'suspicious_activity',
           severity: 'high',
           userId: user?.id ?? null,
           email,
-          details: { reason: 'failure_burst', failures: verdict.failures + 1 },
+          details: { reason: 'failure_burst', by: after.reason, failures: after.failures },
         });
       }
       return null;
