@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { currentTotp } from '../src/auth/totp.ts';
+import { errorOf, securityEventsOf, signIn } from './support/identity.ts';
+import { type SignedUpUser, signUpOwner, startTestServer, type TestServer } from './support/test-server.ts';
+
+let t: TestServer;
+let user: SignedUpUser;
+let secret: string;
+let recoveryCodes: string[];
+beforeAll(async () => {
+  t = await startTestServer();
+  user = await signUpOwner(t, 'acme');
+});
+afterAll(() => t.close());
+
+const eventsOf = async (type: string) =>
+  (await securityEventsOf(t, user.tenantId, type)).filter((e) => e.user_id === user.userId);
+
+/** A fresh browser that has passed the password step; its session waits for the second factor. */
+async function passwordStep() {
+  const client = t.client.fork();
+  const response = await signIn(client, user.email, user.password, 'acme');
+  expect(response.status).toBe(200);
+  expect(response.body.mfaRequired).toBe(true);
+  return client;
+}
+
+describe('TOTP, in order', () => {
+  test('setup gives a secret; a wrong code does not confirm it', async () => {
+    const setup = await user.client.post<{ secret: string; otpauthUri: string }>('/auth/mfa/setup');
+    expect(setup.status).toBe(200);
+    secret = setup.body.secret;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(setup.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/Skillhub:.+secret=/);
+
+    const wrong = currentTotp(secret) === '000000' ? '111111' : '000000';
+    expect(errorOf(await user.client.post('/auth/mfa/confirm', { code: wrong }))).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
+    expect((await user.client.get('/auth/me')).body).toMatchObject({ user: { mfaEnabled: false } });
+  });
+
+  test('a current code confirms it: ten recovery codes, shown once, stored hashed', async () => {
+    const confirmed = await user.client.post<{ recoveryCodes: string[] }>('/auth/mfa/confirm', {
+      code: currentTotp(secret),
+    });
+    expect(confirmed.status).toBe(200);
+    recoveryCodes = confirmed.body.recoveryCodes;
+    expect(recoveryCodes).toHaveLength(10);
+    expect(new Set(recoveryCodes).size).toBe(10);
+    expect((await user.client.get('/auth/me')).body).toMatchObject({ user: { mfaEnabled: true } });
+    expect(await eventsOf('mfa_enabled')).toHaveLength(1);
+
+    const { rows } = await t.testDb.ownerQuery<{ code_hash: string }>(
+      'select code_hash from mfa_recovery_codes where user_id = $1',
+      [user.userId],
+    );
+    expect(rows).toHaveLength(10);
+    for (const row of rows) expect(recoveryCodes).not.toContain(row.code_hash);
+    // Confirming twice is refused.
+    expect((await user.client.post('/auth/mfa/confirm', { code: currentTotp(secret) })).status).toBe(409);
+  });
+
+  test('sign-in now asks for the second factor: nothing is reachable until a valid code', async () => {
+    const client = await passwordStep();
+    expect((await client.get('/auth/me')).status).toBe(401);
+    expect((await client.get('/auth/sessions')).status).toBe(401);
+    expect(await eventsOf('login_success')).toHaveLength(1); // sign-up's only
+
+    const wrong = currentTotp(secret) === '123456' ? '654321' : '123456';
+    expect(errorOf(await client.post('/auth/mfa/verify', { code: wrong }))).toMatchObject({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    });
+    expect((await client.get('/auth/me')).status).toBe(401);
+    expect((await eventsOf('login_failed')).map((e) => e.details.reason)).toEqual(['wrong_second_factor']);
+
+    expect((await client.post('/auth/mfa/verify', { code: currentTotp(secret) })).status).toBe(200);
+    expect((await client.get('/auth/me')).status).toBe(200);
+    const successes = await eventsOf('login_success');
+    expect(successes.at(-1)?.details).toEqual({ mfa: true });
+  });
+
+  test('a recovery code works once', async () => {
+    const [code] = recoveryCodes;
+    if (!code) throw new Error('no recovery code');
+    const first = await passwordStep();
+    expect((await first.post('/auth/mfa/verify', { code: code.toUpperCase() })).status).toBe(200);
+    expect((await first.get('/auth/me')).status).toBe(200);
+
+    const second = await passwordStep();
+    expect((await second.post('/auth/mfa/verify', { code })).status).toBe(401);
+    expect((await second.get('/auth/me')).status).toBe(401);
+  });
+
+  test('without a pending sign-in, a code proves nothing', async () => {
+    const stranger = t.client.fork();
+    expect((await stranger.post('/auth/mfa/verify', { code: currentTotp(secret) })).status).toBe(401);
+    // A live session is not a pending one either.
+    expect((await user.client.post('/auth/mfa/verify', { code: currentTotp(secret) })).status).toBe(401);
+  });
+
+  test('disabling needs the password and a code', async () => {
+    const code = currentTotp(secret);
+    const noPassword = await user.client.post('/auth/mfa/disable', { password: 'not my password', code });
+    expect(errorOf(noPassword)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    const noCode = await user.client.post('/auth/mfa/disable', { password: user.password, code: wrongCode });
+    expect(errorOf(noCode)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(await eventsOf('mfa_disabled')).toHaveLength(0);
+
+    expect((await user.client.post('/auth/mfa/disable', { password: user.password, code })).status).toBe(200);
+    expect((await user.client.get('/auth/me')).body).toMatchObject({ user: { mfaEnabled: false } });
+    expect(await eventsOf('mfa_disabled')).toMatchObject([{ severity: 'medium' }]);
+    const { rows } = await t.testDb.ownerQuery(
+      `select (select count(*)::int from mfa_recovery_codes where user_id = $1) as codes,
+              (select mfa_secret from users where id = $1) as secret`,
+      [user.userId],
+    );
+    expect(rows[0]).toEqual({ codes: 0, secret: null });
+
+    const client = t.client.fork();
+    expect((await signIn(client, user.email, user.password, 'acme')).body.mfaRequired).toBe(false);
+    expect((await client.get('/auth/me')).status).toBe(200);
+  });
+});
