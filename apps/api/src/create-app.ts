@@ -11,6 +11,7 @@ import { errorHandler } from './errors/error-handler.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { registerApiKeyRoutes } from './routes/api-key-routes.ts';
 import { registerApiReference } from './routes/api-reference.ts';
+import { registerAuditRoutes } from './routes/audit-routes.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { registerSecurityEventRoutes } from './routes/security-event-routes.ts';
@@ -74,6 +75,7 @@ export function createApp({ db, logger, config }: AppDependencies): OpenAPIHono<
   registerUserRoutes(app);
   registerApiKeyRoutes(app);
   registerSecurityEventRoutes(app);
+  registerAuditRoutes(app);
   registerSkillRoutes(app);
   registerSkillActivityRoutes(app);
   app.notFound((c) => {

@@ -1,8 +1,10 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { and, desc, eq, gte, lt, or, securityEvents, securityEventTypes } from '@skillhub/db';
+import { and, desc, eq, securityEvents, securityEventTypes, securitySeverities, sql } from '@skillhub/db';
 import type { AppEnv } from '../app-env.ts';
-import { inTenant, requireRole } from '../middleware/guards.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { requireAuditReader } from '../audit/require-audit-reader.ts';
+import { inTenant } from '../middleware/guards.ts';
+import { IsoTime } from './audit-schemas.ts';
+import { decodeCursor, encodeCursor, isoTimestamp } from './cursor.ts';
 import { defineRoute, readQuery } from './openapi-route.ts';
 
 const SecurityEvent = z
@@ -18,13 +20,20 @@ const SecurityEvent = z
     createdAt: z.string(),
   })
   .openapi('SecurityEvent');
-const Query = z.strictObject({
-  type: z.enum(securityEventTypes).optional(),
-  userId: z.uuid().optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-});
+const Query = z
+  .strictObject({
+    type: z.enum(securityEventTypes).optional(),
+    severity: z.enum(securitySeverities).optional(),
+    userId: z.uuid().optional(),
+    since: IsoTime.optional().openapi({ description: 'Events at or after this instant' }),
+    until: IsoTime.optional().openapi({ description: 'Events at or before this instant' }),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(300).optional(),
+  })
+  .refine((q) => !q.since || !q.until || Date.parse(q.since) <= Date.parse(q.until), {
+    message: '`since` must not be after `until`',
+    path: ['since'],
+  });
 
 export function registerSecurityEventRoutes(app: OpenAPIHono<AppEnv>): void {
   defineRoute(
@@ -33,38 +42,46 @@ export function registerSecurityEventRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'get',
       path: '/security-events',
       tag: 'Security',
-      summary: 'Security events of this workspace, newest first (admins)',
+      summary: 'Security events of this workspace, newest first (admins, or API keys with audit:read)',
       query: Query,
       response: z.object({ events: z.array(SecurityEvent), nextCursor: z.string().nullable() }),
     },
     async (c) => {
-      const auth = await requireRole(c, 'admin', 'read security events');
+      const auth = await requireAuditReader(c, 'read security events');
       const query = readQuery(c, Query);
       const after = query.cursor ? decodeCursor(query.cursor) : null;
+      const at = securityEvents.createdAt;
       const rows = await inTenant(c, auth, (tx) =>
         tx
-          .select()
+          .select({
+            id: securityEvents.id,
+            eventType: securityEvents.eventType,
+            severity: securityEvents.severity,
+            userId: securityEvents.userId,
+            email: securityEvents.email,
+            ipAddress: sql<string | null>`host(${securityEvents.ipAddress})`,
+            sessionId: securityEvents.sessionId,
+            details: securityEvents.details,
+            createdAt: isoTimestamp(at),
+          })
           .from(securityEvents)
           .where(
             and(
               query.type ? eq(securityEvents.eventType, query.type) : undefined,
+              query.severity ? eq(securityEvents.severity, query.severity) : undefined,
               query.userId ? eq(securityEvents.userId, query.userId) : undefined,
-              query.since ? gte(securityEvents.createdAt, new Date(query.since)) : undefined,
-              after
-                ? or(
-                    lt(securityEvents.createdAt, after.at),
-                    and(eq(securityEvents.createdAt, after.at), lt(securityEvents.id, after.id)),
-                  )
-                : undefined,
+              query.since ? sql`${at} >= ${query.since}::timestamptz` : undefined,
+              query.until ? sql`${at} <= ${query.until}::timestamptz` : undefined,
+              after ? sql`(${at}, ${securityEvents.id}) < (${after.at}::timestamptz, ${after.id}::uuid)` : undefined,
             ),
           )
-          .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
+          .orderBy(desc(at), desc(securityEvents.id))
           .limit(query.limit + 1),
       );
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return c.json({
-        events: page.map(({ tenantId: _tenant, ...event }) => event),
+        events: page,
         nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
       });
     },

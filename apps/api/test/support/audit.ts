@@ -1,0 +1,46 @@
+import type { HttpClient } from './http-client.ts';
+import type { SignedUpUser, TestServer } from './test-server.ts';
+
+/** How many ledger rows a tenant has, optionally of one action, counted as the owner (nothing can hide one). */
+export async function countAuditEvents(t: TestServer, tenantId: string, action?: string): Promise<number> {
+  const { rows } = await t.testDb.ownerQuery<{ n: string }>(
+    'select count(*) as n from audit_logs where tenant_id = $1 and ($2::text is null or action = $2)',
+    [tenantId, action ?? null],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** How many security events a tenant has, optionally of one type. */
+export async function countSecurityEvents(t: TestServer, tenantId: string, type?: string): Promise<number> {
+  const { rows } = await t.testDb.ownerQuery<{ n: string }>(
+    'select count(*) as n from security_events where tenant_id = $1 and ($2::text is null or event_type::text = $2)',
+    [tenantId, type ?? null],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** A client presenting a new API key of `owner`'s workspace with `scopes`. */
+export async function apiKeyClient(t: TestServer, owner: SignedUpUser, scopes: string[]): Promise<HttpClient> {
+  const created = await owner.client.post<{ key: string }>('/api-keys', { name: `key ${scopes.join(' ')}`, scopes });
+  if (created.status !== 201) throw new Error(`API key creation failed: ${created.status} ${created.text}`);
+  return t.client.fork({ headers: { authorization: `Bearer ${created.body.key}` } });
+}
+
+/**
+ * Inserts `count` audit events for a tenant straight into the ledger as the
+ * owner (generate_series), `padding` characters of metadata each, one
+ * millisecond apart ending now. In statements of 5,000 rows: an open
+ * transaction holds back sealing for the whole server, so none stays open long.
+ */
+export async function insertAuditEvents(t: TestServer, tenantId: string, count: number, padding = 0) {
+  for (let first = 1; first <= count; first += 5_000) {
+    await t.testDb.ownerQuery(
+      `insert into audit_logs (tenant_id, actor_type, actor_id, action, resource_type, resource_id, ip_address,
+                               metadata, created_at)
+       select $1, 'system', 'bulk', 'skill.updated', 'skill', 'bulk-' || i, '192.0.2.1',
+              jsonb_build_object('i', i, 'padding', repeat('x', $4)), now() - (($3 - i) * interval '1 millisecond')
+       from generate_series($2::int, least($2::int + 4999, $3::int)) i`,
+      [tenantId, first, count, padding],
+    );
+  }
+}
