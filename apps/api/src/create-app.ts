@@ -16,6 +16,7 @@ import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { registerSecurityEventRoutes } from './routes/security-event-routes.ts';
 import { registerSessionRoutes } from './routes/session-routes.ts';
+import { registerSettingsRoutes } from './routes/settings-routes.ts';
 import { registerSkillActivityRoutes } from './routes/skill-activity-routes.ts';
 import { registerSkillRoutes } from './routes/skill-routes.ts';
 import { registerUserRoutes } from './routes/user-routes.ts';
@@ -76,6 +77,7 @@ export function createApp({ db, logger, config }: AppDependencies): OpenAPIHono<
   registerApiKeyRoutes(app);
   registerSecurityEventRoutes(app);
   registerAuditRoutes(app);
+  registerSettingsRoutes(app);
   registerSkillRoutes(app);
   registerSkillActivityRoutes(app);
   app.notFound((c) => {
