@@ -139,7 +139,7 @@ describe('tamper evidence', () => {
 });
 
 describe('concurrency', () => {
-  test('8 writers × 5,000 events in many tenants, sealed while they write, verify intact', async () => {
+  test('8 writers × 5,000 events in many tenants, sealed while they write, verify intact', { timeout: 240_000 }, async () => {
     const writers = await testDb.openApp({ maxConnections: 8 });
     const tenants = await Promise.all(
       Array.from({ length: 16 }, (_, i) => writers.platform.createTenant({ name: `T${i}`, slug: `busy-${i}` })),

