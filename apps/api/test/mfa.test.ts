@@ -102,7 +102,8 @@ describe('TOTP, in order', () => {
   });
 
   test('disabling needs the password and a code', async () => {
-    const code = currentTotp(secret);
+    // The next period's code: the current one may have been spent signing in above.
+    const code = currentTotp(secret, Date.now() + 30_000);
     const noPassword = await user.client.post('/auth/mfa/disable', { password: 'not my password', code });
     expect(errorOf(noPassword)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     const wrongCode = code === '000000' ? '111111' : '000000';
@@ -123,5 +124,29 @@ describe('TOTP, in order', () => {
     const client = t.client.fork();
     expect((await signIn(client, user.email, user.password, 'acme')).body.mfaRequired).toBe(false);
     expect((await client.get('/auth/me')).status).toBe(200);
+  });
+});
+
+describe('TOTP codes are good once', () => {
+  test('a code that completed a sign-in cannot complete another (RFC 6238, 5.2)', async () => {
+    const other = await signUpOwner(t, 'replay');
+    const setup = await other.client.post<{ secret: string }>('/auth/mfa/setup');
+    const { secret: otherSecret } = setup.body;
+    expect((await other.client.post('/auth/mfa/confirm', { code: currentTotp(otherSecret) })).status).toBe(200);
+    const pending = async () => {
+      const client = t.client.fork();
+      expect((await signIn(client, other.email, other.password, 'replay')).body.mfaRequired).toBe(true);
+      return client;
+    };
+    const code = currentTotp(otherSecret);
+    const first = await pending();
+    expect((await first.post('/auth/mfa/verify', { code })).status).toBe(200);
+    const replay = await pending();
+    expect((await replay.post('/auth/mfa/verify', { code })).status).toBe(401);
+    expect((await replay.get('/auth/me')).status).toBe(401);
+    // The next period's code is new, and works.
+    const later = currentTotp(otherSecret, Date.now() + 30_000);
+    expect((await replay.post('/auth/mfa/verify', { code: later })).status).toBe(200);
+    expect((await replay.get('/auth/me')).status).toBe(200);
   });
 });

@@ -49,6 +49,10 @@ create table mfa_recovery_codes (
 --> statement-breakpoint
 create index mfa_recovery_codes_tenant_id_user_id_idx on mfa_recovery_codes (tenant_id, user_id);
 --> statement-breakpoint
+-- The last TOTP time step a user's second factor was accepted for: a code is
+-- good once (RFC 6238, section 5.2), even while its 30 seconds last.
+alter table users add column mfa_last_used_step bigint;
+--> statement-breakpoint
 -- Append-only like the audit ledger. tenant_id is null for attempts that
 -- never reached a tenant (an unknown workspace, say).
 create table security_events (

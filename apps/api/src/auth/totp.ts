@@ -9,9 +9,18 @@ export function newTotpSecret(label: string): { secret: string; uri: string } {
   return { secret, uri: totpFor(secret, label).toString() };
 }
 
-/** True when `code` is valid now, allowing one step of clock drift either way. */
-export const verifyTotp = (secret: string, code: string): boolean =>
-  /^\d{6}$/.test(code) && totpFor(secret).validate({ token: code, window: 1 }) !== null;
+/**
+ * The time step (30-second period since the epoch) that `code` belongs to,
+ * allowing one step of clock drift either way, or null when it is not valid now.
+ */
+export function totpStep(secret: string, code: string, at = Date.now()): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const delta = totpFor(secret).validate({ token: code, window: 1, timestamp: at });
+  return delta === null ? null : Math.floor(at / 30_000) + delta;
+}
 
-/** The current code; used by tests and the demo, never by sign-in. */
-export const currentTotp = (secret: string): string => totpFor(secret).generate();
+/** True when `code` is valid now (see {@link totpStep}). */
+export const verifyTotp = (secret: string, code: string): boolean => totpStep(secret, code) !== null;
+
+/** The code for `at` (now by default); used by tests and the demo, never by sign-in. */
+export const currentTotp = (secret: string, at = Date.now()): string => totpFor(secret).generate({ timestamp: at });

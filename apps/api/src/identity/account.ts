@@ -13,7 +13,7 @@ import {
 } from '@skillhub/db';
 import { hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { newRecoveryCodes, sha256Hex } from '../auth/tokens.ts';
-import { newTotpSecret, verifyTotp } from '../auth/totp.ts';
+import { newTotpSecret, totpStep, verifyTotp } from '../auth/totp.ts';
 import { AppError } from '../errors/app-error.ts';
 
 const loadUser = async (tx: TenantTx, userId: string) => {
@@ -102,9 +102,19 @@ export async function disableMfa(tx: TenantTx, userId: string, password: string,
   await recordAuditEvent({ action: 'auth.mfa_disabled', resourceType: 'user', resourceId: user.id });
 }
 
-/** A TOTP code, or an unused recovery code (which is then spent). */
+/** A TOTP code not accepted before, or an unused recovery code (which is then spent). */
 export async function secondFactorOk(tx: TenantTx, userId: string, secret: string, code: string): Promise<boolean> {
-  if (verifyTotp(secret, code.trim())) return true;
+  const step = totpStep(secret, code.trim());
+  if (step !== null) {
+    // A code is good once (RFC 6238, 5.2): someone who saw it cannot replay it
+    // while it lasts. The conditional update also settles two racing uses.
+    const accepted = await tx
+      .update(users)
+      .set({ mfaLastUsedStep: step })
+      .where(and(eq(users.id, userId), sql`coalesce(${users.mfaLastUsedStep}, -1) < ${step}`))
+      .returning({ id: users.id });
+    return accepted.length > 0;
+  }
   const spent = await tx
     .update(mfaRecoveryCodes)
     .set({ usedAt: new Date() })

@@ -1,4 +1,4 @@
-import { boolean, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { tenantIdColumn } from './tenant-column.ts';
 
 export const userRoles = ['owner', 'admin', 'member'] as const;
@@ -16,6 +16,8 @@ export const users = pgTable(
     isActive: boolean('is_active').notNull().default(true),
     mfaEnabled: boolean('mfa_enabled').notNull().default(false),
     mfaSecret: text('mfa_secret'),
+    /** The last TOTP time step accepted, so that no code is accepted twice. */
+    mfaLastUsedStep: bigint('mfa_last_used_step', { mode: 'number' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
