@@ -90,6 +90,25 @@ describe('expiry', () => {
     expect(rows[0]?.touched).toBe(true);
   });
 
+  // Regression: activity was written at most every 5 minutes whatever the
+  // timeout, so a 2-minute idle timeout ended sessions that were in use.
+  test('a short idle timeout still sees every minute of activity', async () => {
+    await setTenantSettings(t, owner.tenantId, { sessions: { idleTimeoutMinutes: 2 } });
+    try {
+      const client = await anotherSession(owner);
+      const { current } = await mySessionIds(client);
+      await backdate(current, 'last_activity_at', '90 seconds');
+      expect((await client.get('/auth/me')).status).toBe(200);
+      const { rows } = await t.testDb.ownerQuery<{ touched: boolean }>(
+        `select last_activity_at > now() - interval '10 seconds' as touched from user_sessions where id = $1`,
+        [current],
+      );
+      expect(rows[0]?.touched).toBe(true);
+    } finally {
+      await setTenantSettings(t, owner.tenantId, {});
+    }
+  });
+
   test('timeouts are configurable per workspace', async () => {
     await setTenantSettings(t, owner.tenantId, { sessions: { idleTimeoutMinutes: 5, absoluteTimeoutHours: 1 } });
     try {

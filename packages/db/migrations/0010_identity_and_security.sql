@@ -273,8 +273,9 @@ end
 $$;
 --> statement-breakpoint
 -- Marks a session active. Writes at most once per `every` so busy sessions
--- do not rewrite their row on each request; a request from an IP the session
--- has not used is recorded as suspicious.
+-- do not rewrite their row on each request, but at least four times per idle
+-- timeout, so that a short timeout never ends a session in use; a request
+-- from an IP the session has not used is recorded as suspicious.
 create function public.update_session_activity(session_id uuid, ip inet default null,
   every interval default interval '5 minutes')
 returns boolean
@@ -290,7 +291,7 @@ begin
     update public.user_sessions u set last_ip = ip, last_activity_at = pg_catalog.now() where u.id = session_id;
     perform platform.log_security_event('suspicious_activity', 'medium', s.user_id, null, ip, s.id,
       pg_catalog.jsonb_build_object('reason', 'session_ip_changed', 'previousIp', s.last_ip::text));
-  elsif s.last_activity_at < pg_catalog.now() - every then
+  elsif s.last_activity_at < pg_catalog.now() - least(every, s.idle_timeout / 4) then
     update public.user_sessions u set last_activity_at = pg_catalog.now() where u.id = session_id;
   end if;
   return true;
