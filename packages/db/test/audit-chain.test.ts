@@ -139,32 +139,36 @@ describe('tamper evidence', () => {
 });
 
 describe('concurrency', () => {
-  test('8 writers × 5,000 events in many tenants, sealed while they write, verify intact', { timeout: 240_000 }, async () => {
-    const writers = await testDb.openApp({ maxConnections: 8 });
-    const tenants = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => writers.platform.createTenant({ name: `T${i}`, slug: `busy-${i}` })),
-    );
-    const sealer = db.startAuditSealer({ intervalMs: 50 });
-    const eventsPerWriter = 5_000;
-    const perTransaction = 10;
-    await Promise.all(
-      Array.from({ length: 8 }, async (_, writer) => {
-        for (let t = 0; t < eventsPerWriter / perTransaction; t++) {
-          const tenant = tenants[(writer + t) % tenants.length]?.id ?? tenantId;
-          await writers.withTenant(tenant, actor(`writer-${writer}`), async () => {
-            for (let e = 0; e < perTransaction; e++) {
-              await recordAuditEvent({ action: 'skill.updated', metadata: { writer, t, e } });
-            }
-          });
-        }
-      }),
-    );
-    await sealer.stop();
-    expect(await db.sealCommittedAuditEvents()).toBe(true);
-    const status = await testDb.ownerQuery<{ pending: string }>('select pending from audit.sealing_status()');
-    expect(Number(status.rows[0]?.pending)).toBe(0);
-    const result = await verifyAuditChain(testDb.ownerUrl);
-    expect(result.chains.filter((c) => !c.intact)).toEqual([]);
-    expect(result.events).toBeGreaterThanOrEqual(8 * eventsPerWriter);
-  });
+  test(
+    '8 writers × 5,000 events in many tenants, sealed while they write, verify intact',
+    { timeout: 240_000 },
+    async () => {
+      const writers = await testDb.openApp({ maxConnections: 8 });
+      const tenants = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => writers.platform.createTenant({ name: `T${i}`, slug: `busy-${i}` })),
+      );
+      const sealer = db.startAuditSealer({ intervalMs: 50 });
+      const eventsPerWriter = 5_000;
+      const perTransaction = 10;
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, writer) => {
+          for (let t = 0; t < eventsPerWriter / perTransaction; t++) {
+            const tenant = tenants[(writer + t) % tenants.length]?.id ?? tenantId;
+            await writers.withTenant(tenant, actor(`writer-${writer}`), async () => {
+              for (let e = 0; e < perTransaction; e++) {
+                await recordAuditEvent({ action: 'skill.updated', metadata: { writer, t, e } });
+              }
+            });
+          }
+        }),
+      );
+      await sealer.stop();
+      expect(await db.sealCommittedAuditEvents()).toBe(true);
+      const status = await testDb.ownerQuery<{ pending: string }>('select pending from audit.sealing_status()');
+      expect(Number(status.rows[0]?.pending)).toBe(0);
+      const result = await verifyAuditChain(testDb.ownerUrl);
+      expect(result.chains.filter((c) => !c.intact)).toEqual([]);
+      expect(result.events).toBeGreaterThanOrEqual(8 * eventsPerWriter);
+    },
+  );
 });

