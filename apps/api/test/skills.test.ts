@@ -98,4 +98,15 @@ describe('skills', () => {
     expect(current.body.content).toBe('Content of merge-target');
     expect((await owner.client.get(`/skills/${target.id}/review`)).status).toBe(200);
   });
+
+  // Regression: a select-then-insert rating answered 500 when two first ratings raced.
+  test('concurrent first ratings by one user all succeed and count once', async () => {
+    const skill = await createSkill('raced-rating');
+    const responses = await Promise.all(
+      [1, 2, 3, 4, 5].map((score) => owner.client.request('PUT', `/skills/${skill.id}/rating`, { body: { score } })),
+    );
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const after = await owner.client.get<{ rating: { count: number } }>(`/skills/${skill.id}`);
+    expect(after.body.rating.count).toBe(1);
+  });
 });

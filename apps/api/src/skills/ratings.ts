@@ -17,20 +17,25 @@ const summary = (row: { count: number; sum: number } | undefined) => ({
   average: row && row.count > 0 ? Math.round((row.sum / row.count) * 100) / 100 : null,
 });
 
-/** Sets the user's 1–5 rating of a skill (creating or changing it). */
+/**
+ * Sets the user's 1–5 rating of a skill. One upsert, so two concurrent
+ * first ratings by the same user cannot collide; `xmax = 0` tells a fresh
+ * row from an updated one.
+ */
 export async function rateSkill(tx: TenantTx, skillId: string, userId: string, score: number) {
-  const [existing] = await tx
-    .select({ id: ratings.id })
-    .from(ratings)
-    .where(and(eq(ratings.skillId, skillId), eq(ratings.userId, userId)));
-  if (existing) {
-    await tx.update(ratings).set({ score, updatedAt: sql`now()` }).where(eq(ratings.id, existing.id));
-  } else {
-    const [created] = await tx.insert(ratings).values({ skillId, userId, score }).returning({ id: ratings.id });
+  const [row] = await tx
+    .insert(ratings)
+    .values({ skillId, userId, score })
+    .onConflictDoUpdate({
+      target: [ratings.tenantId, ratings.skillId, ratings.userId],
+      set: { score, updatedAt: sql`now()` },
+    })
+    .returning({ id: ratings.id, created: sql<boolean>`(xmax = 0)` });
+  if (row?.created) {
     await recordAuditEvent({
       action: 'rating.created',
       resourceType: 'rating',
-      resourceId: created?.id,
+      resourceId: row.id,
       metadata: { skillId, score },
     });
   }
