@@ -1,6 +1,8 @@
 // Fails when code outside packages/db reaches PostgreSQL directly: only the
 // foundation may import `pg` or Drizzle's node-postgres driver. Benchmarks
-// are exempt for their no-RLS baselines (see bench/README.md).
+// are exempt for their no-RLS baselines (see bench/README.md). Also fails
+// when the console's source imports server code (@skillhub/*, or a path
+// outside apps/console).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -27,6 +29,18 @@ for (const root of roots) {
     });
   }
 }
+// The console is a browser app: it reaches the server over HTTP only.
+const consoleRoot = path.resolve('apps/console');
+for await (const file of walk('apps/console/src')) {
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  lines.forEach((line, i) => {
+    const specifier = line.match(/(?:from|import)\s+['"]([^'"]+)['"]/)?.[1];
+    if (!specifier) return;
+    const outside =
+      specifier.startsWith('.') && !path.resolve(path.dirname(file), specifier).startsWith(`${consoleRoot}${path.sep}`);
+    if (specifier.startsWith('@skillhub/') || outside) violations.push(`${file}:${i + 1}: ${line.trim()}`);
+  });
+}
 for (const pkg of await readdir('apps')) {
   const manifest = JSON.parse(await readFile(path.join('apps', pkg, 'package.json'), 'utf8'));
   for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
@@ -34,7 +48,11 @@ for (const pkg of await readdir('apps')) {
   }
 }
 if (violations.length > 0) {
-  console.error(`Only packages/db may talk to PostgreSQL directly:\n${violations.join('\n')}`);
+  console.error(
+    `Only packages/db may talk to PostgreSQL directly, and the console only to the API over HTTP:\n${violations.join('\n')}`,
+  );
   process.exit(1);
 }
-console.log('boundaries ok: nothing outside packages/db imports a PostgreSQL driver');
+console.log(
+  'boundaries ok: nothing outside packages/db imports a PostgreSQL driver; the console imports no server code',
+);

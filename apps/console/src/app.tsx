@@ -1,0 +1,66 @@
+import { type ReactNode, useEffect } from 'react';
+import { isAdmin } from './api/types.ts';
+import { Layout } from './components/layout.tsx';
+import { ApiKeysPage } from './pages/api-keys-page.tsx';
+import { AuditTimelinePage } from './pages/audit-timeline-page.tsx';
+import { NewSkillPage } from './pages/new-skill-page.tsx';
+import { SecurityActivityPage } from './pages/security-activity-page.tsx';
+import { SessionsPage } from './pages/sessions-page.tsx';
+import { SettingsPage } from './pages/settings-page.tsx';
+import { SignInPage } from './pages/sign-in-page.tsx';
+import { SignUpPage } from './pages/sign-up-page.tsx';
+import { SkillDetailPage } from './pages/skill-detail-page.tsx';
+import { SkillsPage } from './pages/skills-page.tsx';
+import { match, navigate, useLocation } from './router.tsx';
+import { useSession } from './session.tsx';
+
+interface Route {
+  pattern: string;
+  adminOnly?: boolean;
+  render(params: Record<string, string>): ReactNode;
+}
+
+const routes: Route[] = [
+  { pattern: '/skills', render: () => <SkillsPage /> },
+  { pattern: '/new-skill', render: () => <NewSkillPage /> },
+  { pattern: '/skills/:ref', render: ({ ref = '' }) => <SkillDetailPage key={ref} skillRef={ref} /> },
+  { pattern: '/audit', adminOnly: true, render: () => <AuditTimelinePage /> },
+  { pattern: '/security', adminOnly: true, render: () => <SecurityActivityPage /> },
+  { pattern: '/sessions', render: () => <SessionsPage /> },
+  { pattern: '/api-keys', adminOnly: true, render: () => <ApiKeysPage /> },
+  { pattern: '/settings', render: () => <SettingsPage /> },
+];
+const publicPaths = ['/sign-in', '/sign-up'];
+
+/** Sends a path that shows nothing to the page that should show instead. */
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+export function App() {
+  const { me } = useSession();
+  const { path } = useLocation();
+  if (me === undefined) return <div className="loading-screen">Loading…</div>;
+  if (!me) {
+    if (path === '/sign-up') return <SignUpPage />;
+    if (path === '/sign-in') return <SignInPage />;
+    return <Redirect to="/sign-in" />;
+  }
+  if (path === '/' || publicPaths.includes(path)) return <Redirect to="/skills" />;
+  for (const route of routes) {
+    const params = match(route.pattern, path);
+    if (!params) continue;
+    const allowed = !route.adminOnly || isAdmin(me.user.role);
+    return (
+      <Layout>
+        {allowed ? route.render(params) : <p className="notice">This page is for workspace admins and owners.</p>}
+      </Layout>
+    );
+  }
+  return (
+    <Layout>
+      <p className="notice">There is no page at {path}.</p>
+    </Layout>
+  );
+}

@@ -1,0 +1,74 @@
+import type { ReactNode } from 'react';
+import { isAdmin } from '../api/types.ts';
+import { Link, useLocation } from '../router.tsx';
+import { useMe, useSession } from '../session.tsx';
+
+interface NavItem {
+  to: string;
+  label: string;
+  adminOnly?: boolean;
+}
+
+const nav: NavItem[] = [
+  { to: '/skills', label: 'Skills' },
+  { to: '/new-skill', label: 'New skill' },
+  { to: '/audit', label: 'Audit trail', adminOnly: true },
+  { to: '/security', label: 'Security activity', adminOnly: true },
+  { to: '/sessions', label: 'Sessions' },
+  { to: '/api-keys', label: 'API keys', adminOnly: true },
+  { to: '/settings', label: 'Settings' },
+];
+
+/** The signed-in frame: workspace, navigation (admin pages only for admins), the user and sign-out. */
+export function Layout({ children }: { children: ReactNode }) {
+  const me = useMe();
+  const { signOut } = useSession();
+  const { path } = useLocation();
+  const admin = isAdmin(me.user.role);
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">
+            ◆
+          </span>
+          <div>
+            <div className="brand-name">Skillhub</div>
+            <div className="workspace" title={me.tenant.slug}>
+              {me.tenant.name}
+            </div>
+          </div>
+        </div>
+        <nav aria-label="Console">
+          {nav
+            .filter((item) => admin || !item.adminOnly)
+            .map((item) => (
+              <Link key={item.to} to={item.to} className={path.startsWith(item.to) ? 'active' : undefined}>
+                {item.label}
+              </Link>
+            ))}
+        </nav>
+        <div className="me">
+          <div className="me-name">{me.user.displayName}</div>
+          <div className="me-detail">
+            {me.user.email} · {me.user.role}
+          </div>
+          <button type="button" className="link-button" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </aside>
+      <main className="page">{children}</main>
+    </div>
+  );
+}
+
+/** A page's title row, with optional actions on the right. */
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <h1>{title}</h1>
+      {children && <div className="actions">{children}</div>}
+    </header>
+  );
+}

@@ -1,0 +1,133 @@
+import { type FormEvent, useState } from 'react';
+import { api } from '../api/client.ts';
+import { type ApiKey, apiKeyScopes } from '../api/types.ts';
+import { ErrorBanner } from '../components/error-banner.tsx';
+import { PageHeader } from '../components/layout.tsx';
+import { When } from '../components/when.tsx';
+import { toggled } from '../toggled.ts';
+import { useAction } from '../use-action.ts';
+import { useResource } from '../use-resource.ts';
+
+/** Creates API keys (the secret is shown once), lists them and revokes them. */
+export function ApiKeysPage() {
+  const keys = useResource('api-keys', () => api<{ apiKeys: ApiKey[] }>('/api-keys'));
+  const action = useAction();
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<Set<string>>(new Set(['skills:read']));
+  const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
+
+  const create = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      setCreated(
+        await api<ApiKey & { key: string }>('/api-keys', { method: 'POST', body: { name, scopes: [...scopes] } }),
+      );
+      setName('');
+      keys.reload();
+    });
+  };
+  const revoke = (key: ApiKey) =>
+    action.run(async () => {
+      if (!window.confirm(`Revoke “${key.name}”? Anything using it stops working at once.`)) return;
+      await api(`/api-keys/${key.id}`, { method: 'DELETE' });
+      keys.reload();
+    });
+
+  return (
+    <>
+      <PageHeader title="API keys" />
+      <form className="panel stack" onSubmit={create}>
+        <h2>New key</h2>
+        <label>
+          Name
+          <input
+            name="keyName"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="CI agent"
+            required
+          />
+        </label>
+        <fieldset className="scopes">
+          <legend>Scopes</legend>
+          {apiKeyScopes.map((scope) => (
+            <label key={scope} className="checkbox">
+              <input
+                type="checkbox"
+                checked={scopes.has(scope)}
+                onChange={() => setScopes((previous) => toggled(previous, scope))}
+              />
+              <code>{scope}</code>
+            </label>
+          ))}
+        </fieldset>
+        <div>
+          <button type="submit" className="primary" disabled={action.busy || scopes.size === 0}>
+            Create key
+          </button>
+        </div>
+      </form>
+      {created && (
+        <div className="panel secret" aria-live="polite">
+          <strong>Copy the key for “{created.name}” now: it is shown only this once.</strong>
+          <code className="secret-value" data-testid="new-api-key">
+            {created.key}
+          </code>
+          <div>
+            <button type="button" onClick={() => void navigator.clipboard?.writeText(created.key)}>
+              Copy
+            </button>{' '}
+            <button type="button" className="link-button" onClick={() => setCreated(null)}>
+              Done
+            </button>
+          </div>
+        </div>
+      )}
+      <ErrorBanner error={keys.error ?? action.error} />
+      <table className="table" aria-label="API keys">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Key</th>
+            <th>Scopes</th>
+            <th>Created</th>
+            <th>Last used</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {keys.data?.apiKeys.map((key) => (
+            <tr key={key.id} className={key.revokedAt ? 'revoked' : undefined}>
+              <td>{key.name}</td>
+              <td>
+                <code>{key.prefix}…</code>
+              </td>
+              <td>
+                {key.scopes.map((scope) => (
+                  <code key={scope} className="scope">
+                    {scope}
+                  </code>
+                ))}
+              </td>
+              <td>
+                <When at={key.createdAt} />
+              </td>
+              <td>{key.lastUsedAt ? <When at={key.lastUsedAt} /> : <span className="muted">never</span>}</td>
+              <td className="right">
+                {key.revokedAt ? (
+                  <span className="muted">
+                    revoked <When at={key.revokedAt} />
+                  </span>
+                ) : (
+                  <button type="button" className="danger" onClick={() => void revoke(key)} disabled={action.busy}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
