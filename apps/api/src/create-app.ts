@@ -13,6 +13,7 @@ import { registerApiKeyRoutes } from './routes/api-key-routes.ts';
 import { registerApiReference } from './routes/api-reference.ts';
 import { registerAuditRoutes } from './routes/audit-routes.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
+import { registerConsole } from './routes/console.ts';
 import { healthRoutes } from './routes/health.ts';
 import { registerSecurityEventRoutes } from './routes/security-event-routes.ts';
 import { registerSessionRoutes } from './routes/session-routes.ts';
@@ -80,6 +81,7 @@ export function createApp({ db, logger, config }: AppDependencies): OpenAPIHono<
   registerSettingsRoutes(app);
   registerSkillRoutes(app);
   registerSkillActivityRoutes(app);
+  registerConsole(app);
   app.notFound((c) => {
     throw new AppError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`);
   });
