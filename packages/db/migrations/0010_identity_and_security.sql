@@ -168,6 +168,7 @@ declare
   window_length interval;
   email_failures integer;
   ip_failures integer;
+  ip_recent timestamptz[];
   recent_accounts integer;
   oldest timestamptz;
 begin
@@ -207,23 +208,30 @@ begin
     return query select false, null::text, email_failures, 0;
     return;
   end if;
-  select count(distinct s.email) into recent_accounts from (
-    select e.email from public.security_events e
-    where e.event_type = 'login_success' and e.ip_address = ip
-      and e.created_at > pg_catalog.now() - interval '24 hours'
-    order by e.created_at desc limit 500) s;
-  if recent_accounts >= shared_after then
-    ip_limit := ip_limit * 2;
-  end if;
-  select count(*), min(f.created_at) into ip_failures, oldest from (
+  -- Up to twice the limit, newest first: whether the IP is shared (the
+  -- costlier question, up to 500 rows) matters only once the plain limit is
+  -- reached, which almost no attempt does.
+  select pg_catalog.array_agg(f.created_at order by f.created_at desc) into ip_recent from (
     select e.created_at from public.security_events e
     where e.event_type = 'login_failed' and e.ip_address = ip
       and e.created_at > pg_catalog.now() - window_length
-    order by e.created_at desc limit ip_limit) f;
+    order by e.created_at desc limit ip_limit * 2) f;
+  ip_failures := coalesce(pg_catalog.cardinality(ip_recent), 0);
   if ip_failures >= ip_limit then
-    return query select true, 'ip'::text, ip_failures,
-      greatest(1, extract(epoch from oldest + window_length - pg_catalog.now())::integer);
-    return;
+    select count(distinct s.email) into recent_accounts from (
+      select e.email from public.security_events e
+      where e.event_type = 'login_success' and e.ip_address = ip
+        and e.created_at > pg_catalog.now() - interval '24 hours'
+      order by e.created_at desc limit 500) s;
+    if recent_accounts >= shared_after then
+      ip_limit := ip_limit * 2;
+    end if;
+    if ip_failures >= ip_limit then
+      -- The block lifts when the limit-th newest failure leaves the window.
+      return query select true, 'ip'::text, ip_failures,
+        greatest(1, extract(epoch from ip_recent[ip_limit] + window_length - pg_catalog.now())::integer);
+      return;
+    end if;
   end if;
   return query select false, null::text, greatest(email_failures, ip_failures), 0;
 end
