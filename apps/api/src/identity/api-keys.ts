@@ -16,8 +16,15 @@ const publicKeyColumns = {
   createdAt: apiKeys.createdAt,
 };
 
-/** Creates a key; the returned `key` is the only time the secret exists outside the caller. */
-export async function createApiKey(tx: TenantTx, input: { name: string; scopes: ApiKeyScope[]; createdBy: string }) {
+/**
+ * Creates a key; the returned `key` is the only time the secret exists outside
+ * the caller. `createdBy` is the user it is made for, or null when no person
+ * made it (the CLI); the audit event names the actor either way.
+ */
+export async function createApiKey(
+  tx: TenantTx,
+  input: { name: string; scopes: ApiKeyScope[]; createdBy: string | null },
+) {
   const { key, prefix } = newApiKey();
   const [created] = await tx
     .insert(apiKeys)

@@ -24,15 +24,19 @@ export async function findUser(tx: TenantTx, userId: string) {
 
 export const listUsers = (tx: TenantTx) => tx.select(publicUserColumns).from(users).orderBy(users.createdAt);
 
-/** Adds a user with a one-time temporary password (shown once) that they change after signing in. */
+/**
+ * Adds a user with a one-time temporary password (shown once) that they
+ * change after signing in, or with `password` when the caller chose one
+ * (the CLI's first owner, say); `temporaryPassword` is then that password.
+ */
 export async function inviteUser(
   tx: TenantTx,
   callerRole: UserRole,
-  input: { email: string; displayName: string; role: UserRole },
+  input: { email: string; displayName: string; role: UserRole; password?: string | undefined },
 ) {
   if (input.role === 'owner' && callerRole !== 'owner')
     throw new AppError('FORBIDDEN', 'Only an owner can add an owner.');
-  const temporaryPassword = randomBytes(12).toString('base64url');
+  const temporaryPassword = input.password ?? randomBytes(12).toString('base64url');
   try {
     const [user] = await tx
       .insert(users)

@@ -4,11 +4,15 @@ import type { RequestAuth } from '../app-env.ts';
 export const usagePeriods = ['hour', 'day', 'week', 'month'] as const;
 export type UsagePeriod = (typeof usagePeriods)[number];
 
-/** Records one use of a skill by the calling user or API key (an agent fetching it, say). */
-export async function recordUsage(tx: TenantTx, auth: RequestAuth, skillId: string, source: string) {
+/**
+ * Records one use of a skill by the calling user or API key (an agent
+ * fetching it, say), now, or at `occurredAt` for a use that happened
+ * earlier (loading past usage).
+ */
+export async function recordUsage(tx: TenantTx, auth: RequestAuth, skillId: string, source: string, occurredAt?: Date) {
   const [event] = await tx
     .insert(usageEvents)
-    .values({ skillId, userId: auth.userId, apiKeyId: auth.apiKeyId, source })
+    .values({ skillId, userId: auth.userId, apiKeyId: auth.apiKeyId, source, ...(occurredAt && { occurredAt }) })
     .returning({ id: usageEvents.id, occurredAt: usageEvents.occurredAt });
   return event;
 }
