@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerKey } from './commands/key.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTenant } from './commands/tenant.ts';
+import { registerUser } from './commands/user.ts';
 
 const program = new Command('skillhub')
   .description('Skillhub: a multi-tenant skills catalog on PostgreSQL row level security')
@@ -15,6 +17,8 @@ registerMigrate(program);
 registerDoctor(program);
 registerAudit(program);
 registerTenant(program);
+registerUser(program);
+registerKey(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { registerAuditExport } from './audit-export.ts';
 import { registerAuditVerify } from './audit-verify.ts';
 
 /** `skillhub audit ...`: work on the tamper-evident ledger. */
 export function registerAudit(program: Command): void {
-  const audit = program.command('audit').description('verify the tamper-evident audit ledger');
+  const audit = program.command('audit').description('verify or export the tamper-evident audit ledger');
   registerAuditVerify(audit);
+  registerAuditExport(audit);
 }

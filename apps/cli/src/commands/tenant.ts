@@ -1,11 +1,10 @@
 import type { Tenant } from '@skillhub/db';
 import { tenants } from '@skillhub/db';
 import { type Command, Option } from 'commander';
+import { out } from '../output/out.ts';
 import { formatTable } from '../output/table.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
-
-const out = (text: string) => process.stdout.write(`${text}\n`);
 
 /** `skillhub tenant create|list|deactivate|activate`, through the platform functions (each audited). */
 export function registerTenant(program: Command): void {
