@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerKey } from './commands/key.ts';
 import { registerMigrate } from './commands/migrate.ts';
@@ -19,6 +20,7 @@ registerAudit(program);
 registerTenant(program);
 registerUser(program);
 registerKey(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);
