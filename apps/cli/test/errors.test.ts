@@ -29,6 +29,38 @@ describe('failures print one line on stderr and exit non-zero', () => {
     expect(run.stderr).toContain("option '--from <iso>' argument 'last tuesday' is invalid");
   });
 
+  test.each([
+    [
+      'an API key scope that does not exist',
+      ['key', 'create', '--tenant', 'acme', '--name', 'ci', '--scopes', 'skills:read,root'],
+      '',
+      'skillhub: unknown scope "root": choose from skills:read, skills:write, usage:write, audit:read\n',
+    ],
+    [
+      'a piped password that is too short',
+      ['user', 'create', '--tenant', 'acme', '--email', 'ada@acme.example', '--name', 'Ada', '--password-stdin'],
+      'hunter2\n',
+      'skillhub: the password must be 10 to 256 characters long\n',
+    ],
+    [
+      'an export range that ends before it starts',
+      ['audit', 'export', '--tenant', 'acme', '--from', '2025-02-01', '--to', '2025-01-01'],
+      '',
+      'skillhub: `from` must not be after `to`.\n',
+    ],
+    [
+      'a demo scale that is not a whole number',
+      ['demo', '--scale', '0'],
+      '',
+      "error: option '--scale <tenants>' argument '0' is invalid. expected a whole number of at least 1.\n",
+    ],
+  ])('%s, refused before any database is opened', async (_name, args, input, stderr) => {
+    const run = await runCli(args, {}, { input });
+    expect(run.code).not.toBe(0);
+    oneLine(run.stderr);
+    expect(run.stderr).toBe(stderr);
+  });
+
   test('an unreachable database', async () => {
     const url = 'postgres://skillhub:secret@127.0.0.1:1/skillhub';
     const run = await runCli(['doctor'], { DATABASE_URL: url, APP_DATABASE_URL: url });

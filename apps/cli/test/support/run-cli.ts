@@ -10,18 +10,26 @@ export interface CliRun {
   stderr: string;
 }
 
+export interface RunOptions {
+  /** Written to the child's standard input (which is closed either way). */
+  input?: string;
+  /** Default 60 s; the demo loader needs longer on a busy machine. */
+  timeoutMs?: number;
+}
+
 /** Runs the real `skillhub` binary in a child process; resolves whatever its exit code. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(args: string[], env: Record<string, string> = {}, options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [bin, ...args],
-      { env: { ...process.env, ...env }, timeout: 60_000 },
+      { env: { ...process.env, ...env }, timeout: options.timeoutMs ?? 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(options.input ?? '');
   });
 }
 
