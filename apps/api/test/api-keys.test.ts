@@ -57,6 +57,19 @@ describe('API key lifecycle', () => {
   });
 
   test('a request with the key acts as actor_type api_key in its workspace, and marks the key used', async () => {
+    const writer = await createKey('publisher', ['skills:read', 'skills:write']);
+    const skill = await bearer(writer.key).post<{ id: string }>('/skills', {
+      slug: 'written-by-a-key',
+      name: 'Written by a key',
+      content: 'Step 1: be written by an integration.',
+    });
+    expect(skill.status).toBe(201);
+    expect(await auditOf('skill.created', skill.body.id)).toEqual([
+      { tenant_id: owner.tenantId, actor_type: 'api_key', actor_id: writer.id },
+    ]);
+    const { rows } = await t.testDb.ownerQuery('select tenant_id from skills where id = $1', [skill.body.id]);
+    expect(rows).toEqual([{ tenant_id: owner.tenantId }]);
+
     const created = await createKey('robot');
     const robot = bearer(created.key);
     // An API key may not manage users: refused, and the refusal is recorded as the key's doing.
