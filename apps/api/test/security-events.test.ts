@@ -137,7 +137,13 @@ describe('each security event type has its real cause', () => {
     ]);
   });
 
-  test.todo('data_export: produced by the export route (skills API issue)');
+  test('data_export: exporting the audit trail', async () => {
+    const events = await recorded('data_export', async () => {
+      const exported = await owner.client.get('/audit/export?format=jsonl');
+      expect(exported.status).toBe(200);
+    });
+    expect(events).toMatchObject([{ user_id: owner.userId }]);
+  });
 
   test('every event has its twin in the audit ledger', async () => {
     const events = await securityEventsOf(t, owner.tenantId);
@@ -146,6 +152,7 @@ describe('each security event type has its real cause', () => {
       [
         'access_blocked',
         'blacklist_hit',
+        'data_export',
         'login_failed',
         'login_success',
         'logout',
