@@ -14,7 +14,10 @@ export interface NewSessionInput {
 /** create_user_session: stores the session and records the sign-in (unless MFA is still pending). */
 export async function createUserSession(input: NewSessionInput): Promise<{ id: string; expiresAt: Date }> {
   const { tx } = requireScope('createUserSession');
-  const result = await tx.execute<{ id: string; expires_at: string }>(sql`select id, expires_at from create_user_session(
+  const result = await tx.execute<{
+    id: string;
+    expires_at: string;
+  }>(sql`select id, expires_at from create_user_session(
     ${input.userId}::uuid, ${input.ip}::inet, ${JSON.stringify(input.device)}::jsonb, ${input.tokenHash},
     make_interval(mins => ${input.idleTimeoutMinutes}), make_interval(hours => ${input.absoluteTimeoutHours}),
     ${input.mfaPending})`);
