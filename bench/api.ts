@@ -1,0 +1,180 @@
+/**
+ * What the Skillhub API costs over HTTP: a skill list, a skill read and a
+ * rating write against the real server (runtime role, RLS, withTenant,
+ * audit) and against a minimal baseline server that answers the same
+ * requests from the same tables as the owner, with none of that; both in
+ * child processes, on the same PostgreSQL, in the same run, interleaved.
+ * Usage: npm run bench:api -- [--tenants N] [--skills N] [--seconds N] [--rounds N]
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
+import pg from 'pg';
+import { checkResponses } from './api/check-responses.ts';
+import { type LoadedCatalog, loadCatalog } from './api/load-catalog.ts';
+import { measureRun, type RunFigures, type Target } from './api/measure-run.ts';
+import { printScenario, printSummary } from './api/print-report.ts';
+import { runLoad } from './api/run-load.ts';
+import { scenarios } from './api/scenarios.ts';
+import { type ServerProcess, spawnServer } from './api/spawn-server.ts';
+import { openUsageCounters } from './api/usage-counters.ts';
+import { type BenchDatabase, openBenchDatabase } from './lib/bench-database.ts';
+import { prewarm } from './tenant-context/buffer-stats.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    tenants: { type: 'string', default: '1000' },
+    skills: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '10' },
+  },
+});
+const positive = (name: keyof typeof flags): number => {
+  const value = Number(flags[name]);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${name} must be a positive integer (got ${flags[name]})`);
+  return value;
+};
+const config = {
+  tenants: positive('tenants'),
+  skillsPerTenant: positive('skills'),
+  seconds: positive('seconds'),
+  rounds: positive('rounds'),
+  warmupSeconds: positive('warmup'),
+  connections: positive('connections'),
+  /** Both servers' pool size: the product's default (Database.open). */
+  poolSize: 10,
+};
+const readAim = 0.85;
+const progress = (message: string) => process.stderr.write(`· ${message}\n`);
+const n = (x: number) => x.toLocaleString('en-US');
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  progress('starting PostgreSQL and migrating a fresh database');
+  const bench = await openBenchDatabase({
+    shared_buffers: '2GB',
+    max_wal_size: '8GB',
+    shared_preload_libraries: 'pg_stat_statements',
+  });
+  try {
+    const setup = new pg.Pool({ connectionString: bench.ownerUrl, max: 1 });
+    const loaded = await loadCatalog(setup, {
+      tenants: config.tenants,
+      skillsPerTenant: config.skillsPerTenant,
+      onProgress: progress,
+    }).finally(() => setup.end());
+    await measure(bench, loaded, started);
+  } finally {
+    await bench.close();
+  }
+}
+
+async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: number): Promise<void> {
+  const owner = new pg.Pool({ connectionString: bench.ownerUrl, max: 2 });
+  const servers: ServerProcess[] = [];
+  try {
+    const warmed = await prewarm(owner, ['public.skills']);
+    const counters = await openUsageCounters(owner);
+    progress('starting the two servers');
+    const product = await spawnServer('./skills-server.ts', { BENCH_APP_URL: bench.appUrl });
+    servers.push(product);
+    const baseline = await spawnServer(
+      './baseline-server.ts',
+      { BENCH_OWNER_URL: bench.ownerUrl, BENCH_POOL_SIZE: String(config.poolSize) },
+      { type: 'credentials', tenants: loaded.tenants },
+    );
+    servers.push(baseline);
+    const role = (url: string) => decodeURIComponent(new URL(url).username);
+    const targets: Target[] = [
+      { label: 'Skillhub API', server: product, role: role(bench.appUrl) },
+      { label: 'baseline', server: baseline, role: role(bench.ownerUrl) },
+    ];
+    const all = scenarios(loaded.tenants, config.skillsPerTenant);
+    await checkResponses(all, { product: product.url, baseline: baseline.url });
+    await printHeader(owner, bench, loaded, warmed, counters);
+
+    const summary: { title: string; ratio: number; aim: number | null }[] = [];
+    for (const scenario of all) {
+      progress(scenario.title);
+      for (const target of targets) {
+        await runLoad(target.server.url, scenario, { seconds: config.warmupSeconds, connections: config.connections });
+        await target.server.settle();
+      }
+      const runs: RunFigures[][] = [[], []];
+      for (let round = 0; round < config.rounds; round++) {
+        progress(`  round ${round + 1}/${config.rounds}`);
+        // Alternate which server goes first, so neither always follows the other's leftovers.
+        for (const index of round % 2 === 0 ? [0, 1] : [1, 0]) {
+          const target = targets[index];
+          if (!target) continue;
+          const figures = await measureRun(
+            target,
+            scenario,
+            { seconds: config.seconds, connections: config.connections },
+            counters,
+          );
+          runs[index]?.push(figures);
+        }
+      }
+      const { ratio } = printScenario({ title: scenario.title, product: runs[0] ?? [], baseline: runs[1] ?? [] });
+      summary.push({ title: scenario.title, ratio, aim: scenario.key === 'rate' ? null : readAim });
+    }
+    printSummary(summary);
+    console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${loadAverage()}`);
+  } finally {
+    for (const server of servers) await server.stop();
+    await owner.end();
+  }
+}
+
+async function printHeader(
+  owner: pg.Pool,
+  bench: BenchDatabase,
+  loaded: LoadedCatalog,
+  warmed: boolean,
+  counters: { statementsAvailable: boolean; postgresVisible: boolean },
+): Promise<void> {
+  const { rows } = await owner.query<Record<string, string>>(
+    `select current_setting('server_version') as version, current_setting('shared_buffers') as shared_buffers,
+            current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit,
+            pg_size_pretty(pg_total_relation_size('public.skills')) as skills_size`,
+  );
+  const s = rows[0] ?? {};
+  const skills = config.tenants * config.skillsPerTenant;
+  console.log('API benchmark: the Skillhub API vs a minimal baseline server, same PostgreSQL, same run');
+  console.log(
+    `  PostgreSQL ${s.version} (${bench.where}); shared_buffers ${s.shared_buffers}, fsync ${s.fsync}, synchronous_commit ${s.synchronous_commit}`,
+  );
+  console.log(
+    `  Node ${process.version}, ${os.cpus().length} CPUs; ${n(config.tenants)} tenants × ${n(config.skillsPerTenant)} skills = ${n(skills)} skills (${s.skills_size} with indexes${warmed ? ', prewarmed' : ''}), one user, API key and session per tenant; loaded in ${loaded.seconds.toFixed(0)} s`,
+  );
+  console.log(
+    `  each server in its own child process, pool of ${config.poolSize} connections; autocannon in this process, ${config.connections} keep-alive connections, no pipelining`,
+  );
+  console.log(
+    `  ${config.rounds} interleaved rounds of ${config.seconds} s per server and scenario (order alternating), after ${config.warmupSeconds} s of warm-up each; figures are medians across rounds`,
+  );
+  console.log(
+    '  Skillhub API: createApp + startServer, runtime role (RLS), Database.open defaults, background audit sealer as in `skillhub serve`, pino silent; change capture on skills, ratings, api_keys, users',
+  );
+  console.log(
+    '  baseline: Hono on @hono/node-server, owner (superuser) connections that ignore RLS, autocommit statements, `where tenant_id = $1`, credentials from an in-memory map; no tenant context, no audit or security writes',
+  );
+  console.log(
+    '  baseline rating write: rows go to bench_ratings (copy of ratings: same columns, indexes and foreign keys; no triggers, no RLS); the skill totals update on skills runs with session_replication_role = replica, so skills change capture does not fire (its keys do not change, so no foreign key check is skipped)',
+  );
+  console.log(
+    `  per-request columns: statements = top-level statements (round trips) ${counters.statementsAvailable ? 'from pg_stat_statements' : '(pg_stat_statements unavailable: n/a)'}, PG exec = their execution time without BEGIN/COMMIT; PG CPU = all of PostgreSQL's processes ${counters.postgresVisible ? '(from /proc)' : '(not visible from here: n/a)'}`,
+  );
+  console.log(`  load average before measuring (1, 5, 15 min): ${loadAverage()}`);
+}
+
+await main();

@@ -1,0 +1,112 @@
+import type pg from 'pg';
+import { emptyLedger } from './capture-modes.ts';
+import { generateEvents } from './generate-events.ts';
+import { printSealing, printVerification } from './print-report.ts';
+import { profileSealQuery, profileVerifyQueries } from './profile-ledger.ts';
+import { compareSealing, installSetBasedSealing, type SealingComparison } from './proposed-sealing.ts';
+import { hashScan, plainRead, sealInCalls, timedVerify } from './seal-and-verify.ts';
+
+export interface LedgerOptions {
+  tenantIds: string[];
+  events: number;
+  sealBatch: number;
+  /** Also time the set-based sealing rewrite on the same backlog. */
+  proposed: boolean;
+  onProgress?: (message: string) => void;
+}
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/**
+ * Parts 3 and 4 of the benchmark, on an emptied ledger: writes `events`
+ * events, seals them in one call and then ten more batches the sealer's way
+ * (on top of the sealed backlog), then verifies every chain; prints both
+ * reports with an explain analyze of the queries behind them. Throws if
+ * anything is left unsealed or a chain does not verify.
+ */
+export async function measureLedger(
+  pools: { owner: pg.Pool; ownerUrl: string; appUrl: string },
+  options: LedgerOptions,
+): Promise<void> {
+  const say = options.onProgress ?? (() => {});
+  const perTransaction = Math.max(1, Math.ceil(options.events / 10));
+  say(`generating ${n(options.events)} audit events`);
+  await emptyLedger(pools.owner);
+  const generated = await generateEvents(pools.owner, {
+    tenantIds: options.tenantIds,
+    events: options.events,
+    perTransaction,
+    onProgress: say,
+  });
+  say('vacuum analyze audit_logs, checkpoint');
+  await pools.owner.query('vacuum analyze audit_logs');
+  await pools.owner.query('checkpoint');
+  say('hash floor');
+  const hash = await hashScan(pools.owner);
+  say('sealing in one call');
+  const oneCall = await sealInCalls(pools.appUrl, options.events);
+  if (oneCall.sealed !== options.events) throw new Error(`sealed ${oneCall.sealed} of ${options.events} events`);
+  // Then the sealer's way on top of the sealed backlog: ten batches' worth of new events.
+  const tail = options.sealBatch * 10;
+  say(`generating ${n(tail)} more events, sealing them ${n(options.sealBatch)} at a time`);
+  await generateEvents(pools.owner, {
+    tenantIds: options.tenantIds,
+    events: tail,
+    first: options.events + 1,
+    perTransaction: tail,
+  });
+  await pools.owner.query('vacuum analyze audit_logs, audit.seals');
+  say('explain analyze of the sealing query');
+  const plans = await profileSealQuery(pools.owner, options.sealBatch);
+  let comparison: SealingComparison | undefined;
+  if (options.proposed) {
+    say('set-based sealing vs audit.seal_pending on the same events (rolled back)');
+    await installSetBasedSealing(pools.owner);
+    comparison = await compareSealing(pools.owner, tail, 2);
+    await pools.owner.query('vacuum analyze audit.seals');
+  }
+  const calls = await sealInCalls(pools.appUrl, options.sealBatch, say);
+  if (calls.sealed !== tail) throw new Error(`sealed ${calls.sealed} of ${tail} events`);
+  const totalEvents = options.events + tail;
+  console.log(
+    `\n3. sealing: ${n(options.events)} events over ${n(options.tenantIds.length)} tenants in ${generated.transactions} transactions (half skill row changes with old and new records, half application events); audit_logs vacuumed and analyzed and a checkpoint taken first; sealing runs as the runtime role`,
+  );
+  printSealing({
+    events: options.events,
+    writeSeconds: generated.seconds,
+    hashSeconds: hash.seconds,
+    oneCall,
+    calls,
+    batch: options.sealBatch,
+    plans,
+    comparison,
+  });
+
+  say('plain read');
+  const plain = await plainRead(pools.ownerUrl);
+  say('verifying one chain');
+  const one = await timedVerify(pools.ownerUrl, { tenantId: options.tenantIds[0] ?? '' });
+  say('verifying every chain');
+  const all = await timedVerify(pools.ownerUrl);
+  for (const [label, v] of [
+    ['one chain', one],
+    ['every chain', all],
+  ] as const) {
+    if (!v.result.intact) throw new Error(`verification of ${label} found a break: ${JSON.stringify(v.result)}`);
+  }
+  if (all.result.events !== totalEvents) throw new Error(`verified ${all.result.events} of ${totalEvents}`);
+  console.log(
+    `\n4. verification: verifyAuditChain(ownerUrl) over the ${n(totalEvents)} sealed events (${all.result.chains.length} chains), one read-only snapshot, cursor of 5,000 rows per fetch`,
+  );
+  say('explain analyze of the verification queries');
+  const chain = options.tenantIds[0] ?? '';
+  const verifyPlans = await profileVerifyQueries(pools.owner, chain);
+  printVerification(
+    plain,
+    [
+      [`verifyAuditChain, one tenant's chain`, one],
+      ['verifyAuditChain, every chain', all],
+    ],
+    { chain, events: one.result.events, chains: all.result.chains.length, plans: verifyPlans },
+  );
+}

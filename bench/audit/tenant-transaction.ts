@@ -1,0 +1,48 @@
+import type pg from 'pg';
+
+/** The statement `withTenant()` sends after BEGIN (see packages/db/src/tenant-context/with-tenant.ts). */
+const setContext = `select set_config('app.current_tenant_id', $1, true), set_config('app.actor_type', $2, true),
+  set_config('app.actor_id', $3, true), set_config('app.request_id', $4, true), set_config('app.ip', $5, true)`;
+
+const actor = ['user', '5f0c6a4e-8d3b-4c1a-9e2f-7b6d5a4c3b2a', 'bench-request', '127.0.0.1'];
+
+/**
+ * What `db.withTenant()` does on the wire, as the runtime role: BEGIN, the
+ * transaction-local context, `fn`, COMMIT (ROLLBACK when `fn` throws or
+ * `rollback` is set). Row level security applies to everything `fn` runs.
+ */
+export async function inTenant<T>(
+  pool: pg.Pool,
+  tenantId: string,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  options: { rollback?: boolean } = {},
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(setContext, [tenantId, ...actor]);
+    const result = await fn(client);
+    await client.query(options.rollback ? 'rollback' : 'commit');
+    client.release();
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+}
+
+/** The server's current WAL position, to measure what a piece of work writes with {@link walSince}. */
+export async function walPosition(owner: pg.Pool): Promise<string> {
+  const { rows } = await owner.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+  return rows[0]?.lsn ?? '0/0';
+}
+
+/** WAL bytes written since `from` (a position from {@link walPosition}). */
+export async function walSince(owner: pg.Pool, from: string): Promise<number> {
+  const { rows } = await owner.query<{ bytes: string }>(
+    'select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) as bytes',
+    [from],
+  );
+  return Number(rows[0]?.bytes ?? 0);
+}
