@@ -8,6 +8,7 @@ language plpgsql set search_path = '' as $$
 declare
   redacted text[] := tg_argv[0]::text[];
   pk text[] := tg_argv[1]::text[];
+  paired bigint;
 begin
   if pk = array['tenant_id', 'id'] then
     insert into public.audit_logs (tenant_id, actor_type, actor_id, action, resource_type, resource_id,
@@ -21,10 +22,10 @@ begin
     from (select n.tenant_id::text as tenant_id, n.id::text as id,
                  pg_catalog.to_jsonb(o) as o, pg_catalog.to_jsonb(n) as n
           from old_rows o join new_rows n on n.tenant_id = o.tenant_id and n.id = o.id) p;
-    -- A key that itself changed leaves rows the join cannot pair: record them
-    -- as the generic path would, old and new apart.
-    if (select count(*) from old_rows) = (select count(*) from old_rows o join new_rows n
-                                           on n.tenant_id = o.tenant_id and n.id = o.id) then
+    -- A key that itself changed leaves rows the join cannot pair: only then
+    -- fall through to the generic path, which records them old and new apart.
+    get diagnostics paired = row_count;
+    if paired = (select count(*) from new_rows) then
       return null;
     end if;
   end if;

@@ -106,7 +106,10 @@ export async function verifyChain(
      select s.position, s.event_id, (s.txid::text || ':' || s.seq) as seal_order, s.event_hash, s.chain_hash,
             e.id is not null as present, case when e.id is not null then audit.event_hash(e) end as actual_hash,
             (e.txid::text || ':' || e.seq) as event_order, coalesce(e.tenant_id, '') as event_chain
-     from audit.seals s left join audit_logs e on e.id = s.event_id
+     from audit.seals s
+     -- Lateral: one index probe per seal. A plain join let the planner hash
+     -- the whole ledger once per chain, which made verifying N chains O(N × ledger).
+     left join lateral (select l.* from audit_logs l where l.id = s.event_id) e on true
      where s.chain = ${chain} and s.position >= ${first} and (${last}::bigint is null or s.position <= ${last})
      order by s.position`,
   );
