@@ -9,15 +9,15 @@
  * 4. verification throughput over the sealed chains, against a plain
  *    streamed read of the same rows, with the process's peak memory.
  * Usage: npm run bench:audit -- [--events N] [--rows N] [--rounds N] [--bulk-rounds N] [--ops N]
- * (also --warmup, --tenants, --skills, --seal-batch, and --proposed to also measure the rewrites this
- * benchmark suggests: capture as a fourth variant, set-based sealing). Progress goes to stderr, the report to stdout.
+ * (also --warmup, --tenants, --skills, --seal-batch, and --proposed to also measure the set-based
+ * sealing rewrite this benchmark suggests). Progress goes to stderr, the report to stdout.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 // Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
 import pg from 'pg';
 import { measureBulkWrites } from './audit/bulk-writes.ts';
-import { captureModesFor, installBenchTriggers, setCaptureMode } from './audit/capture-modes.ts';
+import { captureModes, installBenchTriggers, setCaptureMode } from './audit/capture-modes.ts';
 import { measureLedger } from './audit/ledger-benchmarks.ts';
 import { printBulk, printSingleRow } from './audit/print-report.ts';
 import { measureSingleRowWrites, type SingleRowOperation, singleRowTitles } from './audit/single-row-writes.ts';
@@ -50,7 +50,7 @@ const config = {
   skillsPerTenant: positive('skills'),
   sealBatch: positive('seal-batch'),
   explainSamples: 200,
-  modes: captureModesFor(flags.proposed),
+  modes: captureModes,
 };
 const progress = (message: string) => process.stderr.write(`· ${message}\n`);
 const n = (value: number) => value.toLocaleString('en-US');

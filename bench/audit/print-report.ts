@@ -21,12 +21,11 @@ function byMode<T extends { mode: string }>(figures: T[]) {
     none: get('none'),
     statement: get('statement'),
     row: get('row'),
-    proposed: figures.find((x) => x.mode === 'proposed'),
   };
 }
 
 export function printSingleRow(title: string, figures: WriteFigures[]): void {
-  const { none, statement, row, proposed } = byMode(figures);
+  const { none, statement, row } = byMode(figures);
   const rows = [
     ['variant', 'median µs', 'p95 µs', 'txn/s', 'WAL B/txn', '÷ untracked', 'in PG: exec µs', 'capture µs'],
   ];
@@ -51,15 +50,10 @@ export function printSingleRow(title: string, figures: WriteFigures[]): void {
   console.log(
     `    the design vs untracked: ${formatDelta(statement.medianUs - none.medianUs)} per transaction; its trigger takes ${formatUs(statement.server.captureUs)} µs inside PostgreSQL and it writes ${n(Math.round(statement.walBytesPerOp - none.walBytesPerOp))} more WAL bytes, flushed at commit`,
   );
-  if (proposed) {
-    console.log(
-      `    proposed rewrite ÷ untracked = ${formatRatio(proposed.medianUs / none.medianUs)}; proposed ÷ design = ${formatRatio(proposed.medianUs / statement.medianUs)}`,
-    );
-  }
 }
 
 export function printBulk(explainRows: number, figures: BulkFigures[]): void {
-  const { none, statement, row, proposed } = byMode(figures);
+  const { none, statement, row } = byMode(figures);
   const table = [['variant', 'insert ms', '÷ untracked', 'WAL MB', 'update ms', '÷ untracked', 'WAL MB']];
   for (const f of figures) {
     table.push([
@@ -78,11 +72,6 @@ export function printBulk(explainRows: number, figures: BulkFigures[]): void {
     console.log(
       `    ${step}: statement-level ÷ untracked = ${formatRatio(ratio)} (${verdict(ratio, 1.6)}); statement-level ÷ row-level = ${formatRatio(statement[step].medianMs / row[step].medianMs)}`,
     );
-    if (proposed) {
-      console.log(
-        `      proposed rewrite ÷ untracked = ${formatRatio(proposed[step].medianMs / none[step].medianMs)}; proposed ÷ design = ${formatRatio(proposed[step].medianMs / statement[step].medianMs)}`,
-      );
-    }
   }
   console.log(`    inside PostgreSQL (one explain analyze each, at ${n(explainRows)} rows, no commit):`);
   for (const f of figures) {

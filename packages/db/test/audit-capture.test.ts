@@ -234,4 +234,49 @@ test('enable_tracking is idempotent and refuses a table without a primary key', 
   await testDb.ownerQuery(`select audit.enable_tracking('skills')`);
 });
 
+test('any table can be tracked: a composite key, a type without equality, a key that changes', async () => {
+  await testDb.ownerQuery(`
+    create table tracked_things (region text, code int, doc json, note text, api_token text, primary key (region, code));
+    grant select, insert, update, delete on tracked_things to skillhub_app;
+    select audit.enable_tracking('tracked_things');`);
+  const req = request();
+  await db.withTenant(tenantA, req, async (tx) => {
+    await tx.execute(sql`insert into tracked_things values ('eu', 1, '{"a": 1}', 'n', 'TOKEN-VALUE')`);
+    await tx.execute(sql`update tracked_things set doc = '{"a": 2}', api_token = 'NEW-TOKEN'`);
+    await tx.execute(sql`update tracked_things set note = note`);
+    await tx.execute(sql`update tracked_things set code = 2`);
+    await tx.execute(sql`delete from tracked_things`);
+  });
+  const changes = await changesOfRequest(req.requestId);
+  expect(JSON.stringify(changes)).not.toMatch(/TOKEN/);
+  const [inserted, updated, untouched, leaving, arriving, deleted, ...rest] = changes.map((c) => [
+    c.operation,
+    c.tenant_id,
+    c.resource_id,
+    c.changed_fields,
+  ]);
+  expect(rest).toEqual([]);
+  expect(inserted).toEqual(['INSERT', tenantA, '{"code": 1, "region": "eu"}', null]);
+  expect(updated).toEqual(['UPDATE', tenantA, '{"code": 1, "region": "eu"}', ['api_token', 'doc']]);
+  expect(untouched).toEqual(['UPDATE', tenantA, '{"code": 1, "region": "eu"}', []]);
+  // A changed key cannot pair old with new: the row is recorded leaving and arriving.
+  const everyColumn = ['api_token', 'code', 'doc', 'note', 'region'];
+  expect([leaving, arriving].sort()).toEqual([
+    ['UPDATE', tenantA, '{"code": 1, "region": "eu"}', everyColumn],
+    ['UPDATE', tenantA, '{"code": 2, "region": "eu"}', everyColumn],
+  ]);
+  expect(deleted).toEqual(['DELETE', tenantA, '{"code": 2, "region": "eu"}', null]);
+  const moved = changes.filter((c) => c.operation === 'UPDATE' && c.changed_fields?.includes('code'));
+  const codes = moved.map((c) => `${c.old_record?.code ?? '-'} → ${c.new_record?.code ?? '-'}`);
+  expect(codes.sort()).toEqual(['- → 2', '1 → -']);
+  expect(changes[1]?.old_record).toEqual({ region: 'eu', code: 1, doc: { a: 1 }, note: 'n' });
+  expect(changes[1]?.new_record).toEqual({ region: 'eu', code: 1, doc: { a: 2 }, note: 'n' });
+
+  await testDb.ownerQuery(`select audit.disable_tracking('tracked_things')`);
+  const generated = await testDb.ownerQuery(
+    `select to_regprocedure('audit.capture_public__tracked_things()') is null as dropped`,
+  );
+  expect(generated.rows[0]?.dropped).toBe(true);
+});
+
 export type { TenantTableName };
