@@ -11,6 +11,7 @@ export const DbErrorCode = {
   TENANT_NOT_FOUND: 'TENANT_NOT_FOUND',
   TENANT_SLUG_TAKEN: 'TENANT_SLUG_TAKEN',
   INVALID_INPUT: 'INVALID_INPUT',
+  INVALID_SIGNING_KEY: 'INVALID_SIGNING_KEY',
 } as const;
 export type DbErrorCode = (typeof DbErrorCode)[keyof typeof DbErrorCode];
 

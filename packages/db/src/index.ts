@@ -20,6 +20,14 @@ export { type AuditAction, type AuditEvent, auditActions } from './audit/audit-a
 export { type AuditSealer, defaultSealIntervalMs } from './audit/audit-sealer.ts';
 export { recordAuditEvent } from './audit/record-audit-event.ts';
 export {
+  checkSignedChainHead,
+  type SignedChainHead,
+  type SignedHeadCheck,
+  signChainHead,
+  signedHeadFormat,
+  signedHeadPayload,
+} from './audit/signed-chain-head.ts';
+export {
   type ChainBreak,
   type ChainBreakKind,
   type ChainHead,

@@ -11,6 +11,7 @@ import { progressBar } from '../output/progress.ts';
 import { parseChainHead, parseIsoDate } from '../runtime/parse-options.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
+import { readSignedHead } from './audit-signed-head.ts';
 
 const sealTimeoutMs = 10_000;
 
@@ -19,6 +20,10 @@ interface VerifyOptions {
   from?: Date;
   to?: Date;
   head?: VerifyAuditChainOptions['expectedHead'];
+  signedHead?: string;
+  publicKey?: string;
+  /** The chain a signed head belongs to: it must be the tenant's. */
+  headChain?: string;
 }
 
 /** `skillhub audit verify`: seal what is pending, recompute the hash chains, print a verdict per chain. */
@@ -34,9 +39,18 @@ export function registerAuditVerify(audit: Command): void {
       'a head printed by an earlier run; fails if history was cut or rewritten',
       parseChainHead,
     )
+    .option('--signed-head <file>', 'a head signed by audit sign-head, checked with --public-key, then as --head')
+    .option('--public-key <file>', 'the Ed25519 public key (PEM) you trust for --signed-head')
     .action(async (options: VerifyOptions) => {
-      if (options.head && !options.tenant)
+      if (options.head && options.signedHead) throw new Error('use --head or --signed-head, not both');
+      if ((options.head || options.signedHead) && !options.tenant)
         throw new Error('--head needs --tenant: a recorded head belongs to one chain');
+      if (options.signedHead) {
+        if (!options.publicKey) throw new Error('--signed-head needs --public-key: the key you trust for it');
+        const signed = await readSignedHead(options.signedHead, options.publicKey);
+        options.head = { position: signed.position, hash: signed.hash };
+        options.headChain = signed.chain;
+      }
       const intact = await withRuntimeDatabase((db, database) => verify(db, database.ownerUrl, options));
       if (!intact) process.exitCode = 1;
     });
@@ -44,6 +58,9 @@ export function registerAuditVerify(audit: Command): void {
 
 async function verify(db: Database, ownerUrl: string, options: VerifyOptions): Promise<boolean> {
   const tenant = options.tenant ? await tenantBySlug(db, options.tenant) : null;
+  if (options.headChain !== undefined && options.headChain !== tenant?.id) {
+    throw new Error(`the signed head belongs to another chain than ${options.tenant}'s`);
+  }
   const labels = new Map<string, string>([['', 'system']]);
   if (tenant) labels.set(tenant.id, tenant.slug);
   else for (const t of await db.platform.listTenants()) labels.set(t.id, t.slug);

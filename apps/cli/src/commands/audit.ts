@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAuditExport } from './audit-export.ts';
+import { registerAuditSignedHead } from './audit-signed-head.ts';
 import { registerAuditVerify } from './audit-verify.ts';
 
 /** `skillhub audit ...`: work on the tamper-evident ledger. */
@@ -7,4 +8,5 @@ export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('verify or export the tamper-evident audit ledger');
   registerAuditVerify(audit);
   registerAuditExport(audit);
+  registerAuditSignedHead(audit);
 }

@@ -25,6 +25,7 @@ export const auditActions = [
   'review.updated',
   'settings.updated',
   'audit.verified',
+  'audit.head_signed',
   'audit.exported',
   'data.exported',
   'tenant.created',
