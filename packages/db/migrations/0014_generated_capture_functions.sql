@@ -29,7 +29,7 @@ $$;
 -- update and delete triggers, each of which names its transition tables
 -- old_rows / new_rows; PL/pgSQL plans only the branch that runs. Its
 -- work_mem is for the hash that pairs a bulk UPDATE's old and new rows,
--- which spilled to disk past 100,000-row statements at the default 4MB.
+-- which spilled to disk at 50,000 rows under the default 4MB.
 create function audit.capture_function_sql(target regclass, pk text[], redact text[]) returns text
 language plpgsql stable set search_path = '' as $$
 declare
