@@ -86,10 +86,13 @@ export async function measureLedger(
   const plain = await plainRead(pools.ownerUrl);
   say('verifying one chain');
   const one = await timedVerify(pools.ownerUrl, { tenantId: options.tenantIds[0] ?? '' });
+  say('verifying every chain, one connection');
+  const serial = await timedVerify(pools.ownerUrl, { concurrency: 1 });
   say('verifying every chain');
   const all = await timedVerify(pools.ownerUrl);
   for (const [label, v] of [
     ['one chain', one],
+    ['every chain, one connection', serial],
     ['every chain', all],
   ] as const) {
     if (!v.result.intact) throw new Error(`verification of ${label} found a break: ${JSON.stringify(v.result)}`);
@@ -105,7 +108,8 @@ export async function measureLedger(
     plain,
     [
       [`verifyAuditChain, one tenant's chain`, one],
-      ['verifyAuditChain, every chain', all],
+      ['verifyAuditChain, every chain, one connection', serial],
+      ['verifyAuditChain, every chain (2 connections, the default)', all],
     ],
     { chain, events: one.result.events, chains: all.result.chains.length, plans: verifyPlans },
   );

@@ -62,6 +62,16 @@ describe('tamper evidence', () => {
     const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
     expect(result.intact).toBe(false);
     expect(result.chains[0]?.break).toMatchObject({ kind: 'modified', eventId: target?.event_id, position: 8 });
+    // Every chain at once, side by side: the break stays with its chain, the system chain stays intact.
+    await db.platform.listTenants();
+    expect(await db.sealCommittedAuditEvents()).toBe(true);
+    const all = await verifyAuditChain(testDb.ownerUrl, { concurrency: 2 });
+    expect(all.chains.map((c) => [c.chain, c.intact, c.break?.position ?? null])).toEqual(
+      [
+        ['', true, null],
+        [tenantId, false, 8],
+      ].sort(),
+    );
   });
 
   test('deleting an event is named as missing', async () => {
@@ -169,6 +179,10 @@ describe('concurrency', () => {
       const result = await verifyAuditChain(testDb.ownerUrl);
       expect(result.chains.filter((c) => !c.intact)).toEqual([]);
       expect(result.events).toBeGreaterThanOrEqual(8 * eventsPerWriter);
+      // Chains verified over three connections in one snapshot: the same verdicts, in the same order.
+      expect(await verifyAuditChain(testDb.ownerUrl, { concurrency: 3 })).toEqual(
+        await verifyAuditChain(testDb.ownerUrl, { concurrency: 1 }),
+      );
     },
   );
 });

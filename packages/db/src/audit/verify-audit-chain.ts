@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import type pg from 'pg';
 import { openClient } from '../open-client.ts';
 import { type ChainQuery, type ChainVerdict, type ChainWindow, countSeals, verifyChain } from './verify-chain.ts';
 
@@ -8,6 +9,8 @@ export type { ChainBreak, ChainBreakKind, ChainHead, ChainVerdict } from './veri
 export interface VerifyAuditChainOptions extends ChainWindow {
   /** One tenant's chain; all chains when omitted. '' names the system chain. */
   tenantId?: string;
+  /** Connections that verify chains side by side, all in the same snapshot (default 2). */
+  concurrency?: number;
   onProgress?: (checked: number, total: number) => void;
 }
 
@@ -19,10 +22,29 @@ export interface VerifyAuditResult {
 
 const dialect = new PgDialect();
 
+const queryOn =
+  (client: pg.Client): ChainQuery =>
+  async <R extends Record<string, unknown>>(statement: Parameters<ChainQuery>[0]) => {
+    const { sql: text, params } = dialect.sqlToQuery(statement);
+    return (await client.query<R>(text, params)).rows;
+  };
+
+/** A read-only transaction that sees every tenant: as skillhub_system unless the owner is a superuser. */
+async function beginReading(client: pg.Client, snapshot?: string): Promise<void> {
+  await client.query('begin isolation level repeatable read read only');
+  if (snapshot) await client.query(`set transaction snapshot '${snapshot.replace(/'/g, "''")}'`);
+  const superuser = await client.query<{ su: boolean }>(
+    'select rolsuper as su from pg_roles where rolname = current_user',
+  );
+  if (!superuser.rows[0]?.su) await client.query('set local role skillhub_system');
+}
+
 /**
  * Recomputes the audit hash chains and reports, per chain, "intact, N
  * events, head H" or the first event that breaks it and how. Streams with
- * a cursor (constant memory) inside one read-only snapshot. Runs as the
+ * a cursor (constant memory) inside one read-only snapshot, which extra
+ * connections import to verify other chains at the same time (the database
+ * computes each event's hash, so chains spread over its cores). Runs as the
  * owner, stepping into skillhub_system to read every tenant's events.
  * (Inside a request, `verifyTenantAuditChain` checks the current tenant's.)
  */
@@ -30,17 +52,11 @@ export async function verifyAuditChain(
   ownerUrl: string,
   options: VerifyAuditChainOptions = {},
 ): Promise<VerifyAuditResult> {
-  const client = await openClient(ownerUrl);
-  const query: ChainQuery = async <R extends Record<string, unknown>>(statement: Parameters<ChainQuery>[0]) => {
-    const { sql: text, params } = dialect.sqlToQuery(statement);
-    return (await client.query<R>(text, params)).rows;
-  };
+  const clients = [await openClient(ownerUrl)];
   try {
-    await client.query('begin isolation level repeatable read read only');
-    const superuser = await client.query<{ su: boolean }>(
-      'select rolsuper as su from pg_roles where rolname = current_user',
-    );
-    if (!superuser.rows[0]?.su) await client.query('set local role skillhub_system');
+    const [first] = clients as [pg.Client];
+    await beginReading(first);
+    const query = queryOn(first);
     const chains =
       options.tenantId !== undefined
         ? [options.tenantId]
@@ -55,15 +71,32 @@ export async function verifyAuditChain(
       total: await countSeals(query, options.tenantId),
       onProgress: options.onProgress,
     };
-    const verdicts: ChainVerdict[] = [];
-    for (const chain of chains) verdicts.push(await verifyChain(query, chain, options, progress));
-    await client.query('commit');
+    const workers = Math.max(1, Math.min(options.concurrency ?? 2, chains.length));
+    if (workers > 1) {
+      const [row] = (await first.query<{ snapshot: string }>('select pg_export_snapshot() as snapshot')).rows;
+      for (let i = 1; i < workers; i++) {
+        const client = await openClient(ownerUrl);
+        clients.push(client);
+        await beginReading(client, row?.snapshot);
+      }
+    }
+    const verdicts: ChainVerdict[] = new Array(chains.length);
+    let next = 0;
+    await Promise.all(
+      clients.map(async (client) => {
+        const onClient = queryOn(client);
+        for (let i = next++; i < chains.length; i = next++) {
+          verdicts[i] = await verifyChain(onClient, chains[i] ?? '', options, progress);
+        }
+      }),
+    );
+    for (const client of clients) await client.query('commit');
     return {
       intact: verdicts.every((v) => v.intact),
       events: verdicts.reduce((sum, v) => sum + v.events, 0),
       chains: verdicts,
     };
   } finally {
-    await client.end();
+    await Promise.all(clients.map((client) => client.end()));
   }
 }
