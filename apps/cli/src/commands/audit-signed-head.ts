@@ -9,6 +9,7 @@ import {
   verifyAuditChain,
 } from '@skillhub/db';
 import type { Command } from 'commander';
+import { progressBar } from '../output/progress.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
 
@@ -90,7 +91,12 @@ async function signHead(
 ): Promise<SignedChainHead> {
   const tenant = await tenantBySlug(db, options.tenant);
   await db.sealCommittedAuditEvents(sealTimeoutMs);
-  const [chain] = (await verifyAuditChain(ownerUrl, { tenantId: tenant.id })).chains;
+  const bar = progressBar('verifying', 'events');
+  const { chains } = await verifyAuditChain(ownerUrl, {
+    tenantId: tenant.id,
+    onProgress: (checked, total) => bar.update(checked, total),
+  }).finally(() => bar.stop());
+  const [chain] = chains;
   if (!chain?.intact) {
     throw new Error(`${options.tenant}: the chain is BROKEN (${chain?.break?.kind ?? 'unknown'}); nothing was signed`);
   }
