@@ -9,8 +9,8 @@
  * 4. verification throughput over the sealed chains, against a plain
  *    streamed read of the same rows, with the process's peak memory.
  * Usage: npm run bench:audit -- [--events N] [--rows N] [--rounds N] [--bulk-rounds N] [--ops N]
- * (also --warmup, --tenants, --skills, --seal-batch, and --proposed to also measure the set-based
- * sealing rewrite this benchmark suggests). Progress goes to stderr, the report to stdout.
+ * (also --warmup, --tenants, --skills, --seal-batch, and --compare-sealing to also seal the same events
+ * with the row-by-row loop that set-based sealing replaced). Progress goes to stderr, the report to stdout.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -35,10 +35,10 @@ const { values: flags } = parseArgs({
     tenants: { type: 'string', default: '100' },
     skills: { type: 'string', default: '1000' },
     'seal-batch': { type: 'string', default: '10000' },
-    proposed: { type: 'boolean', default: false },
+    'compare-sealing': { type: 'boolean', default: false },
   },
 });
-const positive = (name: Exclude<keyof typeof flags, 'proposed'>) => positiveInteger(name, flags[name]);
+const positive = (name: Exclude<keyof typeof flags, 'compare-sealing'>) => positiveInteger(name, flags[name]);
 const config = {
   events: positive('events'),
   rows: positive('rows'),
@@ -157,7 +157,13 @@ async function main(): Promise<void> {
 
     await measureLedger(
       { owner, ownerUrl: bench.ownerUrl, appUrl: bench.appUrl },
-      { tenantIds, events: config.events, sealBatch: config.sealBatch, proposed: flags.proposed, onProgress: progress },
+      {
+        tenantIds,
+        events: config.events,
+        sealBatch: config.sealBatch,
+        compareSealing: flags['compare-sealing'],
+        onProgress: progress,
+      },
     );
     console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {

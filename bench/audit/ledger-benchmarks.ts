@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { emptyLedger } from './capture-modes.ts';
 import { generateEvents } from './generate-events.ts';
+import { compareSealing, installLoopSealing, type SealingComparison } from './loop-sealing.ts';
 import { printSealing, printVerification } from './print-report.ts';
 import { profileSealQuery, profileVerifyQueries } from './profile-ledger.ts';
-import { compareSealing, installSetBasedSealing, type SealingComparison } from './proposed-sealing.ts';
 import { hashScan, plainRead, sealInCalls, timedVerify } from './seal-and-verify.ts';
 
 export interface LedgerOptions {
@@ -11,7 +11,8 @@ export interface LedgerOptions {
   events: number;
   sealBatch: number;
   /** Also time the set-based sealing rewrite on the same backlog. */
-  proposed: boolean;
+  /** Also seal the same events with the row-by-row loop of 0007, for the ratio. */
+  compareSealing: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -59,9 +60,9 @@ export async function measureLedger(
   say('explain analyze of the sealing query');
   const plans = await profileSealQuery(pools.owner, options.sealBatch);
   let comparison: SealingComparison | undefined;
-  if (options.proposed) {
-    say('set-based sealing vs audit.seal_pending on the same events (rolled back)');
-    await installSetBasedSealing(pools.owner);
+  if (options.compareSealing) {
+    say('audit.seal_pending vs the row-by-row loop on the same events (rolled back)');
+    await installLoopSealing(pools.owner);
     comparison = await compareSealing(pools.owner, tail, 2);
     await pools.owner.query('vacuum analyze audit.seals');
   }

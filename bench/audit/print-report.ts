@@ -1,8 +1,8 @@
 import { median } from '../lib/interleaved-rounds.ts';
 import { formatDelta, formatRate, formatRatio, formatTable, formatUs } from '../lib/print-table.ts';
 import type { BulkFigures } from './bulk-writes.ts';
+import type { SealingComparison } from './loop-sealing.ts';
 import type { SealPlanFigures, VerifyPlanFigures } from './profile-ledger.ts';
-import type { SealingComparison } from './proposed-sealing.ts';
 import type { SealCalls, VerifyFigures } from './seal-and-verify.ts';
 import type { WriteFigures } from './single-row-writes.ts';
 
@@ -94,7 +94,7 @@ export interface LedgerFigures {
   calls: SealCalls;
   batch: number;
   plans: SealPlanFigures;
-  /** With --proposed: the same backlog sealed by audit.seal_pending and by the set-based rewrite. */
+  /** With --compare-sealing: the same backlog sealed by audit.seal_pending and by the row-by-row loop of 0007. */
   comparison?: SealingComparison;
 }
 
@@ -140,7 +140,7 @@ export function printSealing(f: LedgerFigures): void {
   const c = f.comparison;
   if (c) {
     console.log(
-      `    those ${n(c.events)} events sealed in one call, rolled back (median of 2 each): audit.seal_pending ${c.designSeconds.toFixed(1)} s = ${formatRate(c.events / c.designSeconds)} events/s; set-based rewrite ${c.setBasedSeconds.toFixed(1)} s = ${formatRate(c.events / c.setBasedSeconds)} events/s (${formatRatio(c.setBasedSeconds / c.designSeconds)} the time, same hashes)`,
+      `    those ${n(c.events)} events sealed in one call, rolled back (median of 2 each): audit.seal_pending (set-based) ${c.designSeconds.toFixed(1)} s = ${formatRate(c.events / c.designSeconds)} events/s; the row-by-row loop of 0007 ${c.loopSeconds.toFixed(1)} s = ${formatRate(c.events / c.loopSeconds)} events/s (set-based ÷ loop: ${formatRatio(c.designSeconds / c.loopSeconds)} the time, same hashes)`,
     );
   }
 }

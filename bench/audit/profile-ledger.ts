@@ -42,9 +42,9 @@ function readThrough(plan: PlanNode, index: string): { rows: number; removed: nu
   return { rows: rows + removed, removed };
 }
 
-// The FOR query of audit.seal_pending (migration 0007), as PL/pgSQL runs it: its variables become parameters.
+// The batch query of audit.seal_pending (migration 0015), as PL/pgSQL runs it: its variables become parameters.
 const sealQuery = `select * from public.audit_logs l
-  where l.txid < $1 and ($2::xid8 is null or (l.txid, l.seq) > ($2, $3::bigint))
+  where l.txid < $1 and (l.txid, l.seq) > (coalesce($2::xid8, '0'::xid8), coalesce($3::bigint, 0))
   order by l.txid, l.seq limit $4`;
 
 export interface SealPlanFigures {
