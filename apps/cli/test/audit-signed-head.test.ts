@@ -98,11 +98,18 @@ test('a signed head checks with its public key, fails with any other or once edi
   expect(cut.code).toBe(1);
 });
 
-test('sign-head refuses a key that is not an Ed25519 private key, in one line', async () => {
+test('bad keys, missing files and a head with a time window are refused in one line', async () => {
   await writeFile(file('garbage.pem'), 'not a key');
   const run = await runCli(['audit', 'sign-head', '--tenant', 'acme', '--key', file('garbage.pem')], envFor(testDb));
   expect(run.stderr).toBe('skillhub: the private key is not a PEM key\n');
   expect(run.code).toBe(1);
+  // A head pins the whole chain: a time window would leave it unchecked, so the two are refused together.
+  const windowed = await runCli(
+    ['audit', 'verify', '--tenant', 'acme', '--head', `1:${'a'.repeat(64)}`, '--from', '2026-01-01'],
+    envFor(testDb),
+  );
+  expect(windowed.stderr).toBe('skillhub: --head is checked against the whole chain: drop --from and --to\n');
+  expect(windowed.code).toBe(1);
   const missing = await runCli(['audit', 'check-head', file('nothing.json'), '--public-key', file('signer.pub.pem')]);
   expect(missing.stderr).toMatch(/^skillhub: cannot read signed head .*nothing\.json: ENOENT\n$/);
   expect(missing.code).toBe(1);

@@ -20,6 +20,7 @@ export { type AuditAction, type AuditEvent, auditActions } from './audit/audit-a
 export { type AuditSealer, defaultSealIntervalMs } from './audit/audit-sealer.ts';
 export { recordAuditEvent } from './audit/record-audit-event.ts';
 export {
+  assertSigningKey,
   checkSignedChainHead,
   type SignedChainHead,
   type SignedHeadCheck,

@@ -234,18 +234,24 @@ test('enable_tracking is idempotent and refuses a table without a primary key', 
   await testDb.ownerQuery(`select audit.enable_tracking('skills')`);
 });
 
-test('any table can be tracked: a composite key, a type without equality, a key that changes', async () => {
+test('any table can be tracked: odd names, a composite key, types without a plain equality, a key that changes', async () => {
+  // Columns named like the capture's own aliases (o, n, r), one named like its quote tag, a box (whose =
+  // compares areas), json (no = at all), a redacted token, and a name that needs quoting.
   await testDb.ownerQuery(`
-    create table tracked_things (region text, code int, doc json, note text, api_token text, primary key (region, code));
-    grant select, insert, update, delete on tracked_things to skillhub_app;
-    select audit.enable_tracking('tracked_things');`);
+    create table "Tracked Things" (region text, code int, doc json, note text, api_token text,
+      o int, n text, r int, shape box, "x$body$y" int, primary key (region, code));
+    grant select, insert, update, delete on "Tracked Things" to skillhub_app;
+    select audit.enable_tracking('"Tracked Things"');`);
   const req = request();
   await db.withTenant(tenantA, req, async (tx) => {
-    await tx.execute(sql`insert into tracked_things values ('eu', 1, '{"a": 1}', 'n', 'TOKEN-VALUE')`);
-    await tx.execute(sql`update tracked_things set doc = '{"a": 2}', api_token = 'NEW-TOKEN'`);
-    await tx.execute(sql`update tracked_things set note = note`);
-    await tx.execute(sql`update tracked_things set code = 2`);
-    await tx.execute(sql`delete from tracked_things`);
+    await tx.execute(sql`insert into "Tracked Things"
+      values ('eu', 1, '{"a": 1}', 'n', 'TOKEN-VALUE', 10, 'nn', 20, box '((0,0),(1,1))', 5)`);
+    await tx.execute(
+      sql`update "Tracked Things" set doc = '{"a": 2}', api_token = 'NEW-TOKEN', shape = box '((1,1),(2,2))'`,
+    );
+    await tx.execute(sql`update "Tracked Things" set note = note`);
+    await tx.execute(sql`update "Tracked Things" set code = 2`);
+    await tx.execute(sql`delete from "Tracked Things"`);
   });
   const changes = await changesOfRequest(req.requestId);
   expect(JSON.stringify(changes)).not.toMatch(/TOKEN/);
@@ -257,10 +263,11 @@ test('any table can be tracked: a composite key, a type without equality, a key 
   ]);
   expect(rest).toEqual([]);
   expect(inserted).toEqual(['INSERT', tenantA, '{"code": 1, "region": "eu"}', null]);
-  expect(updated).toEqual(['UPDATE', tenantA, '{"code": 1, "region": "eu"}', ['api_token', 'doc']]);
+  // The box moved without changing its area: still a change.
+  expect(updated).toEqual(['UPDATE', tenantA, '{"code": 1, "region": "eu"}', ['api_token', 'doc', 'shape']]);
   expect(untouched).toEqual(['UPDATE', tenantA, '{"code": 1, "region": "eu"}', []]);
   // A changed key cannot pair old with new: the row is recorded leaving and arriving.
-  const everyColumn = ['api_token', 'code', 'doc', 'note', 'region'];
+  const everyColumn = ['api_token', 'code', 'doc', 'n', 'note', 'o', 'r', 'region', 'shape', 'x$body$y'];
   expect([leaving, arriving].sort()).toEqual([
     ['UPDATE', tenantA, '{"code": 1, "region": "eu"}', everyColumn],
     ['UPDATE', tenantA, '{"code": 2, "region": "eu"}', everyColumn],
@@ -269,14 +276,47 @@ test('any table can be tracked: a composite key, a type without equality, a key 
   const moved = changes.filter((c) => c.operation === 'UPDATE' && c.changed_fields?.includes('code'));
   const codes = moved.map((c) => `${c.old_record?.code ?? '-'} → ${c.new_record?.code ?? '-'}`);
   expect(codes.sort()).toEqual(['- → 2', '1 → -']);
-  expect(changes[1]?.old_record).toEqual({ region: 'eu', code: 1, doc: { a: 1 }, note: 'n' });
-  expect(changes[1]?.new_record).toEqual({ region: 'eu', code: 1, doc: { a: 2 }, note: 'n' });
+  const row = { region: 'eu', code: 1, note: 'n', o: 10, n: 'nn', r: 20, x$body$y: 5 };
+  expect(changes[0]?.new_record).toEqual({ ...row, doc: { a: 1 }, shape: '(1,1),(0,0)' });
+  expect(changes[1]?.old_record).toEqual({ ...row, doc: { a: 1 }, shape: '(1,1),(0,0)' });
+  expect(changes[1]?.new_record).toEqual({ ...row, doc: { a: 2 }, shape: '(2,2),(1,1)' });
 
-  await testDb.ownerQuery(`select audit.disable_tracking('tracked_things')`);
-  const generated = await testDb.ownerQuery(
-    `select to_regprocedure('audit.capture_public__tracked_things()') is null as dropped`,
+  await testDb.ownerQuery(`select audit.disable_tracking('"Tracked Things"')`);
+  const left = await testDb.ownerQuery<{ functions: number; entries: number }>(
+    `select (select count(*)::int from pg_proc where proname = 'capture_' || '"Tracked Things"'::regclass::oid) as functions,
+            (select count(*)::int from audit.tracked_tables where relid = '"Tracked Things"'::regclass) as entries`,
   );
-  expect(generated.rows[0]?.dropped).toBe(true);
+  expect(left.rows[0]).toEqual({ functions: 0, entries: 0 });
+});
+
+test('capture follows a table whose columns change, once regenerated (as migrate does)', async () => {
+  await testDb.ownerQuery(`
+    create table gadgets (id int primary key, name text, secret_code text);
+    grant select, insert, update on gadgets to skillhub_app;
+    select audit.enable_tracking('gadgets', array['secret_code']);
+    insert into gadgets values (1, 'a', 'SECRET-1');
+    alter table gadgets add column color text, drop column name;`);
+  const stale = await testDb.ownerQuery<{ stale: boolean }>(
+    `select columns is distinct from audit.column_signature(relid) as stale from audit.tracked_tables
+     where relid = 'gadgets'::regclass`,
+  );
+  expect(stale.rows).toEqual([{ stale: true }]);
+  // The dropped column makes the stale function fail loudly rather than record the wrong thing.
+  await expect(
+    db.withTenant(tenantA, request(), (tx) => tx.execute(sql`update gadgets set color = 'red'`)),
+  ).rejects.toThrow();
+
+  const refreshed = await testDb.ownerQuery<{ n: number }>('select audit.refresh_tracking() as n');
+  expect(refreshed.rows[0]?.n).toBe(1);
+  expect((await testDb.ownerQuery('select audit.refresh_tracking() as n')).rows[0]?.n).toBe(0);
+  const req = request();
+  await db.withTenant(tenantA, req, (tx) =>
+    tx.execute(sql`update gadgets set color = 'red', secret_code = 'SECRET-2'`),
+  );
+  const [change] = await changesOfRequest(req.requestId);
+  expect(change?.changed_fields).toEqual(['color', 'secret_code']);
+  // The explicit redaction survived the regeneration.
+  expect(change?.new_record).toEqual({ id: 1, color: 'red' });
 });
 
 export type { TenantTableName };

@@ -122,6 +122,10 @@ describe('tamper evidence', () => {
     // ...with it, the cut is found.
     const result = await verifyAuditChain(testDb.ownerUrl, { tenantId, expectedHead: recorded ?? undefined });
     expect(result.chains[0]?.break).toMatchObject({ kind: 'truncated', position: 18 });
+    // A recorded head pins the whole chain; with a time window it would go unchecked, so that is refused.
+    await expect(
+      verifyAuditChain(testDb.ownerUrl, { tenantId, expectedHead: recorded ?? undefined, from: new Date(0) }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
   test('rewriting a seal’s hash is caught by the next link', async () => {

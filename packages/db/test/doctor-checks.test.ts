@@ -33,11 +33,14 @@ test('each check catches its own breakage, and only that one', async () => {
       alter table audit_logs enable replica trigger audit_logs_append_only;
       alter table audit.seals disable trigger seals_no_truncate;
       alter table ratings disable trigger audit_capture_update;
+      alter table usage_events add column note text;
       alter table skill_embeddings drop constraint skill_embeddings_tenant_id_skill_id_key,
         add constraint skill_embeddings_skill_id_key unique (skill_id);
       create materialized view skill_counts as select tenant_id, count(*) from skills group by tenant_id;`);
     expect(await failures(role)).toEqual([
       'change_capture public.ratings',
+      // A column added since capture was generated: its changes would go unnamed.
+      'change_capture public.usage_events',
       'citus_keys public.skill_embeddings',
       'ledger_no_destructive_grants public.audit_logs',
       'ledger_triggers audit.seals',

@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import {
+  assertSigningKey,
   checkSignedChainHead,
   type Database,
   recordAuditEvent,
@@ -56,6 +57,7 @@ export function registerAuditSignedHead(audit: Command): void {
     .option('--out <file>', 'write the signed head here (default: standard output)')
     .action(async (options: { tenant: string; key: string; out?: string }) => {
       const privateKey = await readNamedFile(options.key, '--key');
+      assertSigningKey(privateKey);
       const signed = await withRuntimeDatabase((db, database) => signHead(db, database.ownerUrl, options, privateKey));
       const json = `${JSON.stringify(signed, null, 2)}\n`;
       if (!options.out) {
@@ -63,8 +65,12 @@ export function registerAuditSignedHead(audit: Command): void {
         return;
       }
       // Written aside, then renamed: a reader never finds half a head.
-      await writeFile(`${options.out}.partial`, json);
-      await rename(`${options.out}.partial`, options.out);
+      try {
+        await writeFile(`${options.out}.partial`, json);
+        await rename(`${options.out}.partial`, options.out);
+      } catch (error) {
+        throw new Error(`cannot write ${options.out}: ${(error as NodeJS.ErrnoException).code ?? 'write failed'}`);
+      }
       process.stdout.write(
         `${options.tenant}: signed head ${signed.position}:${signed.hash} written to ${options.out}\n`,
       );

@@ -42,9 +42,13 @@ export function registerAuditVerify(audit: Command): void {
     .option('--signed-head <file>', 'a head signed by audit sign-head, checked with --public-key, then as --head')
     .option('--public-key <file>', 'the Ed25519 public key (PEM) you trust for --signed-head')
     .action(async (options: VerifyOptions) => {
+      const headOption = options.signedHead ? '--signed-head' : options.head ? '--head' : null;
       if (options.head && options.signedHead) throw new Error('use --head or --signed-head, not both');
-      if ((options.head || options.signedHead) && !options.tenant)
-        throw new Error('--head needs --tenant: a recorded head belongs to one chain');
+      if (headOption && !options.tenant)
+        throw new Error(`${headOption} needs --tenant: a recorded head belongs to one chain`);
+      if (headOption && (options.from || options.to))
+        throw new Error(`${headOption} is checked against the whole chain: drop --from and --to`);
+      if (options.publicKey && !options.signedHead) throw new Error('--public-key goes with --signed-head');
       if (options.signedHead) {
         if (!options.publicKey) throw new Error('--signed-head needs --public-key: the key you trust for it');
         const signed = await readSignedHead(options.signedHead, options.publicKey);

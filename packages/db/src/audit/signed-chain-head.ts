@@ -46,6 +46,11 @@ function ed25519Key<T extends KeyObject>(pem: string, load: (pem: string) => T, 
   return key;
 }
 
+/** Throws INVALID_SIGNING_KEY unless `pem` is an Ed25519 private key: check it before the work of verifying. */
+export function assertSigningKey(privateKeyPem: string): void {
+  ed25519Key(privateKeyPem, createPrivateKey, 'private key');
+}
+
 /** Signs a verified chain head with an Ed25519 private key (PEM). */
 export function signChainHead(
   chain: string,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
+import { DbError } from '../errors.ts';
 
 export type ChainBreakKind = 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated';
 
@@ -33,7 +34,11 @@ export interface ChainWindow {
   /** Verify only events created in [from, to]; the chain is anchored at the seal before `from`. */
   from?: Date;
   to?: Date;
-  /** A head recorded earlier (e.g. exported); its absence or a different hash means history was cut. */
+  /**
+   * A head recorded earlier (e.g. exported); its absence or a different hash
+   * means history was cut. Checked against the whole chain, so not with
+   * `from` / `to`.
+   */
   expectedHead?: ChainHead;
 }
 
@@ -86,6 +91,9 @@ export async function verifyChain(
   window: ChainWindow,
   progress: ChainProgress,
 ): Promise<ChainVerdict> {
+  if (window.expectedHead && (window.from || window.to)) {
+    throw new DbError('INVALID_INPUT', 'a recorded head is checked against the whole chain, not a time window');
+  }
   const { first, last } = await positionRange(query, chain, window);
   let previous: Buffer = genesis(chain);
   if (first > 1) {

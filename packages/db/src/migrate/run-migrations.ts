@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import type pg from 'pg';
 import { DbError } from '../errors.ts';
 import { openClient } from '../open-client.ts';
 import { ensureRuntimeRole, type RuntimeRoleSpec } from './ensure-runtime-role.ts';
@@ -81,6 +82,10 @@ export async function runMigrations(
       ]);
       applied.push(tag);
     }
+    // Generated change capture follows the columns the migrations left (from 0014 on).
+    if (applied.length > 0 && (await hasRefreshTracking(client))) {
+      await client.query('select audit.refresh_tracking()');
+    }
     const role = runtimeRole ? await ensureRuntimeRole(client, runtimeRole) : null;
     await client.query('commit');
     return { applied, alreadyApplied: lastIndex + 1 - applied.length, runtimeRole: role };
@@ -113,4 +118,12 @@ export async function migrationStatus(ownerUrl: string): Promise<MigrationStatus
   } finally {
     await client.end();
   }
+}
+
+async function hasRefreshTracking(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query<{ found: boolean }>(
+    `select exists (select from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                    where n.nspname = 'audit' and p.proname = 'refresh_tracking') as found`,
+  );
+  return rows[0]?.found === true;
 }
