@@ -261,9 +261,11 @@ describe('a large export', () => {
     expect(headers['content-length']).toBeUndefined();
     expect(lines).toBe(expected);
     expect(received).toBeGreaterThan(count * 400);
-    // An export held in memory, as rows or as text, would show as growth of about its size.
+    // An export held in memory, as rows or as text, would show as growth of at least its size. What a
+    // streaming export holds (a cursor batch, chunks in flight) reached 10.5 MB in one CI run, over a quarter of
+    // the 41 MB received, which made a quarter too tight a bound.
     expect(peak).toBeGreaterThan(Number.NEGATIVE_INFINITY);
-    expect(peak).toBeLessThan(received / 4);
+    expect(peak).toBeLessThan(received / 2);
   });
   test('a reader that stops reading holds the export back; one that goes away ends it and its transaction', async () => {
     const inTransaction = async () =>
