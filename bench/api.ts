@@ -6,10 +6,10 @@
  * child processes, on the same PostgreSQL, in the same run, interleaved.
  * Usage: npm run bench:api -- [--tenants N] [--skills N] [--seconds N] [--rounds N]
  */
+
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import pg from 'pg';
+import { openRawPool, type RawPool } from '@skillhub/db/bench';
 import { checkResponses } from './api/check-responses.ts';
 import { type LoadedCatalog, loadCatalog } from './api/load-catalog.ts';
 import { measureRun, type RunFigures, type Target } from './api/measure-run.ts';
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     shared_preload_libraries: 'pg_stat_statements',
   });
   try {
-    const setup = new pg.Pool({ connectionString: bench.ownerUrl, max: 1 });
+    const setup = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
     const loaded = await loadCatalog(setup, {
       tenants: config.tenants,
       skillsPerTenant: config.skillsPerTenant,
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
 }
 
 async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: number): Promise<void> {
-  const owner = new pg.Pool({ connectionString: bench.ownerUrl, max: 2 });
+  const owner = openRawPool({ connectionString: bench.ownerUrl, max: 2 });
   const servers: ServerProcess[] = [];
   try {
     const warmed = await prewarm(owner, ['public.skills']);
@@ -136,7 +136,7 @@ async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: num
 }
 
 async function printHeader(
-  owner: pg.Pool,
+  owner: RawPool,
   bench: BenchDatabase,
   loaded: LoadedCatalog,
   warmed: boolean,

@@ -14,8 +14,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import pg from 'pg';
+import { openRawPool, type RawPool } from '@skillhub/db/bench';
 import { measureBulkWrites } from './audit/bulk-writes.ts';
 import { captureModes, installBenchTriggers, setCaptureMode } from './audit/capture-modes.ts';
 import { measureLedger } from './audit/ledger-benchmarks.ts';
@@ -56,7 +55,7 @@ const progress = (message: string) => process.stderr.write(`· ${message}\n`);
 const n = (value: number) => value.toLocaleString('en-US');
 
 /** As the owner: the tenants, `skills` skills each (skill-1..skill-N), and an empty tenant for bulk writes. */
-async function loadTenants(owner: pg.Pool): Promise<{ tenantIds: string[]; bulkTenantId: string }> {
+async function loadTenants(owner: RawPool): Promise<{ tenantIds: string[]; bulkTenantId: string }> {
   await setCaptureMode(owner, 'public.skills', 'none');
   const { rows } = await owner.query<{ id: string }>(
     `insert into tenants (id, name, slug)
@@ -90,8 +89,8 @@ async function main(): Promise<void> {
     checkpoint_timeout: '1h',
     max_connections: '50',
   });
-  const owner = new pg.Pool({ connectionString: bench.ownerUrl, max: 2 });
-  const app = new pg.Pool({ connectionString: bench.appUrl, max: 2 });
+  const owner = openRawPool({ connectionString: bench.ownerUrl, max: 2 });
+  const app = openRawPool({ connectionString: bench.appUrl, max: 2 });
   try {
     progress(`loading ${n(config.tenants)} tenants × ${n(config.skillsPerTenant)} skills`);
     await installBenchTriggers(owner);

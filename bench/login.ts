@@ -9,8 +9,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { withDatabase } from '@skillhub/db';
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import pg from 'pg';
+import { openRawPool, type RawPool } from '@skillhub/db/bench';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { runInterleaved } from './lib/interleaved-rounds.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
@@ -56,16 +55,16 @@ async function main(): Promise<void> {
   });
   const loaded = databaseOf(bench.ownerUrl);
   const empty = `${loaded}_empty`;
-  const admin = new pg.Pool({ connectionString: withDatabase(bench.ownerUrl, 'postgres'), max: 1 });
+  const admin = openRawPool({ connectionString: withDatabase(bench.ownerUrl, 'postgres'), max: 1 });
   try {
-    const setup = new pg.Pool({ connectionString: bench.ownerUrl, max: 1 });
+    const setup = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
     const tenantIds = await loadTenants(setup, config.tenants);
     await setup.end();
     // The baseline: the same schema, tenants and settings, and no events.
     await admin.query(`create database ${empty} template ${loaded}`);
     const population: Population = { tenantIds, emails: config.emails, ips: config.ips };
     progress(`loading ${n(config.events)} security events`);
-    const load = new pg.Pool({ connectionString: bench.ownerUrl, max: 1 });
+    const load = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
     const loadSeconds = await loadEvents(load, population, config.events, progress).finally(() => load.end());
     await measure(
       {
@@ -89,11 +88,11 @@ async function measure(
   population: Population,
   run: { where: string; loadSeconds: number; started: number },
 ): Promise<void> {
-  const owner = new pg.Pool({ connectionString: urls.owner, max: 1 });
-  const loaded = new pg.Pool({ connectionString: urls.loaded, max: 1 });
-  const empty = new pg.Pool({ connectionString: urls.empty, max: 1 });
+  const owner = openRawPool({ connectionString: urls.owner, max: 1 });
+  const loaded = openRawPool({ connectionString: urls.loaded, max: 1 });
+  const empty = openRawPool({ connectionString: urls.empty, max: 1 });
   try {
-    const emptyOwner = new pg.Pool({ connectionString: urls.emptyOwner, max: 1 });
+    const emptyOwner = openRawPool({ connectionString: urls.emptyOwner, max: 1 });
     const tables = ['security_events', 'site_settings'];
     const warmed =
       (await prewarm(owner, tables)) && (await prewarm(emptyOwner, tables).finally(() => emptyOwner.end()));
@@ -126,7 +125,7 @@ async function measure(
 }
 
 async function printHeader(
-  owner: pg.Pool,
+  owner: RawPool,
   population: Population,
   run: { where: string; loadSeconds: number; warmed: boolean },
 ): Promise<void> {

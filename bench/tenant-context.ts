@@ -4,11 +4,12 @@
  * queries on an identical table without RLS, on the same server in the same
  * run, interleaved. Usage: npm run bench:tenant-context -- [--tenants N] [--rows N]
  */
+
 import { parseArgs } from 'node:util';
 import { Database, desc, eq, type RequestActor, skills, type TenantTx } from '@skillhub/db';
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import pg from 'pg';
+import { openRawPool, type RawPool, type RawPoolClient } from '@skillhub/db/bench';
 import { type BenchDatabase, openBenchDatabase } from './lib/bench-database.ts';
+import { inTransaction } from './lib/in-transaction.ts';
 import { runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
 import { bufferCounts, prewarm } from './tenant-context/buffer-stats.ts';
 import { describePlan } from './tenant-context/describe-plan.ts';
@@ -144,21 +145,6 @@ const check = (op: Operation, key: string, got: number) => {
   if (got !== op.expected) throw new Error(`${op.title} (${key}) returned ${got} rows, expected ${op.expected}`);
 };
 
-async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const result = await fn(client);
-    await client.query('commit');
-    client.release();
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    client.release(error instanceof Error ? error : true);
-    throw error;
-  }
-}
-
 const contextParams = (tenantId: string) => [
   tenantId,
   actor.actorType,
@@ -175,17 +161,17 @@ const contextParams = (tenantId: string) => [
 interface Connections {
   a: Database;
   aAudit: Database;
-  b: pg.Pool;
-  c: pg.Pool;
-  d: pg.Pool;
-  e: pg.Pool;
+  b: RawPool;
+  c: RawPool;
+  d: RawPool;
+  e: RawPool;
   /** Setup, plans, statistics and switching change capture: never timed. */
-  owner: pg.Pool;
+  owner: RawPool;
   /** Runtime role, for plans and server-side timings: never timed. */
-  app: pg.Pool;
+  app: RawPool;
 }
 
-const onePool = (url: string) => new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 0 });
+const onePool = (url: string) => openRawPool({ connectionString: url, max: 1, idleTimeoutMillis: 0 });
 
 function variantsFor(op: Operation, conn: Connections, tenantIds: string[]): Variant[] {
   const pick = (): Pick => ({ tenantId: randomTenant(tenantIds), row: randomRow(), seq: nextSeq() });
@@ -257,7 +243,7 @@ async function main(): Promise<void> {
   const bench = await openBenchDatabase({ shared_buffers: '2GB', max_wal_size: '8GB', max_connections: '50' });
   try {
     // Loading runs on its own connections, closed afterwards so their statistics are flushed.
-    const setup = new pg.Pool({ connectionString: bench.ownerUrl, max: 1 });
+    const setup = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
     const loaded = await loadSkills(setup, {
       tenants: config.tenants,
       rows: config.rows,
@@ -297,7 +283,7 @@ async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: numb
     await printHeader(owner, { ...config, where: bench.where, loadSeconds: loaded.seconds, warmed });
     // The context is set once per explain transaction: one tenant each, a random row per statement.
     let tenantId = '';
-    const prepare = async (c: pg.PoolClient) => {
+    const prepare = async (c: RawPoolClient) => {
       tenantId = randomTenant(loaded.tenantIds);
       await c.query(setContext, contextParams(tenantId));
     };
@@ -336,7 +322,7 @@ async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: numb
 /** The plans (a)/(d) and (b)/(c)/(e) run, so the report shows both use the tenant index. */
 async function describePlans(
   op: Operation,
-  conn: { app: pg.Pool; owner: pg.Pool },
+  conn: { app: RawPool; owner: RawPool },
   tenantId: string,
 ): Promise<string[]> {
   const p: Pick = { tenantId, row: 1, seq: 0 };

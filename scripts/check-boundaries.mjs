@@ -1,12 +1,13 @@
 // Fails when code outside packages/db reaches PostgreSQL directly: only the
-// foundation may import `pg` or Drizzle's node-postgres driver. Benchmarks
-// are exempt for their no-RLS baselines (see bench/README.md). Also fails
-// when the console's source imports server code (@skillhub/*, or a path
-// outside apps/console).
+// foundation may import `pg` or Drizzle's node-postgres driver, in apps/ and
+// bench/ alike. Benchmarks get their raw connections (owner-side setup, the
+// no-RLS baselines) from `@skillhub/db/bench`, which nothing in apps/ may
+// import. Also fails when the console's source imports server code
+// (@skillhub/*, or a path outside apps/console).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-const roots = ['apps'];
+const roots = ['apps', 'bench'];
 const forbidden =
   /from\s+['"](pg|pg-pool|pg-cursor|postgres|drizzle-orm\/node-postgres[^'"]*)['"]|require\(\s*['"]pg['"]\s*\)/;
 const sourceFile = /\.(ts|tsx|js|mjs|cjs)$/;
@@ -25,7 +26,8 @@ for (const root of roots) {
   for await (const file of walk(root)) {
     const lines = (await readFile(file, 'utf8')).split('\n');
     lines.forEach((line, i) => {
-      if (forbidden.test(line)) violations.push(`${file}:${i + 1}: ${line.trim()}`);
+      const rawDoor = root === 'apps' && /from\s+['"]@skillhub\/db\/bench['"]/.test(line);
+      if (forbidden.test(line) || rawDoor) violations.push(`${file}:${i + 1}: ${line.trim()}`);
     });
   }
 }
@@ -54,5 +56,5 @@ if (violations.length > 0) {
   process.exit(1);
 }
 console.log(
-  'boundaries ok: nothing outside packages/db imports a PostgreSQL driver; the console imports no server code',
+  'boundaries ok: nothing outside packages/db imports a PostgreSQL driver, nothing in apps/ the benchmarks\' raw door; the console imports no server code',
 );

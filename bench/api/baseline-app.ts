@@ -1,14 +1,13 @@
+import type { RawPool } from '@skillhub/db/bench';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import type pg from 'pg';
 import type { BenchTenant } from './load-catalog.ts';
 
 export interface BaselinePools {
   /** Owner (superuser) connections: row level security does not apply. */
-  owner: pg.Pool;
+  owner: RawPool;
   /** The same, with session_replication_role = replica: ordinary triggers (change capture) do not fire. */
-  replica: pg.Pool;
+  replica: RawPool;
 }
 
 interface SkillRow {

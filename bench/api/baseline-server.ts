@@ -4,16 +4,15 @@
  * servers may run as many queries at once); waits for the credentials.
  */
 import { serve } from '@hono/node-server';
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import pg from 'pg';
+import { openRawPool } from '@skillhub/db/bench';
 import { createBaselineApp } from './baseline-app.ts';
 import { failChild, receiveCredentials, serveChildProtocol } from './child-protocol.ts';
 
 try {
   const connectionString = process.env.BENCH_OWNER_URL ?? '';
   const max = Number(process.env.BENCH_POOL_SIZE ?? 10);
-  const owner = new pg.Pool({ connectionString, max });
-  const replica = new pg.Pool({ connectionString, max, options: '-c session_replication_role=replica' });
+  const owner = openRawPool({ connectionString, max });
+  const replica = openRawPool({ connectionString, max, options: '-c session_replication_role=replica' });
   // Fail now, not on the first request, if the role may not skip triggers.
   await replica.query('select 1');
   const tenants = await receiveCredentials();

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 
 /** What the load generator and the baseline need to act as a tenant. */
 export interface BenchTenant {
@@ -43,7 +43,7 @@ export function skillId(tenantId: string, n: number): string {
  * defaults, checks, indexes and foreign keys; no policies, no triggers.
  * `owner` must hold one connection: session settings are made on it.
  */
-export async function loadCatalog(owner: pg.Pool, options: LoadCatalogOptions): Promise<LoadedCatalog> {
+export async function loadCatalog(owner: RawPool, options: LoadCatalogOptions): Promise<LoadedCatalog> {
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
   const say = options.onProgress ?? (() => {});
@@ -124,7 +124,7 @@ export async function loadCatalog(owner: pg.Pool, options: LoadCatalogOptions): 
  * address the load comes from, and its last activity is now, so resolving
  * it records no IP change and rewrites no row for five minutes.
  */
-async function insertCredentials(owner: pg.Pool, tenants: BenchTenant[]): Promise<void> {
+async function insertCredentials(owner: RawPool, tenants: BenchTenant[]): Promise<void> {
   await owner.query(
     `insert into api_keys (tenant_id, name, prefix, key_hash, scopes, created_by)
      select t.id, 'bench', t.prefix, t.hash, array['skills:read', 'skills:write', 'usage:write'], t.user_id

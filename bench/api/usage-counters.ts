@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 
 /** One statement's totals in pg_stat_statements. */
 export interface StatementTotals {
@@ -28,7 +28,7 @@ const ticksPerSecond = 100;
  * and CPU of the PostgreSQL server's processes (from /proc, when it runs
  * on this machine).
  */
-export async function openUsageCounters(owner: pg.Pool) {
+export async function openUsageCounters(owner: RawPool) {
   let statementsAvailable = true;
   try {
     await owner.query('create extension if not exists pg_stat_statements');
@@ -63,7 +63,7 @@ export async function openUsageCounters(owner: pg.Pool) {
   return { statementsAvailable, postgresVisible: postmaster !== null, snapshot, quiesce };
 }
 
-async function statementTotals(owner: pg.Pool, role: string): Promise<Map<string, StatementTotals>> {
+async function statementTotals(owner: RawPool, role: string): Promise<Map<string, StatementTotals>> {
   const { rows } = await owner.query<{ queryid: string; query: string; calls: string; ms: number }>(
     `select queryid::text, query, calls, total_exec_time as ms, true as bench_probe from pg_stat_statements
      where userid = $1::regrole and dbid = (select oid from pg_database where datname = current_database())
@@ -94,7 +94,7 @@ export function postgresCpuMs(before: UsageSnapshot, after: UsageSnapshot): numb
 }
 
 /** The postmaster is the parent of our backend, if that process is visible in this machine's /proc. */
-async function postmasterPid(owner: pg.Pool): Promise<number | null> {
+async function postmasterPid(owner: RawPool): Promise<number | null> {
   const { rows } = await owner.query<{ bench_probe: number }>('select pg_backend_pid() as bench_probe');
   try {
     const stat = await readStat(rows[0]?.bench_probe ?? 0);

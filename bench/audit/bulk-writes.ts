@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 import { median } from '../lib/interleaved-rounds.ts';
 import { type CaptureMode, captureLabels, emptyLedger, setCaptureMode } from './capture-modes.ts';
 import { type CaptureSplit, explainStatements } from './explain-capture.ts';
@@ -43,7 +43,7 @@ const updateSql = `update skills set description = description || ' (revised)', 
  * vacuums and checkpoints, so every round starts from the same state and no
  * checkpoint lands inside a timed statement by chance.
  */
-async function reset(owner: pg.Pool, tenantId: string): Promise<void> {
+async function reset(owner: RawPool, tenantId: string): Promise<void> {
   await setCaptureMode(owner, 'public.skills', 'none');
   await owner.query('delete from skills where tenant_id = $1', [tenantId]);
   await emptyLedger(owner);
@@ -51,12 +51,12 @@ async function reset(owner: pg.Pool, tenantId: string): Promise<void> {
   await owner.query('checkpoint');
 }
 
-async function ledgerCount(owner: pg.Pool): Promise<number> {
+async function ledgerCount(owner: RawPool): Promise<number> {
   const { rows } = await owner.query<{ n: string }>('select count(*) as n from audit_logs');
   return Number(rows[0]?.n ?? 0);
 }
 
-async function timed(app: pg.Pool, owner: pg.Pool, tenantId: string, text: string, params: unknown[], rows: number) {
+async function timed(app: RawPool, owner: RawPool, tenantId: string, text: string, params: unknown[], rows: number) {
   const lsn = await walPosition(owner);
   const start = process.hrtime.bigint();
   const written = await inTenant(app, tenantId, async (c) => (await c.query(text, params)).rowCount);
@@ -71,7 +71,7 @@ async function timed(app: pg.Pool, owner: pg.Pool, tenantId: string, text: strin
  * interleaved in rounds (order rotating). A smaller untimed pass warms up
  * first. Checks that the ledger got one record per row in the capturing modes.
  */
-export async function measureBulkWrites(pools: { owner: pg.Pool; app: pg.Pool }, options: BulkOptions) {
+export async function measureBulkWrites(pools: { owner: RawPool; app: RawPool }, options: BulkOptions) {
   const { owner, app } = pools;
   const { tenantId, rows, modes } = options;
   const times = new Map(modes.map((m) => [m, { insert: [] as number[], update: [] as number[] }]));

@@ -1,4 +1,5 @@
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
+import { inTransaction } from '../lib/in-transaction.ts';
 
 /**
  * How row changes on the measured table reach the ledger:
@@ -47,7 +48,7 @@ const rowTriggerSql = `
   end
   $$;`;
 
-export async function installBenchTriggers(owner: pg.Pool): Promise<void> {
+export async function installBenchTriggers(owner: RawPool): Promise<void> {
   await owner.query(rowTriggerSql);
 }
 
@@ -55,10 +56,8 @@ export async function installBenchTriggers(owner: pg.Pool): Promise<void> {
  * Puts `table` in `mode` (idempotent): drops whatever capture it had, then
  * attaches the mode's triggers.
  */
-export async function setCaptureMode(owner: pg.Pool, table: string, mode: CaptureMode): Promise<void> {
-  const client = await owner.connect();
-  try {
-    await client.query('begin');
+export async function setCaptureMode(owner: RawPool, table: string, mode: CaptureMode): Promise<void> {
+  await inTransaction(owner, async (client) => {
     await client.query(`select audit.disable_tracking($1::regclass)`, [table]);
     await client.query(`drop trigger if exists bench_row_audit on ${table}`);
     if (mode === 'statement') await client.query(`select audit.enable_tracking($1::regclass)`, [table]);
@@ -66,13 +65,7 @@ export async function setCaptureMode(owner: pg.Pool, table: string, mode: Captur
       await client.query(`create trigger bench_row_audit after insert or update or delete on ${table}
         for each row execute function bench_audit.capture_row('{}')`);
     }
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**
@@ -80,20 +73,12 @@ export async function setCaptureMode(owner: pg.Pool, table: string, mode: Captur
  * and the sealing run start from the same state. The owner lifts the
  * append-only truncate guard for the length of one transaction only.
  */
-export async function emptyLedger(owner: pg.Pool): Promise<void> {
-  const client = await owner.connect();
-  try {
-    await client.query('begin');
+export async function emptyLedger(owner: RawPool): Promise<void> {
+  await inTransaction(owner, async (client) => {
     await client.query('alter table audit_logs disable trigger audit_logs_no_truncate');
     await client.query('alter table audit.seals disable trigger seals_no_truncate');
     await client.query('truncate audit_logs, audit.seals');
     await client.query('alter table audit_logs enable trigger audit_logs_no_truncate');
     await client.query('alter table audit.seals enable trigger seals_no_truncate');
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { RawPool, RawPoolClient } from '@skillhub/db/bench';
 import { median } from '../lib/interleaved-rounds.ts';
 import { inTenant } from './tenant-transaction.ts';
 
@@ -18,7 +18,7 @@ export interface CaptureSplit {
 
 const isCapture = (name: string) => name.startsWith('audit_capture_') || name === 'bench_row_audit';
 
-async function explainOne(client: pg.PoolClient, text: string, params: unknown[]): Promise<CaptureSplit> {
+async function explainOne(client: RawPoolClient, text: string, params: unknown[]): Promise<CaptureSplit> {
   const { rows } = await client.query<{ 'QUERY PLAN': ExplainOutput[] }>(
     `explain (analyze, format json) ${text}`,
     params,
@@ -40,7 +40,7 @@ async function explainOne(client: pg.PoolClient, text: string, params: unknown[]
  * The capture trigger's own time comes from the plan's trigger section.
  */
 export async function explainStatements(
-  app: pg.Pool,
+  app: RawPool,
   tenantId: string,
   statements: [string, unknown[]][],
 ): Promise<CaptureSplit[]> {
@@ -58,7 +58,7 @@ export async function explainStatements(
 
 /** {@link explainStatements} of `samples` statements from `statement`; the medians. */
 export async function explainCapture(
-  app: pg.Pool,
+  app: RawPool,
   tenantId: string,
   statement: () => [string, unknown[]],
   samples: number,

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 
 export interface GenerateOptions {
   tenantIds: string[];
@@ -33,7 +33,7 @@ const templatesSql = `
  * Returns the seconds the inserts took, the "write rate" baseline for sealing.
  */
 export async function generateEvents(
-  owner: pg.Pool,
+  owner: RawPool,
   options: GenerateOptions,
 ): Promise<{ seconds: number; transactions: number }> {
   await owner.query(templatesSql);

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 import { emptyLedger } from './capture-modes.ts';
 import { generateEvents } from './generate-events.ts';
 import { compareSealing, installLoopSealing, type SealingComparison } from './loop-sealing.ts';
@@ -26,7 +26,7 @@ const n = (value: number) => value.toLocaleString('en-US');
  * anything is left unsealed or a chain does not verify.
  */
 export async function measureLedger(
-  pools: { owner: pg.Pool; ownerUrl: string; appUrl: string },
+  pools: { owner: RawPool; ownerUrl: string; appUrl: string },
   options: LedgerOptions,
 ): Promise<void> {
   const say = options.onProgress ?? (() => {});

@@ -1,4 +1,5 @@
-import type pg from 'pg';
+import type { RawPool, RawPoolClient } from '@skillhub/db/bench';
+import { inTransaction } from '../lib/in-transaction.ts';
 
 interface PlanNode {
   'Node Type': string;
@@ -14,7 +15,7 @@ interface Explained {
   plan: PlanNode;
 }
 
-async function explain(client: pg.PoolClient, text: string, params: unknown[]): Promise<Explained> {
+async function explain(client: RawPoolClient, text: string, params: unknown[]): Promise<Explained> {
   const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }>(
     `explain (analyze, format json) ${text}`,
     params,
@@ -57,36 +58,35 @@ export interface SealPlanFigures {
  * PL/pgSQL uses for a session's first five calls, and the generic plan it
  * may switch to after that (whether it does depends on the statistics).
  */
-export async function profileSealQuery(owner: pg.Pool, batch: number): Promise<SealPlanFigures> {
-  const client = await owner.connect();
-  try {
-    await client.query('begin');
-    const { rows } = await client.query<{ horizon: string; txid: string | null; seq: string | null }>(
-      `select pg_snapshot_xmin(pg_current_snapshot())::text as horizon, s.txid::text as txid, s.seq::text as seq
-       from (select 1) one left join lateral (
-         select txid, seq from audit.seals order by txid desc, seq desc limit 1) s on true`,
-    );
-    const last = rows[0];
-    // EXECUTE takes literals; these are numbers read from the server just now.
-    const literal = (value: string | null | undefined) => (value == null ? 'null' : `'${value}'`);
-    const args = [literal(last?.horizon), literal(last?.txid), literal(last?.seq), String(batch)].join(', ');
-    await client.query(`prepare bench_seal_next(xid8, xid8, bigint, integer) as ${sealQuery}`);
-    const run = async (mode: string) => {
-      await client.query(`set local plan_cache_mode = ${mode}`);
-      return explain(client, `execute bench_seal_next(${args})`, []);
-    };
-    const custom = await run('force_custom_plan');
-    const generic = await run('force_generic_plan');
-    const c = readThrough(custom.plan, 'audit_logs_txid_seq_idx');
-    const g = readThrough(generic.plan, 'audit_logs_txid_seq_idx');
-    return {
-      custom: { ms: custom.ms, entries: c.rows },
-      generic: { ms: generic.ms, entries: g.rows, removed: g.removed },
-    };
-  } finally {
-    await client.query('rollback').catch(() => {});
-    client.release();
-  }
+export async function profileSealQuery(owner: RawPool, batch: number): Promise<SealPlanFigures> {
+  return inTransaction(
+    owner,
+    async (client) => {
+      const { rows } = await client.query<{ horizon: string; txid: string | null; seq: string | null }>(
+        `select pg_snapshot_xmin(pg_current_snapshot())::text as horizon, s.txid::text as txid, s.seq::text as seq
+         from (select 1) one left join lateral (
+           select txid, seq from audit.seals order by txid desc, seq desc limit 1) s on true`,
+      );
+      const last = rows[0];
+      // EXECUTE takes literals; these are numbers read from the server just now.
+      const literal = (value: string | null | undefined) => (value == null ? 'null' : `'${value}'`);
+      const args = [literal(last?.horizon), literal(last?.txid), literal(last?.seq), String(batch)].join(', ');
+      await client.query(`prepare bench_seal_next(xid8, xid8, bigint, integer) as ${sealQuery}`);
+      const run = async (mode: string) => {
+        await client.query(`set local plan_cache_mode = ${mode}`);
+        return explain(client, `execute bench_seal_next(${args})`, []);
+      };
+      const custom = await run('force_custom_plan');
+      const generic = await run('force_generic_plan');
+      const c = readThrough(custom.plan, 'audit_logs_txid_seq_idx');
+      const g = readThrough(generic.plan, 'audit_logs_txid_seq_idx');
+      return {
+        custom: { ms: custom.ms, entries: c.rows },
+        generic: { ms: generic.ms, entries: g.rows, removed: g.removed },
+      };
+    },
+    { rollback: true },
+  );
 }
 
 // The per-chain queries of verifyAuditChain (packages/db/src/audit/verify-chain.ts), for one chain.
@@ -123,7 +123,7 @@ export interface VerifyPlanFigures {
 }
 
 /** Where one chain's verification goes inside PostgreSQL (explain analyze as the owner, read-only). */
-export async function profileVerifyQueries(owner: pg.Pool, chain: string): Promise<VerifyPlanFigures> {
+export async function profileVerifyQueries(owner: RawPool, chain: string): Promise<VerifyPlanFigures> {
   const client = await owner.connect();
   try {
     await client.query('begin isolation level repeatable read read only');

@@ -1,6 +1,5 @@
 import { type VerifyAuditChainOptions, type VerifyAuditResult, verifyAuditChain } from '@skillhub/db';
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import pg from 'pg';
+import { openRawClient, type RawPool } from '@skillhub/db/bench';
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 
@@ -23,7 +22,7 @@ export async function sealInCalls(
   batch: number,
   onProgress?: (message: string) => void,
 ): Promise<SealCalls> {
-  const client = new pg.Client({ connectionString: appUrl });
+  const client = openRawClient({ connectionString: appUrl });
   await client.connect();
   const callMs: number[] = [];
   let sealed = 0;
@@ -48,7 +47,7 @@ export async function sealInCalls(
  * The server-side floor under sealing and verification: computing
  * `audit.event_hash` of every event in one scan, nothing written or sent.
  */
-export async function hashScan(owner: pg.Pool): Promise<{ events: number; seconds: number }> {
+export async function hashScan(owner: RawPool): Promise<{ events: number; seconds: number }> {
   const start = process.hrtime.bigint();
   const { rows } = await owner.query<{ n: string }>(`select count(audit.event_hash(l)) as n from public.audit_logs l`);
   return { events: Number(rows[0]?.n ?? 0), seconds: seconds(start) };
@@ -60,7 +59,7 @@ export async function hashScan(owner: pg.Pool): Promise<{ events: number; second
  * one read-only snapshot, 5,000 per fetch, without hashing anything.
  */
 export async function plainRead(ownerUrl: string): Promise<{ events: number; seconds: number }> {
-  const client = new pg.Client({ connectionString: ownerUrl });
+  const client = openRawClient({ connectionString: ownerUrl });
   await client.connect();
   const start = process.hrtime.bigint();
   let events = 0;

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 import { median, percentile, runInterleaved, type Variant } from '../lib/interleaved-rounds.ts';
 import { type CaptureMode, captureLabels, setCaptureMode } from './capture-modes.ts';
 import { type CaptureSplit, explainCapture } from './explain-capture.ts';
@@ -68,7 +68,7 @@ function statementFor(operation: SingleRowOperation, skillsPerTenant: number): [
  * PostgreSQL.
  */
 export async function measureSingleRowWrites(
-  pools: { owner: pg.Pool; app: pg.Pool },
+  pools: { owner: RawPool; app: RawPool },
   options: SingleRowOptions,
 ): Promise<WriteFigures[]> {
   const { owner, app } = pools;

@@ -1,4 +1,5 @@
-import type pg from 'pg';
+import type { RawPool, RawPoolClient } from '@skillhub/db/bench';
+import { inTransaction } from '../lib/in-transaction.ts';
 
 /** The statement `withTenant()` sends after BEGIN (see packages/db/src/tenant-context/with-tenant.ts). */
 const setContext = `select set_config('app.current_tenant_id', $1, true), set_config('app.actor_type', $2, true),
@@ -12,34 +13,29 @@ const actor = ['user', '5f0c6a4e-8d3b-4c1a-9e2f-7b6d5a4c3b2a', 'bench-request', 
  * `rollback` is set). Row level security applies to everything `fn` runs.
  */
 export async function inTenant<T>(
-  pool: pg.Pool,
+  pool: RawPool,
   tenantId: string,
-  fn: (client: pg.PoolClient) => Promise<T>,
+  fn: (client: RawPoolClient) => Promise<T>,
   options: { rollback?: boolean } = {},
 ): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    await client.query(setContext, [tenantId, ...actor]);
-    const result = await fn(client);
-    await client.query(options.rollback ? 'rollback' : 'commit');
-    client.release();
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    client.release(error instanceof Error ? error : true);
-    throw error;
-  }
+  return inTransaction(
+    pool,
+    async (client) => {
+      await client.query(setContext, [tenantId, ...actor]);
+      return fn(client);
+    },
+    options,
+  );
 }
 
 /** The server's current WAL position, to measure what a piece of work writes with {@link walSince}. */
-export async function walPosition(owner: pg.Pool): Promise<string> {
+export async function walPosition(owner: RawPool): Promise<string> {
   const { rows } = await owner.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
   return rows[0]?.lsn ?? '0/0';
 }
 
 /** WAL bytes written since `from` (a position from {@link walPosition}). */
-export async function walSince(owner: pg.Pool, from: string): Promise<number> {
+export async function walSince(owner: RawPool, from: string): Promise<number> {
   const { rows } = await owner.query<{ bytes: string }>(
     'select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) as bytes',
     [from],

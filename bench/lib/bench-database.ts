@@ -4,8 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runMigrations, startEmbeddedPostgres, withCredentials, withDatabase } from '@skillhub/db';
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import pg from 'pg';
+import { openRawClient, type RawClient } from '@skillhub/db/bench';
 
 export interface BenchDatabase {
   /** Owner (superuser or BYPASSRLS) connection string of the throwaway, migrated database. */
@@ -95,8 +94,8 @@ async function createMigratedDatabase(
   }
 }
 
-async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
+async function withAdmin<T>(url: string, fn: (client: RawClient) => Promise<T>): Promise<T> {
+  const client = openRawClient({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);

@@ -1,5 +1,4 @@
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 
 export interface Population {
   tenantIds: string[];
@@ -16,7 +15,7 @@ export const ipOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i 
  * The tenants, each with a site_settings row holding a small blocklist, so
  * that every call reads and checks real settings (the same in both databases).
  */
-export async function loadTenants(owner: pg.Pool, tenants: number): Promise<string[]> {
+export async function loadTenants(owner: RawPool, tenants: number): Promise<string[]> {
   const { rows } = await owner.query<{ id: string }>(
     `insert into tenants (id, name, slug)
      select 'login-bench-' || g, 'Login bench ' || g, 'login-bench-' || g from generate_series(1, $1::int) g
@@ -40,7 +39,7 @@ export async function loadTenants(owner: pg.Pool, tenants: number): Promise<stri
  * the table is vacuumed and analyzed as autovacuum would eventually.
  */
 export async function loadEvents(
-  owner: pg.Pool,
+  owner: RawPool,
   population: Population,
   events: number,
   onProgress: (message: string) => void,

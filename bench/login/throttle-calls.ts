@@ -1,5 +1,4 @@
-// Benchmarks may import pg for their owner-side setup and baselines (bench/README.md).
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 import type { Variant } from '../lib/interleaved-rounds.ts';
 import { emailOf, ipOf, type Population } from './load-events.ts';
 
@@ -16,7 +15,7 @@ const call = {
 };
 
 /** One round-trip per op, as the runtime role, through a prepared statement. */
-export function throttleVariant(key: string, label: string, app: pg.Pool, population: Population): Variant {
+export function throttleVariant(key: string, label: string, app: RawPool, population: Population): Variant {
   return {
     key,
     label,
@@ -32,7 +31,7 @@ export function throttleVariant(key: string, label: string, app: pg.Pool, popula
  * attempts in one statement, timed by EXPLAIN ANALYZE, so the figure holds
  * no round trip, parsing or driver time.
  */
-export async function serverMicrosPerCall(app: pg.Pool, population: Population, calls: number): Promise<number> {
+export async function serverMicrosPerCall(app: RawPool, population: Population, calls: number): Promise<number> {
   const attempts = Array.from({ length: calls }, () => pickAttempt(population));
   const { rows } = await app.query<{ 'QUERY PLAN': [{ 'Execution Time': number }] }>(
     `explain (analyze, timing off, format json)
@@ -47,14 +46,14 @@ export async function serverMicrosPerCall(app: pg.Pool, population: Population, 
 
 /** {@link serverMicrosPerCall} for each pool in turn, `rounds` times, the order rotating each round. */
 export async function serverMicrosInRounds(
-  pools: [key: string, pool: pg.Pool][],
+  pools: [key: string, pool: RawPool][],
   population: Population,
   options: { calls: number; rounds: number },
 ): Promise<Map<string, number[]>> {
   const figures = new Map<string, number[]>(pools.map(([key]) => [key, []]));
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < pools.length; k++) {
-      const [key, pool] = pools[(k + round) % pools.length] as [string, pg.Pool];
+      const [key, pool] = pools[(k + round) % pools.length] as [string, RawPool];
       figures.get(key)?.push(await serverMicrosPerCall(pool, population, options.calls));
     }
   }
@@ -77,7 +76,7 @@ const scans = (node: PlanNode): string[] => [
  * The scans behind the throttle's three questions (the statements inside
  * should_block_login, with one attempt's values), as the owner.
  */
-export async function describeQuestions(owner: pg.Pool, population: Population): Promise<string[]> {
+export async function describeQuestions(owner: RawPool, population: Population): Promise<string[]> {
   const [email, ip, tenantId] = pickAttempt(population);
   const questions: [string, string, unknown[]][] = [
     [

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 
 export interface BufferCounts {
   read: number;
@@ -10,7 +10,7 @@ export interface BufferCounts {
  * from the kernel (read), since the statistics were last reset. The
  * cumulative statistics reach this view with a delay of up to a second.
  */
-export async function bufferCounts(owner: pg.Pool, table: string): Promise<BufferCounts> {
+export async function bufferCounts(owner: RawPool, table: string): Promise<BufferCounts> {
   const { rows } = await owner.query<{ read: string; hit: string }>(
     `select coalesce(heap_blks_read, 0) + coalesce(idx_blks_read, 0) as read,
             coalesce(heap_blks_hit, 0) + coalesce(idx_blks_hit, 0) as hit
@@ -25,7 +25,7 @@ export async function bufferCounts(owner: pg.Pool, table: string): Promise<Buffe
  * neither side of a comparison starts with a colder cache. Returns false
  * when the extension is not available on the server.
  */
-export async function prewarm(owner: pg.Pool, tables: string[]): Promise<boolean> {
+export async function prewarm(owner: RawPool, tables: string[]): Promise<boolean> {
   try {
     await owner.query('create extension if not exists pg_prewarm');
   } catch {

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { RawPool, RawPoolClient } from '@skillhub/db/bench';
 
 interface PlanNode {
   'Node Type': string;
@@ -10,7 +10,7 @@ interface PlanNode {
 }
 
 /** The main path of a statement's plan, e.g. "Limit > Index Scan using skills_tenant_id_slug_key on public.skills". */
-export async function describePlan(client: pg.Pool | pg.PoolClient, text: string, params: unknown[]): Promise<string> {
+export async function describePlan(client: RawPool | RawPoolClient, text: string, params: unknown[]): Promise<string> {
   const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
     `explain (format json, verbose) ${text}`,
     params,

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 
 export interface LoadedSkills {
   tenantIds: string[];
@@ -21,7 +21,7 @@ export interface LoadOptions {
  * Change capture on skills is left off; the caller turns it on where it is
  * measured. `owner` must hold one connection: session settings are made on it.
  */
-export async function loadSkills(owner: pg.Pool, options: LoadOptions): Promise<LoadedSkills> {
+export async function loadSkills(owner: RawPool, options: LoadOptions): Promise<LoadedSkills> {
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
   const say = options.onProgress ?? (() => {});
@@ -90,7 +90,7 @@ interface SkillIndex {
   constraintDef: string | null;
 }
 
-async function skillIndexes(owner: pg.Pool): Promise<SkillIndex[]> {
+async function skillIndexes(owner: RawPool): Promise<SkillIndex[]> {
   const { rows } = await owner.query<SkillIndex>(
     `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as definition,
             quote_ident(con.conname) as "constraintName", pg_get_constraintdef(con.oid) as "constraintDef"

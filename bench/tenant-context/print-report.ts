@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type pg from 'pg';
+import type { RawPool } from '@skillhub/db/bench';
 import { median, percentile, type VariantResult } from '../lib/interleaved-rounds.ts';
 import { formatDelta, formatRate, formatRatio, formatTable, formatUs } from '../lib/print-table.ts';
 import type { BufferCounts } from './buffer-stats.ts';
@@ -17,7 +17,7 @@ export interface RunShape {
 }
 
 /** What ran where, so a reader can judge the figures below it. */
-export async function printHeader(owner: pg.Pool, run: RunShape): Promise<void> {
+export async function printHeader(owner: RawPool, run: RunShape): Promise<void> {
   const { rows } = await owner.query<Record<string, string>>(
     `select current_setting('server_version') as version, current_setting('shared_buffers') as shared_buffers,
             current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit,

@@ -1,4 +1,5 @@
-import type pg from 'pg';
+import type { RawPool, RawPoolClient } from '@skillhub/db/bench';
+import { inTransaction } from '../lib/in-transaction.ts';
 import { median } from '../lib/interleaved-rounds.ts';
 
 interface ExplainOutput {
@@ -7,9 +8,9 @@ interface ExplainOutput {
 }
 
 export interface ServerTimeSide {
-  pool: pg.Pool;
+  pool: RawPool;
   /** Runs once after BEGIN, e.g. to set the tenant context. */
-  prepare?: (client: pg.PoolClient) => Promise<void>;
+  prepare?: (client: RawPoolClient) => Promise<void>;
   statement: () => [string, unknown[]];
 }
 
@@ -29,25 +30,24 @@ export async function serverTimes(
   const perRound = Math.ceil(options.samples / options.rounds);
   for (let round = 0; round < options.rounds; round++) {
     for (const [i, side] of sides.entries()) {
-      const client = await side.pool.connect();
-      try {
-        await client.query('begin');
-        await side.prepare?.(client);
-        for (let k = 0; k < perRound; k++) {
-          const [text, params] = side.statement();
-          const { rows } = await client.query<{ 'QUERY PLAN': ExplainOutput[] }>(
-            `explain (analyze, timing off, summary on, format json) ${text}`,
-            params,
-          );
-          const out = rows[0]?.['QUERY PLAN'][0];
-          if (!out) throw new Error('explain returned nothing');
-          planning[i]?.push(out['Planning Time'] * 1000);
-          execution[i]?.push(out['Execution Time'] * 1000);
-        }
-      } finally {
-        await client.query('rollback').catch(() => {});
-        client.release();
-      }
+      await inTransaction(
+        side.pool,
+        async (client) => {
+          await side.prepare?.(client);
+          for (let k = 0; k < perRound; k++) {
+            const [text, params] = side.statement();
+            const { rows } = await client.query<{ 'QUERY PLAN': ExplainOutput[] }>(
+              `explain (analyze, timing off, summary on, format json) ${text}`,
+              params,
+            );
+            const out = rows[0]?.['QUERY PLAN'][0];
+            if (!out) throw new Error('explain returned nothing');
+            planning[i]?.push(out['Planning Time'] * 1000);
+            execution[i]?.push(out['Execution Time'] * 1000);
+          }
+        },
+        { rollback: true },
+      );
     }
   }
   return sides.map((_, i) => ({ planningUs: median(planning[i] ?? []), executionUs: median(execution[i] ?? []) }));
