@@ -19,6 +19,7 @@ import { scenarios } from './api/scenarios.ts';
 import { type ServerProcess, spawnServer } from './api/spawn-server.ts';
 import { openUsageCounters } from './api/usage-counters.ts';
 import { type BenchDatabase, openBenchDatabase } from './lib/bench-database.ts';
+import { positiveInteger } from './lib/positive-integer.ts';
 import { prewarm } from './tenant-context/buffer-stats.ts';
 
 const { values: flags } = parseArgs({
@@ -31,12 +32,7 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '10' },
   },
 });
-const positive = (name: keyof typeof flags): number => {
-  const value = Number(flags[name]);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`--${name} must be a positive integer (got ${flags[name]})`);
-  return value;
-};
+const positive = (name: keyof typeof flags) => positiveInteger(name, flags[name]);
 const config = {
   tenants: positive('tenants'),
   skillsPerTenant: positive('skills'),

@@ -11,6 +11,7 @@ import { openRawPool, type RawPool, type RawPoolClient } from '@skillhub/db/benc
 import { type BenchDatabase, openBenchDatabase } from './lib/bench-database.ts';
 import { inTransaction } from './lib/in-transaction.ts';
 import { runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
+import { positiveInteger } from './lib/positive-integer.ts';
 import { bufferCounts, prewarm } from './tenant-context/buffer-stats.ts';
 import { describePlan } from './tenant-context/describe-plan.ts';
 import { type LoadedSkills, loadSkills } from './tenant-context/load-skills.ts';
@@ -29,12 +30,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '300' },
   },
 });
-const positive = (name: keyof typeof flags): number => {
-  const value = Number(flags[name]);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`--${name} must be a positive integer (got ${flags[name]})`);
-  return value;
-};
+const positive = (name: keyof typeof flags) => positiveInteger(name, flags[name]);
 const config = {
   tenants: positive('tenants'),
   rows: positive('rows'),

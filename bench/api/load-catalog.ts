@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RawPool } from '@skillhub/db/bench';
+import { loadPerTenant } from '../lib/load-per-tenant.ts';
 
 /** What the load generator and the baseline need to act as a tenant. */
 export interface BenchTenant {
@@ -82,25 +83,18 @@ export async function loadCatalog(owner: RawPool, options: LoadCatalogOptions): 
      order by 1`,
   );
   for (const index of indexes) await owner.query(`drop index ${index.name}`);
-  // About 50,000 rows per statement, so progress shows without many round trips.
-  const perChunk = Math.max(1, Math.floor(50_000 / options.skillsPerTenant));
-  for (let i = 0; i < tenantIds.length; i += perChunk) {
-    await owner.query(
-      `insert into public.skills (tenant_id, id, slug, name, description, content, tags, visibility, created_at, updated_at)
-       select t.id, md5(t.id || ':' || r)::uuid, 'skill-' || r, 'Skill ' || r,
-              'What skill ' || r || ' is for, in one sentence.',
-              repeat('Step ' || r || ': do the next thing carefully. ', 4),
-              array['bench', 'topic-' || (r % 10)], (array['private', 'internal', 'public'])[1 + r % 3],
-              now() - interval '400 days', now() - random() * interval '365 days'
-       from unnest($1::text[]) as t (id) cross join generate_series(1, $2::int) r`,
-      [tenantIds.slice(i, i + perChunk), options.skillsPerTenant],
-    );
-    const done = Math.min(i + perChunk, tenantIds.length);
-    const tenth = tenantIds.length / 10;
-    if (done === tenantIds.length || Math.floor(done / tenth) > Math.floor(i / tenth)) {
-      say(`loaded skills of ${done}/${tenantIds.length} tenants (${elapsed()})`);
-    }
-  }
+  await loadPerTenant(
+    owner,
+    `insert into public.skills (tenant_id, id, slug, name, description, content, tags, visibility, created_at, updated_at)
+     select t.id, md5(t.id || ':' || r)::uuid, 'skill-' || r, 'Skill ' || r,
+            'What skill ' || r || ' is for, in one sentence.',
+            repeat('Step ' || r || ': do the next thing carefully. ', 4),
+            array['bench', 'topic-' || (r % 10)], (array['private', 'internal', 'public'])[1 + r % 3],
+            now() - interval '400 days', now() - random() * interval '365 days'
+     from unnest($1::text[]) as t (id) cross join generate_series(1, $2::int) r`,
+    { tenantIds, rowsPerTenant: options.skillsPerTenant, what: 'skills' },
+    (message) => say(`${message} (${elapsed()})`),
+  );
   for (const index of indexes) {
     say(`building ${index.name} (${elapsed()})`);
     await owner.query(index.definition);

@@ -1,4 +1,5 @@
 import type { RawPool } from '@skillhub/db/bench';
+import { loadPerTenant } from '../lib/load-per-tenant.ts';
 
 export interface LoadedSkills {
   tenantIds: string[];
@@ -37,24 +38,17 @@ export async function loadSkills(owner: RawPool, options: LoadOptions): Promise<
   const indexes = await skillIndexes(owner);
   for (const index of indexes) if (!index.constraintName) await owner.query(`drop index ${index.name}`);
 
-  // About 50,000 rows per statement, so progress shows without many round trips.
-  const perChunk = Math.max(1, Math.floor(50_000 / options.rows));
-  for (let i = 0; i < tenantIds.length; i += perChunk) {
-    await owner.query(
-      `insert into public.skills (tenant_id, slug, name, description, content, tags, visibility, created_at, updated_at)
-       select t.id, 'skill-' || r, 'Skill ' || r, 'What skill ' || r || ' is for, in one sentence.',
-              'Step ' || r || ': read the brief, then do the next thing carefully.',
-              array['bench', 'topic-' || (r % 10)], (array['private', 'internal', 'public'])[1 + r % 3],
-              now() - interval '400 days', now() - random() * interval '365 days'
-       from unnest($1::text[]) as t (id) cross join generate_series(1, $2::int) r`,
-      [tenantIds.slice(i, i + perChunk), options.rows],
-    );
-    const done = Math.min(i + perChunk, tenantIds.length);
-    const tenth = tenantIds.length / 10;
-    if (done === tenantIds.length || Math.floor(done / tenth) > Math.floor(i / tenth)) {
-      say(`loaded skills of ${done}/${tenantIds.length} tenants (${elapsed()})`);
-    }
-  }
+  await loadPerTenant(
+    owner,
+    `insert into public.skills (tenant_id, slug, name, description, content, tags, visibility, created_at, updated_at)
+     select t.id, 'skill-' || r, 'Skill ' || r, 'What skill ' || r || ' is for, in one sentence.',
+            'Step ' || r || ': read the brief, then do the next thing carefully.',
+            array['bench', 'topic-' || (r % 10)], (array['private', 'internal', 'public'])[1 + r % 3],
+            now() - interval '400 days', now() - random() * interval '365 days'
+     from unnest($1::text[]) as t (id) cross join generate_series(1, $2::int) r`,
+    { tenantIds, rowsPerTenant: options.rows, what: 'skills' },
+    (message) => say(`${message} (${elapsed()})`),
+  );
   say('copying them into bench_baseline.skills');
   await owner.query(`
     create schema bench_baseline;
