@@ -7,14 +7,11 @@ import {
   type SignedChainHead,
   signChainHead,
   systemActor,
-  verifyAuditChain,
 } from '@skillhub/db';
 import type { Command } from 'commander';
-import { progressBar } from '../output/progress.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
+import { sealAndVerify } from '../runtime/seal-and-verify.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
-
-const sealTimeoutMs = 10_000;
 
 /** Reads a file the user named, failing with one line that says which option it came from. */
 export async function readNamedFile(path: string, option: string): Promise<string> {
@@ -96,13 +93,7 @@ async function signHead(
   privateKey: string,
 ): Promise<SignedChainHead> {
   const tenant = await tenantBySlug(db, options.tenant);
-  await db.sealCommittedAuditEvents(sealTimeoutMs);
-  const bar = progressBar('verifying', 'events');
-  const { chains } = await verifyAuditChain(ownerUrl, {
-    tenantId: tenant.id,
-    onProgress: (checked, total) => bar.update(checked, total),
-  }).finally(() => bar.stop());
-  const [chain] = chains;
+  const [chain] = (await sealAndVerify(db, ownerUrl, { tenantId: tenant.id })).chains;
   if (!chain?.intact) {
     throw new Error(`${options.tenant}: the chain is BROKEN (${chain?.break?.kind ?? 'unknown'}); nothing was signed`);
   }

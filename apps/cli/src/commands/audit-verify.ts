@@ -4,16 +4,13 @@ import {
   recordAuditEvent,
   systemActor,
   type VerifyAuditChainOptions,
-  verifyAuditChain,
 } from '@skillhub/db';
 import type { Command } from 'commander';
-import { progressBar } from '../output/progress.ts';
 import { parseChainHead, parseIsoDate } from '../runtime/parse-options.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
+import { sealAndVerify } from '../runtime/seal-and-verify.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
 import { readSignedHead } from './audit-signed-head.ts';
-
-const sealTimeoutMs = 10_000;
 
 interface VerifyOptions {
   tenant?: string;
@@ -68,16 +65,13 @@ async function verify(db: Database, ownerUrl: string, options: VerifyOptions): P
   const labels = new Map<string, string>([['', 'system']]);
   if (tenant) labels.set(tenant.id, tenant.slug);
   else for (const t of await db.platform.listTenants()) labels.set(t.id, t.slug);
-  // After the lookups, which write events of their own; waits out writers still committing.
-  await db.sealCommittedAuditEvents(sealTimeoutMs);
-  const bar = progressBar('verifying', 'events');
-  const result = await verifyAuditChain(ownerUrl, {
+  // After the lookups, which write events of their own.
+  const result = await sealAndVerify(db, ownerUrl, {
     tenantId: tenant?.id,
     from: options.from,
     to: options.to,
     expectedHead: options.head,
-    onProgress: (checked, total) => bar.update(checked, total),
-  }).finally(() => bar.stop());
+  });
   for (const chain of result.chains) {
     process.stdout.write(`${labels.get(chain.chain) ?? chain.chain}: ${verdict(chain)}\n`);
     if (chain.chain) await recordVerification(db, chain, options);

@@ -1,7 +1,8 @@
 import { Database, migrationStatus } from '@skillhub/db';
 import { migrateResolved, type ResolvedDatabase, resolveDatabase } from './resolve-database.ts';
 
-const sealTimeoutMs = 10_000;
+/** How long a command waits for writers still committing before it seals (and, at its end, for its own events). */
+export const sealTimeoutMs = 10_000;
 
 /**
  * Runs a command as the runtime role, the way the server would: resolves

@@ -29,14 +29,20 @@ const queryOn =
     return (await client.query<R>(text, params)).rows;
   };
 
-/** A read-only transaction that sees every tenant: as skillhub_system unless the owner is a superuser. */
-async function beginReading(client: pg.Client, snapshot?: string): Promise<void> {
+/**
+ * A read-only transaction that sees every tenant: as skillhub_system unless
+ * the owner is a superuser. The first connection finds out which; the
+ * others, importing its snapshot, are told.
+ */
+async function beginReading(client: pg.Client, shared?: { snapshot: string; superuser: boolean }): Promise<boolean> {
   await client.query('begin isolation level repeatable read read only');
-  if (snapshot) await client.query(`set transaction snapshot '${snapshot.replace(/'/g, "''")}'`);
-  const superuser = await client.query<{ su: boolean }>(
-    'select rolsuper as su from pg_roles where rolname = current_user',
-  );
-  if (!superuser.rows[0]?.su) await client.query('set local role skillhub_system');
+  if (shared) await client.query(`set transaction snapshot '${shared.snapshot.replace(/'/g, "''")}'`);
+  const superuser =
+    shared?.superuser ??
+    (await client.query<{ su: boolean }>('select rolsuper as su from pg_roles where rolname = current_user')).rows[0]
+      ?.su === true;
+  if (!superuser) await client.query('set local role skillhub_system');
+  return superuser;
 }
 
 /**
@@ -55,7 +61,7 @@ export async function verifyAuditChain(
   const clients = [await openClient(ownerUrl)];
   try {
     const [first] = clients as [pg.Client];
-    await beginReading(first);
+    const superuser = await beginReading(first);
     const query = queryOn(first);
     const chains =
       options.tenantId !== undefined
@@ -77,7 +83,7 @@ export async function verifyAuditChain(
       for (let i = 1; i < workers; i++) {
         const client = await openClient(ownerUrl);
         clients.push(client);
-        await beginReading(client, row?.snapshot);
+        await beginReading(client, { snapshot: row?.snapshot ?? '', superuser });
       }
     }
     const verdicts: ChainVerdict[] = new Array(chains.length);
