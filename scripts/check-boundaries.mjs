@@ -56,5 +56,5 @@ if (violations.length > 0) {
   process.exit(1);
 }
 console.log(
-  'boundaries ok: nothing outside packages/db imports a PostgreSQL driver, nothing in apps/ the benchmarks\' raw door; the console imports no server code',
+  "boundaries ok: nothing outside packages/db imports a PostgreSQL driver, nothing in apps/ the benchmarks' raw door; the console imports no server code",
 );
