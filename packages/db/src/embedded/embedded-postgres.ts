@@ -3,6 +3,7 @@ import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { DbError } from '../errors.ts';
 import { findFreePort, isPortInUse } from './free-port.ts';
+import { openPathForServerUser } from './open-path-for-server-user.ts';
 
 export interface EmbeddedServer {
   /** Connection string of the cluster's superuser (the owner role). */
@@ -103,6 +104,12 @@ export async function startEmbeddedPostgres(options: {
     onLog: (message) => log.push(message),
     onError: (message) => log.push(String(message)),
   });
+  const opened = await openPathForServerUser(dataDir);
+  if (opened.length > 0) {
+    process.emitWarning(
+      `opened ${opened.join(', ')} for traversal (o+x) so that the embedded PostgreSQL's "postgres" user can reach its binaries and data`,
+    );
+  }
   try {
     if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await server.initialise();
     await server.start();
