@@ -1,6 +1,6 @@
 import http from 'node:http';
+import { LocalEmbeddingProvider } from '@skillhub/core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { LocalEmbeddingProvider } from '../src/embeddings/local-embedding-provider.ts';
 import { signUpOwner, startTestServer, type TestServer } from './support/test-server.ts';
 
 /**

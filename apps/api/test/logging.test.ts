@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
+import { loadConfig } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createApp, loadConfig, startServer } from '../src/index.ts';
+import { startSkillhub } from '../src/index.ts';
 import { HttpClient } from './support/http-client.ts';
 
 let testDb: TestDatabase;
@@ -21,10 +22,14 @@ beforeAll(async () => {
       done();
     },
   });
-  const server = await startServer(
-    createApp({ db, logger: pino({ level: 'info' }, sink), config: { ...loadConfig({}), cookieSecure: false } }),
-    { port: 0, host: '127.0.0.1' },
-  );
+  const server = await startSkillhub({
+    db,
+    logger: pino({ level: 'info' }, sink),
+    config: { ...loadConfig({}), cookieSecure: false },
+    port: 0,
+    host: '127.0.0.1',
+    sealInBackground: false,
+  });
   client = new HttpClient(server.url);
   close = server.close;
 });

@@ -1,5 +1,5 @@
+import { currentTotp } from '@skillhub/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { currentTotp } from '../src/auth/totp.ts';
 import { errorOf, securityEventsOf, signIn } from './support/identity.ts';
 import { type SignedUpUser, signUpOwner, startTestServer, type TestServer } from './support/test-server.ts';
 

@@ -1,5 +1,5 @@
+import { currentTotp } from '@skillhub/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { currentTotp } from '../src/auth/totp.ts';
 import {
   ageSignInEvents,
   errorOf,

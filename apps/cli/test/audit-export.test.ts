@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createApiKey, createApp, loadConfig } from '@skillhub/api';
+import { createApp } from '@skillhub/api';
+import { createApiKey, loadConfig } from '@skillhub/core';
 import { type Database, recordAuditEvent, systemActor } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import pino from 'pino';

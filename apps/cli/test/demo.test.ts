@@ -1,4 +1,4 @@
-import { loadConfig, signIn } from '@skillhub/api';
+import { loadConfig, signIn } from '@skillhub/core';
 import { tenantTableNames } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';

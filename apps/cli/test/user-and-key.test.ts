@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadConfig, signIn } from '@skillhub/api';
+import { loadConfig, signIn } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';

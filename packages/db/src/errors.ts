@@ -1,4 +1,4 @@
-/** Error codes raised by the foundation; the API maps them to HTTP statuses. */
+/** Error codes raised by the foundation; `@skillhub/core` maps each to a client-facing code. */
 export const DbErrorCode = {
   NO_TENANT_CONTEXT: 'NO_TENANT_CONTEXT',
   TENANT_MISMATCH: 'TENANT_MISMATCH',
@@ -12,15 +12,30 @@ export const DbErrorCode = {
   TENANT_SLUG_TAKEN: 'TENANT_SLUG_TAKEN',
   INVALID_INPUT: 'INVALID_INPUT',
   INVALID_SIGNING_KEY: 'INVALID_SIGNING_KEY',
+  /** A unique constraint refused a row (`constraint` names it). */
+  UNIQUE_VIOLATION: 'UNIQUE_VIOLATION',
+  /** A foreign key refused a row, or a delete left references behind. */
+  FOREIGN_KEY_VIOLATION: 'FOREIGN_KEY_VIOLATION',
+  /** A check or not-null constraint refused a row. */
+  CONSTRAINT_VIOLATION: 'CONSTRAINT_VIOLATION',
+  /** A value PostgreSQL cannot take: a NUL byte in text, an impossible date, a number out of range. */
+  INVALID_VALUE: 'INVALID_VALUE',
+  /** A statement ran past its timeout or was cancelled. */
+  STATEMENT_TIMEOUT: 'STATEMENT_TIMEOUT',
+  /** A deadlock or serialization failure: the same work may succeed when tried again. */
+  TRANSIENT_CONFLICT: 'TRANSIENT_CONFLICT',
 } as const;
 export type DbErrorCode = (typeof DbErrorCode)[keyof typeof DbErrorCode];
 
 export class DbError extends Error {
   readonly code: DbErrorCode;
+  /** The constraint behind a *_VIOLATION, when PostgreSQL named one. */
+  readonly constraint: string | undefined;
 
-  constructor(code: DbErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: DbErrorCode, message: string, options?: { cause?: unknown; constraint?: string | undefined }) {
+    super(message, { cause: options?.cause });
     this.name = 'DbError';
     this.code = code;
+    this.constraint = options?.constraint;
   }
 }

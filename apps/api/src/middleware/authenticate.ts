@@ -1,9 +1,8 @@
+import { AppError, type RequestAuth, sha256Hex } from '@skillhub/core';
 import { touchSession } from '@skillhub/db';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { AppEnv, RequestAuth } from '../app-env.ts';
-import { sha256Hex } from '../auth/tokens.ts';
-import { AppError } from '../errors/app-error.ts';
+import type { AppEnv } from '../app-env.ts';
 import { clientIp, subdomainOf } from './client-address.ts';
 
 export const sessionCookie = 'skillhub_session';

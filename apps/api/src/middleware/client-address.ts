@@ -1,6 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { AppConfig } from '@skillhub/core';
 import type { Context } from 'hono';
-import type { AppConfig } from '../config.ts';
 
 /** The caller's IP: the socket's, or the first X-Forwarded-For hop behind a trusted proxy. */
 export function clientIp(c: Context, config: AppConfig): string | null {

@@ -1,13 +1,14 @@
+import { type AppConfig, loadConfig } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import pino from 'pino';
-import { type AppConfig, createApp, loadConfig, type RunningServer, startServer } from '../../src/index.ts';
+import { type SkillhubServer, startSkillhub } from '../../src/index.ts';
 import { HttpClient } from './http-client.ts';
 
 export interface TestServer {
   testDb: TestDatabase;
   db: Database;
-  server: RunningServer;
+  server: SkillhubServer;
   /** A client for the bare host (no workspace subdomain). */
   client: HttpClient;
   /** Host header for a workspace's subdomain on this server. */
@@ -21,7 +22,15 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}): Promi
   const db = await testDb.openApp({ maxConnections: 8 });
   const config = { ...loadConfig({}), cookieSecure: false, ...overrides };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const server = await startServer(createApp({ db, logger, config }), { port: 0, host: '127.0.0.1' });
+  const server = await startSkillhub({
+    db,
+    logger,
+    config,
+    port: 0,
+    host: '127.0.0.1',
+    sealInBackground: false,
+    checkResponses: true,
+  });
   const port = new URL(server.url).port;
   return {
     testDb,

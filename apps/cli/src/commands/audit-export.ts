@@ -1,6 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import type { AuditExportInput, ExportFormat, RequestAuth } from '@skillhub/api';
+import type { AuditExportInput, ExportFormat, RequestAuth } from '@skillhub/core';
 import { type Database, sql, type Tenant } from '@skillhub/db';
 import { type Command, Option } from 'commander';
 import { progressBar } from '../output/progress.ts';
@@ -40,7 +40,7 @@ export function registerAuditExport(audit: Command): void {
     )
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (options: ExportOptions) => {
-      const { exportRange } = await import('@skillhub/api');
+      const { exportRange } = await import('@skillhub/core');
       const range = exportRange(options.from?.toISOString(), options.to?.toISOString());
       const input: AuditExportInput = { format: options.format, range };
       const { events, tenant } = await withRuntimeDatabase(async (db) => {
@@ -80,7 +80,7 @@ async function exportToFile(db: Database, tenant: Tenant, input: AuditExportInpu
 }
 
 async function exportTo(db: Database, tenant: Tenant, input: AuditExportInput, target: Writable): Promise<number> {
-  const { recordAuditExport, streamAuditExport } = await import('@skillhub/api');
+  const { recordAuditExport, streamAuditExport } = await import('@skillhub/core');
   const auth = cliAuth(tenant);
   const total = await countEvents(db, auth, input);
   await recordAuditExport(db, auth, input);

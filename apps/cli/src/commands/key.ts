@@ -1,4 +1,4 @@
-import type { ApiKeyScope } from '@skillhub/api';
+import type { ApiKeyScope } from '@skillhub/core';
 import { eq, type TenantTx, users } from '@skillhub/db';
 import { type Command, Option } from 'commander';
 import { out } from '../output/out.ts';
@@ -31,7 +31,7 @@ export function registerKey(program: Command): void {
     .requiredOption('--scopes <list>', 'comma-separated: skills:read, skills:write, usage:write, audit:read', parseList)
     .option('--created-by <email>', 'the user the key is made for (default: nobody, the CLI)', parseEmail)
     .action(async (options: CreateKeyOptions) => {
-      const { apiKeyScopes, createApiKey } = await import('@skillhub/api');
+      const { apiKeyScopes, createApiKey } = await import('@skillhub/core');
       const scopes = options.scopes.map((scope) => {
         if (!(apiKeyScopes as readonly string[]).includes(scope))
           throw new Error(`unknown scope "${scope}": choose from ${apiKeyScopes.join(', ')}`);
@@ -58,7 +58,7 @@ export function registerKey(program: Command): void {
     .addOption(new Option('--prefix <prefix>', 'the prefix shown in key listings (sk_<prefix>_...)'))
     .action(async (options: RevokeKeyOptions) => {
       if (!options.id && !options.prefix) throw new Error('name the key to revoke with --id or --prefix');
-      const { AppError, listApiKeys, revokeApiKey } = await import('@skillhub/api');
+      const { AppError, listApiKeys, revokeApiKey } = await import('@skillhub/core');
       const { revoked, wasRevoked } = await withRuntimeDatabase(async (db) => {
         const tenant = await tenantBySlug(db, options.tenant);
         return db.withTenant(tenant.id, cliActor(), async (tx) => {

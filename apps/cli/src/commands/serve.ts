@@ -16,8 +16,9 @@ export function registerServe(program: Command): void {
         throw new Error(`invalid port "${options.port ?? process.env.PORT}"`);
       const host = options.host ?? process.env.HOST ?? '127.0.0.1';
       // Loaded here, not at the top: the other commands start faster without the API.
-      const [{ createApp, loadConfig, startServer }, { default: pino }] = await Promise.all([
+      const [{ startSkillhub }, { loadConfig }, { default: pino }] = await Promise.all([
         import('@skillhub/api'),
+        import('@skillhub/core'),
         import('pino'),
       ]);
       const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
@@ -30,10 +31,7 @@ export function registerServe(program: Command): void {
         const migrated = await migrateResolved(database);
         if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
         const db = await Database.open({ url: database.appUrl });
-        cleanup.push(() => db.close());
-        const sealer = db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') });
-        cleanup.push(() => sealer.stop());
-        const server = await startServer(createApp({ db, logger, config: loadConfig() }), { port, host });
+        const server = await startSkillhub({ db, logger, config: loadConfig(), port, host });
         cleanup.push(() => server.close());
         process.stdout.write(
           `Skillhub is running at ${server.url}${database.embedded ? ' (embedded PostgreSQL)' : ''}\n`,

@@ -27,7 +27,7 @@ export function registerUser(program: Command): void {
     .addOption(new Option('--role <role>', 'role').choices(userRoles).default('owner'))
     .option('--password-stdin', 'read the password from standard input instead of generating a strong one')
     .action(async (options: CreateUserOptions) => {
-      const { inviteUser, maxPasswordLength, minPasswordLength } = await import('@skillhub/api');
+      const { inviteUser, maxPasswordLength, minPasswordLength } = await import('@skillhub/core');
       const password = options.passwordStdin ? await readSecretFromStdin('password') : undefined;
       if (password !== undefined && (password.length < minPasswordLength || password.length > maxPasswordLength)) {
         throw new Error(`the password must be ${minPasswordLength} to ${maxPasswordLength} characters long`);

@@ -14,7 +14,7 @@ import {
   revokeApiKey,
   saveReview,
   signIn,
-} from '@skillhub/api';
+} from '@skillhub/core';
 import { type Database, siteSettings, type Tenant, type UserRole } from '@skillhub/db';
 import { cliActor } from '../runtime/cli-actor.ts';
 import { demoSkills } from './demo-skills.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createEmbeddingProvider, type EmbeddingProvider, embedSkill, hashPassword, loadConfig } from '@skillhub/api';
+import { createEmbeddingProvider, type EmbeddingProvider, embedSkill, hashPassword, loadConfig } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import { out } from '../output/out.ts';
 import { progressBar } from '../output/progress.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestAuth } from '@skillhub/api';
+import type { RequestAuth } from '@skillhub/core';
 import { type RequestActor, systemActor, type Tenant } from '@skillhub/db';
 
 /**

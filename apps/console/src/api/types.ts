@@ -1,89 +1,50 @@
-// The API's response shapes, as /openapi.json describes them. The console
-// talks to the API over HTTP only; it never imports server code.
+// The console's names for the API's shapes. Every shape comes from
+// schema.gen.ts, which `npm run generate:console-types` generates from the
+// API's OpenAPI document (/openapi.json); only the console's own values (the
+// option lists below, isAdmin) are written here. The console still talks to
+// the API over HTTP only: it imports types, never server code.
+import type { components, paths } from './schema.gen.ts';
 
-export type Role = 'owner' | 'admin' | 'member';
-export const visibilities = ['private', 'internal', 'public'] as const;
-export type Visibility = (typeof visibilities)[number];
+type Schemas = components['schemas'];
 
-export interface Me {
-  user: { id: string; email: string; displayName: string; role: Role; mfaEnabled: boolean };
-  tenant: { id: string; slug: string; name: string };
-  sessionId: string;
+/** The JSON body of a successful GET on `path`, for responses the document does not name. */
+type Got<P extends keyof paths> = paths[P] extends {
+  get: { responses: { 200: { content: { 'application/json': infer Body } } } };
 }
+  ? Body
+  : never;
 
-export interface SignedIn {
-  userId: string;
-  tenantId: string;
-  mfaRequired: boolean;
-  expiresAt: string;
-}
+/**
+ * Returns its argument, which must list each member of the union `T` exactly
+ * as the document declares it: a member added to or dropped from the document
+ * fails type-checking here, naming the missing one.
+ */
+const everyMember =
+  <T extends string>() =>
+  <const L extends readonly T[]>(
+    list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { missing: Exclude<T, L[number]> }),
+  ) =>
+    list;
 
-export interface Skill {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  tags: string[];
-  authorId: string | null;
-  visibility: Visibility;
-  latestVersion: number;
-  rating: { count: number; average: number | null };
-  content?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Role = Schemas['User']['role'];
+export type Visibility = Schemas['Skill']['visibility'];
+export const visibilities = everyMember<Visibility>()(['private', 'internal', 'public']);
 
-export interface SearchResult {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  tags: string[];
-  rank: number;
-  /** ts_headline output: matches wrapped in <b>…</b>; never rendered as HTML. */
-  headline: string;
-}
+export type Me = Schemas['Me'];
+export type SignedIn = Schemas['SignedIn'];
+export type Skill = Schemas['Skill'];
 
-export interface SkillVersion {
-  id: string;
-  version: number;
-  changelog: string;
-  createdBy: string | null;
-  createdAt: string;
-}
+/** A /search hit. */
+export type SearchResult = Got<'/search'>['results'][number];
 
-export interface UsageStats {
-  total: number;
-  buckets: { start: string; uses: number }[];
-}
+export type SkillVersion = Schemas['SkillVersion'];
+export type UsageStats = Got<'/skills/{ref}/usage'>;
+export type AuditEvent = Schemas['AuditEvent'];
+export type AuditTrailStatus = Schemas['AuditTrailStatus'];
 
-export interface AuditEvent {
-  id: string;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  resourceType: string | null;
-  resourceId: string | null;
-  ipAddress: string | null;
-  requestId: string | null;
-  metadata: Record<string, unknown>;
-  operation: string | null;
-  tableName: string | null;
-  oldRecord: Record<string, unknown> | null;
-  newRecord: Record<string, unknown> | null;
-  changedFields: string[] | null;
-  createdAt: string;
-}
-
-export interface AuditTrailStatus {
-  intact: boolean;
-  events: number;
-  head: { position: number; hash: string } | null;
-  unsealed: number;
-  break: { kind: string; position: number | null; eventId: string | null; detail: string } | null;
-}
-
-export const securityEventTypes = [
+export type SecurityEvent = Schemas['SecurityEvent'];
+export type SecurityEventType = SecurityEvent['eventType'];
+export const securityEventTypes = everyMember<SecurityEventType>()([
   'login_success',
   'login_failed',
   'logout',
@@ -96,69 +57,18 @@ export const securityEventTypes = [
   'suspicious_activity',
   'permission_denied',
   'data_export',
-] as const;
-export type SecurityEventType = (typeof securityEventTypes)[number];
+]);
 
-export interface SecurityEvent {
-  id: string;
-  eventType: SecurityEventType;
-  severity: string;
-  userId: string | null;
-  email: string | null;
-  ipAddress: string | null;
-  sessionId: string | null;
-  details: Record<string, unknown>;
-  createdAt: string;
-}
+export type Session = Schemas['Session'];
+export type ApiKey = Schemas['ApiKey'];
+export type ApiKeyScope = Schemas['CreateApiKey']['scopes'][number];
+export const apiKeyScopes = everyMember<ApiKeyScope>()(['skills:read', 'skills:write', 'usage:write', 'audit:read']);
 
-export interface Session {
-  id: string;
-  current: boolean;
-  userAgent: string | null;
-  ipAddress: string | null;
-  lastIp: string | null;
-  location: string | null;
-  createdAt: string;
-  lastActivityAt: string;
-  expiresAt: string;
-}
-
-export const apiKeyScopes = ['skills:read', 'skills:write', 'usage:write', 'audit:read'] as const;
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdBy: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  createdAt: string;
-}
-
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  isActive: boolean;
-}
-
-export interface SiteSettings {
-  displayName: string;
-  logoUrl: string | null;
-  defaultVisibility: Visibility;
-  /** Present for admins only. */
-  throttle?: {
-    maxFailuresPerEmail?: number;
-    maxFailuresPerIp?: number;
-    sharedIpAccounts?: number;
-    windowMinutes?: number;
-  };
-  sessions?: { idleTimeoutMinutes?: number; absoluteTimeoutHours?: number };
-  blocklist?: { ips: string[]; emails: string[] };
-  allowlist?: { ips: string[] };
-}
+export type User = Schemas['User'];
+/** What GET /settings returns: throttle, sessions and the lists are present for admins only. */
+export type SiteSettings = Schemas['SiteSettingsView'];
+/** The body of PUT /settings, which replaces the whole document. */
+export type SiteSettingsUpdate = Schemas['SiteSettings'];
 
 /** Owners and admins: the roles the API lets read the audit trail and security events and manage API keys. */
-export const isAdmin = (role: Role) => role === 'admin' || role === 'owner';
+export const isAdmin = (role: Me['user']['role']) => role === 'admin' || role === 'owner';

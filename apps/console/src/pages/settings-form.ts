@@ -1,4 +1,4 @@
-import type { SiteSettings, Visibility } from '../api/types.ts';
+import type { SiteSettings, SiteSettingsUpdate, Visibility } from '../api/types.ts';
 
 /** The settings document as the form's text fields (empty number: the default). */
 export interface SettingsForm extends Record<string, string> {
@@ -37,7 +37,7 @@ export function toForm(settings: SiteSettings): SettingsForm {
 }
 
 /** Numbers left empty are left out, so the server applies its default; PUT replaces the whole document. */
-export function fromForm(form: SettingsForm): SiteSettings {
+export function fromForm(form: SettingsForm): SiteSettingsUpdate {
   const number = (value: string) => (value.trim() === '' ? undefined : Number(value));
   const list = (value: string) =>
     value

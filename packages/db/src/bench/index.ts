@@ -5,7 +5,7 @@ import pg from 'pg';
  * benchmark needs (loading millions of rows, copying tables, reading
  * statistics) and the no-RLS baselines it measures the product against.
  * This is the one door around `withTenant`, so it lives here, in the only
- * package that may reach PostgreSQL; `scripts/check-boundaries.mjs` lets
+ * package that may reach PostgreSQL; `.dependency-cruiser.cjs` lets
  * only `bench/` import `@skillhub/db/bench`.
  */
 export type RawPool = pg.Pool;

@@ -1,0 +1,128 @@
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
+import { AppError, type RequestAuth } from '@skillhub/core';
+import type { Context, MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../app-env.ts';
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'NOT_FOUND' }),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error');
+
+const errorResponses = Object.fromEntries(
+  (
+    [
+      [400, 'Invalid input'],
+      [401, 'Not signed in, or credentials refused'],
+      [403, 'Not allowed'],
+      [404, 'Not found (also for another workspace’s resources)'],
+      [409, 'Conflict'],
+    ] as const
+  ).map(([status, description]) => [status, { description, content: { 'application/json': { schema: ErrorSchema } } }]),
+);
+
+/** A JSON response (or request body) of `schema`. */
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** A required JSON request body of `schema`. */
+export const jsonBody = <S extends z.ZodType>(schema: S) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+/** `{ ok: true }`, for actions with nothing else to say. */
+export const Ok = z.object({ ok: z.literal(true) }).openapi('Ok');
+
+/**
+ * Runs an authorization check from core before the route's validators, so
+ * a caller who may not use a route is refused (and the refusal recorded)
+ * whatever they send; the handler reads the checked caller as `c.var.caller`.
+ */
+export const guard = <A extends RequestAuth>(check: (auth: RequestAuth | null) => A) =>
+  createMiddleware<{ Variables: { caller: A } }>(async (c, next) => {
+    c.set('caller', check((c as unknown as Context<AppEnv>).var.auth));
+    await next();
+  });
+
+/** Routes with a body take JSON only; anything else is a 400 before the schema is tried. */
+const jsonOnly: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type))
+    throw new AppError('BAD_REQUEST', 'The request body must be JSON.');
+  await next();
+};
+
+type Responses = RouteConfig['responses'];
+
+/**
+ * With `checkResponses` on (the tests turn it on), a JSON success response
+ * that does not match the schema its route declares is a 500: the
+ * document can never drift from what the server sends.
+ */
+const responseChecker =
+  (responses: Responses): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    await next();
+    if (!c.var.checkResponses || c.res.status >= 400) return;
+    const response = responses[c.res.status] as { content?: Record<string, { schema?: unknown }> } | undefined;
+    const media = (c.res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
+    const declared = response?.content?.[media]?.schema;
+    // A plain OpenAPI schema (not zod) describes a body streamed as it is made: documented, never buffered.
+    if (declared !== undefined && !(declared instanceof z.ZodType)) return;
+    if (!declared)
+      throw new Error(
+        `${c.req.method} ${c.req.path} answered ${c.res.status} ${media}, which its route does not declare`,
+      );
+    const checked = declared.safeParse(await c.res.clone().json());
+    if (!checked.success)
+      throw new Error(`${c.req.method} ${c.req.path} answered off its schema: ${z.prettifyError(checked.error)}`);
+  };
+
+/**
+ * A route and its OpenAPI description in one object, for `app.openapi`:
+ * the zod schemas that validate a request are the ones the document shows,
+ * and the handler's inputs are typed from them. Adds the error responses
+ * every route shares and the security schemes (`public: true` for none).
+ */
+export function defineRoute<const R extends RouteConfig>(config: R & { public?: boolean }): R {
+  const { public: open, ...route } = config;
+  const middleware = [responseChecker(route.responses), ...[route.middleware ?? []].flat()];
+  return createRoute({
+    ...route,
+    middleware: route.request?.body ? [...middleware, jsonOnly] : middleware,
+    security: open ? [] : [{ session: [] }, { apiKey: [] }],
+    responses: { ...route.responses, ...errorResponses },
+  }) as unknown as R;
+}
+
+/**
+ * The OpenAPIHono hook for failed validation: one VALIDATION_FAILED with a
+ * field-level `details` list, raised like every other error.
+ */
+export function validationHook(result: { success: boolean; error?: z.ZodError; target: string }): void {
+  if (result.success || !result.error) return;
+  const where = result.target === 'json' ? 'body' : result.target;
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `The request ${where} is not valid: ${z.prettifyError(result.error).replaceAll('\n', ' ')}`,
+    { details: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+  );
+}
+
+/** A path parameter that must be a UUID; anything else is simply not found. */
+export const IdParam = z.object({
+  id: z.string().openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),
+});
+export const readId = (id: string): string => {
+  if (!z.uuid().safeParse(id).success) throw new AppError('NOT_FOUND', 'Not found.');
+  return id;
+};

@@ -1,0 +1,73 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { listAuditEvents, requireAuditReader, startAuditExport, verifyAuditTrail } from '@skillhub/core';
+import type { AppEnv } from '../../app-env.ts';
+import { defineRoute, guard, json } from '../../openapi/define-route.ts';
+import { inTenant } from '../in-tenant.ts';
+import { AuditEvent, AuditEventsQuery, AuditTrailStatus, ExportQuery, VerifyQuery } from './audit-schemas.ts';
+import { streamExport } from './stream-export.ts';
+
+const list = defineRoute({
+  method: 'get',
+  path: '/audit-events',
+  tags: ['Audit'],
+  summary: 'Audit events of this workspace, newest first (admins, or API keys with audit:read)',
+  middleware: [guard((auth) => requireAuditReader(auth, 'read the audit trail'))] as const,
+  request: { query: AuditEventsQuery },
+  responses: {
+    200: json(z.object({ events: z.array(AuditEvent), nextCursor: z.string().nullable() }), 'One page'),
+  },
+});
+
+const verify = defineRoute({
+  method: 'get',
+  path: '/audit/verify',
+  tags: ['Audit'],
+  summary: 'Recompute this workspace’s audit hash chain: intact with its head, or the first break',
+  middleware: [guard((auth) => requireAuditReader(auth, 'verify the audit trail'))] as const,
+  request: { query: VerifyQuery },
+  responses: { 200: json(AuditTrailStatus, 'The chain’s state, recorded as audit.verified') },
+});
+
+// The body is streamed as it is read from the database, so it is described here but never validated.
+const exportEvents = defineRoute({
+  method: 'get',
+  path: '/audit/export',
+  tags: ['Audit'],
+  summary:
+    'Export audit events as JSON Lines, CSV or OCSF 1.1.0 JSON, streamed, oldest first (at most 366 days; recorded as a data export)',
+  middleware: [guard((auth) => requireAuditReader(auth, 'export the audit trail'))] as const,
+  request: { query: ExportQuery },
+  responses: {
+    200: {
+      description: 'The events as an attachment, in the requested format',
+      headers: {
+        'content-disposition': {
+          description: 'attachment; filename="audit-<workspace>-<from>-<to>.<extension>"',
+          schema: { type: 'string' },
+        },
+      },
+      content: {
+        'application/x-ndjson': { schema: { type: 'string', description: 'format=jsonl: one AuditEvent per line' } },
+        'text/csv': { schema: { type: 'string', description: 'format=csv: a header row, then one row per event' } },
+        'application/json': {
+          schema: { type: 'array', items: { type: 'object' }, description: 'format=ocsf: OCSF 1.1.0 events' },
+        },
+      },
+    },
+  },
+});
+
+export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(list, async (c) => {
+    const query = c.req.valid('query');
+    return c.json(await inTenant(c, c.var.caller, (tx) => listAuditEvents(tx, query)), 200);
+  });
+
+  app.openapi(verify, async (c) => c.json(await verifyAuditTrail(c.var.db, c.var.caller), 200));
+
+  app.openapi(exportEvents, async (c) => {
+    const auth = c.var.caller;
+    const input = await startAuditExport(c.var.db, auth, c.req.valid('query'));
+    return streamExport(c, auth, input);
+  });
+}

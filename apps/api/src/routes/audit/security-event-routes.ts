@@ -1,0 +1,25 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { listSecurityEvents, requireAuditReader } from '@skillhub/core';
+import type { AppEnv } from '../../app-env.ts';
+import { defineRoute, guard, json } from '../../openapi/define-route.ts';
+import { inTenant } from '../in-tenant.ts';
+import { SecurityEvent, SecurityEventsQuery } from './audit-schemas.ts';
+
+const list = defineRoute({
+  method: 'get',
+  path: '/security-events',
+  tags: ['Security'],
+  summary: 'Security events of this workspace, newest first (admins, or API keys with audit:read)',
+  middleware: [guard((auth) => requireAuditReader(auth, 'read security events'))] as const,
+  request: { query: SecurityEventsQuery },
+  responses: {
+    200: json(z.object({ events: z.array(SecurityEvent), nextCursor: z.string().nullable() }), 'One page'),
+  },
+});
+
+export function registerSecurityEventRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(list, async (c) => {
+    const query = c.req.valid('query');
+    return c.json(await inTenant(c, c.var.caller, (tx) => listSecurityEvents(tx, query)), 200);
+  });
+}

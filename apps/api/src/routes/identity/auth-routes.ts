@@ -1,0 +1,186 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  AppError,
+  beginMfaSetup,
+  changePassword,
+  confirmMfaSetup,
+  disableMfa,
+  getCurrentUser,
+  requireUser,
+  signIn,
+  signOut,
+  signUp,
+  verifyMfaSignIn,
+} from '@skillhub/core';
+import type { AppEnv } from '../../app-env.ts';
+import { defineRoute, guard, json, jsonBody, Ok } from '../../openapi/define-route.ts';
+import { inTenant } from '../in-tenant.ts';
+import { deviceOf } from './device-of.ts';
+import { DisableMfaBody, Me, MfaCode, PasswordBody, SignedIn, SignInBody, SignUpBody } from './identity-schemas.ts';
+import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.ts';
+
+const signUpRoute = defineRoute({
+  method: 'post',
+  path: '/auth/sign-up',
+  tags: ['Auth'],
+  summary: 'Create an account (and a workspace)',
+  public: true,
+  request: { body: jsonBody(SignUpBody) },
+  responses: { 201: json(SignedIn, 'Signed up and signed in; the session is in a cookie') },
+});
+
+const signInRoute = defineRoute({
+  method: 'post',
+  path: '/auth/sign-in',
+  tags: ['Auth'],
+  summary: 'Sign in to a workspace',
+  public: true,
+  request: { body: jsonBody(SignInBody) },
+  responses: { 200: json(SignedIn, 'Signed in (or waiting for a second factor); the session is in a cookie') },
+});
+
+const verifyMfa = defineRoute({
+  method: 'post',
+  path: '/auth/mfa/verify',
+  tags: ['Auth'],
+  summary: 'Complete sign-in with a second factor',
+  public: true,
+  request: { body: jsonBody(MfaCode) },
+  responses: { 200: json(Ok, 'Signed in') },
+});
+
+const signOutRoute = defineRoute({
+  method: 'post',
+  path: '/auth/sign-out',
+  tags: ['Auth'],
+  summary: 'Sign out',
+  middleware: [guard(requireUser)] as const,
+  responses: { 200: json(Ok, 'Signed out') },
+});
+
+const me = defineRoute({
+  method: 'get',
+  path: '/auth/me',
+  tags: ['Auth'],
+  summary: 'The signed-in user and workspace',
+  middleware: [guard(requireUser)] as const,
+  responses: { 200: json(Me, 'The signed-in user') },
+});
+
+const password = defineRoute({
+  method: 'post',
+  path: '/auth/password',
+  tags: ['Auth'],
+  summary: 'Change password (ends your other sessions)',
+  middleware: [guard(requireUser)] as const,
+  request: { body: jsonBody(PasswordBody) },
+  responses: { 200: json(z.object({ endedSessions: z.number() }), 'Changed') },
+});
+
+const mfaSetup = defineRoute({
+  method: 'post',
+  path: '/auth/mfa/setup',
+  tags: ['Auth'],
+  summary: 'Start enabling TOTP two-factor authentication',
+  middleware: [guard(requireUser)] as const,
+  responses: { 200: json(z.object({ secret: z.string(), otpauthUri: z.string() }), 'The secret to add to an app') },
+});
+
+const mfaConfirm = defineRoute({
+  method: 'post',
+  path: '/auth/mfa/confirm',
+  tags: ['Auth'],
+  summary: 'Confirm TOTP with a code; returns recovery codes once',
+  middleware: [guard(requireUser)] as const,
+  request: { body: jsonBody(MfaCode) },
+  responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'Two-factor authentication is on') },
+});
+
+const mfaDisable = defineRoute({
+  method: 'post',
+  path: '/auth/mfa/disable',
+  tags: ['Auth'],
+  summary: 'Turn two-factor authentication off (password and code)',
+  middleware: [guard(requireUser)] as const,
+  request: { body: jsonBody(DisableMfaBody) },
+  responses: { 200: json(Ok, 'Two-factor authentication is off') },
+});
+
+export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(signUpRoute, async (c) => {
+    const body = c.req.valid('json');
+    const result = await signUp(c.var.db, c.var.config, {
+      ...body,
+      ip: c.var.clientIp,
+      device: deviceOf(c),
+      requestId: c.var.requestId,
+    });
+    setSessionCookie(c, result.token, result.expiresAt);
+    const { userId, tenantId, expiresAt } = result;
+    return c.json({ userId, tenantId, mfaRequired: false, expiresAt: expiresAt.toISOString() }, 201);
+  });
+
+  app.openapi(signInRoute, async (c) => {
+    const body = c.req.valid('json');
+    const workspace = c.var.hostSlug ?? body.workspace;
+    if (!workspace) throw new AppError('VALIDATION_FAILED', 'Name the workspace to sign in to.');
+    const result = await signIn(c.var.db, c.var.config, {
+      email: body.email,
+      password: body.password,
+      workspace,
+      ip: c.var.clientIp,
+      device: deviceOf(c),
+      requestId: c.var.requestId,
+    });
+    setSessionCookie(c, result.token, result.expiresAt);
+    const { userId, tenantId, mfaRequired, expiresAt } = result;
+    return c.json({ userId, tenantId, mfaRequired, expiresAt: expiresAt.toISOString() }, 200);
+  });
+
+  app.openapi(verifyMfa, async (c) => {
+    const { code } = c.req.valid('json');
+    const token = readSessionCookie(c);
+    if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in with your password first.');
+    await verifyMfaSignIn(c.var.db, { token, code, ip: c.var.clientIp, requestId: c.var.requestId });
+    return c.json({ ok: true as const }, 200);
+  });
+
+  app.openapi(signOutRoute, async (c) => {
+    const auth = c.var.caller;
+    await inTenant(c, auth, (tx) => signOut(tx, auth.sessionId));
+    clearSessionCookie(c);
+    return c.json({ ok: true as const }, 200);
+  });
+
+  app.openapi(me, async (c) => {
+    const auth = c.var.caller;
+    return c.json(await inTenant(c, auth, (tx) => getCurrentUser(tx, auth)), 200);
+  });
+
+  app.openapi(password, async (c) => {
+    const auth = c.var.caller;
+    const body = c.req.valid('json');
+    const result = await inTenant(c, auth, (tx) =>
+      changePassword(tx, { userId: auth.userId, sessionId: auth.sessionId, ...body }),
+    );
+    return c.json(result, 200);
+  });
+
+  app.openapi(mfaSetup, async (c) => {
+    const auth = c.var.caller;
+    return c.json(await inTenant(c, auth, (tx) => beginMfaSetup(tx, auth.userId)), 200);
+  });
+
+  app.openapi(mfaConfirm, async (c) => {
+    const auth = c.var.caller;
+    const { code } = c.req.valid('json');
+    return c.json(await inTenant(c, auth, (tx) => confirmMfaSetup(tx, auth.userId, code)), 200);
+  });
+
+  app.openapi(mfaDisable, async (c) => {
+    const auth = c.var.caller;
+    const { password, code } = c.req.valid('json');
+    await inTenant(c, auth, (tx) => disableMfa(tx, auth.userId, password, code));
+    return c.json({ ok: true as const }, 200);
+  });
+}

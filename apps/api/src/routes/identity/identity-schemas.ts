@@ -1,0 +1,120 @@
+import { z } from '@hono/zod-openapi';
+import { apiKeyScopes, maxPasswordLength, minPasswordLength } from '@skillhub/core';
+import { userRoles } from '@skillhub/db';
+
+const Email = z.email().max(254);
+const NewPassword = z.string().min(minPasswordLength).max(maxPasswordLength);
+const Slug = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+  .max(63);
+
+export const SignUpBody = z
+  .strictObject({
+    email: Email,
+    password: NewPassword,
+    displayName: z.string().trim().min(1).max(100),
+    workspace: z.strictObject({ name: z.string().trim().min(1).max(100), slug: Slug }).optional(),
+  })
+  .openapi('SignUp');
+
+export const SignInBody = z
+  .strictObject({
+    email: z.string().max(254),
+    password: z.string().max(maxPasswordLength * 4),
+    workspace: Slug.optional().openapi({ description: 'Needed unless the host is <workspace>.<domain>' }),
+  })
+  .openapi('SignIn');
+
+export const SignedIn = z
+  .object({ userId: z.string(), tenantId: z.string(), mfaRequired: z.boolean(), expiresAt: z.string() })
+  .openapi('SignedIn');
+
+export const Me = z
+  .object({
+    user: z.object({
+      id: z.string(),
+      email: z.string(),
+      displayName: z.string(),
+      role: z.enum(userRoles),
+      mfaEnabled: z.boolean(),
+    }),
+    tenant: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+    sessionId: z.string(),
+  })
+  .openapi('Me');
+
+export const MfaCode = z.strictObject({ code: z.string().trim().min(6).max(20) }).openapi('MfaCode');
+
+export const PasswordBody = z
+  .strictObject({ currentPassword: z.string().max(maxPasswordLength), newPassword: NewPassword })
+  .openapi('ChangePassword');
+
+export const DisableMfaBody = z
+  .strictObject({ password: z.string().max(maxPasswordLength), code: z.string().trim().min(6).max(20) })
+  .openapi('DisableMfa');
+
+export const Session = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    current: z.boolean(),
+    deviceFingerprint: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    ipAddress: z.string().nullable(),
+    lastIp: z.string().nullable(),
+    location: z.string().nullable(),
+    createdAt: z.string(),
+    lastActivityAt: z.string(),
+    expiresAt: z.string(),
+    terminatedAt: z.string().nullable(),
+    terminationReason: z.string().nullable(),
+  })
+  .openapi('Session');
+
+export const AdminSessionsQuery = z.strictObject({
+  userId: z.uuid().optional(),
+  includeEnded: z.enum(['true', 'false']).optional(),
+});
+
+export const User = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    role: z.enum(userRoles),
+    isActive: z.boolean(),
+    mfaEnabled: z.boolean(),
+    createdAt: z.string(),
+  })
+  .openapi('User');
+
+export const InviteBody = z
+  .strictObject({
+    email: z.email().max(254),
+    displayName: z.string().trim().min(1).max(100),
+    role: z.enum(userRoles).default('member'),
+  })
+  .openapi('InviteUser');
+
+export const RoleBody = z.strictObject({ role: z.enum(userRoles) }).openapi('ChangeRole');
+
+export const ApiKey = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    scopes: z.array(z.string()),
+    createdBy: z.string().nullable(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('ApiKey');
+
+export const CreateApiKeyBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    scopes: z.array(z.enum(apiKeyScopes)).min(1).max(apiKeyScopes.length),
+  })
+  .openapi('CreateApiKey');

@@ -1,0 +1,9 @@
+import type { RequestAuth } from '@skillhub/core';
+import type { Database, TenantTx } from '@skillhub/db';
+
+/** Runs `fn` in the caller's tenant transaction. */
+export const inTenant = <T>(
+  c: { var: { db: Database } },
+  auth: RequestAuth,
+  fn: (tx: TenantTx) => Promise<T>,
+): Promise<T> => c.var.db.withTenant(auth.tenantId, auth.actor, fn);

@@ -1,0 +1,43 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { readSettingsFor, requireCaller, requireRole, SiteSettingsDocument, updateSiteSettings } from '@skillhub/core';
+import type { AppEnv } from '../../app-env.ts';
+import { defineRoute, guard, json, jsonBody } from '../../openapi/define-route.ts';
+import { inTenant } from '../in-tenant.ts';
+
+const SettingsView = SiteSettingsDocument.partial({ throttle: true, sessions: true, blocklist: true, allowlist: true })
+  .describe('Admins see every section; other users and API keys see display name, logo and default visibility.')
+  .openapi('SiteSettingsView');
+
+const read = defineRoute({
+  method: 'get',
+  path: '/settings',
+  tags: ['Settings'],
+  summary: 'This workspace’s settings (throttle, sessions and lists for admins only)',
+  middleware: [guard(requireCaller)] as const,
+  responses: { 200: json(SettingsView, 'The settings the caller may see') },
+});
+
+const replace = defineRoute({
+  method: 'put',
+  path: '/settings',
+  tags: ['Settings'],
+  summary: 'Replace this workspace’s settings (admins); sections left out return to their defaults',
+  middleware: [guard((auth) => requireRole(auth, 'admin', 'change workspace settings'))] as const,
+  request: { body: jsonBody(SiteSettingsDocument) },
+  responses: {
+    200: json(SiteSettingsDocument.extend({ changed: z.array(z.string()) }), 'The stored settings and what changed'),
+  },
+});
+
+export function registerSettingsRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(read, async (c) => {
+    const auth = c.var.caller;
+    return c.json(await inTenant(c, auth, (tx) => readSettingsFor(tx, auth)), 200);
+  });
+
+  app.openapi(replace, async (c) => {
+    const body = c.req.valid('json');
+    const { settings, changed } = await inTenant(c, c.var.caller, (tx) => updateSiteSettings(tx, body));
+    return c.json({ ...settings, changed }, 200);
+  });
+}

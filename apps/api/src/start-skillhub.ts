@@ -1,0 +1,55 @@
+import type { AppConfig } from '@skillhub/core';
+import type { Database } from '@skillhub/db';
+import type { Logger } from 'pino';
+import { type AppDependencies, createApp } from './create-app.ts';
+import { type RunningServer, startServer } from './start-server.ts';
+
+export interface StartSkillhubOptions {
+  /** The runtime role's database handle; the server closes it when it stops. */
+  db: Database;
+  logger: Logger;
+  config: AppConfig;
+  port: number;
+  host: string;
+  /** Seal audit events in the background (default true; tests that seal by hand turn it off). */
+  sealInBackground?: boolean;
+  /** See {@link AppDependencies.checkResponses}. */
+  checkResponses?: boolean;
+}
+
+export interface SkillhubServer extends RunningServer {
+  db: Database;
+}
+
+/**
+ * The whole server as `skillhub serve`, the tests and the API benchmark run
+ * it: the HTTP app, the background audit sealer and the database, stopped in
+ * that order (no request or sealing pass outlives the pool it uses).
+ */
+export async function startSkillhub(options: StartSkillhubOptions): Promise<SkillhubServer> {
+  const { db, logger, config } = options;
+  const sealer =
+    (options.sealInBackground ?? true)
+      ? db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') })
+      : null;
+  let server: RunningServer;
+  try {
+    server = await startServer(createApp({ db, logger, config, checkResponses: options.checkResponses ?? false }), {
+      port: options.port,
+      host: options.host,
+    });
+  } catch (error) {
+    await sealer?.stop();
+    await db.close();
+    throw error;
+  }
+  return {
+    url: server.url,
+    db,
+    close: async () => {
+      await server.close();
+      await sealer?.stop();
+      await db.close();
+    },
+  };
+}

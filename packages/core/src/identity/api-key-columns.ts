@@ -1,0 +1,16 @@
+import { apiKeys } from '@skillhub/db';
+
+export const apiKeyScopes = ['skills:read', 'skills:write', 'usage:write', 'audit:read'] as const;
+
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+export const publicKeyColumns = {
+  id: apiKeys.id,
+  name: apiKeys.name,
+  prefix: apiKeys.prefix,
+  scopes: apiKeys.scopes,
+  createdBy: apiKeys.createdBy,
+  lastUsedAt: apiKeys.lastUsedAt,
+  revokedAt: apiKeys.revokedAt,
+  createdAt: apiKeys.createdAt,
+};

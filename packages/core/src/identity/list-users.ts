@@ -1,0 +1,4 @@
+import { type TenantTx, users } from '@skillhub/db';
+import { publicUserColumns } from './find-user.ts';
+
+export const listUsers = (tx: TenantTx) => tx.select(publicUserColumns).from(users).orderBy(users.createdAt);

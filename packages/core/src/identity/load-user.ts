@@ -1,0 +1,8 @@
+import { eq, type TenantTx, users } from '@skillhub/db';
+import { AppError } from '../errors/app-error.ts';
+
+export const loadUser = async (tx: TenantTx, userId: string) => {
+  const [user] = await tx.select().from(users).where(eq(users.id, userId));
+  if (!user) throw new AppError('UNAUTHENTICATED', 'Your account no longer exists.');
+  return user;
+};

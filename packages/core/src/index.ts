@@ -1,0 +1,81 @@
+// The domain layer: use cases, authorization, errors. No HTTP; the database only through @skillhub/db.
+export type { AuditEventFilters, AuditEventView } from './audit/audit-event-query.ts';
+export {
+  type AuditExportInput,
+  type ExportRange,
+  exportRange,
+  maxExportDays,
+  recordAuditExport,
+  streamAuditExport,
+} from './audit/export-audit-events.ts';
+export { type ExportEncoder, type ExportFormat, exportEncoders, exportFormats } from './audit/export-formats.ts';
+export { type ListAuditEventsInput, listAuditEvents } from './audit/list-audit-events.ts';
+export { type ListSecurityEventsInput, listSecurityEvents } from './audit/list-security-events.ts';
+export { type StartAuditExportInput, startAuditExport } from './audit/start-audit-export.ts';
+export { type AuditTrailStatus, verifyAuditTrail } from './audit/verify-audit-trail.ts';
+export type { RequestAuth, UserAuth } from './auth/request-auth.ts';
+export { assertCanChangeSkill } from './authorization/can-change-skill.ts';
+export { recordDenial } from './authorization/record-denial.ts';
+export { type AttemptOrigin, recordForeignAttempt } from './authorization/record-foreign-attempt.ts';
+export { auditReadScope, requireAuditReader } from './authorization/require-audit-reader.ts';
+export { isUser, requireCaller, requireUser } from './authorization/require-caller.ts';
+export { requireRole } from './authorization/require-role.ts';
+export { requireScope } from './authorization/require-scope.ts';
+export { type AppConfig, loadConfig } from './config/app-config.ts';
+export { hashPassword, maxPasswordLength, minPasswordLength } from './crypto/passwords.ts';
+export { newSessionToken, sha256Hex } from './crypto/tokens.ts';
+export { currentTotp } from './crypto/totp.ts';
+export { createEmbeddingProvider } from './embeddings/create-embedding-provider.ts';
+export type { EmbeddingProvider } from './embeddings/embedding-provider.ts';
+export { LocalEmbeddingProvider } from './embeddings/local-embedding-provider.ts';
+export { AppError, AppErrorCode, type Denial, type NotFoundProbe } from './errors/app-error.ts';
+export { toAppError } from './errors/database-errors.ts';
+export { type ApiKeyScope, apiKeyScopes } from './identity/api-key-columns.ts';
+export { beginMfaSetup } from './identity/begin-mfa-setup.ts';
+export { changePassword } from './identity/change-password.ts';
+export { changeUserRole } from './identity/change-user-role.ts';
+export { confirmMfaSetup } from './identity/confirm-mfa-setup.ts';
+export { createApiKey } from './identity/create-api-key.ts';
+export { deactivateUser } from './identity/deactivate-user.ts';
+export { disableMfa } from './identity/disable-mfa.ts';
+export { endSession } from './identity/end-session.ts';
+export { endSessionsOf } from './identity/end-sessions-of.ts';
+export { findUser } from './identity/find-user.ts';
+export { getCurrentUser } from './identity/get-current-user.ts';
+export { inviteUser } from './identity/invite-user.ts';
+export { listApiKeys } from './identity/list-api-keys.ts';
+export { listSessions } from './identity/list-sessions.ts';
+export { listUsers } from './identity/list-users.ts';
+export { revokeApiKey } from './identity/revoke-api-key.ts';
+export { type SignInInput, signIn } from './identity/sign-in.ts';
+export { signOut } from './identity/sign-out.ts';
+export { type SignUpInput, signUp } from './identity/sign-up.ts';
+export type { DeviceInfo } from './identity/start-session.ts';
+export { verifyMfaSignIn } from './identity/verify-mfa-sign-in.ts';
+export { decodeCursor, encodeCursor, isoTimestamp } from './pagination/cursor.ts';
+export { type PublicSiteSettings, readSettingsFor } from './settings/read-settings-for.ts';
+export { readSiteSettings } from './settings/read-site-settings.ts';
+export { SiteSettingsDocument } from './settings/site-settings-document.ts';
+export { updateSiteSettings } from './settings/update-site-settings.ts';
+export { type CreateSkillInput, createSkill } from './skills/create-skill.ts';
+export { deleteSkill } from './skills/delete-skill.ts';
+export { findSkillsSimilarTo, findSkillsSimilarToText } from './skills/find-skills-similar-to.ts';
+export { getReview } from './skills/get-review.ts';
+export { getSkill } from './skills/get-skill.ts';
+export { getUsageStats, type UsageStatsInput } from './skills/get-usage-stats.ts';
+export { getVersion } from './skills/get-version.ts';
+export { type ListSkillsInput, listSkills, type SkillSort, skillSorts } from './skills/list-skills.ts';
+export { listVersions } from './skills/list-versions.ts';
+export { mergeSkills } from './skills/merge-skills.ts';
+export { publishSkillVersion } from './skills/publish-skill-version.ts';
+export { publishVersion } from './skills/publish-version.ts';
+export { rateSkill } from './skills/rate-skill.ts';
+export { recordUsage } from './skills/record-usage.ts';
+export { removeRating } from './skills/remove-rating.ts';
+export type { ReviewStatus } from './skills/review-columns.ts';
+export { saveReview } from './skills/save-review.ts';
+export { searchSkills } from './skills/search-skills.ts';
+export { embedSkill } from './skills/skill-embedding.ts';
+export { type SkillView, toSkillView } from './skills/skill-view.ts';
+export { type UpdateSkillInput, updateSkill } from './skills/update-skill.ts';
+export { type UsagePeriod, usagePeriods } from './skills/usage-periods.ts';

@@ -1,0 +1,11 @@
+import { desc, eq, skillVersions, type TenantTx } from '@skillhub/db';
+import { findSkill } from './find-skill.ts';
+import { versionSummary } from './version-columns.ts';
+
+/** A skill's versions, newest first, without their content. */
+export const listVersions = async (tx: TenantTx, ref: string) =>
+  tx
+    .select(versionSummary)
+    .from(skillVersions)
+    .where(eq(skillVersions.skillId, (await findSkill(tx, ref)).id))
+    .orderBy(desc(skillVersions.version));

@@ -1,0 +1,3 @@
+export const usagePeriods = ['hour', 'day', 'week', 'month'] as const;
+
+export type UsagePeriod = (typeof usagePeriods)[number];

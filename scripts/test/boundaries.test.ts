@@ -1,0 +1,103 @@
+// Plants a violation of each architecture rule in a uniquely named file, runs
+// the real checker on just that file, and checks that it fails naming the rule
+// and the file. A rule that no test ever saw fail is not a rule.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, test } from 'vitest';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const depcruise = path.join(repo, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
+const planted: string[] = [];
+
+/** A fresh path `<folder>/__planted_<random>.ts`, removed after the test whatever happens. */
+function plantedPath(folder: string): string {
+  const file = `${folder}/__planted_${randomBytes(6).toString('hex')}.ts`;
+  planted.push(file);
+  return file;
+}
+
+function plant(folder: string, source: string): string {
+  const file = plantedPath(folder);
+  writeFileSync(path.join(repo, file), source);
+  return file;
+}
+
+afterEach(() => {
+  for (const file of planted.splice(0)) rmSync(path.join(repo, file), { force: true });
+});
+
+function run(script: string, args: string[]): { code: number | null; output: string } {
+  const result = spawnSync(process.execPath, [script, ...args], { cwd: repo, encoding: 'utf8' });
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+const cruise = (...paths: string[]) =>
+  run(depcruise, [...paths, '--config', '.dependency-cruiser.cjs', '--output-type', 'err-long']);
+const checkNames = (...paths: string[]) => run('scripts/check-tenant-context-names.mjs', paths);
+
+test.each([
+  ['db-driver-only-in-packages-db', 'packages/core/src', "import pg from 'pg';\nexport const { Pool } = pg;"],
+  ['db-driver-only-in-packages-db', 'apps/api/src', "export const pg = await import('pg');"],
+  [
+    'db-driver-only-in-packages-db',
+    'bench/lib',
+    "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nexport const pg = require('pg');",
+  ],
+  ['db-driver-only-in-packages-db', 'apps/cli/src', "export { drizzle } from 'drizzle-orm/node-postgres';"],
+  ['db-imports-no-other-workspace', 'packages/db/src', "export type { RequestAuth } from '@skillhub/api';"],
+  ['core-knows-no-http', 'packages/core/src', "export type { Context } from 'hono';"],
+  ['console-talks-http-only', 'apps/console/src', "export type { Database } from '@skillhub/db';"],
+  ['console-talks-http-only', 'apps/console/src', "export * from '../../cli/src/output/table.ts';"],
+  ['apps-never-use-bench-door', 'apps/cli/src', "export { openRawPool } from '@skillhub/db/bench';"],
+  ['cli-uses-api-only-to-serve', 'apps/cli/src/commands', "export const api = await import('@skillhub/api');"],
+  ['bench-uses-api-only-in-bench-api', 'bench/lib', "export type { RequestAuth } from '@skillhub/api';"],
+])('%s catches %s/__planted_*.ts', (rule, folder, source) => {
+  const file = plant(folder, source);
+  const { code, output } = cruise(file);
+  expect(code).not.toBe(0);
+  expect(output).toContain(`error ${rule}: ${file} →`);
+});
+
+test.each([
+  ['no-cycle-between-packages', 'packages/core/src', 'apps/api/src'],
+  ['no-cycle-inside-a-package', 'packages/db/src', 'packages/db/src'],
+])('%s catches %s <-> %s', (rule, folderA, folderB) => {
+  const [a, b] = [plantedPath(folderA), plantedPath(folderB)];
+  const reexport = (from: string, to: string) => {
+    const relative = path.posix.relative(path.posix.dirname(from), to);
+    return `export * from '${relative.startsWith('../') ? relative : `./${relative}`}';\n`;
+  };
+  writeFileSync(path.join(repo, a), reexport(a, b));
+  writeFileSync(path.join(repo, b), reexport(b, a));
+  const { code, output } = cruise(a, b);
+  expect(code).not.toBe(0);
+  // A cycle is reported once, starting from either of its files.
+  expect(output).toMatch(new RegExp(`error ${rule}: (${a} →\\s+${b}|${b} →\\s+${a}) →`));
+});
+
+test.each(['apps/api/src', 'packages/core/src'])('tenant-context-names-only-in-db catches %s', (folder) => {
+  const file = plant(folder, "export const setContext = `select set_config('app.current_tenant_id', $1, true)`;\n");
+  const { code, output } = checkNames(file);
+  expect(code).toBe(1);
+  expect(output).toContain(`error tenant-context-names-only-in-db: ${file}:1:`);
+});
+
+test('tenant-context-names-only-in-db leaves packages/db alone', () => {
+  const file = plant(
+    'packages/db/src',
+    "export const setContext = `select set_config('app.current_tenant_id', $1, true)`;\n",
+  );
+  expect(checkNames(file).code).toBe(0);
+});
+
+test('the current tree passes every rule', () => {
+  const graph = cruise('packages', 'apps', 'bench', 'scripts');
+  expect(graph.output).not.toContain('error ');
+  expect(graph.code).toBe(0);
+  const names = checkNames();
+  expect(names.output).not.toContain('error ');
+  expect(names.code).toBe(0);
+});
