@@ -80,7 +80,10 @@ async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: num
     const warmed = await prewarm(owner, ['public.skills']);
     const counters = await openUsageCounters(owner);
     progress('starting the two servers');
-    const product = await spawnServer('./skills-server.ts', { BENCH_APP_URL: bench.appUrl });
+    const product = await spawnServer('./skills-server.ts', {
+      BENCH_APP_URL: bench.appUrl,
+      BENCH_CONTEXT_KEY: bench.contextKey,
+    });
     servers.push(product);
     const baseline = await spawnServer(
       './baseline-server.ts',

@@ -20,6 +20,7 @@ import { captureModes, installBenchTriggers, setCaptureMode } from './audit/capt
 import { measureLedger } from './audit/ledger-benchmarks.ts';
 import { printBulk, printSingleRow } from './audit/print-report.ts';
 import { measureSingleRowWrites, type SingleRowOperation, singleRowTitles } from './audit/single-row-writes.ts';
+import { appPool } from './audit/tenant-transaction.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     max_connections: '50',
   });
   const owner = openRawPool({ connectionString: bench.ownerUrl, max: 2 });
-  const app = openRawPool({ connectionString: bench.appUrl, max: 2 });
+  const app = appPool(openRawPool({ connectionString: bench.appUrl, max: 2 }), bench.contextKey);
   try {
     progress(`loading ${n(config.tenants)} tenants × ${n(config.skillsPerTenant)} skills`);
     await installBenchTriggers(owner);
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
     );
     console.log(`  Node ${process.version}, ${os.cpus().length} CPUs; ${os.cpus()[0]?.model ?? ''}`);
     console.log(
-      `  public.skills holds ${n(config.tenants)} tenants × ${n(config.skillsPerTenant)} skills; writes run as the runtime role (RLS on) in transactions shaped like db.withTenant(): BEGIN, set_config ×5, statement, COMMIT`,
+      `  public.skills holds ${n(config.tenants)} tenants × ${n(config.skillsPerTenant)} skills; writes run as the runtime role (RLS on) in transactions shaped like db.withTenant(): BEGIN, the signed tenant context, statement, COMMIT`,
     );
 
     console.log(
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await setCaptureMode(owner, 'public.skills', 'statement').catch(() => {});
-    await app.end();
+    await app.pool.end();
     await owner.end();
     await bench.close();
   }

@@ -7,7 +7,7 @@
 
 import { parseArgs } from 'node:util';
 import { Database, desc, eq, type RequestActor, skills, type TenantTx } from '@skillhub/db';
-import { openRawPool, type RawPool, type RawPoolClient } from '@skillhub/db/bench';
+import { openRawPool, type RawPool, type RawPoolClient, tenantContextSigner } from '@skillhub/db/bench';
 import { type BenchDatabase, openBenchDatabase } from './lib/bench-database.ts';
 import { inTransaction } from './lib/in-transaction.ts';
 import { runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
@@ -15,6 +15,7 @@ import { positiveInteger } from './lib/positive-integer.ts';
 import { bufferCounts, prewarm } from './tenant-context/buffer-stats.ts';
 import { describePlan } from './tenant-context/describe-plan.ts';
 import { type LoadedSkills, loadSkills } from './tenant-context/load-skills.ts';
+import { plainPolicy, verifiedPolicy } from './tenant-context/policies.ts';
 import { loadAverage, printBufferUse, printHeader, printReport } from './tenant-context/print-report.ts';
 import { serverTimes } from './tenant-context/server-time.ts';
 
@@ -44,8 +45,9 @@ const progress = (message: string) => process.stderr.write(`· ${message}\n`);
 
 const columns =
   'tenant_id, id, slug, name, description, content, tags, author_id, visibility, latest_version, rating_count, rating_sum, created_at, updated_at';
-// The statement withTenant() sends after BEGIN.
-const setContext = `select set_config('app.current_tenant_id', $1, true), set_config('app.actor_type', $2, true),
+// What withTenant() sent after BEGIN before migration 0016: five plain settings, which the
+// policies of 0005-0015 trusted. Variant (d0) measures the verified context against it.
+const plainContext = `select set_config('app.current_tenant_id', $1, true), set_config('app.actor_type', $2, true),
   set_config('app.actor_id', $3, true), set_config('app.request_id', $4, true), set_config('app.ip', $5, true)`;
 const actor: RequestActor = {
   actorType: 'user',
@@ -141,7 +143,7 @@ const check = (op: Operation, key: string, got: number) => {
   if (got !== op.expected) throw new Error(`${op.title} (${key}) returned ${got} rows, expected ${op.expected}`);
 };
 
-const contextParams = (tenantId: string) => [
+const plainContextParams = (tenantId: string) => [
   tenantId,
   actor.actorType,
   actor.actorId ?? '',
@@ -160,6 +162,8 @@ interface Connections {
   b: RawPool;
   c: RawPool;
   d: RawPool;
+  d0: RawPool;
+  dBound: RawPool;
   e: RawPool;
   /** Setup, plans, statistics and switching change capture: never timed. */
   owner: RawPool;
@@ -169,7 +173,10 @@ interface Connections {
 
 const onePool = (url: string) => openRawPool({ connectionString: url, max: 1, idleTimeoutMillis: 0 });
 
-function variantsFor(op: Operation, conn: Connections, tenantIds: string[]): Variant[] {
+/** The tenant context a raw connection sets after BEGIN: withTenant's statement, signed now. */
+type SignContext = ReturnType<typeof tenantContextSigner>;
+
+function variantsFor(op: Operation, conn: Connections, tenantIds: string[], signContext: SignContext): Variant[] {
   const pick = (): Pick => ({ tenantId: randomTenant(tenantIds), row: randomRow(), seq: nextSeq() });
   const viaWithTenant = (db: Database) => async () => {
     const p = pick();
@@ -195,25 +202,54 @@ function variantsFor(op: Operation, conn: Connections, tenantIds: string[]): Var
     },
     {
       key: 'd',
-      label: '(d) raw pg, BEGIN + set_config + query + COMMIT — runtime role, RLS',
+      label: '(d) raw pg, BEGIN + signed context + query + COMMIT — runtime role, RLS',
       run: async () => {
         const p = pick();
         const [text, params] = op.rls(p);
         const got = await inTransaction(conn.d, async (c) => {
-          await c.query(setContext, contextParams(p.tenantId));
+          await c.query(...signContext(p.tenantId, actor));
           return (await c.query(text, params)).rowCount ?? 0;
         });
         check(op, 'd', got);
       },
     },
     {
+      key: 'd0',
+      label: "(d0) (d) with 0015's plain-setting policy and five set_config — before 0016",
+      before: async () => void (await conn.owner.query(plainPolicy)),
+      after: async () => void (await conn.owner.query(verifiedPolicy)),
+      run: async () => {
+        const p = pick();
+        const [text, params] = op.rls(p);
+        const got = await inTransaction(conn.d0, async (c) => {
+          await c.query(plainContext, plainContextParams(p.tenantId));
+          return (await c.query(text, params)).rowCount ?? 0;
+        });
+        check(op, 'd0', got);
+      },
+    },
+    {
+      key: 'd+rt',
+      label: '(d) + a round trip for now() and the backend pid — binding each context to its transaction',
+      run: async () => {
+        const p = pick();
+        const [text, params] = op.rls(p);
+        const got = await inTransaction(conn.dBound, async (c) => {
+          await c.query('select now(), pg_backend_pid()');
+          await c.query(...signContext(p.tenantId, actor));
+          return (await c.query(text, params)).rowCount ?? 0;
+        });
+        check(op, 'd+rt', got);
+      },
+    },
+    {
       key: 'e',
-      label: '(e) raw pg, BEGIN + set_config + query + COMMIT — owner, copy without RLS',
+      label: '(e) raw pg, BEGIN + signed context + query + COMMIT — owner, copy without RLS',
       run: async () => {
         const p = pick();
         const [text, params] = op.plain(p);
         const got = await inTransaction(conn.e, async (c) => {
-          await c.query(setContext, contextParams(p.tenantId));
+          await c.query(...signContext(p.tenantId, actor));
           return (await c.query(text, params)).rowCount ?? 0;
         });
         check(op, 'e', got);
@@ -252,7 +288,7 @@ async function main(): Promise<void> {
 }
 
 async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: number): Promise<void> {
-  const openApp = () => Database.open({ url: bench.appUrl, maxConnections: 1 });
+  const openApp = () => Database.open({ url: bench.appUrl, contextKey: bench.contextKey, maxConnections: 1 });
   const [a, aAudit] = [await openApp(), await openApp()];
   const conn: Connections = {
     a,
@@ -260,6 +296,8 @@ async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: numb
     b: onePool(bench.ownerUrl),
     c: onePool(bench.ownerUrl),
     d: onePool(bench.appUrl),
+    d0: onePool(bench.appUrl),
+    dBound: onePool(bench.appUrl),
     e: onePool(bench.ownerUrl),
     owner: onePool(bench.ownerUrl),
     app: onePool(bench.appUrl),
@@ -271,37 +309,53 @@ async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: numb
   const closeTimed = async () => {
     if (timedClosed) return;
     timedClosed = true;
-    await Promise.all([a.close(), aAudit.close(), conn.b.end(), conn.c.end(), conn.d.end(), conn.e.end(), app.end()]);
+    await Promise.all(
+      [conn.b, conn.c, conn.d, conn.d0, conn.dBound, conn.e, app]
+        .map((pool) => pool.end())
+        .concat(a.close(), aAudit.close()),
+    );
   };
   try {
     const warmed = await prewarm(owner, tables);
     const before = await Promise.all(tables.map((t) => bufferCounts(owner, t)));
     await printHeader(owner, { ...config, where: bench.where, loadSeconds: loaded.seconds, warmed });
+    const signContext = tenantContextSigner(bench.contextKey);
     // The context is set once per explain transaction: one tenant each, a random row per statement.
     let tenantId = '';
     const prepare = async (c: RawPoolClient) => {
       tenantId = randomTenant(loaded.tenantIds);
-      await c.query(setContext, contextParams(tenantId));
+      await c.query(...signContext(tenantId, actor));
+    };
+    const preparePlain = async (c: RawPoolClient) => {
+      tenantId = randomTenant(loaded.tenantIds);
+      await c.query(plainContext, plainContextParams(tenantId));
     };
     const pickInTenant = (): Pick => ({ tenantId, row: randomRow(), seq: nextSeq() });
     for (const op of operations) {
       progress(op.title);
-      const plans = op.inserts ? [] : await describePlans(op, conn, loaded.tenantIds[0] ?? '');
-      const results = await runInterleaved(variantsFor(op, conn, loaded.tenantIds), {
+      const plans = op.inserts ? [] : await describePlans(op, conn, loaded.tenantIds[0] ?? '', signContext);
+      const results = await runInterleaved(variantsFor(op, conn, loaded.tenantIds, signContext), {
         rounds: config.rounds,
         opsPerRound: op.inserts ? config.insertOps : config.ops,
         warmupOps: config.warmup,
         onProgress: (m) => progress(`  ${m}`),
       });
-      const [rls, plain] = await serverTimes(
+      const [rls, plainPolicyTimes, plain] = await serverTimes(
         [
           { pool: app, prepare, statement: () => op.rls(pickInTenant()) },
+          {
+            pool: app,
+            prepare: preparePlain,
+            statement: () => op.rls(pickInTenant()),
+            before: async () => void (await owner.query(plainPolicy)),
+            after: async () => void (await owner.query(verifiedPolicy)),
+          },
           { pool: owner, prepare, statement: () => op.plain(pickInTenant()) },
         ],
         { samples: config.serverSamples, rounds: config.rounds },
       );
-      if (!rls || !plain) throw new Error('no server-side figures');
-      printReport(op, results, plans, { samples: config.serverSamples, rls, plain });
+      if (!rls || !plainPolicyTimes || !plain) throw new Error('no server-side figures');
+      printReport(op, results, plans, { samples: config.serverSamples, rls, plainPolicy: plainPolicyTimes, plain });
     }
     await closeTimed();
     // A backend flushes its statistics as it exits.
@@ -320,12 +374,13 @@ async function describePlans(
   op: Operation,
   conn: { app: RawPool; owner: RawPool },
   tenantId: string,
+  signContext: SignContext,
 ): Promise<string[]> {
   const p: Pick = { tenantId, row: 1, seq: 0 };
   const [rlsText, rlsParams] = op.rls(p);
   const [plainText, plainParams] = op.plain(p);
   const rlsPlan = await inTransaction(conn.app, async (c) => {
-    await c.query(setContext, contextParams(tenantId));
+    await c.query(...signContext(tenantId, actor));
     return describePlan(c, rlsText, rlsParams);
   });
   const plainPlan = await describePlan(conn.owner, plainText, plainParams);

@@ -2,7 +2,7 @@ import type { RawPool } from '@skillhub/db/bench';
 import { median } from '../lib/interleaved-rounds.ts';
 import { type CaptureMode, captureLabels, emptyLedger, setCaptureMode } from './capture-modes.ts';
 import { type CaptureSplit, explainStatements } from './explain-capture.ts';
-import { inTenant, walPosition, walSince } from './tenant-transaction.ts';
+import { type AppPool, inTenant, walPosition, walSince } from './tenant-transaction.ts';
 
 export interface BulkOptions {
   /** A tenant with no other skills: the bulk statements touch only its rows. */
@@ -56,7 +56,7 @@ async function ledgerCount(owner: RawPool): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-async function timed(app: RawPool, owner: RawPool, tenantId: string, text: string, params: unknown[], rows: number) {
+async function timed(app: AppPool, owner: RawPool, tenantId: string, text: string, params: unknown[], rows: number) {
   const lsn = await walPosition(owner);
   const start = process.hrtime.bigint();
   const written = await inTenant(app, tenantId, async (c) => (await c.query(text, params)).rowCount);
@@ -71,7 +71,7 @@ async function timed(app: RawPool, owner: RawPool, tenantId: string, text: strin
  * interleaved in rounds (order rotating). A smaller untimed pass warms up
  * first. Checks that the ledger got one record per row in the capturing modes.
  */
-export async function measureBulkWrites(pools: { owner: RawPool; app: RawPool }, options: BulkOptions) {
+export async function measureBulkWrites(pools: { owner: RawPool; app: AppPool }, options: BulkOptions) {
   const { owner, app } = pools;
   const { tenantId, rows, modes } = options;
   const times = new Map(modes.map((m) => [m, { insert: [] as number[], update: [] as number[] }]));

@@ -22,15 +22,19 @@ export const captureLabels: Record<CaptureMode, string> = {
 /**
  * The classic generic row-level trigger: `to_jsonb(old)` / `to_jsonb(new)`
  * and changed fields by a jsonb diff, one ledger insert per row. It records
- * what the design records (same columns, context settings, redaction,
- * changed_fields on UPDATE). Lives in its own schema, created by the benchmark.
+ * what the design records (same columns, the verified context, redaction,
+ * changed_fields on UPDATE), and like the design's capture it is SECURITY
+ * DEFINER owned by skillhub_system, the runtime role having no INSERT on the
+ * ledger. A row-level trigger reads the context once per row, the design
+ * once per statement. Lives in its own schema, created by the benchmark.
  */
 const rowTriggerSql = `
   create schema if not exists bench_audit;
   create or replace function bench_audit.capture_row() returns trigger
-  language plpgsql set search_path = '' as $$
+  language plpgsql security definer set search_path = '' as $$
   declare
     redacted text[] := tg_argv[0]::text[];
+    ctx platform.request_context := platform.verified_context();
     old_j jsonb;
     new_j jsonb;
   begin
@@ -38,15 +42,17 @@ const rowTriggerSql = `
     if tg_op <> 'DELETE' then new_j := pg_catalog.to_jsonb(new) - redacted; end if;
     insert into public.audit_logs (tenant_id, actor_type, actor_id, action, resource_type, resource_id,
       ip_address, request_id, operation, table_name, old_record, new_record, changed_fields)
-    values (coalesce(new_j ->> 'tenant_id', old_j ->> 'tenant_id'), audit.context_actor_type(),
-      audit.context_text('app.actor_id'), tg_table_name || '.' || pg_catalog.lower(tg_op), tg_table_name,
-      coalesce(new_j, old_j) ->> 'id', audit.context_text('app.ip')::inet, audit.context_text('app.request_id'),
+    values (coalesce(new_j ->> 'tenant_id', old_j ->> 'tenant_id'), coalesce(ctx.actor_type, 'system'),
+      ctx.actor_id, tg_table_name || '.' || pg_catalog.lower(tg_op), tg_table_name,
+      coalesce(new_j, old_j) ->> 'id', ctx.ip, ctx.request_id,
       tg_op::audit.operation, tg_table_name, old_j, new_j,
       case when tg_op = 'UPDATE' then array(select k.key from pg_catalog.jsonb_each(new_j) k
                                             where k.value is distinct from old_j -> k.key order by k.key) end);
     return null;
   end
-  $$;`;
+  $$;
+  alter function bench_audit.capture_row() owner to skillhub_system;
+  grant usage on schema bench_audit to skillhub_app;`;
 
 export async function installBenchTriggers(owner: RawPool): Promise<void> {
   await owner.query(rowTriggerSql);

@@ -1,6 +1,6 @@
 import type { RawPool, RawPoolClient } from '@skillhub/db/bench';
 import { median } from '../lib/interleaved-rounds.ts';
-import { inTenant } from './tenant-transaction.ts';
+import { type AppPool, inTenant } from './tenant-transaction.ts';
 
 interface ExplainOutput {
   'Execution Time': number;
@@ -40,7 +40,7 @@ async function explainOne(client: RawPoolClient, text: string, params: unknown[]
  * The capture trigger's own time comes from the plan's trigger section.
  */
 export async function explainStatements(
-  app: RawPool,
+  app: AppPool,
   tenantId: string,
   statements: [string, unknown[]][],
 ): Promise<CaptureSplit[]> {
@@ -58,7 +58,7 @@ export async function explainStatements(
 
 /** {@link explainStatements} of `samples` statements from `statement`; the medians. */
 export async function explainCapture(
-  app: RawPool,
+  app: AppPool,
   tenantId: string,
   statement: () => [string, unknown[]],
   samples: number,

@@ -2,7 +2,7 @@ import type { RawPool } from '@skillhub/db/bench';
 import { median, percentile, runInterleaved, type Variant } from '../lib/interleaved-rounds.ts';
 import { type CaptureMode, captureLabels, setCaptureMode } from './capture-modes.ts';
 import { type CaptureSplit, explainCapture } from './explain-capture.ts';
-import { inTenant, walPosition, walSince } from './tenant-transaction.ts';
+import { type AppPool, inTenant, walPosition, walSince } from './tenant-transaction.ts';
 
 export type SingleRowOperation = 'insert' | 'update';
 
@@ -68,7 +68,7 @@ function statementFor(operation: SingleRowOperation, skillsPerTenant: number): [
  * PostgreSQL.
  */
 export async function measureSingleRowWrites(
-  pools: { owner: RawPool; app: RawPool },
+  pools: { owner: RawPool; app: AppPool },
   options: SingleRowOptions,
 ): Promise<WriteFigures[]> {
   const { owner, app } = pools;

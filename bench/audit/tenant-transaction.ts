@@ -1,27 +1,39 @@
-import type { RawPool, RawPoolClient } from '@skillhub/db/bench';
+import { type RawPool, type RawPoolClient, tenantContextSigner } from '@skillhub/db/bench';
 import { inTransaction } from '../lib/in-transaction.ts';
 
-/** The statement `withTenant()` sends after BEGIN (see packages/db/src/tenant-context/with-tenant.ts). */
-const setContext = `select set_config('app.current_tenant_id', $1, true), set_config('app.actor_type', $2, true),
-  set_config('app.actor_id', $3, true), set_config('app.request_id', $4, true), set_config('app.ip', $5, true)`;
+const actor = {
+  actorType: 'user',
+  actorId: '5f0c6a4e-8d3b-4c1a-9e2f-7b6d5a4c3b2a',
+  requestId: 'bench-request',
+  ip: '127.0.0.1',
+} as const;
 
-const actor = ['user', '5f0c6a4e-8d3b-4c1a-9e2f-7b6d5a4c3b2a', 'bench-request', '127.0.0.1'];
+/** The runtime role's pool, with the key its tenant contexts are signed with. */
+export interface AppPool {
+  pool: RawPool;
+  signContext: ReturnType<typeof tenantContextSigner>;
+}
+
+export const appPool = (pool: RawPool, contextKey: string): AppPool => ({
+  pool,
+  signContext: tenantContextSigner(contextKey),
+});
 
 /**
  * What `db.withTenant()` does on the wire, as the runtime role: BEGIN, the
- * transaction-local context, `fn`, COMMIT (ROLLBACK when `fn` throws or
- * `rollback` is set). Row level security applies to everything `fn` runs.
+ * signed transaction-local context, `fn`, COMMIT (ROLLBACK when `fn` throws
+ * or `rollback` is set). Row level security applies to everything `fn` runs.
  */
 export async function inTenant<T>(
-  pool: RawPool,
+  app: AppPool,
   tenantId: string,
   fn: (client: RawPoolClient) => Promise<T>,
   options: { rollback?: boolean } = {},
 ): Promise<T> {
   return inTransaction(
-    pool,
+    app.pool,
     async (client) => {
-      await client.query(setContext, [tenantId, ...actor]);
+      await client.query(...app.signContext(tenantId, actor));
       return fn(client);
     },
     options,

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runMigrations, startEmbeddedPostgres, withCredentials, withDatabase } from '@skillhub/db';
+import { readContextKey, runMigrations, startEmbeddedPostgres, withCredentials, withDatabase } from '@skillhub/db';
 import { openRawClient, type RawClient } from '@skillhub/db/bench';
 
 export interface BenchDatabase {
@@ -11,6 +11,8 @@ export interface BenchDatabase {
   ownerUrl: string;
   /** The runtime role's connection string: subject to every policy. */
   appUrl: string;
+  /** The key tenant contexts are signed with (read as the owner), for `Database.open` and raw tenant transactions. */
+  contextKey: string;
   /** Where it runs, for the report header. */
   where: string;
   /** Drops the database, and stops and removes an embedded server. */
@@ -82,6 +84,7 @@ async function createMigratedDatabase(
     return {
       ownerUrl,
       appUrl: withCredentials(ownerUrl, appRole),
+      contextKey: await readContextKey(ownerUrl),
       where,
       close: async () => {
         await drop();

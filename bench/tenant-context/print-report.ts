@@ -62,7 +62,11 @@ export function printBufferUse(tables: string[], before: BufferCounts[], after: 
 
 export interface ServerFigures {
   samples: number;
+  /** Under RLS with the verified context (0016). */
   rls: { planningUs: number; executionUs: number };
+  /** Under RLS with the plain-setting policy of 0005-0015. */
+  plainPolicy: { planningUs: number; executionUs: number };
+  /** Without RLS, on the copy. */
   plain: { planningUs: number; executionUs: number };
 }
 
@@ -92,7 +96,7 @@ export function printReport(
     const s = stat(r.key);
     rows.push([s.label, formatUs(s.med), formatUs(s.p95), formatRate(s.rate), formatRatio(s.med / base.med)]);
   }
-  const [a, c, d, e] = [stat('a'), stat('c'), stat('d'), stat('e')];
+  const [a, c, d, d0, dBound, e] = [stat('a'), stat('c'), stat('d'), stat('d0'), stat('d+rt'), stat('e')];
   console.log(`\n${op.title}`);
   for (const plan of plans) console.log(`  ${plan}`);
   console.log(formatTable(rows));
@@ -105,8 +109,15 @@ export function printReport(
   ];
   if (op.inserts) parts.push(`audit change capture (a+audit − a) ${formatDelta(stat('a+audit').med - a.med)}`);
   console.log(`  where (a)−(b) goes, by medians: ${parts.join(' · ')}`);
-  const { rls, plain } = server;
+  const { rls, plainPolicy, plain } = server;
   console.log(
     `  inside PostgreSQL (median of ${server.samples} explain analyze each, no round trip): planning ${formatUs(rls.planningUs)} µs with RLS vs ${formatUs(plain.planningUs)} µs without (${formatDelta(rls.planningUs - plain.planningUs)}), execution ${formatUs(rls.executionUs)} vs ${formatUs(plain.executionUs)} µs (${formatDelta(rls.executionUs - plain.executionUs)})`,
+  );
+  const total = (t: { planningUs: number; executionUs: number }) => t.planningUs + t.executionUs;
+  console.log(
+    `  the verified context's cost per statement: (d) ${formatUs(d.med)} µs vs (d0) ${formatUs(d0.med)} µs, ${formatDelta(d.med - d0.med)} (${formatRatio(d.med / d0.med)}); inside PostgreSQL planning + execution ${formatUs(total(rls))} vs ${formatUs(total(plainPolicy))} µs with the plain-setting policy, ${formatDelta(total(rls) - total(plainPolicy))} (${formatRatio(total(rls) / total(plainPolicy))})`,
+  );
+  console.log(
+    `  binding each context to its exact transaction instead would add a round trip: (d+rt) − (d) ${formatDelta(dBound.med - d.med)}`,
   );
 }

@@ -11,6 +11,9 @@ export interface ServerTimeSide {
   pool: RawPool;
   /** Runs once after BEGIN, e.g. to set the tenant context. */
   prepare?: (client: RawPoolClient) => Promise<void>;
+  /** Runs before and after each of this side's rounds, outside its transaction (e.g. swapping a policy). */
+  before?: () => Promise<void>;
+  after?: () => Promise<void>;
   statement: () => [string, unknown[]];
 }
 
@@ -30,6 +33,7 @@ export async function serverTimes(
   const perRound = Math.ceil(options.samples / options.rounds);
   for (let round = 0; round < options.rounds; round++) {
     for (const [i, side] of sides.entries()) {
+      await side.before?.();
       await inTransaction(
         side.pool,
         async (client) => {
@@ -48,6 +52,7 @@ export async function serverTimes(
         },
         { rollback: true },
       );
+      await side.after?.();
     }
   }
   return sides.map((_, i) => ({ planningUs: median(planning[i] ?? []), executionUs: median(execution[i] ?? []) }));

@@ -12,6 +12,8 @@ export const DbErrorCode = {
   TENANT_SLUG_TAKEN: 'TENANT_SLUG_TAKEN',
   INVALID_INPUT: 'INVALID_INPUT',
   INVALID_SIGNING_KEY: 'INVALID_SIGNING_KEY',
+  /** The tenant context key is malformed, unreadable, or not one this database verifies. */
+  INVALID_CONTEXT_KEY: 'INVALID_CONTEXT_KEY',
   /** A unique constraint refused a row (`constraint` names it). */
   UNIQUE_VIOLATION: 'UNIQUE_VIOLATION',
   /** A foreign key refused a row, or a delete left references behind. */

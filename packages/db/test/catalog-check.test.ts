@@ -48,9 +48,16 @@ test.each([
   [
     `create table notes (tenant_id text not null, id int primary key);
      alter table notes enable row level security; alter table notes force row level security;
-     create policy p on notes using (tenant_id = (select current_setting('app.current_tenant_id', true)))
-       with check (tenant_id = (select current_setting('app.current_tenant_id', true)))`,
+     create policy p on notes using (tenant_id = (select platform.current_tenant_id()))
+       with check (tenant_id = (select platform.current_tenant_id()))`,
     'tenant_index public.notes',
+  ],
+  // A plain setting is what any statement in the transaction can change.
+  [
+    `alter policy tenant_isolation on ratings
+       using (tenant_id = (select current_setting('app.current_tenant_id', true)))
+       with check (tenant_id = (select current_setting('app.current_tenant_id', true)))`,
+    'policy_complete public.ratings',
   ],
 ])('a broken schema fails the check: %s', async (breakage, expected) => {
   const broken = await createTestDatabase();
@@ -70,13 +77,16 @@ test('the check and startup both refuse a superuser or BYPASSRLS runtime role', 
       'runtime_role_safe',
     ]);
     await expect(
-      Database.open({ url: withCredentials(testDb.ownerUrl, { name, password: 'pw' }) }),
+      Database.open({
+        url: withCredentials(testDb.ownerUrl, { name, password: 'pw' }),
+        contextKey: await testDb.contextKey(),
+      }),
     ).rejects.toMatchObject({ code: 'UNSAFE_RUNTIME_ROLE', message: expect.stringContaining('BYPASSRLS') });
   } finally {
     await testDb.ownerQuery(`drop role ${name}`);
   }
   // The owner connection string is a superuser's.
-  await expect(Database.open({ url: testDb.ownerUrl })).rejects.toMatchObject({
+  await expect(Database.open({ url: testDb.ownerUrl, contextKey: await testDb.contextKey() })).rejects.toMatchObject({
     code: 'UNSAFE_RUNTIME_ROLE',
     message: expect.stringContaining('superuser'),
   });

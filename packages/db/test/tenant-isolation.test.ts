@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Database, sql, type TenantTableName, tenantTableNames } from '../src/index.ts';
+import { parseContextKey } from '../src/tenant-context/context-key.ts';
+import { signTenantContext } from '../src/tenant-context/context-token.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor, insertSql, parentsOf, seedTenantRows, type TenantRows, tableSpecs } from './support/tenant-rows.ts';
 
@@ -232,6 +234,7 @@ test('50 tenants in concurrent transactions on a pool of 4: every row read is th
 });
 
 test("a prepared statement reused on one connection never returns A's rows to B", async () => {
+  const key = parseContextKey(await testDb.contextKey());
   const client = new pg.Client({ connectionString: testDb.appUrl });
   await client.connect();
   try {
@@ -239,7 +242,7 @@ test("a prepared statement reused on one connection never returns A's rows to B"
     for (let i = 0; i < 20; i++) {
       const tenant = i % 2 === 0 ? tenantA : tenantB;
       await client.query('begin');
-      await client.query(`select set_config('app.current_tenant_id', $1, true)`, [tenant]);
+      await client.query(`select set_config('app.context', $1, true)`, [signTenantContext(key, tenant, actor())]);
       const result = await client.query({ name: 'list-skill-tenants', text: 'select tenant_id, id from skills' });
       await client.query('commit');
       expect(result.rows.length).toBeGreaterThan(0);

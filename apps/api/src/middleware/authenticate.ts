@@ -44,7 +44,13 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       const auth: RequestAuth = {
         tenantId: session.tenantId,
         tenantSlug: session.tenantSlug,
-        actor: { actorType: 'user', actorId: session.userId, requestId: c.var.requestId, ip: c.var.clientIp },
+        actor: {
+          actorType: 'user',
+          actorId: session.userId,
+          role: session.role,
+          requestId: c.var.requestId,
+          ip: c.var.clientIp,
+        },
         userId: session.userId,
         role: session.role,
         sessionId: session.sessionId,

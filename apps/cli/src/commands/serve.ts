@@ -1,6 +1,6 @@
 import { Database } from '@skillhub/db';
 import type { Command } from 'commander';
-import { migrateResolved, resolveDatabase } from '../runtime/resolve-database.ts';
+import { contextKeyFor, migrateResolved, resolveDatabase } from '../runtime/resolve-database.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -30,7 +30,7 @@ export function registerServe(program: Command): void {
       try {
         const migrated = await migrateResolved(database);
         if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
-        const db = await Database.open({ url: database.appUrl });
+        const db = await Database.open({ url: database.appUrl, contextKey: await contextKeyFor(database) });
         const server = await startSkillhub({ db, logger, config: loadConfig(), port, host });
         cleanup.push(() => server.close());
         process.stdout.write(

@@ -286,7 +286,7 @@ const requestId = () => `demo-${randomUUID()}`;
 const userActor = (tenant: Tenant, user: DemoUser): RequestAuth => ({
   tenantId: tenant.id,
   tenantSlug: tenant.slug,
-  actor: { actorType: 'user', actorId: user.id, requestId: requestId(), ip: null },
+  actor: { actorType: 'user', actorId: user.id, role: user.role, requestId: requestId(), ip: null },
   userId: user.id,
   role: user.role,
   sessionId: null,

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import type { RuntimeRoleSpec } from '@skillhub/db';
-import { type MigrateResult, runMigrations, runtimeRoleFromUrl, startEmbeddedPostgres } from '@skillhub/db';
+import {
+  type MigrateResult,
+  readContextKey,
+  runMigrations,
+  runtimeRoleFromUrl,
+  startEmbeddedPostgres,
+} from '@skillhub/db';
 
 export interface ResolvedDatabase {
   /** The owner role: migrations, doctor, audit verification and export. */
@@ -48,3 +54,10 @@ export async function resolveDatabase(env: NodeJS.ProcessEnv = process.env): Pro
 /** Migrates the resolved database and creates or verifies its runtime role. */
 export const migrateResolved = (database: ResolvedDatabase): Promise<MigrateResult> =>
   runMigrations(database.ownerUrl, database.appRole);
+
+/**
+ * The key the server signs tenant contexts with: SKILLHUB_CONTEXT_KEY when
+ * set, else read from the database as the owner (the runtime role cannot).
+ */
+export const contextKeyFor = (database: ResolvedDatabase, env: NodeJS.ProcessEnv = process.env): Promise<string> =>
+  env.SKILLHUB_CONTEXT_KEY ? Promise.resolve(env.SKILLHUB_CONTEXT_KEY) : readContextKey(database.ownerUrl);

@@ -1,5 +1,5 @@
 import { Database, migrationStatus } from '@skillhub/db';
-import { migrateResolved, type ResolvedDatabase, resolveDatabase } from './resolve-database.ts';
+import { contextKeyFor, migrateResolved, type ResolvedDatabase, resolveDatabase } from './resolve-database.ts';
 
 /** How long a command waits for writers still committing before it seals (and, at its end, for its own events). */
 export const sealTimeoutMs = 10_000;
@@ -18,7 +18,11 @@ export async function withRuntimeDatabase<T>(
   try {
     if (options.migrate) await migrateResolved(database);
     else await requireMigrated(database);
-    const db = await Database.open({ url: database.appUrl, maxConnections: 2 });
+    const db = await Database.open({
+      url: database.appUrl,
+      contextKey: await contextKeyFor(database),
+      maxConnections: 2,
+    });
     try {
       return await fn(db, database);
     } finally {

@@ -25,6 +25,7 @@ const appErrorByDbCode: Record<DbErrorCode, [AppErrorCode, string]> = {
   UNSAFE_RUNTIME_ROLE: ['INTERNAL', 'Something went wrong on our side.'],
   MIGRATION_FAILED: ['INTERNAL', 'Something went wrong on our side.'],
   MIGRATION_MODIFIED: ['INTERNAL', 'Something went wrong on our side.'],
+  INVALID_CONTEXT_KEY: ['INTERNAL', 'Something went wrong on our side.'],
 };
 
 /**

@@ -22,7 +22,13 @@ export async function verifyMfaSignIn(
 ): Promise<void> {
   const session = await db.platform.resolveSession(sha256Hex(input.token));
   if (!session?.mfaPending) throw new AppError('UNAUTHENTICATED', 'Sign in with your password first.');
-  const actor: RequestActor = { actorType: 'user', actorId: session.userId, requestId: input.requestId, ip: input.ip };
+  const actor: RequestActor = {
+    actorType: 'user',
+    actorId: session.userId,
+    role: session.role,
+    requestId: input.requestId,
+    ip: input.ip,
+  };
   const ok = await db.withTenant(session.tenantId, actor, async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, session.userId));
     if (!user?.mfaSecret) return false;

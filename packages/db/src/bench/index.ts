@@ -1,4 +1,8 @@
+import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import type { RequestActor } from '../tenant-context/actor.ts';
+import { parseContextKey } from '../tenant-context/context-key.ts';
+import { setTenantContextSql } from '../tenant-context/context-token.ts';
 
 /**
  * Raw connections for benchmarks, and nothing else: the owner-side setup a
@@ -14,3 +18,20 @@ export type RawClient = pg.Client;
 
 export const openRawPool = (config: pg.PoolConfig): RawPool => new pg.Pool(config);
 export const openRawClient = (config: pg.ClientConfig): RawClient => new pg.Client(config);
+
+const dialect = new PgDialect();
+
+/**
+ * The statement `withTenant` sends after BEGIN, as text and parameters for a
+ * raw client, with a tenant context signed at each call (so call it after
+ * BEGIN, as withTenant does). `contextKey` is what `Database.open` takes.
+ */
+export function tenantContextSigner(
+  contextKey: string,
+): (tenantId: string, actor: RequestActor) => [string, unknown[]] {
+  const key = parseContextKey(contextKey);
+  return (tenantId, actor) => {
+    const query = dialect.sqlToQuery(setTenantContextSql(key, tenantId, actor));
+    return [query.sql, query.params];
+  };
+}

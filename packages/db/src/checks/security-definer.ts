@@ -13,6 +13,8 @@ export const systemFunctions: readonly string[] = [
   'audit.unsealed_before(xid8)',
   'platform.audit(text,text,text,jsonb)',
   'platform.create_tenant(text,text,text,text)',
+  'platform.current_actor_role()',
+  'platform.current_tenant_id()',
   'platform.find_tenant(text,text)',
   'platform.list_tenants()',
   'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb,text)',
@@ -21,11 +23,17 @@ export const systemFunctions: readonly string[] = [
   'platform.resolve_session(text)',
   'platform.set_tenant_active(text,boolean)',
   'platform.should_block_login(text,inet,text)',
+  'platform.verified_context()',
 ];
 
+// A capture function audit.enable_tracking generated (listed in
+// audit.tracked_tables) is SECURITY DEFINER by design: change records are
+// written by it alone.
 const securityDefinerSql = `
   select p.oid::regprocedure::text as name, pg_get_userbyid(p.proowner) as owner, r.rolsuper as owner_superuser,
-    (select c from unnest(p.proconfig) c where c like 'search_path=%') as search_path
+    (select c from unnest(p.proconfig) c where c like 'search_path=%') as search_path,
+    p.pronamespace = 'audit'::regnamespace and p.pronargs = 0
+      and p.proname in (select function_name from audit.tracked_tables) as generated_capture
   from pg_proc p
   join pg_roles r on r.oid = p.proowner
   where p.prosecdef and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
@@ -36,6 +44,7 @@ interface DefinerFacts extends Record<string, unknown> {
   owner: string;
   owner_superuser: boolean;
   search_path: string | null;
+  generated_capture: boolean;
 }
 
 /**
@@ -48,7 +57,7 @@ export async function checkSecurityDefiner(run: SqlRunner): Promise<CheckResult[
   const { rows } = await run<DefinerFacts>(securityDefinerSql);
   const found = rows.map((fn) => {
     const problems: { detail: string; fix: string }[] = [];
-    if (!systemFunctions.includes(fn.name)) {
+    if (!systemFunctions.includes(fn.name) && !fn.generated_capture) {
       problems.push({
         detail: 'is not one of the named system functions',
         fix: `alter function ${fn.name} security invoker; (or drop it)`,

@@ -54,7 +54,11 @@ const tableFactsSql = `
   where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
   order by 1`;
 
-const tenantSetting = "current_setting('app.current_tenant_id'::text, true)";
+// What a policy must compare tenant_id with: the verified context (migration
+// 0016), as pg_get_expr prints it. A plain setting does not count: any
+// statement in the transaction can change it.
+const verifiedTenant = 'platform.current_tenant_id()';
+const plainSetting = /current_setting\(/;
 
 /** Checks each tenant table's row level security against the rules in DESIGN.md. */
 export async function checkTenantTables(run: SqlRunner): Promise<CheckResult[]> {
@@ -68,9 +72,10 @@ function tableChecks(table: TableFacts): CheckResult[] {
   // ALL (*), INSERT (a) and UPDATE (w) policies need WITH CHECK; all but INSERT need USING.
   const incomplete = table.policies.filter(
     (p) =>
-      !(p.cmd === 'a' || p.using?.includes(tenantSetting)) ||
-      (['*', 'a', 'w'].includes(p.cmd) && !p.check?.includes(tenantSetting)),
+      !(p.cmd === 'a' || p.using?.includes(verifiedTenant)) ||
+      (['*', 'a', 'w'].includes(p.cmd) && !p.check?.includes(verifiedTenant)),
   );
+  const trustsSetting = incomplete.some((p) => plainSetting.test(`${p.using} ${p.check}`));
   return [
     result(
       'rls_enabled',
@@ -93,8 +98,9 @@ function tableChecks(table: TableFacts): CheckResult[] {
     result(
       'policy_complete',
       incomplete.length === 0,
-      `policy ${incomplete.map((p) => p.name).join(', ')} lacks a USING or WITH CHECK clause on the tenant setting`,
-      'recreate the policy with both USING and WITH CHECK comparing tenant_id to the tenant setting',
+      `policy ${incomplete.map((p) => p.name).join(', ')} lacks a USING or WITH CHECK clause on the verified tenant` +
+        (trustsSetting ? ' (it trusts current_setting(...), which any statement in the transaction can change)' : ''),
+      'recreate the policy with USING and WITH CHECK (tenant_id = (select platform.current_tenant_id()))',
     ),
     result(
       'tenant_index',

@@ -1,11 +1,18 @@
+import type { UserRole } from '../schema/users.ts';
+
 export const actorTypes = ['user', 'api_key', 'system'] as const;
 export type ActorType = (typeof actorTypes)[number];
 
-/** Who is acting and from where; copied into every audit record of the transaction. */
+/**
+ * Who is acting and from where. Signed into the transaction's tenant context
+ * by `withTenant`, and copied from there into every audit record of it.
+ */
 export interface RequestActor {
   actorType: ActorType;
   /** User id, API key id, or a system component name. */
   actorId: string | null;
+  /** The user's role in the workspace; null (or absent) for API keys and system actors. */
+  role?: UserRole | null;
   requestId?: string | null;
   ip?: string | null;
 }
@@ -13,6 +20,7 @@ export interface RequestActor {
 export const systemActor = (component: string, requestId?: string): RequestActor => ({
   actorType: 'system',
   actorId: component,
+  role: null,
   requestId: requestId ?? null,
   ip: null,
 });

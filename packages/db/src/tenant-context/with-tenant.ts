@@ -1,19 +1,24 @@
-import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { DbError } from '../errors.ts';
 import type * as schema from '../schema/index.ts';
 import type { RequestActor } from './actor.ts';
+import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
+import { setTenantContextSql } from './context-token.ts';
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Runs `fn` in one transaction whose row policies see only `tenantId`.
  *
- * The tenant, actor, request id and IP are set with `set_config(..., true)`:
- * transaction-local, so a pooled connection never carries them into the next
- * checkout. The transaction commits when `fn` resolves and rolls back when it
- * throws (the error is rethrown). A nested call for the same tenant runs in a
+ * Right after BEGIN it sets, transaction-local (`set_config(..., true)`, so
+ * a pooled connection never carries it into the next checkout), a tenant
+ * context signed with `key`: the tenant, the actor, its role, the request id
+ * and IP. The policies trust only that signature (platform.verified_context),
+ * so no statement inside `fn`, injected or careless, can switch the tenant
+ * with set_config, SET or RESET, nor forge the actor the audit trail records.
+ * The transaction commits when `fn` resolves and rolls back when it throws
+ * (the error is rethrown). A nested call for the same tenant runs in a
  * savepoint; a nested call for another tenant is refused.
  *
  * @example
@@ -22,6 +27,7 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export async function withTenantOn<T>(
   db: NodePgDatabase<typeof schema>,
+  key: ContextKey,
   tenantId: string,
   actor: RequestActor,
   fn: (tx: TenantTx) => Promise<T>,
@@ -40,12 +46,8 @@ export async function withTenantOn<T>(
     return outer.tx.transaction((savepoint) => runInScope({ ...outer, tx: savepoint }, () => fn(savepoint)));
   }
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select
-      set_config('app.current_tenant_id', ${tenantId}, true),
-      set_config('app.actor_type', ${actor.actorType}, true),
-      set_config('app.actor_id', ${actor.actorId ?? ''}, true),
-      set_config('app.request_id', ${actor.requestId ?? ''}, true),
-      set_config('app.ip', ${actor.ip ?? ''}, true)`);
+    // Signed after BEGIN: the database accepts a context only near its transaction's start.
+    await tx.execute(setTenantContextSql(key, tenantId, actor));
     return runInScope({ tenantId, actor, tx }, () => fn(tx));
   });
 }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { withCredentials, withDatabase } from '../connection-config.ts';
 import { Database } from '../database.ts';
+import { readContextKey } from '../tenant-context/context-key.ts';
 
 export interface TestCluster {
   adminUrl: string;
@@ -22,6 +23,10 @@ export interface TestDatabase {
     text: string,
     params?: unknown[],
   ): Promise<pg.QueryResult<R>>;
+  /** The key this database verifies tenant contexts with (read as the owner once, then remembered). */
+  contextKey(): Promise<string>;
+  /** The newest active key as the database holds it now (after a rotation, say). */
+  contextKeyUncached(): Promise<string>;
   /** Opens the application's handle as the runtime role. */
   openApp(options?: { maxConnections?: number }): Promise<Database>;
   drop(): Promise<void>;
@@ -44,13 +49,24 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   // drop() ends the database with (force): an owner connection still closing then must not crash the run.
   owner.on('error', () => {});
   const opened: Database[] = [];
+  let key: Promise<string> | undefined;
+  const contextKey = () => {
+    key ??= readContextKey(ownerUrl);
+    return key;
+  };
   return {
     name,
     ownerUrl,
     appUrl,
     ownerQuery: (text, params) => owner.query(text, params),
+    contextKey,
+    contextKeyUncached: () => readContextKey(ownerUrl),
     openApp: async (options) => {
-      const db = await Database.open({ url: appUrl, maxConnections: options?.maxConnections ?? 5 });
+      const db = await Database.open({
+        url: appUrl,
+        contextKey: await contextKey(),
+        maxConnections: options?.maxConnections ?? 5,
+      });
       opened.push(db);
       return db;
     },
