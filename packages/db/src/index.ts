@@ -53,6 +53,8 @@ export { DbError, DbErrorCode } from './errors.ts';
 export {
   type LoginThrottleVerdict,
   logSecurityEvent,
+  recordForeignProbe,
+  recordHostMismatch,
   type SecurityEventInput,
   shouldBlockLogin,
 } from './identity/security-events.ts';

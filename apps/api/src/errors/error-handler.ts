@@ -45,10 +45,5 @@ async function recordFailure(c: Context<AppEnv>, error: AppError): Promise<void>
   const auth = c.var.auth;
   if (!auth) return;
   if (error.denial) await recordDenial(c.var.db, auth, { ...error.denial, path: c.req.path });
-  if (error.probe)
-    await recordForeignAttempt(c.var.db, auth, error.probe, {
-      ip: c.var.clientIp,
-      method: c.req.method,
-      path: c.req.path,
-    });
+  if (error.probe) await recordForeignAttempt(c.var.db, auth, error.probe, { method: c.req.method, path: c.req.path });
 }

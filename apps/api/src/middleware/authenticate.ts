@@ -1,5 +1,5 @@
 import { AppError, type RequestAuth, sha256Hex } from '@skillhub/core';
-import { touchSession } from '@skillhub/db';
+import { type RequestActor, recordHostMismatch, touchSession } from '@skillhub/db';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../app-env.ts';
@@ -23,11 +23,18 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     const key = await db.platform.resolveApiKey(sha256Hex(bearer));
     if (!key) throw new AppError('UNAUTHENTICATED', 'The API key is not valid or has been revoked.');
     if (!key.tenantActive) throw new AppError('FORBIDDEN', 'This workspace has been deactivated.');
-    await assertHostMatches(c, key.tenantSlug, { apiKeyId: key.keyId });
+    const actor: RequestActor = {
+      actorType: 'api_key',
+      actorId: key.keyId,
+      role: null,
+      requestId: c.var.requestId,
+      ip: c.var.clientIp,
+    };
+    await assertHostMatches(c, key, actor, { apiKeyId: key.keyId });
     c.set('auth', {
       tenantId: key.tenantId,
       tenantSlug: key.tenantSlug,
-      actor: { actorType: 'api_key', actorId: key.keyId, requestId: c.var.requestId, ip: c.var.clientIp },
+      actor,
       userId: null,
       role: null,
       sessionId: null,
@@ -40,17 +47,18 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (token) {
     const session = await db.platform.resolveSession(sha256Hex(token));
     if (session && !session.mfaPending && session.userActive && session.tenantActive) {
-      await assertHostMatches(c, session.tenantSlug, { userId: session.userId, sessionId: session.sessionId });
+      const actor: RequestActor = {
+        actorType: 'user',
+        actorId: session.userId,
+        role: session.role,
+        requestId: c.var.requestId,
+        ip: c.var.clientIp,
+      };
+      await assertHostMatches(c, session, actor, { userId: session.userId, sessionId: session.sessionId });
       const auth: RequestAuth = {
         tenantId: session.tenantId,
         tenantSlug: session.tenantSlug,
-        actor: {
-          actorType: 'user',
-          actorId: session.userId,
-          role: session.role,
-          requestId: c.var.requestId,
-          ip: c.var.clientIp,
-        },
+        actor,
         userId: session.userId,
         role: session.role,
         sessionId: session.sessionId,
@@ -64,21 +72,20 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   return next();
 };
 
-async function assertHostMatches(c: Context<AppEnv>, credentialSlug: string, who: Record<string, string>) {
+/**
+ * Refuses a credential on another workspace's host. The attempt is recorded
+ * in the workspace the host names, which the database finds from the slug,
+ * in a transaction of the credential's own tenant, so that who presented it
+ * comes from a verified context.
+ */
+async function assertHostMatches(
+  c: Context<AppEnv>,
+  credential: { tenantId: string; tenantSlug: string },
+  actor: RequestActor,
+  who: Record<string, string>,
+) {
   const hostSlug = c.var.hostSlug;
-  if (!hostSlug || hostSlug === credentialSlug) return;
-  const target = await c.var.db.platform.findTenantBySlug(hostSlug);
-  await c.var.db.platform.logSecurityEvent({
-    type: 'access_blocked',
-    severity: 'high',
-    tenantId: target?.id ?? null,
-    ip: c.var.clientIp,
-    details: {
-      reason: 'credential_of_another_tenant',
-      credentialTenant: credentialSlug,
-      targetTenant: hostSlug,
-      ...who,
-    },
-  });
+  if (!hostSlug || hostSlug === credential.tenantSlug) return;
+  await c.var.db.withTenant(credential.tenantId, actor, () => recordHostMismatch(hostSlug, who));
   throw new AppError('UNAUTHENTICATED', 'Sign in to this workspace to continue.');
 }

@@ -42,18 +42,18 @@ export async function signIn(db: Database, config: AppConfig, input: SignInInput
     });
     throw invalidCredentials();
   }
+  const actor: RequestActor = { actorType: 'system', actorId: 'sign-in', requestId: input.requestId, ip: input.ip };
   if (!tenant.isActive) {
-    await db.platform.logSecurityEvent({
-      type: 'access_blocked',
-      severity: 'medium',
-      tenantId: tenant.id,
-      email,
-      ip: input.ip,
-      details: { reason: 'workspace_deactivated' },
-    });
+    await db.withTenant(tenant.id, actor, () =>
+      logSecurityEvent({
+        type: 'access_blocked',
+        severity: 'medium',
+        email,
+        details: { reason: 'workspace_deactivated' },
+      }),
+    );
     throw new AppError('FORBIDDEN', 'This workspace has been deactivated.');
   }
-  const actor: RequestActor = { actorType: 'system', actorId: 'sign-in', requestId: input.requestId, ip: input.ip };
   const outcome = await db.withTenant(tenant.id, actor, async (tx) => {
     const verdict = await shouldBlockLogin(email, input.ip);
     if (verdict.blocked) {

@@ -4,10 +4,15 @@ import { currentScope } from '../tenant-context/context-store.ts';
 import type { AuditEvent } from './audit-actions.ts';
 
 /**
- * Records an application event in the current `withTenant` transaction, with
- * its tenant, actor, request id and IP. It commits or rolls back with the
- * change it describes; outside a tenant transaction it throws rather than
- * write an event that could outlive (or miss) its change.
+ * Records an application event in the current `withTenant` transaction
+ * (through `audit.record_event`). The caller gives only the action, the
+ * resource and metadata: the database fills tenant, actor, request id and
+ * IP from the transaction's verified context, and time and transaction id
+ * itself, so no caller (nor SQL injected into the transaction) can record
+ * an event for another tenant, as another actor, or back-dated. It commits
+ * or rolls back with the change it describes; outside a tenant transaction
+ * it throws rather than write an event that could outlive (or miss) its
+ * change.
  *
  * @example
  * await db.withTenant(tenantId, actor, async (tx) => {
@@ -20,10 +25,6 @@ export async function recordAuditEvent(event: AuditEvent): Promise<void> {
   if (!scope) {
     throw new DbError('NO_TENANT_CONTEXT', `audit event ${event.action} must be recorded inside withTenant`);
   }
-  const { actor, tenantId, tx } = scope;
-  await tx.execute(sql`insert into audit_logs
-    (tenant_id, actor_type, actor_id, action, resource_type, resource_id, ip_address, request_id, metadata)
-    values (${tenantId}, ${actor.actorType}, ${actor.actorId}, ${event.action}, ${event.resourceType ?? null},
-            ${event.resourceId ?? null}, ${actor.ip ?? null}, ${actor.requestId ?? null},
-            ${JSON.stringify(event.metadata ?? {})}::jsonb)`);
+  await scope.tx.execute(sql`select audit.record_event(${event.action}, ${event.resourceType ?? null},
+    ${event.resourceId ?? null}, ${JSON.stringify(event.metadata ?? {})}::jsonb)`);
 }

@@ -8,7 +8,7 @@ import { checkLedgerProtection } from './ledger-protection.ts';
 import { checkMigrationsApplied } from './migrations-applied.ts';
 import { checkPermissivePolicies } from './permissive-policies.ts';
 import { checkRuntimeRoleReach, roleExists } from './runtime-role-reach.ts';
-import { checkSealingStatus } from './sealing-status.ts';
+import { checkRefusedEvents, checkSealingStatus } from './sealing-status.ts';
 import { checkSecurityDefiner } from './security-definer.ts';
 import { checkServerVersion } from './server-version.ts';
 import { type CheckResult, checkResult, checkRuntimeRole, checkTenantTables } from './tenant-isolation.ts';
@@ -56,6 +56,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['change_capture', () => checkChangeCapture(run)],
       ['citus_keys', () => checkCitusReadiness(run)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],
+      ['sealing_refused', () => checkRefusedEvents(run)],
       ['audit_chain', () => checkAuditChain(ownerUrl, options.onAuditProgress)],
     ];
     for (const check of checks) results.push(...(await guarded(check)));

@@ -36,3 +36,32 @@ export async function checkSealingStatus(run: SqlRunner): Promise<CheckResult[]>
     ),
   ];
 }
+
+/**
+ * Events sealing refused because their tenant does not exist (migration
+ * 0017): only the owner or a superuser writing the ledger directly can
+ * leave one, and no chain vouches for it. An error: someone wrote history
+ * outside the application.
+ */
+export async function checkRefusedEvents(run: SqlRunner): Promise<CheckResult[]> {
+  const { rows } = await run<{ n: number; first: string | null; tenant: string | null }>(
+    `select count(*)::int as n, (array_agg(event_id::text order by txid, seq))[1] as first,
+            (array_agg(named_tenant order by txid, seq))[1] as tenant
+     from audit.refused_events`,
+  );
+  const refused = rows[0];
+  return [
+    checkResult(
+      'sealing_refused',
+      'audit.refused_events',
+      !refused || refused.n === 0
+        ? null
+        : {
+            detail: `${refused.n} audit events name a tenant that does not exist (first: event ${refused.first}, tenant "${refused.tenant}"); sealing refused them, so no chain vouches for them`,
+            fix: 'they were written outside the application, by the owner or a superuser: find out who wrote them (audit.refused_events lists each)',
+          },
+      'error',
+      'no event of an unknown tenant',
+    ),
+  ];
+}

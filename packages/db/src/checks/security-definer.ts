@@ -8,6 +8,7 @@ import { type CheckResult, checkResult } from './tenant-isolation.ts';
  * here, on purpose.
  */
 export const systemFunctions: readonly string[] = [
+  'audit.record_event(text,text,text,jsonb)',
   'audit.seal_pending(integer)',
   'audit.sealing_status()',
   'audit.unsealed_before(xid8)',
@@ -17,8 +18,11 @@ export const systemFunctions: readonly string[] = [
   'platform.current_tenant_id()',
   'platform.find_tenant(text,text)',
   'platform.list_tenants()',
-  'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb,text)',
+  'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb)',
+  'platform.log_system_security_event(public.security_event_type,public.security_severity,text,inet,jsonb)',
   'platform.owner_of(text,uuid)',
+  'platform.record_foreign_probe(text,uuid,jsonb)',
+  'platform.record_host_mismatch(text,jsonb)',
   'platform.resolve_api_key(text)',
   'platform.resolve_session(text)',
   'platform.set_tenant_active(text,boolean)',

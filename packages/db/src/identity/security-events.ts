@@ -14,7 +14,8 @@ export interface SecurityEventInput {
 
 /**
  * Records a security event (and its twin in the audit ledger) in the current
- * withTenant transaction. Tenant, user and IP default to the context's.
+ * withTenant transaction, always in its own tenant: the database takes the
+ * tenant from the verified context, and user and IP default to the context's.
  */
 export async function logSecurityEvent(event: SecurityEventInput): Promise<string> {
   const { tx } = requireScope('logSecurityEvent');
@@ -23,6 +24,34 @@ export async function logSecurityEvent(event: SecurityEventInput): Promise<strin
     ${event.userId ?? null}::uuid, ${event.email ?? null}, ${event.ip ?? null}::inet, ${event.sessionId ?? null}::uuid,
     ${JSON.stringify(event.details ?? {})}::jsonb) as id`);
   return result.rows[0]?.id ?? '';
+}
+
+/**
+ * The caller, inside withTenant of its own tenant, asked for a row it could
+ * not see. If another tenant owns that row, the attempt is recorded there as
+ * access_blocked (high), naming the caller's tenant and actor from the
+ * verified context. The database finds the owner itself; the caller names
+ * only the row, and learns nothing back.
+ */
+export async function recordForeignProbe(probe: {
+  table: string;
+  id: string;
+  details?: Record<string, unknown>;
+}): Promise<void> {
+  const { tx } = requireScope('recordForeignProbe');
+  await tx.execute(
+    sql`select platform.record_foreign_probe(${probe.table}, ${probe.id}::uuid, ${JSON.stringify(probe.details ?? {})}::jsonb)`,
+  );
+}
+
+/**
+ * A credential of the current (verified) tenant was presented on the host of
+ * the workspace `targetSlug` names: recorded as access_blocked (high) in
+ * that workspace, or in the system chain when no workspace has that slug.
+ */
+export async function recordHostMismatch(targetSlug: string, details: Record<string, unknown> = {}): Promise<void> {
+  const { tx } = requireScope('recordHostMismatch');
+  await tx.execute(sql`select platform.record_host_mismatch(${targetSlug}, ${JSON.stringify(details)}::jsonb)`);
 }
 
 export interface LoginThrottleVerdict {

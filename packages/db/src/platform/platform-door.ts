@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { DbError } from '../errors.ts';
+import type { SecurityEventType, SecuritySeverity } from '../schema/identity.ts';
 import type * as schema from '../schema/index.ts';
 import type { Tenant } from '../schema/tenants.ts';
 
@@ -122,31 +123,23 @@ export class PlatformDoor {
       : null;
   }
 
-  /** Which tenant owns a row of `table`, if any; for recording cross-tenant attempts. */
-  async ownerOf(table: string, rowId: string): Promise<string | null> {
-    const result = await this.#db.execute<{ tenant: string | null }>(
-      sql`select platform.owner_of(${table}, ${rowId}::uuid) as tenant`,
-    );
-    return result.rows[0]?.tenant ?? null;
-  }
-
   /**
-   * Records a security event outside any tenant transaction: for attempts
-   * that name a tenant the caller never entered, or none at all.
+   * Records a security event that belongs to no tenant (the system chain):
+   * an attempt that never reached a workspace, such as a sign-in to one
+   * that does not exist. Events of a tenant are recorded inside its
+   * `withTenant` (logSecurityEvent); attempts on another tenant's resource
+   * or host through recordForeignProbe and recordHostMismatch.
    */
   async logSecurityEvent(event: {
-    type: string;
-    severity?: string;
-    tenantId?: string | null;
-    userId?: string | null;
+    type: SecurityEventType;
+    severity?: SecuritySeverity;
     email?: string | null;
     ip?: string | null;
     details?: Record<string, unknown>;
   }): Promise<void> {
-    await this.#db.execute(sql`select platform.log_security_event(
+    await this.#db.execute(sql`select platform.log_system_security_event(
       ${event.type}::public.security_event_type, ${event.severity ?? 'info'}::public.security_severity,
-      ${event.userId ?? null}::uuid, ${event.email ?? null}, ${event.ip ?? null}::inet, null,
-      ${JSON.stringify(event.details ?? {})}::jsonb, ${event.tenantId ?? null})`);
+      ${event.email ?? null}, ${event.ip ?? null}::inet, ${JSON.stringify(event.details ?? {})}::jsonb)`);
   }
 
   async setTenantActive(tenantId: string, active: boolean): Promise<Tenant> {

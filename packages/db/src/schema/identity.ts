@@ -84,7 +84,7 @@ export const mfaRecoveryCodes = pgTable(
   ],
 );
 
-/** Append-only; written only through platform.log_security_event. */
+/** Append-only; written only through the platform functions that record security events (migration 0017). */
 export const securityEvents = pgTable('security_events', {
   id: uuid('id').primaryKey().defaultRandom(),
   tenantId: text('tenant_id').references(() => tenants.id),
