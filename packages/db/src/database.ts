@@ -17,6 +17,12 @@ export interface OpenDatabaseOptions {
   maxConnections?: number;
   /** Refuse a superuser, BYPASSRLS or table-owning role (default true). */
   verifyRole?: boolean;
+  /**
+   * How long a caller waits for a pooled connection (or a new one) before
+   * failing with DATABASE_UNREACHABLE; default 5,000 ms. Without a bound a
+   * pool whose connections are all stuck makes every request wait forever.
+   */
+  acquireTimeoutMs?: number;
 }
 
 /**
@@ -36,9 +42,17 @@ export class Database {
   }
 
   static async open(options: OpenDatabaseOptions): Promise<Database> {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
-    // An idle client that loses its server must not crash the process.
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
+    });
+    // A client that loses its server must not crash the process: the pool
+    // handles idle clients ('error' on the pool), but node-postgres removes
+    // that listener while a client is checked out. The statement in flight
+    // fails on its own, and the pool discards the client when it comes back.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     try {
       const client = await pool.connect();
       client.release();
