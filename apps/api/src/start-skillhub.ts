@@ -15,6 +15,8 @@ export interface StartSkillhubOptions {
   sealInBackground?: boolean;
   /** See {@link AppDependencies.checkResponses}. */
   checkResponses?: boolean;
+  /** How long close() lets requests in flight finish, and then the pool drain; default 10 s each. */
+  shutdownGraceMs?: number;
 }
 
 export interface SkillhubServer extends RunningServer {
@@ -28,6 +30,7 @@ export interface SkillhubServer extends RunningServer {
  */
 export async function startSkillhub(options: StartSkillhubOptions): Promise<SkillhubServer> {
   const { db, logger, config } = options;
+  const graceMs = options.shutdownGraceMs ?? 10_000;
   const sealer =
     (options.sealInBackground ?? true)
       ? db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') })
@@ -37,6 +40,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
     server = await startServer(createApp({ db, logger, config, checkResponses: options.checkResponses ?? false }), {
       port: options.port,
       host: options.host,
+      shutdownGraceMs: graceMs,
     });
   } catch (error) {
     await sealer?.stop();
@@ -49,7 +53,17 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
     close: async () => {
       await server.close();
       await sealer?.stop();
-      await db.close();
+      // A statement stuck on the database keeps its client checked out and the
+      // pool from ending; the process must still be able to exit.
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        db.close().then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!drained) logger.warn({ graceMs }, 'database connections still busy at shutdown; leaving them');
     },
   };
 }
