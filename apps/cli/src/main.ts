@@ -7,9 +7,11 @@ import { registerMigrate } from './commands/migrate.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTenant } from './commands/tenant.ts';
 import { registerUser } from './commands/user.ts';
+import { cliVersion } from './version.ts';
 
 const program = new Command('skillhub')
   .description('Skillhub: a multi-tenant skills catalog on PostgreSQL row level security')
+  .version(cliVersion, '-v, --version')
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 

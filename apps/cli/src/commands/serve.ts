@@ -1,6 +1,7 @@
 import { Database } from '@skillhub/db';
 import type { Command } from 'commander';
-import { migrateResolved, resolveDatabase } from '../runtime/resolve-database.ts';
+import { migrateResolved, resolveDatabase, skillhubHome } from '../runtime/resolve-database.ts';
+import { assertNoServerRunning, recordRunningServer } from '../runtime/server-lock.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -22,7 +23,10 @@ export function registerServe(program: Command): void {
         import('pino'),
       ]);
       const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-      const database = await resolveDatabase();
+      const home = skillhubHome();
+      if (!process.env.DATABASE_URL) await assertNoServerRunning(home);
+      // Shutdown is ordered here (HTTP, sealer, pool, then the database), not by the database's own signal hook.
+      const database = await resolveDatabase(process.env, { stopOnSignal: false });
       const cleanup: (() => Promise<void>)[] = [database.stop];
       const shutdown = async () => {
         for (const step of cleanup.reverse()) await step().catch(() => {});
@@ -33,8 +37,10 @@ export function registerServe(program: Command): void {
         const db = await Database.open({ url: database.appUrl });
         const server = await startSkillhub({ db, logger, config: loadConfig(), port, host });
         cleanup.push(() => server.close());
+        if (database.embedded) cleanup.push(await recordRunningServer(home, server.url));
         process.stdout.write(
-          `Skillhub is running at ${server.url}${database.embedded ? ' (embedded PostgreSQL)' : ''}\n`,
+          `Skillhub is running at ${server.url}${database.embedded ? ' (embedded PostgreSQL)' : ''}\n` +
+            `Console: ${server.url}/console/\n`,
         );
       } catch (error) {
         await shutdown();
