@@ -28,6 +28,7 @@ export const errorHandler = (logger: Logger) => async (error: Error, c: Context<
     );
     const body: ErrorBody = { error: { code: known.code, message: known.message, requestId } };
     if (known.details !== undefined) body.error.details = known.details;
+    if (known.retryAfterSeconds !== undefined) c.header('Retry-After', String(known.retryAfterSeconds));
     return c.json(body, statusByCode[known.code]);
   }
   if (error instanceof HTTPException && error.status < 500) {
