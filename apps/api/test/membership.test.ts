@@ -78,9 +78,7 @@ const signUpBody = (email: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('finding 1: naming an address at a workspace’s domain', () => {
-  test('no longer joins it: the answer is 202 with no session, and nothing exists until the link returns', async () => {
-    // Even with joining by domain turned on: Eve does not read eve@acme.example's mail.
-    await setJoinByDomain(true);
+  const attempt = async () => {
     const eve = t.client.fork();
     const response = await eve.post('/auth/sign-up', signUpBody('eve@acme.example'));
     expect(response.status).toBe(202);
@@ -88,6 +86,13 @@ describe('finding 1: naming an address at a workspace’s domain', () => {
     expect(eve.cookies.size).toBe(0);
     expect(errorOf(await eve.get('/skills'))).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
     expect(await count(`select from users where email = 'eve@acme.example'`)).toBe(0);
+  };
+
+  test('no longer joins it: 202 with no session, no account, no skills', attempt);
+
+  test('not even where joining by domain is on: nothing exists until the mailed link returns', async () => {
+    await setJoinByDomain(true);
+    await attempt();
     await setJoinByDomain(false);
   });
 });
@@ -143,18 +148,29 @@ describe('joining by domain', () => {
 });
 
 describe('sign-up never tells whether an address has an account', () => {
-  test('an existing member’s address gets the same answer as a new one, and its owner a mail instead of a link', async () => {
+  const visible = (r: { status: number; body: unknown; headers: Record<string, unknown> }) => ({
+    status: r.status,
+    body: r.body,
+    cookie: r.headers['set-cookie'],
+    type: r.headers['content-type'],
+  });
+
+  test('an existing member’s address gets the same answer as a new one', async () => {
+    const existing = await t.client.fork().post('/auth/sign-up', signUpBody('ada@acme.example'));
+    const fresh = await t.client.fork().post('/auth/sign-up', signUpBody('nina@acme.example'));
+    expect(visible(existing)).toEqual(visible(fresh));
+    expect(existing.status).toBe(202);
+    // Not joining by domain, the sign-up would make a new workspace: the link goes out, naming the account she has.
+    const link = await t.inbox.waitFor('ada@acme.example', /^Confirm/);
+    expect(link.text).toContain('You already have an account in: acme');
+  });
+
+  test('where it would join, the owner gets a mail saying someone tried, instead of a link', async () => {
     await setJoinByDomain(true);
     const requests = () => count('select from platform.sign_up_requests');
     const pendingBefore = await requests();
     const existing = await t.client.fork().post('/auth/sign-up', signUpBody('ada@acme.example'));
     const fresh = await t.client.fork().post('/auth/sign-up', signUpBody('erin@acme.example'));
-    const visible = (r: typeof existing) => ({
-      status: r.status,
-      body: r.body,
-      cookie: r.headers['set-cookie'],
-      type: r.headers['content-type'],
-    });
     expect(visible(existing)).toEqual(visible(fresh));
     expect(existing.status).toBe(202);
 
