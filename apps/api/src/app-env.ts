@@ -1,4 +1,4 @@
-import type { AppConfig, EmbeddingProvider, RequestAuth } from '@skillhub/core';
+import type { AppConfig, EmbeddingProvider, MailDispatcher, RequestAuth } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import type { Logger } from 'pino';
 
@@ -9,6 +9,8 @@ export interface AppEnv {
     logger: Logger;
     config: AppConfig;
     embeddings: EmbeddingProvider;
+    /** Sends mail after the request's transaction has committed, in the background. */
+    mail: MailDispatcher;
     requestId: string;
     clientIp: string | null;
     /** The tenant named by the Host header's subdomain, if any (not yet checked to exist). */

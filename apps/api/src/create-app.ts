@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { type AppConfig, AppError, createEmbeddingProvider } from '@skillhub/core';
+import { type AppConfig, AppError, createEmbeddingProvider, type MailDispatcher } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
@@ -17,6 +17,7 @@ export interface AppDependencies {
   db: Database;
   logger: Logger;
   config: AppConfig;
+  mail: MailDispatcher;
   /** Turn a JSON response that strays from its route's schema into a 500 (tests do). */
   checkResponses?: boolean;
 }
@@ -26,7 +27,7 @@ const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 export const maxBodyBytes = 1024 * 1024;
 
 /** The HTTP application: every route, the error mapping and request logging. */
-export function createApp({ db, logger, config, checkResponses = false }: AppDependencies): OpenAPIHono<AppEnv> {
+export function createApp({ db, logger, config, mail, checkResponses = false }: AppDependencies): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const embeddings = createEmbeddingProvider(config);
   app.use(async (c, next) => {
@@ -36,6 +37,7 @@ export function createApp({ db, logger, config, checkResponses = false }: AppDep
     c.set('db', db);
     c.set('config', config);
     c.set('embeddings', embeddings);
+    c.set('mail', mail);
     c.set('checkResponses', checkResponses);
     c.set('logger', logger.child({ requestId }));
     c.header('x-request-id', requestId);

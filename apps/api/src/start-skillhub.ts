@@ -1,4 +1,4 @@
-import type { AppConfig } from '@skillhub/core';
+import { type AppConfig, createMailDispatcher, type MailDispatcher } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import type { Logger } from 'pino';
 import { type AppDependencies, createApp } from './create-app.ts';
@@ -17,6 +17,8 @@ export interface StartSkillhubOptions {
   checkResponses?: boolean;
   /** How long close() lets requests in flight finish, and then the pool drain; default 10 s each. */
   shutdownGraceMs?: number;
+  /** How mail leaves (default: from `config.mail`); the server closes it when it stops. */
+  mail?: MailDispatcher;
 }
 
 export interface SkillhubServer extends RunningServer {
@@ -25,24 +27,26 @@ export interface SkillhubServer extends RunningServer {
 
 /**
  * The whole server as `skillhub serve`, the tests and the API benchmark run
- * it: the HTTP app, the background audit sealer and the database, stopped in
- * that order (no request or sealing pass outlives the pool it uses).
+ * it: the HTTP app, the mail still on its way, the background audit sealer
+ * and the database, stopped in that order (no request, mail or sealing pass
+ * outlives what it uses).
  */
 export async function startSkillhub(options: StartSkillhubOptions): Promise<SkillhubServer> {
   const { db, logger, config } = options;
   const graceMs = options.shutdownGraceMs ?? 10_000;
+  const mail = options.mail ?? createMailDispatcher(config, logger);
   const sealer =
     (options.sealInBackground ?? true)
       ? db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') })
       : null;
   let server: RunningServer;
   try {
-    server = await startServer(createApp({ db, logger, config, checkResponses: options.checkResponses ?? false }), {
-      port: options.port,
-      host: options.host,
-      shutdownGraceMs: graceMs,
-    });
+    server = await startServer(
+      createApp({ db, logger, config, mail, checkResponses: options.checkResponses ?? false }),
+      { port: options.port, host: options.host, shutdownGraceMs: graceMs },
+    );
   } catch (error) {
+    await mail.close();
     await sealer?.stop();
     await db.close();
     throw error;
@@ -52,6 +56,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
     db,
     close: async () => {
       await server.close();
+      await mail.close();
       await sealer?.stop();
       // A statement stuck on the database keeps its client checked out and the
       // pool from ending; the process must still be able to exit.

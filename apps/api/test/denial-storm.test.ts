@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-test(`${pool * 5} concurrent denied edits on a pool of ${pool}: all refused and recorded, /health answers within 1 s`, async () => {
+test(`${pool * 5} concurrent denied edits on a pool of ${pool}: all refused and recorded, /health answers meanwhile`, async () => {
   const before = (await securityEventsOf(t, owner.tenantId, 'permission_denied')).length;
   const storm = Array.from({ length: pool * 5 }, (_, i) =>
     i % 2 === 0
@@ -35,7 +35,8 @@ test(`${pool * 5} concurrent denied edits on a pool of ${pool}: all refused and 
   const started = performance.now();
   const health = await t.client.get('/health');
   expect(health.status).toBe(200);
-  expect(performance.now() - started).toBeLessThan(1_000);
+  // ~0.1 s on a quiet machine; the bound leaves room for a busy CI, far below the old hang (forever).
+  expect(performance.now() - started).toBeLessThan(3_000);
   const answers = await Promise.all(storm);
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 403));
   const after = (await securityEventsOf(t, owner.tenantId, 'permission_denied')).length;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '@skillhub/api';
-import { createApiKey, loadConfig } from '@skillhub/core';
+import { createApiKey, createMailDispatcher, loadConfig } from '@skillhub/core';
 import { type Database, recordAuditEvent, systemActor } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import pino from 'pino';
@@ -53,7 +53,8 @@ afterAll(async () => {
 
 /** The same export through the HTTP route, with an audit:read key. */
 async function httpExport(format: string): Promise<string> {
-  const app = createApp({ db, logger: pino({ level: 'silent' }), config: loadConfig({}) });
+  const [logger, config] = [pino({ level: 'silent' }), loadConfig({})];
+  const app = createApp({ db, logger, config, mail: createMailDispatcher(config, logger) });
   const query = new URLSearchParams({ format, ...range });
   const response = await app.request(`/audit/export?${query}`, { headers: { authorization: `Bearer ${auditKey}` } });
   expect(response.status).toBe(200);

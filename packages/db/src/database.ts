@@ -3,6 +3,7 @@ import pg from 'pg';
 import { type AuditSealer, sealCommittedEvents, sealPendingEvents, startAuditSealer } from './audit/audit-sealer.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
 import { connectionFailure } from './open-client.ts';
+import { MembershipDoor } from './platform/membership-door.ts';
 import { PlatformDoor } from './platform/platform-door.ts';
 import * as schema from './schema/index.ts';
 import { runnerFor } from './sql-runner.ts';
@@ -34,11 +35,14 @@ export class Database {
   readonly #pool: pg.Pool;
   readonly #db: NodePgDatabase<typeof schema>;
   readonly platform: PlatformDoor;
+  /** Sign-up requests, their verification and invitations: how accounts come to exist. */
+  readonly membership: MembershipDoor;
 
   private constructor(pool: pg.Pool) {
     this.#pool = pool;
     this.#db = drizzle(pool, { schema });
     this.platform = new PlatformDoor(this.#db);
+    this.membership = new MembershipDoor(this.#db);
   }
 
   static async open(options: OpenDatabaseOptions): Promise<Database> {

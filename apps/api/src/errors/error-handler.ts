@@ -28,8 +28,9 @@ export const errorHandler = (logger: Logger) => async (error: Error, c: Context<
     );
     const body: ErrorBody = { error: { code: known.code, message: known.message, requestId } };
     if (known.details !== undefined) body.error.details = known.details;
+    if (known.retryAfterSeconds !== undefined) c.header('Retry-After', String(known.retryAfterSeconds));
     // A client (or a load balancer) should come back, not give up or hammer.
-    if (known.code === 'UNAVAILABLE' && !c.res.headers.has('retry-after')) c.header('retry-after', '2');
+    else if (known.code === 'UNAVAILABLE') c.header('Retry-After', '2');
     return c.json(body, statusByCode[known.code]);
   }
   if (error instanceof HTTPException && error.status < 500) {

@@ -35,7 +35,12 @@ export function registerServe(program: Command): void {
         const migrated = await migrateResolved(database);
         if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
         const db = await Database.open({ url: database.appUrl });
-        const server = await startSkillhub({ db, logger, config: loadConfig(), port, host });
+        const config = loadConfig();
+        // Links in mail point at this server unless a public URL is configured.
+        if (!process.env.SKILLHUB_PUBLIC_URL) {
+          config.publicUrl = `http://${['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host}:${port}`;
+        }
+        const server = await startSkillhub({ db, logger, config, port, host });
         cleanup.push(() => server.close());
         if (database.embedded) cleanup.push(await recordRunningServer(home, server.url));
         process.stdout.write(

@@ -14,7 +14,10 @@ export function registerTenant(program: Command): void {
     .description('create a tenant')
     .requiredOption('--name <name>', 'display name')
     .requiredOption('--slug <slug>', 'unique lower-case identifier (letters, digits, hyphens)')
-    .option('--domain <domain>', 'email domain whose sign-ups join this tenant')
+    .option(
+      '--domain <domain>',
+      'email domain whose verified sign-ups may join this tenant (once its settings turn joining by domain on)',
+    )
     .addOption(new Option('--plan <plan>', 'plan').choices(tenants.plan.enumValues).default('free'))
     .action(async (options: { name: string; slug: string; domain?: string; plan: Tenant['plan'] }) => {
       const created = await withRuntimeDatabase((db) => db.platform.createTenant(options), { migrate: true });

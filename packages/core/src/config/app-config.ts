@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /** Server settings read from the environment once at start. */
 export interface AppConfig {
   /** Requests to `<slug>.<baseDomain>` enter tenant `<slug>`. */
@@ -12,6 +14,16 @@ export interface AppConfig {
   trustProxy: boolean;
   /** An OpenAI-compatible embeddings endpoint; null: the built-in local provider. */
   embeddings: { baseUrl: string; apiKey: string | null; model: string } | null;
+  /** Where links in mail point: the console's pages are under `<publicUrl>/console/`. */
+  publicUrl: string;
+  /**
+   * How mail leaves: through `smtpUrl` when set, otherwise into files under
+   * `outboxDir` and the server log (the embedded default, so a sign-up can
+   * be finished without a mail server).
+   */
+  mail: { smtpUrl: string | null; from: string; outboxDir: string };
+  /** Sign-up requests allowed per client IP within the window (counted in the database). */
+  signUpThrottle: { maxPerIp: number; windowMinutes: number };
 }
 
 const number = (value: string | undefined, fallback: number) => {
@@ -20,8 +32,9 @@ const number = (value: string | undefined, fallback: number) => {
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const baseDomain = (env.SKILLHUB_BASE_DOMAIN ?? 'localhost').toLowerCase();
   return {
-    baseDomain: (env.SKILLHUB_BASE_DOMAIN ?? 'localhost').toLowerCase(),
+    baseDomain,
     cookieSecure: env.SESSION_COOKIE_SECURE !== 'false',
     idleTimeoutMinutes: number(env.SESSION_IDLE_MINUTES, 30),
     absoluteTimeoutHours: number(env.SESSION_ABSOLUTE_HOURS, 12),
@@ -34,5 +47,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           model: env.EMBEDDINGS_MODEL ?? 'text-embedding-3-small',
         }
       : null,
+    publicUrl: (env.SKILLHUB_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/+$/, ''),
+    mail: {
+      smtpUrl: env.SMTP_URL || null,
+      from: env.MAIL_FROM ?? `Skillhub <skillhub@${baseDomain}>`,
+      outboxDir: path.resolve(env.SKILLHUB_HOME ?? '.skillhub', 'mail'),
+    },
+    signUpThrottle: { maxPerIp: 5, windowMinutes: 15 },
   };
 }

@@ -1,33 +1,83 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   AppError,
+  acceptInvitation,
   beginMfaSetup,
   changePassword,
   confirmMfaSetup,
   disableMfa,
   getCurrentUser,
+  type NewAccountSession,
+  requestSignUp,
   requireUser,
   signIn,
   signOut,
-  signUp,
+  verifyEmail,
   verifyMfaSignIn,
 } from '@skillhub/core';
+import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, guard, json, jsonBody, Ok } from '../../openapi/define-route.ts';
 import { inTenant } from '../in-tenant.ts';
 import { deviceOf } from './device-of.ts';
-import { DisableMfaBody, Me, MfaCode, PasswordBody, SignedIn, SignInBody, SignUpBody } from './identity-schemas.ts';
+import {
+  AcceptInvitationBody,
+  DisableMfaBody,
+  Me,
+  MfaCode,
+  NewAccountSignedIn,
+  PasswordBody,
+  SignedIn,
+  SignInBody,
+  SignUpBody,
+  SignUpRequested,
+  VerifyEmailBody,
+} from './identity-schemas.ts';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.ts';
 
 const signUpRoute = defineRoute({
   method: 'post',
   path: '/auth/sign-up',
   tags: ['Auth'],
-  summary: 'Create an account (and a workspace)',
+  summary: 'Ask for an account (and a workspace); a link to finish goes to the address',
+  description:
+    'Answers the same whether or not the address already has an account (its owner is mailed instead). ' +
+    'At most 5 requests per client IP in 15 minutes (429 with Retry-After).',
   public: true,
   request: { body: jsonBody(SignUpBody) },
-  responses: { 201: json(SignedIn, 'Signed up and signed in; the session is in a cookie') },
+  responses: { 202: json(SignUpRequested, 'Requested; nothing exists until the mailed link is opened') },
 });
+
+const verifyEmailRoute = defineRoute({
+  method: 'post',
+  path: '/auth/verify-email',
+  tags: ['Auth'],
+  summary: 'Finish a sign-up with the mailed token: creates the account, signs it in',
+  public: true,
+  request: { body: jsonBody(VerifyEmailBody) },
+  responses: { 200: json(NewAccountSignedIn, 'Signed up and signed in; the session is in a cookie') },
+});
+
+const acceptInvitationRoute = defineRoute({
+  method: 'post',
+  path: '/auth/accept-invitation',
+  tags: ['Auth'],
+  summary: 'Accept an invitation with the mailed token: creates the account with the invited role, signs it in',
+  public: true,
+  request: { body: jsonBody(AcceptInvitationBody) },
+  responses: { 200: json(NewAccountSignedIn, 'Signed up and signed in; the session is in a cookie') },
+});
+
+/** The same words for every sign-up request, so the answer tells nothing about the address. */
+const checkYourEmail =
+  'Check your email: a link to finish signing up is on its way (it works for 24 hours). ' +
+  'If no mail arrives, check the address and your spam folder.';
+
+const enteredNewAccount = (c: Context<AppEnv>, session: NewAccountSession) => {
+  setSessionCookie(c, session.token, session.expiresAt);
+  const { userId, tenantId, tenantSlug, role, expiresAt } = session;
+  return { userId, tenantId, tenantSlug, role, mfaRequired: false as const, expiresAt: expiresAt.toISOString() };
+};
 
 const signInRoute = defineRoute({
   method: 'post',
@@ -109,15 +159,34 @@ const mfaDisable = defineRoute({
 export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(signUpRoute, async (c) => {
     const body = c.req.valid('json');
-    const result = await signUp(c.var.db, c.var.config, {
+    await requestSignUp(c.var.db, c.var.mail, c.var.config, {
+      ...body,
+      ip: c.var.clientIp,
+      requestId: c.var.requestId,
+    });
+    return c.json({ ok: true as const, message: checkYourEmail }, 202);
+  });
+
+  app.openapi(verifyEmailRoute, async (c) => {
+    const body = c.req.valid('json');
+    const session = await verifyEmail(c.var.db, c.var.config, {
       ...body,
       ip: c.var.clientIp,
       device: deviceOf(c),
       requestId: c.var.requestId,
     });
-    setSessionCookie(c, result.token, result.expiresAt);
-    const { userId, tenantId, expiresAt } = result;
-    return c.json({ userId, tenantId, mfaRequired: false, expiresAt: expiresAt.toISOString() }, 201);
+    return c.json(enteredNewAccount(c, session), 200);
+  });
+
+  app.openapi(acceptInvitationRoute, async (c) => {
+    const body = c.req.valid('json');
+    const session = await acceptInvitation(c.var.db, c.var.config, {
+      ...body,
+      ip: c.var.clientIp,
+      device: deviceOf(c),
+      requestId: c.var.requestId,
+    });
+    return c.json(enteredNewAccount(c, session), 200);
   });
 
   app.openapi(signInRoute, async (c) => {
