@@ -2,13 +2,14 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { type AuditSealer, sealCommittedEvents, sealPendingEvents, startAuditSealer } from './audit/audit-sealer.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
+import { classifyDatabaseError } from './classify-database-error.ts';
 import { connectionFailure } from './open-client.ts';
 import { MembershipDoor } from './platform/membership-door.ts';
 import { PlatformDoor } from './platform/platform-door.ts';
 import * as schema from './schema/index.ts';
 import { runnerFor } from './sql-runner.ts';
 import type { RequestActor } from './tenant-context/actor.ts';
-import { outsideScope, type TenantTx } from './tenant-context/context-store.ts';
+import { currentScope, outsideScope, type TenantTx } from './tenant-context/context-store.ts';
 import { withTenantOn } from './tenant-context/with-tenant.ts';
 
 export interface OpenDatabaseOptions {
@@ -34,6 +35,8 @@ export interface OpenDatabaseOptions {
 export class Database {
   readonly #pool: pg.Pool;
   readonly #db: NodePgDatabase<typeof schema>;
+  /** A Drizzle handle per pooled connection, for transactions on a client checked out here. */
+  readonly #onClient = new WeakMap<pg.PoolClient, NodePgDatabase<typeof schema>>();
   readonly platform: PlatformDoor;
   /** Sign-up requests, their verification and invitations: how accounts come to exist. */
   readonly membership: MembershipDoor;
@@ -78,7 +81,9 @@ export class Database {
 
   /** See {@link withTenantOn}. */
   withTenant<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
-    return withTenantOn(this.#db, tenantId, actor, fn);
+    // Nested: a savepoint on the caller's connection.
+    if (currentScope()) return withTenantOn(this.#db, tenantId, actor, fn);
+    return this.#onOwnClient((db) => withTenantOn(db, tenantId, actor, fn));
   }
 
   /**
@@ -88,7 +93,34 @@ export class Database {
    * connection while the outer one is held.
    */
   withTenantIndependently<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
-    return outsideScope(() => withTenantOn(this.#db, tenantId, actor, fn));
+    return outsideScope(() => this.#onOwnClient((db) => withTenantOn(db, tenantId, actor, fn)));
+  }
+
+  /**
+   * Runs `fn` on a client checked out here and always gives it back. Not
+   * left to Drizzle's transaction() on the pool: it sends BEGIN before its
+   * try/finally, so a BEGIN that fails (a connection that died while idle
+   * in the pool, as PostgreSQL restarts) never released its client, and
+   * each such failure shrank the pool for good. A client whose connection
+   * was lost is destroyed, not pooled: it may not know yet that its socket
+   * is closed.
+   */
+  async #onOwnClient<T>(fn: (db: NodePgDatabase<typeof schema>) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let lost = false;
+    try {
+      let db = this.#onClient.get(client);
+      if (!db) {
+        db = drizzle(client, { schema });
+        this.#onClient.set(client, db);
+      }
+      return await fn(db);
+    } catch (error) {
+      lost = classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
+      throw error;
+    } finally {
+      client.release(lost);
+    }
   }
 
   /** Seals every finished audit event now; returns how many were sealed. */

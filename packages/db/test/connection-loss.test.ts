@@ -62,3 +62,33 @@ test('a caller waits a bounded time for a pooled connection, then fails as unrea
   expect(ms).toBeGreaterThan(4_000);
   expect(ms).toBeLessThan(8_000);
 });
+
+/**
+ * Regression: Drizzle's transaction() checks a client out of the pool and
+ * sends BEGIN before its try/finally, so a BEGIN that failed (the backend
+ * died while the client sat idle in the pool, as in a PostgreSQL restart)
+ * never released the client: each such failure took one connection out of
+ * the pool for good, until every request waited out the acquire timeout.
+ */
+test('a transaction whose BEGIN fails on a dead pooled connection gives the connection back', async () => {
+  const one = await testDb.openApp({ maxConnections: 1 });
+  const pid = await one.withTenant(tenantId, systemActor('test'), async (tx) => {
+    const { rows } = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+    return rows[0]?.pid ?? 0;
+  });
+  // Kill the idle client's backend (SIGTERM, as pg_terminate_backend does) and
+  // block the event loop while it dies, so the pool hands the client out
+  // before it can notice that its socket has closed.
+  process.kill(pid, 'SIGTERM');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+  const failure = await one
+    .withTenant(tenantId, systemActor('test'), (tx) => tx.execute(sql`select 1`))
+    .catch((error: unknown) => error);
+  expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
+  const started = performance.now();
+  const { rows } = await one.withTenant(tenantId, systemActor('test'), (tx) =>
+    tx.execute<{ one: number }>(sql`select 1 as one`),
+  );
+  expect(rows).toEqual([{ one: 1 }]);
+  expect(performance.now() - started).toBeLessThan(2_000);
+});
