@@ -2,6 +2,7 @@ import type { AppConfig } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import type { Logger } from 'pino';
 import { type AppDependencies, createApp } from './create-app.ts';
+import { BackgroundRecords } from './errors/background-records.ts';
 import { type RunningServer, startServer } from './start-server.ts';
 
 export interface StartSkillhubOptions {
@@ -19,12 +20,15 @@ export interface StartSkillhubOptions {
 
 export interface SkillhubServer extends RunningServer {
   db: Database;
+  /** Resolves once every record the answers did not wait for (probes, refused credentials) is written. */
+  settled(): Promise<void>;
 }
 
 /**
  * The whole server as `skillhub serve`, the tests and the API benchmark run
- * it: the HTTP app, the background audit sealer and the database, stopped in
- * that order (no request or sealing pass outlives the pool it uses).
+ * it: the HTTP app, the records its answers did not wait for, the background
+ * audit sealer and the database, stopped in that order (no request, record
+ * or sealing pass outlives the pool it uses).
  */
 export async function startSkillhub(options: StartSkillhubOptions): Promise<SkillhubServer> {
   const { db, logger, config } = options;
@@ -32,9 +36,11 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
     (options.sealInBackground ?? true)
       ? db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') })
       : null;
+  const records = new BackgroundRecords(logger);
   let server: RunningServer;
   try {
-    server = await startServer(createApp({ db, logger, config, checkResponses: options.checkResponses ?? false }), {
+    const app = createApp({ db, logger, config, records, checkResponses: options.checkResponses ?? false });
+    server = await startServer(app, {
       port: options.port,
       host: options.host,
     });
@@ -46,8 +52,10 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
   return {
     url: server.url,
     db,
+    settled: () => records.settled(),
     close: async () => {
       await server.close();
+      await records.settled();
       await sealer?.stop();
       await db.close();
     },

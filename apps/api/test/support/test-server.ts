@@ -1,4 +1,5 @@
-import { type AppConfig, loadConfig } from '@skillhub/core';
+import { randomBytes } from 'node:crypto';
+import { type AppConfig, fixedServerKeys, loadConfig } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import pino from 'pino';
@@ -9,6 +10,8 @@ export interface TestServer {
   testDb: TestDatabase;
   db: Database;
   server: SkillhubServer;
+  /** The configuration it runs with (its keys are in memory, its own). */
+  config: AppConfig;
   /** A client for the bare host (no workspace subdomain). */
   client: HttpClient;
   /** Host header for a workspace's subdomain on this server. */
@@ -20,7 +23,9 @@ export interface TestServer {
 export async function startTestServer(overrides: Partial<AppConfig> = {}): Promise<TestServer> {
   const testDb = await createTestDatabase();
   const db = await testDb.openApp({ maxConnections: 8 });
-  const config = { ...loadConfig({}), cookieSecure: false, ...overrides };
+  // Keys of its own, in memory: a test server never writes a key file.
+  const keys = fixedServerKeys({ secrets: [randomBytes(32)], deviceCookie: randomBytes(32) });
+  const config = { ...loadConfig({}), cookieSecure: false, keys, ...overrides };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const server = await startSkillhub({
     db,
@@ -36,6 +41,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}): Promi
     testDb,
     db,
     server,
+    config,
     client: new HttpClient(server.url),
     hostFor: (slug) => `${slug}.${config.baseDomain}:${port}`,
     close: async () => {

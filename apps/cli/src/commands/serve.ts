@@ -1,4 +1,4 @@
-import { Database } from '@skillhub/db';
+import { Database, systemActor } from '@skillhub/db';
 import type { Command } from 'commander';
 import { migrateResolved, resolveDatabase } from '../runtime/resolve-database.ts';
 
@@ -16,7 +16,7 @@ export function registerServe(program: Command): void {
         throw new Error(`invalid port "${options.port ?? process.env.PORT}"`);
       const host = options.host ?? process.env.HOST ?? '127.0.0.1';
       // Loaded here, not at the top: the other commands start faster without the API.
-      const [{ startSkillhub }, { loadConfig }, { default: pino }] = await Promise.all([
+      const [{ startSkillhub }, { loadConfig, reencryptMfaSecrets }, { default: pino }] = await Promise.all([
         import('@skillhub/api'),
         import('@skillhub/core'),
         import('pino'),
@@ -30,8 +30,17 @@ export function registerServe(program: Command): void {
       try {
         const migrated = await migrateResolved(database);
         if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
+        const config = loadConfig();
         const db = await Database.open({ url: database.appUrl });
-        const server = await startSkillhub({ db, logger, config: loadConfig(), port, host });
+        // Before the first request: no plain or stale-key TOTP secret stays in the database.
+        const sealed = await reencryptMfaSecrets(db, config.keys.secrets(), systemActor('serve')).catch(
+          async (error: unknown) => {
+            await db.close();
+            throw error;
+          },
+        );
+        if (sealed.resealed > 0) logger.info({ resealed: sealed.resealed }, 'TOTP secrets sealed with the current key');
+        const server = await startSkillhub({ db, logger, config, port, host });
         cleanup.push(() => server.close());
         process.stdout.write(
           `Skillhub is running at ${server.url}${database.embedded ? ' (embedded PostgreSQL)' : ''}\n`,

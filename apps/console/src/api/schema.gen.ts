@@ -430,7 +430,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Change password (ends your other sessions) */
+    /** Change password (ends your other sessions); a wrong current password counts like a failed sign-in */
     post: {
       parameters: {
         query?: never;
@@ -601,7 +601,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Confirm TOTP with a code; returns recovery codes once */
+    /** Confirm TOTP with a code; returns recovery codes once and ends your other sessions */
     post: {
       parameters: {
         query?: never;
@@ -688,7 +688,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Turn two-factor authentication off (password and code) */
+    /** Turn two-factor authentication off (password and code); ends your other sessions */
     post: {
       parameters: {
         query?: never;
@@ -2306,6 +2306,7 @@ export interface paths {
               /** @default {} */
               throttle?: {
                 maxFailuresPerEmail?: number;
+                maxFailuresPerDevice?: number;
                 maxFailuresPerIp?: number;
                 sharedIpAccounts?: number;
                 windowMinutes?: number;
@@ -4094,6 +4095,7 @@ export interface components {
       /** @default {} */
       throttle?: {
         maxFailuresPerEmail?: number;
+        maxFailuresPerDevice?: number;
         maxFailuresPerIp?: number;
         sharedIpAccounts?: number;
         windowMinutes?: number;
@@ -4137,6 +4139,7 @@ export interface components {
       /** @default {} */
       throttle?: {
         maxFailuresPerEmail?: number;
+        maxFailuresPerDevice?: number;
         maxFailuresPerIp?: number;
         sharedIpAccounts?: number;
         windowMinutes?: number;

@@ -27,6 +27,8 @@ export interface AppErrorOptions {
   details?: unknown;
   probe?: NotFoundProbe;
   denial?: Denial;
+  /** For THROTTLED: when to try again (the API sends it as Retry-After). */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export class AppError extends Error {
   readonly details: unknown;
   readonly probe: NotFoundProbe | undefined;
   readonly denial: Denial | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: AppErrorCode, message: string, options?: AppErrorOptions) {
     super(message, { cause: options?.cause });
@@ -49,5 +52,6 @@ export class AppError extends Error {
     this.details = options?.details;
     this.probe = options?.probe;
     this.denial = options?.denial;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }

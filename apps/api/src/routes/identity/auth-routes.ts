@@ -15,6 +15,7 @@ import {
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, guard, json, jsonBody, Ok } from '../../openapi/define-route.ts';
 import { inTenant } from '../in-tenant.ts';
+import { readTrustedDevice, setDeviceCookie } from './device-cookie.ts';
 import { deviceOf } from './device-of.ts';
 import { DisableMfaBody, Me, MfaCode, PasswordBody, SignedIn, SignInBody, SignUpBody } from './identity-schemas.ts';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.ts';
@@ -71,7 +72,7 @@ const password = defineRoute({
   method: 'post',
   path: '/auth/password',
   tags: ['Auth'],
-  summary: 'Change password (ends your other sessions)',
+  summary: 'Change password (ends your other sessions); a wrong current password counts like a failed sign-in',
   middleware: [guard(requireUser)] as const,
   request: { body: jsonBody(PasswordBody) },
   responses: { 200: json(z.object({ endedSessions: z.number() }), 'Changed') },
@@ -90,7 +91,7 @@ const mfaConfirm = defineRoute({
   method: 'post',
   path: '/auth/mfa/confirm',
   tags: ['Auth'],
-  summary: 'Confirm TOTP with a code; returns recovery codes once',
+  summary: 'Confirm TOTP with a code; returns recovery codes once and ends your other sessions',
   middleware: [guard(requireUser)] as const,
   request: { body: jsonBody(MfaCode) },
   responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'Two-factor authentication is on') },
@@ -100,7 +101,7 @@ const mfaDisable = defineRoute({
   method: 'post',
   path: '/auth/mfa/disable',
   tags: ['Auth'],
-  summary: 'Turn two-factor authentication off (password and code)',
+  summary: 'Turn two-factor authentication off (password and code); ends your other sessions',
   middleware: [guard(requireUser)] as const,
   request: { body: jsonBody(DisableMfaBody) },
   responses: { 200: json(Ok, 'Two-factor authentication is off') },
@@ -131,8 +132,10 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
       ip: c.var.clientIp,
       device: deviceOf(c),
       requestId: c.var.requestId,
+      trustedDevice: readTrustedDevice(c),
     });
     setSessionCookie(c, result.token, result.expiresAt);
+    if (!result.mfaRequired) setDeviceCookie(c, result.tenantId, result.userId);
     const { userId, tenantId, mfaRequired, expiresAt } = result;
     return c.json({ userId, tenantId, mfaRequired, expiresAt: expiresAt.toISOString() }, 200);
   });
@@ -141,7 +144,14 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
     const { code } = c.req.valid('json');
     const token = readSessionCookie(c);
     if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in with your password first.');
-    await verifyMfaSignIn(c.var.db, { token, code, ip: c.var.clientIp, requestId: c.var.requestId });
+    const signedIn = await verifyMfaSignIn(c.var.db, c.var.config, {
+      token,
+      code,
+      ip: c.var.clientIp,
+      requestId: c.var.requestId,
+      trustedDevice: readTrustedDevice(c),
+    });
+    setDeviceCookie(c, signedIn.tenantId, signedIn.userId);
     return c.json({ ok: true as const }, 200);
   });
 
@@ -160,27 +170,25 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(password, async (c) => {
     const auth = c.var.caller;
     const body = c.req.valid('json');
-    const result = await inTenant(c, auth, (tx) =>
-      changePassword(tx, { userId: auth.userId, sessionId: auth.sessionId, ...body }),
-    );
+    const result = await changePassword(c.var.db, auth, { ...body, trustedDevice: readTrustedDevice(c) });
     return c.json(result, 200);
   });
 
   app.openapi(mfaSetup, async (c) => {
     const auth = c.var.caller;
-    return c.json(await inTenant(c, auth, (tx) => beginMfaSetup(tx, auth.userId)), 200);
+    return c.json(await inTenant(c, auth, (tx) => beginMfaSetup(tx, c.var.config, auth.userId)), 200);
   });
 
   app.openapi(mfaConfirm, async (c) => {
     const auth = c.var.caller;
     const { code } = c.req.valid('json');
-    return c.json(await inTenant(c, auth, (tx) => confirmMfaSetup(tx, auth.userId, code)), 200);
+    return c.json(await inTenant(c, auth, (tx) => confirmMfaSetup(tx, c.var.config, auth, code)), 200);
   });
 
   app.openapi(mfaDisable, async (c) => {
     const auth = c.var.caller;
     const { password, code } = c.req.valid('json');
-    await inTenant(c, auth, (tx) => disableMfa(tx, auth.userId, password, code));
+    await disableMfa(c.var.db, c.var.config, auth, { password, code, trustedDevice: readTrustedDevice(c) });
     return c.json({ ok: true as const }, 200);
   });
 }

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { probesFrom } from './support/audit.ts';
+import { errorOf, securityEventsOf } from './support/identity.ts';
+import { type SignedUpUser, signUpOwner, startTestServer, type TestServer } from './support/test-server.ts';
+
+// Finding 10: a probe of B's id from A was recorded in B once per request
+// (a flood lever on B's alerts), and the 404 waited for that recording, so
+// it came ~2 ms later for an id that exists in B than for one that exists
+// nowhere (a timing oracle). Now the answer goes out first and repeated
+// probes are counted.
+let t: TestServer;
+let a: SignedUpUser;
+let b: SignedUpUser;
+let foreignSkill: string;
+beforeAll(async () => {
+  t = await startTestServer();
+  a = await signUpOwner(t, 'prober');
+  b = await signUpOwner(t, 'target');
+  const created = await b.client.post<{ id: string }>('/skills', { slug: 'secret-plan', name: 'Secret plan' });
+  expect(created.status).toBe(201);
+  foreignSkill = created.body.id;
+});
+afterAll(() => t.close());
+
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
+
+async function timed(path: string): Promise<number> {
+  const started = performance.now();
+  const response = await a.client.get(path);
+  const elapsed = performance.now() - started;
+  expect(response.status).toBe(404);
+  // Each request is measured alone: the record it left is written before the next one starts.
+  await t.server.settled();
+  return elapsed;
+}
+
+describe('probes of another workspace’s ids', () => {
+  test('30 probes: the same 404 as an unknown id, 2 events in B (1st and 10th), all 30 counted', async () => {
+    const before = await probesFrom(t, b.tenantId, a.tenantId);
+    for (let i = 0; i < 30; i++) {
+      const foreign = await a.client.get(`/skills/${foreignSkill}`);
+      const unknown = await a.client.get(`/skills/${randomUUID()}`);
+      expect(errorOf(foreign)).toEqual(errorOf(unknown));
+    }
+    await t.server.settled();
+    expect((await probesFrom(t, b.tenantId, a.tenantId)) - before).toBe(30);
+    const events = (await securityEventsOf(t, b.tenantId, 'access_blocked')).filter(
+      (e) => e.details.fromTenant === a.tenantId,
+    );
+    expect(events.map((e) => (e.details.repeat as { occurrence: number }).occurrence)).toEqual([1, 10]);
+    expect(events[0]).toMatchObject({
+      severity: 'high',
+      ip_address: '127.0.0.1',
+      details: { reason: 'cross_tenant_resource', resourceId: foreignSkill, actorId: a.userId },
+    });
+    expect(await securityEventsOf(t, a.tenantId, 'access_blocked')).toEqual([]);
+  });
+
+  // Two more tries: on a shared 2-core machine another file's load can skew one run.
+  test(
+    'the 404 for a foreign id comes as fast as for an unknown one (medians within noise)',
+    { retry: 2 },
+    async () => {
+      for (let i = 0; i < 10; i++) {
+        await timed(`/skills/${foreignSkill}`);
+        await timed(`/skills/${randomUUID()}`);
+      }
+      const foreign: number[] = [];
+      const unknown: number[] = [];
+      // Interleaved, the order swapped each round, so load on the machine falls on both alike.
+      for (let round = 0; round < 60; round++) {
+        const pair = [
+          async () => foreign.push(await timed(`/skills/${foreignSkill}`)),
+          async () => unknown.push(await timed(`/skills/${randomUUID()}`)),
+        ];
+        for (const run of round % 2 === 0 ? pair : pair.reverse()) await run();
+      }
+      const difference = median(foreign) - median(unknown);
+      const report = `foreign ${median(foreign).toFixed(2)} ms, unknown ${median(unknown).toFixed(2)} ms`;
+      // Awaiting the lookup and the write made the foreign 404 ~2 ms slower.
+      expect(Math.abs(difference), report).toBeLessThan(1);
+    },
+  );
+});
