@@ -20,7 +20,6 @@ beforeAll(async () => {
   ownersBrowser = t.client.fork({ headers: { 'x-forwarded-for': ownerIp } });
   // The owner signed in from this browser before: it holds a device cookie.
   expect((await signIn(ownersBrowser, owner.email, owner.password, 'acme')).status).toBe(200);
-  expect(ownersBrowser.cookies.get('skillhub_device')).toMatch(/^v1\./);
 });
 afterAll(() => t.close());
 beforeEach(() => ageSignInEvents(t));
@@ -40,6 +39,14 @@ async function attackerFails(times: number, email = owner.email) {
 const deviceCookieOf = (client: HttpClient) => client.cookies.get('skillhub_device') ?? '';
 
 describe('an attacker who knows the email', () => {
+  test('a complete sign-in leaves a signed device cookie, HttpOnly, for /auth only', async () => {
+    expect(ownersBrowser.cookies.get('skillhub_device')).toMatch(/^v1\.[^.]+\.[0-9a-f-]{36}\./);
+    const response = await signIn(t.client.fork(), owner.email, owner.password, 'acme');
+    const cookie = (response.headers['set-cookie'] ?? []).find((c) => c.startsWith('skillhub_device='));
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/Path=\/auth/);
+  });
+
   test('blocks browsers without the cookie, but the owner’s browser still signs in', async () => {
     await attackerFails(5);
     expect(errorOf(await signIn(from(attackerIp), owner.email, owner.password, 'acme'))).toMatchObject({
