@@ -166,6 +166,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
       };
     };
     delete?: never;
@@ -244,6 +253,15 @@ export interface paths {
         };
         /** @description Conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -500,6 +518,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
       };
     };
     delete?: never;
@@ -749,6 +776,15 @@ export interface paths {
         };
         /** @description Conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
           headers: {
             [name: string]: unknown;
           };

@@ -13,12 +13,15 @@ import {
   verifyMfaSignIn,
 } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, json, jsonBody, Ok } from '../../openapi/define-route.ts';
+import { defineRoute, ErrorSchema, guard, json, jsonBody, Ok } from '../../openapi/define-route.ts';
 import { inTenant } from '../in-tenant.ts';
 import { readTrustedDevice, setDeviceCookie } from './device-cookie.ts';
 import { deviceOf } from './device-of.ts';
 import { DisableMfaBody, Me, MfaCode, PasswordBody, SignedIn, SignInBody, SignUpBody } from './identity-schemas.ts';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.ts';
+
+/** The login throttle's answer, with a Retry-After header. */
+const paused = { 429: json(ErrorSchema, 'Sign-in is paused after too many failed attempts; see Retry-After') };
 
 const signUpRoute = defineRoute({
   method: 'post',
@@ -37,7 +40,7 @@ const signInRoute = defineRoute({
   summary: 'Sign in to a workspace',
   public: true,
   request: { body: jsonBody(SignInBody) },
-  responses: { 200: json(SignedIn, 'Signed in (or waiting for a second factor); the session is in a cookie') },
+  responses: { ...paused, 200: json(SignedIn, 'Signed in (or waiting for a second factor); the session is in a cookie') },
 });
 
 const verifyMfa = defineRoute({
@@ -47,7 +50,7 @@ const verifyMfa = defineRoute({
   summary: 'Complete sign-in with a second factor',
   public: true,
   request: { body: jsonBody(MfaCode) },
-  responses: { 200: json(Ok, 'Signed in') },
+  responses: { ...paused, 200: json(Ok, 'Signed in') },
 });
 
 const signOutRoute = defineRoute({
@@ -75,7 +78,7 @@ const password = defineRoute({
   summary: 'Change password (ends your other sessions); a wrong current password counts like a failed sign-in',
   middleware: [guard(requireUser)] as const,
   request: { body: jsonBody(PasswordBody) },
-  responses: { 200: json(z.object({ endedSessions: z.number() }), 'Changed') },
+  responses: { ...paused, 200: json(z.object({ endedSessions: z.number() }), 'Changed') },
 });
 
 const mfaSetup = defineRoute({
@@ -104,7 +107,7 @@ const mfaDisable = defineRoute({
   summary: 'Turn two-factor authentication off (password and code); ends your other sessions',
   middleware: [guard(requireUser)] as const,
   request: { body: jsonBody(DisableMfaBody) },
-  responses: { 200: json(Ok, 'Two-factor authentication is off') },
+  responses: { ...paused, 200: json(Ok, 'Two-factor authentication is off') },
 });
 
 export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
