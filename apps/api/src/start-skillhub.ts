@@ -2,6 +2,7 @@ import { type AppConfig, createMailDispatcher, type MailDispatcher } from '@skil
 import type { Database } from '@skillhub/db';
 import type { Logger } from 'pino';
 import { type AppDependencies, createApp } from './create-app.ts';
+import { BackgroundRecords } from './errors/background-records.ts';
 import { type RunningServer, startServer } from './start-server.ts';
 
 export interface StartSkillhubOptions {
@@ -23,13 +24,15 @@ export interface StartSkillhubOptions {
 
 export interface SkillhubServer extends RunningServer {
   db: Database;
+  /** Resolves once every record the answers did not wait for (probes, refused credentials) is written. */
+  settled(): Promise<void>;
 }
 
 /**
  * The whole server as `skillhub serve`, the tests and the API benchmark run
- * it: the HTTP app, the mail still on its way, the background audit sealer
- * and the database, stopped in that order (no request, mail or sealing pass
- * outlives what it uses).
+ * it: the HTTP app, the records its answers did not wait for, the mail still
+ * on its way, the background audit sealer and the database, stopped in that
+ * order (no request, record, mail or sealing pass outlives what it uses).
  */
 export async function startSkillhub(options: StartSkillhubOptions): Promise<SkillhubServer> {
   const { db, logger, config } = options;
@@ -39,12 +42,11 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
     (options.sealInBackground ?? true)
       ? db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') })
       : null;
+  const records = new BackgroundRecords(logger);
   let server: RunningServer;
   try {
-    server = await startServer(
-      createApp({ db, logger, config, mail, checkResponses: options.checkResponses ?? false }),
-      { port: options.port, host: options.host, shutdownGraceMs: graceMs },
-    );
+    const app = createApp({ db, logger, config, mail, records, checkResponses: options.checkResponses ?? false });
+    server = await startServer(app, { port: options.port, host: options.host, shutdownGraceMs: graceMs });
   } catch (error) {
     await mail.close();
     await sealer?.stop();
@@ -54,8 +56,10 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
   return {
     url: server.url,
     db,
+    settled: () => records.settled(),
     close: async () => {
       await server.close();
+      await records.settled();
       await mail.close();
       await sealer?.stop();
       // A statement stuck on the database keeps its client checked out and the

@@ -255,7 +255,7 @@ describe('settings take effect', () => {
     for (let i = 0; i < 2; i++) {
       expect((await signIn(t.client.fork(), initech.email, 'not the password', 'initech')).status).toBe(401);
     }
-    expect((await signIn(t.client.fork(), initech.email, initech.password, 'initech')).status).toBe(401);
+    expect((await signIn(t.client.fork(), initech.email, initech.password, 'initech')).status).toBe(429);
     expect((await securityEventsOf(t, initech.tenantId, 'access_blocked')).at(-1)?.details).toMatchObject({
       reason: 'throttled_by_email',
     });

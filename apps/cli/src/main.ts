@@ -4,6 +4,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerKey } from './commands/key.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerSecrets } from './commands/secrets.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTenant } from './commands/tenant.ts';
 import { registerUser } from './commands/user.ts';
@@ -22,6 +23,7 @@ registerAudit(program);
 registerTenant(program);
 registerUser(program);
 registerKey(program);
+registerSecrets(program);
 registerDemo(program);
 
 try {

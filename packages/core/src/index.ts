@@ -15,14 +15,21 @@ export { type StartAuditExportInput, startAuditExport } from './audit/start-audi
 export { type AuditTrailStatus, verifyAuditTrail } from './audit/verify-audit-trail.ts';
 export type { RequestAuth, UserAuth } from './auth/request-auth.ts';
 export { assertCanChangeSkill } from './authorization/can-change-skill.ts';
-export { recordDenial } from './authorization/record-denial.ts';
-export { type AttemptOrigin, recordForeignAttempt } from './authorization/record-foreign-attempt.ts';
+export { type DeniedRequest, recordDenial } from './authorization/record-denial.ts';
+export {
+  type AttemptOrigin,
+  recordCredentialOnForeignHost,
+  recordForeignAttempt,
+} from './authorization/record-foreign-attempt.ts';
 export { auditReadScope, requireAuditReader } from './authorization/require-audit-reader.ts';
 export { isUser, requireCaller, requireUser } from './authorization/require-caller.ts';
 export { requireRole } from './authorization/require-role.ts';
 export { requireScope } from './authorization/require-scope.ts';
 export { type AppConfig, loadConfig } from './config/app-config.ts';
+export { fixedServerKeys, type ServerKeys, serverKeysFrom } from './config/server-keys.ts';
+export { type DeviceClaim, deviceTokenDays, issueDeviceToken, readDeviceToken } from './crypto/device-token.ts';
 export { hashPassword, maxPasswordLength, minPasswordLength } from './crypto/passwords.ts';
+export { isSealed, type SecretKeyRing, secretKeyRing } from './crypto/secret-box.ts';
 export { newSessionToken, sha256Hex } from './crypto/tokens.ts';
 export { currentTotp } from './crypto/totp.ts';
 export { createEmbeddingProvider } from './embeddings/create-embedding-provider.ts';
@@ -51,10 +58,12 @@ export { listApiKeys } from './identity/list-api-keys.ts';
 export { listInvitations } from './identity/list-invitations.ts';
 export { listSessions } from './identity/list-sessions.ts';
 export { listUsers } from './identity/list-users.ts';
+export { type ReencryptResult, reencryptMfaSecrets } from './identity/reencrypt-mfa-secrets.ts';
 export { requestSignUp, type SignUpInput, signUpLinkHours } from './identity/request-sign-up.ts';
 export { revokeApiKey } from './identity/revoke-api-key.ts';
 export { revokeInvitation } from './identity/revoke-invitation.ts';
 export { type SignInInput, signIn } from './identity/sign-in.ts';
+export { signInPaused } from './identity/sign-in-paused.ts';
 export { signOut } from './identity/sign-out.ts';
 export type { DeviceInfo } from './identity/start-session.ts';
 export { type VerifyEmailInput, verifyEmail } from './identity/verify-email.ts';

@@ -52,7 +52,11 @@ export { type EmbeddedServer, startEmbeddedPostgres } from './embedded/embedded-
 export { DbError, DbErrorCode } from './errors.ts';
 export {
   type LoginThrottleVerdict,
+  logRepeatedSecurityEvent,
   logSecurityEvent,
+  type RepeatedSecurityEventInput,
+  recordCrossTenantProbe,
+  recordForeignWorkspaceAttempt,
   type SecurityEventInput,
   shouldBlockLogin,
 } from './identity/security-events.ts';

@@ -1,4 +1,5 @@
-import { type AppConfig, loadConfig } from '@skillhub/core';
+import { randomBytes } from 'node:crypto';
+import { type AppConfig, fixedServerKeys, loadConfig } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import pino from 'pino';
@@ -10,6 +11,8 @@ export interface TestServer {
   testDb: TestDatabase;
   db: Database;
   server: SkillhubServer;
+  /** The configuration it runs with (its keys are in memory, its own). */
+  config: AppConfig;
   /** A client for the bare host (no workspace subdomain). */
   client: HttpClient;
   /** Host header for a workspace's subdomain on this server. */
@@ -29,9 +32,12 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}): Promi
   const db = await testDb.openApp({ maxConnections: 8 });
   const inbox = await MailInbox.start();
   const defaults = loadConfig({});
+  // Keys of its own, in memory: a test server never writes a key file.
+  const keys = fixedServerKeys({ secrets: [randomBytes(32)], deviceCookie: randomBytes(32) });
   const config: AppConfig = {
     ...defaults,
     cookieSecure: false,
+    keys,
     mail: { ...defaults.mail, smtpUrl: inbox.url },
     signUpThrottle: { maxPerIp: 10_000, windowMinutes: 15 },
     ...overrides,
@@ -51,6 +57,7 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}): Promi
     testDb,
     db,
     server,
+    config,
     client: new HttpClient(server.url),
     hostFor: (slug) => `${slug}.${config.baseDomain}:${port}`,
     inbox,

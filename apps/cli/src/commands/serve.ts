@@ -1,4 +1,4 @@
-import { Database } from '@skillhub/db';
+import { Database, systemActor } from '@skillhub/db';
 import type { Command } from 'commander';
 import { migrateResolved, resolveDatabase, skillhubHome } from '../runtime/resolve-database.ts';
 import { assertNoServerRunning, recordRunningServer } from '../runtime/server-lock.ts';
@@ -17,7 +17,7 @@ export function registerServe(program: Command): void {
         throw new Error(`invalid port "${options.port ?? process.env.PORT}"`);
       const host = options.host ?? process.env.HOST ?? '127.0.0.1';
       // Loaded here, not at the top: the other commands start faster without the API.
-      const [{ startSkillhub }, { loadConfig }, { default: pino }] = await Promise.all([
+      const [{ startSkillhub }, { loadConfig, reencryptMfaSecrets }, { default: pino }] = await Promise.all([
         import('@skillhub/api'),
         import('@skillhub/core'),
         import('pino'),
@@ -34,8 +34,16 @@ export function registerServe(program: Command): void {
       try {
         const migrated = await migrateResolved(database);
         if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
-        const db = await Database.open({ url: database.appUrl });
         const config = loadConfig();
+        const db = await Database.open({ url: database.appUrl });
+        // Before the first request: no plain or stale-key TOTP secret stays in the database.
+        const sealed = await reencryptMfaSecrets(db, config.keys.secrets(), systemActor('serve')).catch(
+          async (error: unknown) => {
+            await db.close();
+            throw error;
+          },
+        );
+        if (sealed.resealed > 0) logger.info({ resealed: sealed.resealed }, 'TOTP secrets sealed with the current key');
         // Links in mail point at this server unless a public URL is configured.
         if (!process.env.SKILLHUB_PUBLIC_URL) {
           config.publicUrl = `http://${['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host}:${port}`;

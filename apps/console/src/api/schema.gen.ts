@@ -339,6 +339,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
       };
     };
     delete?: never;
@@ -417,6 +426,15 @@ export interface paths {
         };
         /** @description Conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -603,7 +621,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Change password (ends your other sessions) */
+    /** Change password (ends your other sessions); a wrong current password counts like a failed sign-in */
     post: {
       parameters: {
         query?: never;
@@ -666,6 +684,15 @@ export interface paths {
         };
         /** @description Conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -774,7 +801,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Confirm TOTP with a code; returns recovery codes once */
+    /** Confirm TOTP with a code; returns recovery codes once and ends your other sessions */
     post: {
       parameters: {
         query?: never;
@@ -861,7 +888,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Turn two-factor authentication off (password and code) */
+    /** Turn two-factor authentication off (password and code); ends your other sessions */
     post: {
       parameters: {
         query?: never;
@@ -922,6 +949,15 @@ export interface paths {
         };
         /** @description Conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -2714,6 +2750,7 @@ export interface paths {
               /** @default {} */
               throttle?: {
                 maxFailuresPerEmail?: number;
+                maxFailuresPerDevice?: number;
                 maxFailuresPerIp?: number;
                 sharedIpAccounts?: number;
                 windowMinutes?: number;
@@ -4559,6 +4596,7 @@ export interface components {
       /** @default {} */
       throttle?: {
         maxFailuresPerEmail?: number;
+        maxFailuresPerDevice?: number;
         maxFailuresPerIp?: number;
         sharedIpAccounts?: number;
         windowMinutes?: number;
@@ -4611,6 +4649,7 @@ export interface components {
       /** @default {} */
       throttle?: {
         maxFailuresPerEmail?: number;
+        maxFailuresPerDevice?: number;
         maxFailuresPerIp?: number;
         sharedIpAccounts?: number;
         windowMinutes?: number;

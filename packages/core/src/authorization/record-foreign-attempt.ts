@@ -1,10 +1,9 @@
-import type { Database } from '@skillhub/db';
+import { type Database, type RequestActor, recordCrossTenantProbe, recordForeignWorkspaceAttempt } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 import type { NotFoundProbe } from '../errors/app-error.ts';
 
-/** Where an attempt came from, as the entry point saw it. */
+/** What the attempt asked for, as the entry point saw it (who and from where is the caller's context). */
 export interface AttemptOrigin {
-  ip: string | null;
   method: string;
   path: string;
 }
@@ -14,7 +13,12 @@ const uuidShape = /^[0-9a-f-]{36}$/i;
 /**
  * A resource id that is missing for the caller may belong to another
  * tenant. The caller still gets the plain 404; the attempt is recorded as
- * access_blocked in the owning tenant, naming who tried.
+ * access_blocked in the owning tenant, naming who tried: once per probing
+ * credential, target tenant and five minutes, then counted.
+ *
+ * It costs a lookup, and a write when the id is another tenant's: the API
+ * runs it after the answer has gone out, so the 404 for a foreign id takes
+ * no longer than the one for an id that exists nowhere.
  */
 export async function recordForeignAttempt(
   db: Database,
@@ -23,22 +27,30 @@ export async function recordForeignAttempt(
   origin: AttemptOrigin,
 ): Promise<void> {
   if (!uuidShape.test(probe.id)) return;
-  const owner = await db.platform.ownerOf(probe.table, probe.id);
-  if (!owner || owner === auth.tenantId) return;
-  await db.platform.logSecurityEvent({
-    type: 'access_blocked',
-    severity: 'high',
-    tenantId: owner,
-    ip: origin.ip,
-    details: {
-      reason: 'cross_tenant_resource',
-      resource: probe.table,
-      resourceId: probe.id,
-      fromTenant: auth.tenantId,
-      actorType: auth.actor.actorType,
-      actorId: auth.actor.actorId,
-      method: origin.method,
-      path: origin.path,
-    },
-  });
+  await db.withTenantIndependently(auth.tenantId, auth.actor, () =>
+    recordCrossTenantProbe({
+      table: probe.table,
+      id: probe.id,
+      details: { method: origin.method, path: origin.path },
+    }),
+  );
+}
+
+/**
+ * A credential of `credential.tenantId` presented on the host of another
+ * workspace (`workspace`, the host's subdomain): recorded in that workspace,
+ * which the database finds by its slug, aggregated like a probe.
+ */
+export async function recordCredentialOnForeignHost(
+  db: Database,
+  credential: { tenantId: string; actor: RequestActor; who: Record<string, string> },
+  workspace: string,
+  origin: AttemptOrigin,
+): Promise<void> {
+  await db.withTenantIndependently(credential.tenantId, credential.actor, () =>
+    recordForeignWorkspaceAttempt({
+      workspace,
+      details: { ...credential.who, method: origin.method, path: origin.path },
+    }),
+  );
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { type ServerKeys, serverKeysFrom } from './server-keys.ts';
 
 /** Server settings read from the environment once at start. */
 export interface AppConfig {
@@ -10,8 +11,14 @@ export interface AppConfig {
   absoluteTimeoutHours: number;
   /** Header a trusted proxy sets with the client's country (e.g. cf-ipcountry); unset: location unknown. */
   locationHeader: string | null;
-  /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /**
+   * The proxies whose X-Forwarded-For is believed (proxy-addr's names and
+   * CIDRs: `loopback`, `10.0.0.0/8`); the client is the rightmost hop that
+   * is not one of them. Empty: the socket's address, whatever the header says.
+   */
+  trustedProxies: string[];
+  /** The server's keys (secrets at rest, device cookies), loaded when first used. */
+  keys: ServerKeys;
   /** An OpenAI-compatible embeddings endpoint; null: the built-in local provider. */
   embeddings: { baseUrl: string; apiKey: string | null; model: string } | null;
   /** Where links in mail point: the console's pages are under `<publicUrl>/console/`. */
@@ -32,6 +39,12 @@ const number = (value: string | undefined, fallback: number) => {
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  if (env.SKILLHUB_TRUST_PROXY !== undefined) {
+    // It trusted the leftmost X-Forwarded-For hop, which any client writes.
+    throw new Error(
+      'SKILLHUB_TRUST_PROXY is no longer read: list the proxies in front of the server in SKILLHUB_TRUSTED_PROXIES (e.g. loopback,10.0.0.0/8)',
+    );
+  }
   const baseDomain = (env.SKILLHUB_BASE_DOMAIN ?? 'localhost').toLowerCase();
   return {
     baseDomain,
@@ -39,7 +52,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     idleTimeoutMinutes: number(env.SESSION_IDLE_MINUTES, 30),
     absoluteTimeoutHours: number(env.SESSION_ABSOLUTE_HOURS, 12),
     locationHeader: env.SKILLHUB_LOCATION_HEADER?.toLowerCase() ?? null,
-    trustProxy: env.SKILLHUB_TRUST_PROXY === 'true',
+    trustedProxies: (env.SKILLHUB_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+    keys: serverKeysFrom(env),
     embeddings: env.EMBEDDINGS_BASE_URL
       ? {
           baseUrl: env.EMBEDDINGS_BASE_URL,

@@ -20,10 +20,12 @@ const IpList = z.array(IpRange).max(maxListEntries);
 /**
  * The login throttle's numbers; what is left out takes the default of
  * platform.should_block_login (5 per email, 10 per IP, doubled for an IP
- * shared by 5 accounts, over 15 minutes).
+ * shared by 5 accounts, over 15 minutes; 10 per known device, whose
+ * browser is exempt from the per-email block).
  */
 export const Throttle = z.strictObject({
   maxFailuresPerEmail: z.number().int().min(1).max(1_000).optional(),
+  maxFailuresPerDevice: z.number().int().min(1).max(1_000).optional(),
   maxFailuresPerIp: z.number().int().min(1).max(10_000).optional(),
   sharedIpAccounts: z.number().int().min(1).max(1_000).optional(),
   windowMinutes: z.number().int().min(1).max(1_440).optional(),

@@ -19,11 +19,15 @@ export const systemFunctions: readonly string[] = [
   'platform.list_tenants()',
   'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb,text)',
   'platform.owner_of(text,uuid)',
+  'platform.record_api_key_rejection(text,text,inet,text)',
+  'platform.record_cross_tenant_probe(text,uuid,jsonb)',
+  'platform.record_foreign_workspace_attempt(text,jsonb)',
+  'platform.record_session_rejection(text,inet,text)',
   'platform.request_sign_up(text,text,text,text,text,text,inet,text,integer,interval,interval)',
   'platform.resolve_api_key(text)',
   'platform.resolve_session(text)',
   'platform.set_tenant_active(text,boolean)',
-  'platform.should_block_login(text,inet,text)',
+  'platform.should_block_login(text,inet,text,text)',
 ];
 
 const securityDefinerSql = `

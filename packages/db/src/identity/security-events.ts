@@ -27,17 +27,27 @@ export async function logSecurityEvent(event: SecurityEventInput): Promise<strin
 
 export interface LoginThrottleVerdict {
   blocked: boolean;
-  /** 'email' | 'ip' | 'blocklist' | 'allowlisted' | null */
+  /** 'email' | 'ip' | 'device' | 'blocklist' | 'allowlisted' | null */
   reason: string | null;
   failures: number;
   retryAfterSeconds: number;
 }
 
-/** The login throttle (platform.should_block_login) for the current tenant. */
-export async function shouldBlockLogin(email: string, ip: string | null): Promise<LoginThrottleVerdict> {
+/**
+ * The login throttle (platform.should_block_login) for the current tenant.
+ * `device` is the id of a device cookie the server verified as issued to
+ * this email's user: such an attempt is exempt from the per-email block and
+ * counted per device instead. Anything else passes null.
+ */
+export async function shouldBlockLogin(
+  email: string,
+  ip: string | null,
+  device: string | null = null,
+): Promise<LoginThrottleVerdict> {
   const { tx } = requireScope('shouldBlockLogin');
   const result = await tx.execute<{ blocked: boolean; reason: string | null; failures: number; retry: number }>(
-    sql`select blocked, reason, failures, retry_after_seconds as retry from platform.should_block_login(${email}, ${ip}::inet)`,
+    sql`select blocked, reason, failures, retry_after_seconds as retry
+        from platform.should_block_login(email => ${email}, ip => ${ip}::inet, device => ${device})`,
   );
   const row = result.rows[0];
   return {
@@ -46,4 +56,65 @@ export async function shouldBlockLogin(email: string, ip: string | null): Promis
     failures: row?.failures ?? 0,
     retryAfterSeconds: row?.retry ?? 0,
   };
+}
+
+export interface RepeatedSecurityEventInput {
+  type: SecurityEventType;
+  severity: SecuritySeverity;
+  /** Who or what was presented: an actor, a credential, an email. */
+  subject: string;
+  /** What it was tried on: an action, a route. */
+  target: string;
+  email?: string | null;
+  sessionId?: string | null;
+  details?: Record<string, unknown>;
+  /** How many of a window become events before the rest are only counted (default 3). */
+  firstEvents?: number;
+}
+
+/**
+ * Records a failure that may repeat, in the current withTenant transaction:
+ * identical ones (type, subject, target, IP) within five minutes are
+ * counted in security_event_tallies; the first `firstEvents` of a window and
+ * the 10th, 100th, ... become security events (public.log_repeated_security_event).
+ * Returns the event's id, or null when the failure was only counted.
+ */
+export async function logRepeatedSecurityEvent(event: RepeatedSecurityEventInput): Promise<string | null> {
+  const { tx } = requireScope('logRepeatedSecurityEvent');
+  const result = await tx.execute<{ id: string | null }>(sql`select public.log_repeated_security_event(
+    ${event.type}::public.security_event_type, ${event.severity}::public.security_severity,
+    ${event.subject}, ${event.target}, ${JSON.stringify(event.details ?? {})}::jsonb, ${event.email ?? null},
+    ${event.sessionId ?? null}::uuid, ${event.firstEvents ?? 3}) as id`);
+  return result.rows[0]?.id ?? null;
+}
+
+/**
+ * A caller asked for a row of `table` it cannot see (platform.record_cross_tenant_probe):
+ * run inside the caller's own tenant context, which names who tried. When
+ * the row belongs to another tenant, the attempt is recorded there, once
+ * per credential, target tenant and window, then counted. True when it did.
+ */
+export async function recordCrossTenantProbe(probe: {
+  table: string;
+  id: string;
+  details: Record<string, unknown>;
+}): Promise<boolean> {
+  const { tx } = requireScope('recordCrossTenantProbe');
+  const result = await tx.execute<{ foreign: boolean }>(sql`select platform.record_cross_tenant_probe(
+    ${probe.table}, ${probe.id}::uuid, ${JSON.stringify(probe.details)}::jsonb) as foreign`);
+  return result.rows[0]?.foreign ?? false;
+}
+
+/**
+ * A credential of the current tenant presented on the host of `workspace`
+ * (platform.record_foreign_workspace_attempt): recorded in that workspace,
+ * found by its slug, aggregated like a probe.
+ */
+export async function recordForeignWorkspaceAttempt(attempt: {
+  workspace: string;
+  details: Record<string, unknown>;
+}): Promise<void> {
+  const { tx } = requireScope('recordForeignWorkspaceAttempt');
+  await tx.execute(sql`select platform.record_foreign_workspace_attempt(
+    ${attempt.workspace}, ${JSON.stringify(attempt.details)}::jsonb)`);
 }

@@ -149,6 +149,29 @@ export class PlatformDoor {
       ${JSON.stringify(event.details ?? {})}::jsonb, ${event.tenantId ?? null})`);
   }
 
+  /**
+   * Records a refused API key before any tenant is known. The caller names
+   * what was presented (its SHA-256 and its `sk_<prefix>_` prefix, never the
+   * key); the database finds the key's workspace itself, records the refusal
+   * there (revoked, deactivated workspace, wrong secret for a real prefix)
+   * or as a system event, and counts repeats instead of recording each.
+   */
+  async recordApiKeyRejection(rejection: {
+    keyHash: string;
+    prefix: string | null;
+    ip: string | null;
+    requestId: string;
+  }): Promise<void> {
+    await this.#db.execute(sql`select platform.record_api_key_rejection(
+      ${rejection.keyHash}, ${rejection.prefix}, ${rejection.ip}::inet, ${rejection.requestId})`);
+  }
+
+  /** Like {@link recordApiKeyRejection}, for a session cookie named by its token's SHA-256. */
+  async recordSessionRejection(rejection: { tokenHash: string; ip: string | null; requestId: string }): Promise<void> {
+    await this.#db.execute(sql`select platform.record_session_rejection(
+      ${rejection.tokenHash}, ${rejection.ip}::inet, ${rejection.requestId})`);
+  }
+
   async setTenantActive(tenantId: string, active: boolean): Promise<Tenant> {
     const result = await this.#db.execute<TenantRow>(
       sql`select * from platform.set_tenant_active(${tenantId}, ${active}) where id is not null`,
