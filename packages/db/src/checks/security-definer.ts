@@ -8,8 +8,10 @@ import { type CheckResult, checkResult } from './tenant-isolation.ts';
  * here, on purpose.
  */
 export const systemFunctions: readonly string[] = [
+  'audit.check_security_controls(text)',
   'audit.seal_pending(integer)',
   'audit.sealing_status()',
+  'audit.security_control_alarm()',
   'audit.unsealed_before(xid8)',
   'platform.audit(text,text,text,jsonb)',
   'platform.create_tenant(text,text,text,text)',
