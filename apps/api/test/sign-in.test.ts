@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { systemActor } from '@skillhub/db';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { errorOf, securityEventsOf, signIn } from './support/identity.ts';
 import { signUpOwner, startTestServer, type TestServer } from './support/test-server.ts';
@@ -125,7 +126,10 @@ describe('sign-up by email domain', () => {
   });
 
   test('joins a workspace created with a domain through the platform door', async () => {
-    const tenant = await t.db.platform.createTenant({ name: 'Globex', slug: 'globex', domain: 'Globex.test' });
+    const tenant = await t.db.platform.createTenant(
+      { name: 'Globex', slug: 'globex', domain: 'Globex.test' },
+      systemActor('test'),
+    );
     const joined = await t.client.fork().post<{ tenantId: string }>('/auth/sign-up', {
       email: 'hank@globex.test',
       password,
@@ -164,7 +168,7 @@ describe('a deactivated workspace', () => {
   test('cannot be entered: no sign-in, no live session, no sign-up by domain', async () => {
     const owner = await signUpOwner(t, 'umbrella', 'alice@umbrella.test');
     await t.testDb.ownerQuery(`update tenants set domain = 'umbrella.test' where id = $1`, [owner.tenantId]);
-    await t.db.platform.setTenantActive(owner.tenantId, false);
+    await t.db.platform.setTenantActive(owner.tenantId, false, systemActor('test'));
 
     expect((await owner.client.get('/auth/me')).status).toBe(401);
     const refused = await signIn(t.client.fork(), owner.email, password, 'umbrella');
@@ -178,7 +182,7 @@ describe('a deactivated workspace', () => {
     const blocked = await securityEventsOf(t, owner.tenantId, 'access_blocked');
     expect(blocked.map((e) => e.details.reason)).toContain('workspace_deactivated');
 
-    await t.db.platform.setTenantActive(owner.tenantId, true);
+    await t.db.platform.setTenantActive(owner.tenantId, true, systemActor('test'));
     expect((await owner.client.get('/auth/me')).status).toBe(200);
   });
 });

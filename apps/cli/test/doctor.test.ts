@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type CheckResult, withCredentials } from '@skillhub/db';
+import { type CheckResult, systemActor, withCredentials } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { envFor, runCli, tamperSql } from './support/run-cli.ts';
@@ -107,7 +107,7 @@ describe('doctor turns red, naming the broken check', () => {
     const broken = await createTestDatabase();
     try {
       const db = await broken.openApp();
-      const tenant = await db.platform.createTenant({ name: 'Tampered', slug: 'tampered' });
+      const tenant = await db.platform.createTenant({ name: 'Tampered', slug: 'tampered' }, systemActor('test'));
       expect(await db.sealCommittedAuditEvents()).toBe(true);
       await broken.ownerQuery(tamperSql(`tenant_id = '${tenant.id}'`));
       const run = await runCli(['doctor', '--json'], envFor(broken));

@@ -6,7 +6,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { withCredentials, withDatabase } from '../src/connection-config.ts';
-import { type CheckResult, type Database, runDoctor, runMigrations, verifyAuditChain } from '../src/index.ts';
+import {
+  type CheckResult,
+  type Database,
+  runDoctor,
+  runMigrations,
+  systemActor,
+  verifyAuditChain,
+} from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 interface Alarm extends Record<string, unknown> {
@@ -25,8 +32,8 @@ let chains: (string | null)[];
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
-  const acme = await db.platform.createTenant({ name: 'Acme', slug: 'acme' });
-  const globex = await db.platform.createTenant({ name: 'Globex', slug: 'globex' });
+  const acme = await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'));
+  const globex = await db.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'));
   chains = [null, 'default', acme.id, globex.id].sort(byChain);
 });
 afterAll(() => testDb.drop());

@@ -1,5 +1,5 @@
 import { AppError, type RequestAuth, sha256Hex } from '@skillhub/core';
-import { touchSession } from '@skillhub/db';
+import { type RequestActor, touchSession } from '@skillhub/db';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../app-env.ts';
@@ -18,12 +18,19 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('clientIp', clientIp(c, config));
   c.set('hostSlug', subdomainOf(c.req.header('host'), config.baseDomain));
   c.set('auth', null);
+  // Who asks while the credential is being resolved: this request, not yet anyone.
+  const gate: RequestActor = {
+    actorType: 'system',
+    actorId: 'authenticate',
+    requestId: c.var.requestId,
+    ip: c.var.clientIp,
+  };
   const bearer = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (bearer) {
-    const key = await db.platform.resolveApiKey(sha256Hex(bearer));
+    const key = await db.platform.resolveApiKey(sha256Hex(bearer), gate);
     if (!key) throw new AppError('UNAUTHENTICATED', 'The API key is not valid or has been revoked.');
     if (!key.tenantActive) throw new AppError('FORBIDDEN', 'This workspace has been deactivated.');
-    await assertHostMatches(c, key.tenantSlug, { apiKeyId: key.keyId });
+    await assertHostMatches(c, key.tenantSlug, { apiKeyId: key.keyId }, gate);
     c.set('auth', {
       tenantId: key.tenantId,
       tenantSlug: key.tenantSlug,
@@ -38,9 +45,9 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const token = getCookie(c, sessionCookie);
   if (token) {
-    const session = await db.platform.resolveSession(sha256Hex(token));
+    const session = await db.platform.resolveSession(sha256Hex(token), gate);
     if (session && !session.mfaPending && session.userActive && session.tenantActive) {
-      await assertHostMatches(c, session.tenantSlug, { userId: session.userId, sessionId: session.sessionId });
+      await assertHostMatches(c, session.tenantSlug, { userId: session.userId, sessionId: session.sessionId }, gate);
       const auth: RequestAuth = {
         tenantId: session.tenantId,
         tenantSlug: session.tenantSlug,
@@ -58,21 +65,29 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   return next();
 };
 
-async function assertHostMatches(c: Context<AppEnv>, credentialSlug: string, who: Record<string, string>) {
+async function assertHostMatches(
+  c: Context<AppEnv>,
+  credentialSlug: string,
+  who: Record<string, string>,
+  actor: RequestActor,
+) {
   const hostSlug = c.var.hostSlug;
   if (!hostSlug || hostSlug === credentialSlug) return;
-  const target = await c.var.db.platform.findTenantBySlug(hostSlug);
-  await c.var.db.platform.logSecurityEvent({
-    type: 'access_blocked',
-    severity: 'high',
-    tenantId: target?.id ?? null,
-    ip: c.var.clientIp,
-    details: {
-      reason: 'credential_of_another_tenant',
-      credentialTenant: credentialSlug,
-      targetTenant: hostSlug,
-      ...who,
+  const target = await c.var.db.platform.findTenantBySlug(hostSlug, actor);
+  await c.var.db.platform.logSecurityEvent(
+    {
+      type: 'access_blocked',
+      severity: 'high',
+      tenantId: target?.id ?? null,
+      ip: c.var.clientIp,
+      details: {
+        reason: 'credential_of_another_tenant',
+        credentialTenant: credentialSlug,
+        targetTenant: hostSlug,
+        ...who,
+      },
     },
-  });
+    actor,
+  );
   throw new AppError('UNAUTHENTICATED', 'Sign in to this workspace to continue.');
 }

@@ -25,20 +25,23 @@ export async function recordForeignAttempt(
   if (!uuidShape.test(probe.id)) return;
   const owner = await db.platform.ownerOf(probe.table, probe.id);
   if (!owner || owner === auth.tenantId) return;
-  await db.platform.logSecurityEvent({
-    type: 'access_blocked',
-    severity: 'high',
-    tenantId: owner,
-    ip: origin.ip,
-    details: {
-      reason: 'cross_tenant_resource',
-      resource: probe.table,
-      resourceId: probe.id,
-      fromTenant: auth.tenantId,
-      actorType: auth.actor.actorType,
-      actorId: auth.actor.actorId,
-      method: origin.method,
-      path: origin.path,
+  await db.platform.logSecurityEvent(
+    {
+      type: 'access_blocked',
+      severity: 'high',
+      tenantId: owner,
+      ip: origin.ip,
+      details: {
+        reason: 'cross_tenant_resource',
+        resource: probe.table,
+        resourceId: probe.id,
+        fromTenant: auth.tenantId,
+        actorType: auth.actor.actorType,
+        actorId: auth.actor.actorId,
+        method: origin.method,
+        path: origin.path,
+      },
     },
-  });
+    auth.actor,
+  );
 }

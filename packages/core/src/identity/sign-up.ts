@@ -32,7 +32,8 @@ export interface SignUpResult extends StartedSession {
 export async function signUp(db: Database, config: AppConfig, input: SignUpInput): Promise<SignUpResult> {
   const email = input.email.trim().toLowerCase();
   const domain = email.split('@')[1] ?? '';
-  let tenant = await db.platform.findTenantByDomain(domain);
+  const actor: RequestActor = { actorType: 'system', actorId: 'sign-up', requestId: input.requestId, ip: input.ip };
+  let tenant = await db.platform.findTenantByDomain(domain, actor);
   const joining = tenant !== null;
   if (tenant && !tenant.isActive)
     throw new AppError('FORBIDDEN', 'The workspace for your email domain is deactivated.');
@@ -43,7 +44,7 @@ export async function signUp(db: Database, config: AppConfig, input: SignUpInput
         'No workspace uses your email domain; give a workspace name and slug to create one.',
       );
     }
-    tenant = await db.platform.createTenant(input.workspace).catch((error: unknown) => {
+    tenant = await db.platform.createTenant(input.workspace, actor).catch((error: unknown) => {
       if (error instanceof DbError && error.code === 'TENANT_SLUG_TAKEN') {
         throw new AppError('CONFLICT', `The workspace slug "${input.workspace?.slug}" is taken.`);
       }
@@ -54,7 +55,6 @@ export async function signUp(db: Database, config: AppConfig, input: SignUpInput
   }
   const passwordHash = await hashPassword(input.password);
   const role = joining ? 'member' : 'owner';
-  const actor: RequestActor = { actorType: 'system', actorId: 'sign-up', requestId: input.requestId, ip: input.ip };
   const { id: tenantId, slug } = tenant;
   try {
     return await db.withTenant(tenantId, actor, async (tx) => {

@@ -20,7 +20,12 @@ export async function verifyMfaSignIn(
   db: Database,
   input: { token: string; code: string; ip: string | null; requestId: string },
 ): Promise<void> {
-  const session = await db.platform.resolveSession(sha256Hex(input.token));
+  const session = await db.platform.resolveSession(sha256Hex(input.token), {
+    actorType: 'system',
+    actorId: 'sign-in',
+    requestId: input.requestId,
+    ip: input.ip,
+  });
   if (!session?.mfaPending) throw new AppError('UNAUTHENTICATED', 'Sign in with your password first.');
   const actor: RequestActor = { actorType: 'user', actorId: session.userId, requestId: input.requestId, ip: input.ip };
   const ok = await db.withTenant(session.tenantId, actor, async (tx) => {
