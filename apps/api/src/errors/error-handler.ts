@@ -44,11 +44,9 @@ export const errorHandler = (logger: Logger) => async (error: Error, c: Context<
 async function recordFailure(c: Context<AppEnv>, error: AppError): Promise<void> {
   const auth = c.var.auth;
   if (!auth) return;
-  if (error.denial) await recordDenial(c.var.db, auth, { ...error.denial, path: c.req.path });
+  // The path as sent, still percent-encoded: a decoded %00 could not be stored, and the denial would be lost.
+  const path = new URL(c.req.url).pathname;
+  if (error.denial) await recordDenial(c.var.db, auth, { ...error.denial, path });
   if (error.probe)
-    await recordForeignAttempt(c.var.db, auth, error.probe, {
-      ip: c.var.clientIp,
-      method: c.req.method,
-      path: c.req.path,
-    });
+    await recordForeignAttempt(c.var.db, auth, error.probe, { ip: c.var.clientIp, method: c.req.method, path });
 }
