@@ -52,7 +52,8 @@ async function main(): Promise<boolean> {
   const documented = await readDocumentedStatuses(serve.url);
   progress(`signing up ${config.tenants} workspaces with ${config.skills} skills each`);
   const tenants: SoakTenant[] = [];
-  for (let i = 0; i < config.tenants; i++) tenants.push(await createSoakTenant(serve.url, `soak-${i}`, config.skills));
+  for (let i = 0; i < config.tenants; i++)
+    tenants.push(await createSoakTenant(serve.url, database.appUrl, `soak-${i}`, config.skills));
 
   const owner = openRawPool({ connectionString: database.ownerUrl, max: 1 });
   const unsealed = async () => {

@@ -1,3 +1,5 @@
+import { inviteUser } from '@skillhub/core';
+import { Database, systemActor } from '@skillhub/db';
 import type { DocumentedStatuses } from './documented-statuses.ts';
 
 /** A workspace of the soak, as its owner (the session cookie from sign-up) and the skills it holds. */
@@ -40,20 +42,34 @@ async function send(baseUrl: string, method: string, path: string, cookie?: stri
   }
 }
 
-/** Signs up an owner with a workspace of their own and gives it `skills` skills. */
-export async function createSoakTenant(baseUrl: string, slug: string, skills: number): Promise<SoakTenant> {
+/**
+ * A workspace and its owner, made as the CLI makes them (sign-up waits for
+ * a mailed link), signed in over HTTP, with `skills` skills.
+ */
+export async function createSoakTenant(
+  baseUrl: string,
+  appUrl: string,
+  slug: string,
+  skills: number,
+): Promise<SoakTenant> {
   const email = `owner@${slug}.test`;
-  const response = await fetch(`${baseUrl}/auth/sign-up`, {
+  const password = 'correct horse battery staple';
+  const db = await Database.open({ url: appUrl, maxConnections: 1 });
+  try {
+    const actor = systemActor('soak');
+    const created = await db.platform.createTenant({ name: slug, slug }, actor);
+    await db.withTenant(created.id, actor, (tx) =>
+      inviteUser(tx, 'owner', { email, displayName: 'Owner', role: 'owner', password }),
+    );
+  } finally {
+    await db.close();
+  }
+  const response = await fetch(`${baseUrl}/auth/sign-in`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email,
-      password: 'correct horse battery staple',
-      displayName: 'Owner',
-      workspace: { name: slug, slug },
-    }),
+    body: JSON.stringify({ email, password, workspace: slug }),
   });
-  if (response.status !== 201) throw new Error(`sign-up of ${slug}: ${response.status} ${await response.text()}`);
+  if (response.status !== 200) throw new Error(`sign-in to ${slug}: ${response.status} ${await response.text()}`);
   const cookie = response.headers
     .getSetCookie()
     .map((c) => c.split(';')[0])

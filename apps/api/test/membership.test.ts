@@ -25,7 +25,10 @@ const password = 'correct horse battery staple';
 beforeAll(async () => {
   t = await startTestServer();
   // Acme as its operator sets it up (skillhub tenant create --domain, then user create), not through sign-up.
-  const tenant = await t.db.platform.createTenant({ name: 'Acme', slug: 'acme', domain: 'acme.example' });
+  const tenant = await t.db.platform.createTenant(
+    { name: 'Acme', slug: 'acme', domain: 'acme.example' },
+    systemActor('test'),
+  );
   const { user } = await t.db.withTenant(tenant.id, systemActor('test'), async (tx) => {
     await tx.insert(siteSettings).values({ displayName: 'Acme' });
     return inviteUser(tx, 'owner', { email: 'ada@acme.example', displayName: 'Ada', role: 'owner', password });

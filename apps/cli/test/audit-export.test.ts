@@ -24,7 +24,7 @@ beforeAll(async () => {
   db = await testDb.openApp();
   outDir = await mkdtemp(path.join(os.tmpdir(), 'skillhub-export-'));
   const from = new Date(Date.now() - 60_000).toISOString();
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
   auditKey = await db.withTenant(tenantId, systemActor('test'), async (tx) => {
     // Text that CSV must quote, and that a spreadsheet would run as a formula.
     await recordAuditEvent({

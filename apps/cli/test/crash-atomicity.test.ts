@@ -67,7 +67,7 @@ test(
     server = await serve();
     const url = server.url;
     const tenants: LoadTenant[] = [];
-    for (let i = 0; i < tenantCount; i++) tenants.push(await signUpTenant(url, `crash-${i}`));
+    for (let i = 0; i < tenantCount; i++) tenants.push(await signUpTenant(url, running.appUrl, `crash-${i}`));
     const [reader] = tenants as [LoadTenant];
 
     const load = startWriteLoad(() => url, tenants, workers);

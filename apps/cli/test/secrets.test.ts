@@ -14,7 +14,7 @@ const key = randomBytes(32);
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
-  const tenant = await db.platform.createTenant({ name: 'Acme', slug: 'acme' });
+  const tenant = await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'));
   await db.withTenant(tenant.id, systemActor('test'), (tx) =>
     tx.execute(sql`insert into users (email, display_name) values ('ada@acme.example', 'Ada')`),
   );

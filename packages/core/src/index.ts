@@ -100,3 +100,5 @@ export { embedSkill } from './skills/skill-embedding.ts';
 export { type SkillView, toSkillView } from './skills/skill-view.ts';
 export { type UpdateSkillInput, updateSkill } from './skills/update-skill.ts';
 export { type UsagePeriod, usagePeriods } from './skills/usage-periods.ts';
+export { isIsoInstant } from './validation/iso-instant.ts';
+export { findUnstorableText, isStorableText } from './validation/storable-text.ts';

@@ -30,7 +30,7 @@ beforeAll(async () => {
   db = await testDb.openApp();
   users = [];
   for (const slug of ['one', 'two']) {
-    const tenant = await db.platform.createTenant({ name: slug, slug });
+    const tenant = await db.platform.createTenant({ name: slug, slug }, systemActor('test'));
     const { rows } = await db.withTenant(tenant.id, systemActor('test'), (tx) =>
       tx.execute<{ id: string }>(sql`insert into users (email, display_name) values ('u@x.test', 'U') returning id`),
     );

@@ -271,8 +271,9 @@ begin
       return query select 'needs_workspace'::text, null::text, null::text, null::uuid, null::text;
       return;
     end if;
-    -- create_tenant records tenant.create with the attribution set above.
-    target := platform.create_tenant(name => coalesce(complete_sign_up.workspace_name, r.workspace_name),
+    -- create_tenant records tenant.create, attributed to this sign-up.
+    target := platform.create_tenant(('system', 'sign-up', complete_sign_up.request_id, complete_sign_up.ip)::platform.actor,
+                                     name => coalesce(complete_sign_up.workspace_name, r.workspace_name),
                                      slug => coalesce(complete_sign_up.workspace_slug, r.workspace_slug));
     insert into public.site_settings (tenant_id, display_name) values (target.id, target.name);
     account_role := 'owner';

@@ -15,7 +15,7 @@ let tenantId: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp({ maxConnections: 2 });
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
 });
 afterAll(() => testDb.drop());
 

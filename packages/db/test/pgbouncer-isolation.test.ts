@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Database, eq, type RequestActor, skills, sql, type TenantTx } from '../src/index.ts';
+import { Database, eq, type RequestActor, skills, sql, systemActor, type TenantTx } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { type PgBouncer, startPgBouncer } from './support/pgbouncer.ts';
 
@@ -30,7 +30,9 @@ beforeAll(async () => {
   bare = new pg.Pool({ connectionString: bouncer.url, max: 2 });
   bare.on('error', () => {});
   for (let i = 0; i < tenantCount; i++) {
-    tenants.push((await db.platform.createTenant({ name: `Tenant ${i}`, slug: `pooled-${i}` })).id);
+    tenants.push(
+      (await db.platform.createTenant({ name: `Tenant ${i}`, slug: `pooled-${i}` }, systemActor('test'))).id,
+    );
   }
 }, 60_000);
 

@@ -48,17 +48,18 @@ export const errorHandler = (logger: Logger) => async (error: Error, c: Context<
 };
 
 // A path is recorded as text; PostgreSQL refuses NUL in text, and a denial must not be lost to one.
-const recordablePath = (path: string) => path.replaceAll('\u0000', '\uFFFD');
+// The path as sent, still percent-encoded: a decoded %00 could not be stored, and the record would be lost.
+const pathAsSent = (c: Context<AppEnv>) => new URL(c.req.url).pathname;
 
 async function recordDenialOf(c: Context<AppEnv>, error: AppError): Promise<void> {
   const auth = c.var.auth;
-  if (auth && error.denial) await recordDenial(c.var.db, auth, { ...error.denial, path: recordablePath(c.req.path) });
+  if (auth && error.denial) await recordDenial(c.var.db, auth, { ...error.denial, path: pathAsSent(c) });
 }
 
 function recordProbeLater(c: Context<AppEnv>, error: AppError): void {
   const { auth, records, db, requestId } = c.var;
   const probe = error.probe;
   if (!auth || !probe || !records) return;
-  const origin = { method: c.req.method, path: recordablePath(c.req.path) };
+  const origin = { method: c.req.method, path: pathAsSent(c) };
   records.later('a cross-tenant probe', requestId, () => recordForeignAttempt(db, auth, probe, origin));
 }

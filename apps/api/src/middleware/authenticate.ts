@@ -26,10 +26,17 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const { config, db, records, requestId, clientIp } = c.var;
   c.set('hostSlug', subdomainOf(c.req.header('host'), config.baseDomain));
   c.set('auth', null);
+  // Who asks while the credential is being resolved: this request, not yet anyone.
+  const gate: RequestActor = {
+    actorType: 'system',
+    actorId: 'authenticate',
+    requestId,
+    ip: clientIp,
+  };
   const bearer = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (bearer) {
     const keyHash = sha256Hex(bearer);
-    const key = await db.platform.resolveApiKey(keyHash);
+    const key = await db.platform.resolveApiKey(keyHash, gate);
     if (!key?.tenantActive) {
       const prefix = apiKeyPrefix(bearer);
       records.later('a refused API key', requestId, () =>
@@ -55,7 +62,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = getCookie(c, sessionCookie);
   if (token) {
     const tokenHash = sha256Hex(token);
-    const session = await db.platform.resolveSession(tokenHash);
+    const session = await db.platform.resolveSession(tokenHash, gate);
     if (session && !session.mfaPending && session.userActive && session.tenantActive) {
       const actor: RequestActor = { actorType: 'user', actorId: session.userId, requestId, ip: clientIp };
       assertHostMatches(c, {

@@ -22,7 +22,7 @@ export async function reencryptMfaSecrets(
   actor: RequestActor,
   onProgress?: (done: number, total: number) => void,
 ): Promise<ReencryptResult> {
-  const tenants = await db.platform.listTenants();
+  const tenants = await db.platform.listTenants(actor);
   let resealed = 0;
   for (const [index, tenant] of tenants.entries()) {
     resealed += await db.withTenant(tenant.id, actor, async (tx) => {

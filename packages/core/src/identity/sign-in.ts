@@ -74,29 +74,35 @@ export async function recordThrottled(
  */
 export async function signIn(db: Database, config: AppConfig, input: SignInInput): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
-  const tenant = await db.platform.findTenantBySlug(input.workspace);
+  const actor: RequestActor = { actorType: 'system', actorId: 'sign-in', requestId: input.requestId, ip: input.ip };
+  const tenant = await db.platform.findTenantBySlug(input.workspace, actor);
   if (!tenant) {
     await verifyPassword(null, input.password);
-    await db.platform.logSecurityEvent({
-      type: 'login_failed',
-      email,
-      ip: input.ip,
-      details: { reason: 'unknown_workspace', workspace: input.workspace },
-    });
+    await db.platform.logSecurityEvent(
+      {
+        type: 'login_failed',
+        email,
+        ip: input.ip,
+        details: { reason: 'unknown_workspace', workspace: input.workspace },
+      },
+      actor,
+    );
     throw invalidCredentials();
   }
   if (!tenant.isActive) {
-    await db.platform.logSecurityEvent({
-      type: 'access_blocked',
-      severity: 'medium',
-      tenantId: tenant.id,
-      email,
-      ip: input.ip,
-      details: { reason: 'workspace_deactivated' },
-    });
+    await db.platform.logSecurityEvent(
+      {
+        type: 'access_blocked',
+        severity: 'medium',
+        tenantId: tenant.id,
+        email,
+        ip: input.ip,
+        details: { reason: 'workspace_deactivated' },
+      },
+      actor,
+    );
     throw new AppError('FORBIDDEN', 'This workspace has been deactivated.');
   }
-  const actor: RequestActor = { actorType: 'system', actorId: 'sign-in', requestId: input.requestId, ip: input.ip };
   const outcome = await db.withTenant(tenant.id, actor, async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.email, email));
     const device = trustedDeviceOf(input.trustedDevice ?? null, user);

@@ -27,7 +27,12 @@ export async function verifyMfaSignIn(
   config: AppConfig,
   input: { token: string; code: string; ip: string | null; requestId: string; trustedDevice?: DeviceClaim | null },
 ): Promise<{ tenantId: string; userId: string }> {
-  const session = await db.platform.resolveSession(sha256Hex(input.token));
+  const session = await db.platform.resolveSession(sha256Hex(input.token), {
+    actorType: 'system',
+    actorId: 'sign-in',
+    requestId: input.requestId,
+    ip: input.ip,
+  });
   if (!session?.mfaPending) throw new AppError('UNAUTHENTICATED', 'Sign in with your password first.');
   const actor: RequestActor = { actorType: 'user', actorId: session.userId, requestId: input.requestId, ip: input.ip };
   const outcome = await db.withTenant(

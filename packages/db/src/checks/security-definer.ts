@@ -8,15 +8,17 @@ import { type CheckResult, checkResult } from './tenant-isolation.ts';
  * here, on purpose.
  */
 export const systemFunctions: readonly string[] = [
+  'audit.check_security_controls(text)',
   'audit.seal_pending(integer)',
   'audit.sealing_status()',
+  'audit.security_control_alarm()',
   'audit.unsealed_before(xid8)',
   'platform.accept_invitation(text,text,text,inet,text)',
-  'platform.audit(text,text,text,jsonb)',
+  'platform.audit(platform.actor,text,text,text,jsonb)',
   'platform.complete_sign_up(text,text,text,inet,text)',
-  'platform.create_tenant(text,text,text,text)',
-  'platform.find_tenant(text,text)',
-  'platform.list_tenants()',
+  'platform.create_tenant(platform.actor,text,text,text,text)',
+  'platform.find_tenant(platform.actor,text,text)',
+  'platform.list_tenants(platform.actor)',
   'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb,text)',
   'platform.owner_of(text,uuid)',
   'platform.record_api_key_rejection(text,text,inet,text)',
@@ -26,7 +28,7 @@ export const systemFunctions: readonly string[] = [
   'platform.request_sign_up(text,text,text,text,text,text,inet,text,integer,interval,interval)',
   'platform.resolve_api_key(text)',
   'platform.resolve_session(text)',
-  'platform.set_tenant_active(text,boolean)',
+  'platform.set_tenant_active(platform.actor,text,boolean)',
   'platform.should_block_login(text,inet,text,text)',
 ];
 

@@ -13,6 +13,8 @@ export interface CheckResult {
   severity: CheckSeverity;
   detail: string;
   fix: string;
+  /** What the check cannot see, shown whether it passed or not. */
+  note?: string;
 }
 
 /** What a failed check reports; `null` when the check passed. */

@@ -1,3 +1,5 @@
+import { inviteUser } from '@skillhub/core';
+import { Database, systemActor } from '@skillhub/db';
 import { type Answer, cookieFrom, send } from './http.ts';
 
 /** A workspace the load writes into, as its owner. */
@@ -28,19 +30,28 @@ export interface WriteLoad {
   stop(): Promise<void>;
 }
 
-/** Signs up a new owner with a workspace of their own; the session cookie is the load's credential. */
-export async function signUpTenant(url: string, slug: string): Promise<LoadTenant> {
-  const answer = await send(url, 'POST', '/auth/sign-up', {
-    body: {
-      email: `owner@${slug}.test`,
-      password: 'correct horse battery staple',
-      displayName: 'Owner',
-      workspace: { name: slug, slug },
-    },
-  });
+/**
+ * A new workspace and its owner, made as the CLI makes them (sign-up now
+ * waits for a mailed link), then signed in over HTTP: the session cookie is
+ * the load's credential.
+ */
+export async function signUpTenant(url: string, appUrl: string, slug: string): Promise<LoadTenant> {
+  const email = `owner@${slug}.test`;
+  const password = 'correct horse battery staple';
+  const db = await Database.open({ url: appUrl, maxConnections: 1 });
+  try {
+    const actor = systemActor('crash-test');
+    const tenant = await db.platform.createTenant({ name: slug, slug }, actor);
+    await db.withTenant(tenant.id, actor, (tx) =>
+      inviteUser(tx, 'owner', { email, displayName: 'Owner', role: 'owner', password }),
+    );
+  } finally {
+    await db.close();
+  }
+  const answer = await send(url, 'POST', '/auth/sign-in', { body: { email, password, workspace: slug } });
   const body = answer.body as { tenantId?: string; userId?: string };
-  if (answer.status !== 201 || !body.tenantId || !body.userId) {
-    throw new Error(`sign-up of ${slug} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 200 || !body.tenantId || !body.userId) {
+    throw new Error(`sign-in of ${slug}'s owner failed: ${answer.status} ${JSON.stringify(answer.body)}`);
   }
   return { tenantId: body.tenantId, userId: body.userId, cookie: cookieFrom(answer.setCookie) };
 }
