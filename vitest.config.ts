@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
-    globalSetup: ['packages/db/src/testing/global-setup.ts', 'apps/console/test/support/build-console.ts'],
+    globalSetup: ['packages/db/src/testing/global-setup.ts', 'apps/console/scripts/build-if-stale.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

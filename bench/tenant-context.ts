@@ -46,7 +46,7 @@ const progress = (message: string) => process.stderr.write(`· ${message}\n`);
 
 const columns =
   'tenant_id, id, slug, name, description, content, tags, author_id, visibility, latest_version, rating_count, rating_sum, created_at, updated_at';
-// What withTenant() sent after BEGIN before migration 0016: five plain settings, which the
+// What withTenant() sent after BEGIN before migration 0022: five plain settings, which the
 // policies of 0005-0015 trusted. Variant (d0) measures the verified context against it.
 const plainContext = `select set_config('app.current_tenant_id', $1, true), set_config('app.actor_type', $2, true),
   set_config('app.actor_id', $3, true), set_config('app.request_id', $4, true), set_config('app.ip', $5, true)`;
@@ -216,7 +216,7 @@ function variantsFor(op: Operation, conn: Connections, tenantIds: string[], sign
     },
     {
       key: 'd0',
-      label: "(d0) (d) with 0015's plain-setting policy and five set_config — before 0016",
+      label: "(d0) (d) with 0015's plain-setting policy and five set_config — before 0022",
       before: async () => void (await conn.owner.query(plainPolicy)),
       after: async () => void (await conn.owner.query(verifiedPolicy)),
       run: async () => {

@@ -1,7 +1,7 @@
 /**
  * The row policy on public.skills two ways, for variant (d0) and its
  * server-side figures, which swap it in for their rounds only: the plain
- * setting migrations 0005-0015 trusted, and the verified context of 0016.
+ * setting migrations 0005-0021 trusted, and the verified context of 0022.
  */
 export const plainPolicy = `alter policy tenant_isolation on public.skills
   using (tenant_id = (select current_setting('app.current_tenant_id', true)))

@@ -62,7 +62,7 @@ export function printBufferUse(tables: string[], before: BufferCounts[], after: 
 
 export interface ServerFigures {
   samples: number;
-  /** Under RLS with the verified context (0016). */
+  /** Under RLS with the verified context (0022). */
   rls: { planningUs: number; executionUs: number };
   /** Under RLS with the plain-setting policy of 0005-0015. */
   plainPolicy: { planningUs: number; executionUs: number };

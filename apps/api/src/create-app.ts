@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { type AppConfig, AppError, createEmbeddingProvider } from '@skillhub/core';
+import { type AppConfig, AppError, createEmbeddingProvider, type MailDispatcher } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { AppEnv } from './app-env.ts';
+import { BackgroundRecords } from './errors/background-records.ts';
 import { errorHandler } from './errors/error-handler.ts';
 import { authenticate } from './middleware/authenticate.ts';
+import { clientAddressOf } from './middleware/client-address.ts';
 import { registerApiReference } from './openapi/api-reference.ts';
 import { validationHook } from './openapi/define-route.ts';
 import { registerConsole } from './routes/console.ts';
@@ -17,8 +19,11 @@ export interface AppDependencies {
   db: Database;
   logger: Logger;
   config: AppConfig;
+  mail: MailDispatcher;
   /** Turn a JSON response that strays from its route's schema into a 500 (tests do). */
   checkResponses?: boolean;
+  /** Where records that the answer does not wait for run (startSkillhub passes its own, to settle on close). */
+  records?: BackgroundRecords;
 }
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
@@ -26,9 +31,17 @@ const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 export const maxBodyBytes = 1024 * 1024;
 
 /** The HTTP application: every route, the error mapping and request logging. */
-export function createApp({ db, logger, config, checkResponses = false }: AppDependencies): OpenAPIHono<AppEnv> {
+export function createApp({
+  db,
+  logger,
+  config,
+  mail,
+  checkResponses = false,
+  records = new BackgroundRecords(logger),
+}: AppDependencies): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const embeddings = createEmbeddingProvider(config);
+  const clientIp = clientAddressOf(config.trustedProxies);
   app.use(async (c, next) => {
     const offered = c.req.header('x-request-id');
     const requestId = offered && requestIdPattern.test(offered) ? offered : randomUUID();
@@ -36,7 +49,10 @@ export function createApp({ db, logger, config, checkResponses = false }: AppDep
     c.set('db', db);
     c.set('config', config);
     c.set('embeddings', embeddings);
+    c.set('mail', mail);
     c.set('checkResponses', checkResponses);
+    c.set('records', records);
+    c.set('clientIp', clientIp(c));
     c.set('logger', logger.child({ requestId }));
     c.header('x-request-id', requestId);
     const started = performance.now();

@@ -1,7 +1,8 @@
-import type { AppConfig } from '@skillhub/core';
+import { type AppConfig, createMailDispatcher, type MailDispatcher } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import type { Logger } from 'pino';
 import { type AppDependencies, createApp } from './create-app.ts';
+import { BackgroundRecords } from './errors/background-records.ts';
 import { type RunningServer, startServer } from './start-server.ts';
 
 export interface StartSkillhubOptions {
@@ -15,30 +16,39 @@ export interface StartSkillhubOptions {
   sealInBackground?: boolean;
   /** See {@link AppDependencies.checkResponses}. */
   checkResponses?: boolean;
+  /** How long close() lets requests in flight finish, and then the pool drain; default 10 s each. */
+  shutdownGraceMs?: number;
+  /** How mail leaves (default: from `config.mail`); the server closes it when it stops. */
+  mail?: MailDispatcher;
 }
 
 export interface SkillhubServer extends RunningServer {
   db: Database;
+  /** Resolves once every record the answers did not wait for (probes, refused credentials) is written. */
+  settled(): Promise<void>;
 }
 
 /**
  * The whole server as `skillhub serve`, the tests and the API benchmark run
- * it: the HTTP app, the background audit sealer and the database, stopped in
- * that order (no request or sealing pass outlives the pool it uses).
+ * it: the HTTP app, the records its answers did not wait for, the mail still
+ * on its way, the background audit sealer and the database, stopped in that
+ * order (no request, record, mail or sealing pass outlives what it uses).
  */
 export async function startSkillhub(options: StartSkillhubOptions): Promise<SkillhubServer> {
   const { db, logger, config } = options;
+  const graceMs = options.shutdownGraceMs ?? 10_000;
+  const mail = options.mail ?? createMailDispatcher(config, logger);
   const sealer =
     (options.sealInBackground ?? true)
       ? db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') })
       : null;
+  const records = new BackgroundRecords(logger);
   let server: RunningServer;
   try {
-    server = await startServer(createApp({ db, logger, config, checkResponses: options.checkResponses ?? false }), {
-      port: options.port,
-      host: options.host,
-    });
+    const app = createApp({ db, logger, config, mail, records, checkResponses: options.checkResponses ?? false });
+    server = await startServer(app, { port: options.port, host: options.host, shutdownGraceMs: graceMs });
   } catch (error) {
+    await mail.close();
     await sealer?.stop();
     await db.close();
     throw error;
@@ -46,10 +56,23 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
   return {
     url: server.url,
     db,
+    settled: () => records.settled(),
     close: async () => {
       await server.close();
+      await records.settled();
+      await mail.close();
       await sealer?.stop();
-      await db.close();
+      // A statement stuck on the database keeps its client checked out and the
+      // pool from ending; the process must still be able to exit.
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        db.close().then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!drained) logger.warn({ graceMs }, 'database connections still busy at shutdown; leaving them');
     },
   };
 }

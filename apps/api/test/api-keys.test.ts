@@ -113,6 +113,7 @@ describe('API keys and other workspaces', () => {
     const other = await signUpOwner(t, 'other');
     const response = await bearer(created.key).get('/users', { host: t.hostFor('other') });
     expect(errorOf(response)).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    await t.server.settled();
     const [blocked] = await securityEventsOf(t, other.tenantId, 'access_blocked');
     expect(blocked?.details).toMatchObject({
       reason: 'credential_of_another_tenant',
@@ -129,6 +130,7 @@ describe('API keys and other workspaces', () => {
     expect(refused.status).toBe(404);
     expect((await other.client.get<{ apiKeys: ApiKey[] }>('/api-keys')).body.apiKeys).toEqual([]);
     expect((await bearer(created.key).get('/users')).status).toBe(403);
+    await t.server.settled();
     const blocked = (await securityEventsOf(t, owner.tenantId, 'access_blocked')).filter(
       (e) => e.details.resourceId === created.id,
     );

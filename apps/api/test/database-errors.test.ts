@@ -52,12 +52,13 @@ test('a unique violation the use case did not foresee is a 409 CONFLICT', async 
   expect(results.filter((r) => r.status === 201)).toHaveLength(1);
 });
 
-test('a database that has gone away is a 503 UNAVAILABLE with the request id', async () => {
+test('a database that has gone away is a 503 UNAVAILABLE with Retry-After and the request id', async () => {
   const server = await startTestServer();
   const user = await signUpOwner(server, 'gone');
   await server.db.close();
   const response = await user.client.get('/skills');
   expect(errorOf(response)).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
   expect(response.headers['x-request-id']).toBeTruthy();
+  expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
   await server.testDb.drop();
 });

@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { errorOf } from './support/identity.ts';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { HttpResponse } from './support/http-client.ts';
+import { errorOf, inviteUser, securityEventsOf } from './support/identity.ts';
 import { type SignedUpUser, signUpOwner, startTestServer, type TestServer } from './support/test-server.ts';
 
 let t: TestServer;
@@ -111,4 +113,95 @@ test('signed-in routes refuse malformed bodies too, before changing anything', a
 test('a body over the size limit is refused with 413', async () => {
   const response = await t.client.fork().request('POST', '/auth/sign-in', { rawBody: 'x'.repeat(1024 * 1024 + 1) });
   expect(errorOf(response)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+});
+
+// Finding 9 of issue 11: each of these reached PostgreSQL, which refused it
+// (a 500 before the database errors were classified, then a 400 that named
+// no field). Now each is refused before SQL, naming where the bad value sat.
+describe('text and values PostgreSQL refuses are refused before SQL, naming the field', () => {
+  const refusedAt = (response: HttpResponse, path: string) => {
+    expect(errorOf(response), response.text).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect((response.body as { error: { details?: unknown } }).error.details).toEqual([
+      expect.objectContaining({ path }),
+    ]);
+  };
+
+  test.each([
+    ['/auth/sign-in', { email: 'a@acme.test', password: 'pass\u0000word', workspace: 'acme' }, 'body.password'],
+    ['/auth/sign-in', { email: 'a@acme.test', password: 'x', workspace: 'ac\u0000me' }, 'body.workspace'],
+    ['/auth/sign-up', { ...valid, displayName: 'New\u0000' }, 'body.displayName'],
+    ['/auth/sign-up', { ...valid, workspace: { name: 'N\u0000', slug: 'new' } }, 'body.workspace.name'],
+    ['/auth/sign-up', { ...valid, displayName: 'half \ud800 a pair' }, 'body.displayName'],
+  ])('POST %s with %j: 400 at %s, nothing written', async (path, body, field) => {
+    const before = await footprint();
+    refusedAt(await t.client.fork().post(path, body), field);
+    expect(await footprint()).toEqual(before);
+  });
+
+  test.each([
+    ['/search?q=%00', 'query.q'],
+    ['/search?q=a%00b', 'query.q'],
+    ...['actor', 'action', 'resourceType', 'resourceId'].map((name) => [`/audit-events?${name}=%00`, `query.${name}`]),
+  ])('GET %s: 400 at %s', async (url, field) => {
+    refusedAt(await owner.client.get(url), field);
+  });
+
+  test.each([
+    ['GET', '/skills/%00'],
+    ['PATCH', '/skills/%00'],
+    ['DELETE', '/skills/%00'],
+    ['POST', '/skills/%00/versions'],
+    ['GET', '/skills/%00/versions'],
+    ['GET', '/skills/%00/versions/1'],
+    ['PUT', '/skills/%00/rating'],
+    ['DELETE', '/skills/%00/rating'],
+    ['GET', '/skills/%00/review'],
+    ['PUT', '/skills/%00/review'],
+    ['POST', '/skills/%00/usage'],
+    ['GET', '/skills/%00/usage'],
+    ['GET', '/skills/%00/similar'],
+  ])('%s %s: 400 at path.ref', async (method, url) => {
+    const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+    refusedAt(await owner.client.request(method, url, body === undefined ? {} : { body }), 'path.ref');
+  });
+
+  const cursorOf = (value: unknown, id: unknown = randomUUID()) =>
+    Buffer.from(JSON.stringify([value, id])).toString('base64url');
+  test.each([
+    ['/audit-events', cursorOf('9999-99-99T99:99:99Z')],
+    ['/audit-events', cursorOf('0000-01-01T00:00:00Z')],
+    ['/security-events', cursorOf('9999-99-99T99:99:99Z')],
+    ['/security-events', cursorOf('2023-02-29T00:00:00Z')],
+    ['/skills', cursorOf('9999-99-99T99:99:99Z')],
+    ['/skills', cursorOf('0000-01-01T00:00:00Z')],
+    ['/skills', cursorOf('not a date')],
+    ['/skills', cursorOf(1e308)],
+    ['/skills', cursorOf('2024-01-01T00:00:00.000Z', '-'.repeat(36))],
+    ['/skills?sort=rating', cursorOf(1e308)],
+    ['/skills?sort=name', cursorOf('a\u0000b')],
+  ])('%s with an impossible cursor: 400, start again', async (url, cursor) => {
+    const response = await owner.client.get(`${url}${url.includes('?') ? '&' : '?'}cursor=${cursor}`);
+    expect(errorOf(response)).toEqual({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'The cursor is not valid; start again without it.',
+    });
+  });
+
+  test.each([
+    'to=0000-01-01T00:00:00Z',
+    'from=2023-02-31T00:00:00Z',
+    'to=9999-12-31T23:00:00-02:00',
+  ])('usage stats with %s: 400 at the date', async (query) => {
+    const skill = await owner.client.post<{ id: string }>('/skills', { slug: `u-${randomUUID()}`, name: 'U' });
+    refusedAt(await owner.client.get(`/skills/${skill.body.id}/usage?${query}`), query.split('=')[0] ?? '');
+  });
+
+  test('a member sending %00 to an admin route is refused as a member, and the denial recorded with the path as sent', async () => {
+    const member = await inviteUser(t, owner, 'acme', `m-${randomUUID()}@acme.test`);
+    const response = await member.client.get('/users/%00');
+    expect(errorOf(response)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    const denied = await securityEventsOf(t, owner.tenantId, 'permission_denied');
+    expect(denied.at(-1)).toMatchObject({ user_id: member.userId, details: { path: '/users/%00' } });
+  });
 });

@@ -150,3 +150,56 @@ describe('TOTP codes are good once', () => {
     expect((await replay.get('/auth/me')).status).toBe(200);
   });
 });
+
+// Finding 8: enabling or disabling MFA left other sessions alive, and the
+// TOTP secret sat in the database in plain text.
+describe('MFA changes end the other sessions; the secret is sealed at rest', () => {
+  test('turning TOTP on ends the user’s other sessions, then turning it off ends them again', async () => {
+    const someone = await signUpOwner(t, 'ends');
+    const otherBrowser = t.client.fork();
+    expect((await signIn(otherBrowser, someone.email, someone.password, 'ends')).status).toBe(200);
+    const setup = await someone.client.post<{ secret: string }>('/auth/mfa/setup');
+    const confirmed = await someone.client.post<{ recoveryCodes: string[] }>('/auth/mfa/confirm', {
+      code: currentTotp(setup.body.secret),
+    });
+    expect(confirmed.status).toBe(200);
+    expect((await otherBrowser.get('/auth/me')).status).toBe(401);
+    expect((await someone.client.get('/auth/me')).status).toBe(200);
+
+    const second = t.client.fork();
+    expect((await signIn(second, someone.email, someone.password, 'ends')).status).toBe(200);
+    const next = currentTotp(setup.body.secret, Date.now() + 30_000);
+    expect((await second.post('/auth/mfa/verify', { code: next })).status).toBe(200);
+    expect((await second.get('/auth/me')).status).toBe(200);
+    const code = confirmed.body.recoveryCodes[0];
+    expect((await someone.client.post('/auth/mfa/disable', { password: someone.password, code })).status).toBe(200);
+    expect((await second.get('/auth/me')).status).toBe(401);
+    expect((await someone.client.get('/auth/me')).status).toBe(200);
+    const ended = (await securityEventsOf(t, someone.tenantId, 'session_terminated')).map((e) => e.details.reason);
+    expect(ended).toEqual(expect.arrayContaining(['mfa_enabled', 'mfa_disabled']));
+  });
+
+  test('the database holds the secret only sealed, and refuses a plain one', async () => {
+    const sealed = await signUpOwner(t, 'sealed');
+    const setup = await sealed.client.post<{ secret: string }>('/auth/mfa/setup');
+    const { rows } = await t.testDb.ownerQuery<{ mfa_secret: string }>('select mfa_secret from users where id = $1', [
+      sealed.userId,
+    ]);
+    const stored = rows[0]?.mfa_secret ?? '';
+    expect(stored).toMatch(/^v1\.[0-9a-f]{16}\./);
+    expect(stored).not.toContain(setup.body.secret);
+    expect(stored.toUpperCase()).not.toContain(setup.body.secret.slice(0, 8));
+    // Nothing in the ledger either.
+    const ledger = await t.testDb.ownerQuery('select 1 from audit_logs where new_record::text like $1', [
+      `%${setup.body.secret}%`,
+    ]);
+    expect(ledger.rows).toEqual([]);
+    // A plain secret written around the server (an injection, a careless script) is refused.
+    const plain = await t.testDb
+      .ownerQuery('update users set mfa_secret = $2 where id = $1', [sealed.userId, setup.body.secret])
+      .catch((e: { code?: string }) => e.code);
+    expect(plain).toBe('23514');
+    // And the sealed one is usable: confirming works.
+    expect((await sealed.client.post('/auth/mfa/confirm', { code: currentTotp(setup.body.secret) })).status).toBe(200);
+  });
+});

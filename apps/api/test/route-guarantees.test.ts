@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { probesFrom } from './support/audit.ts';
 import type { HttpClient, HttpResponse } from './support/http-client.ts';
 import { type RouteCase, type RouteWorld, routeCases } from './support/route-cases.ts';
 import { signUpOwner, startTestServer, type TestServer } from './support/test-server.ts';
@@ -125,14 +126,16 @@ describe.each(routeCases)('$method $name', (route) => {
           JSON.stringify(r),
         );
       const before = await snapshot();
-      const blockedBefore = (await securityEvents(world.b.tenantId, 'access_blocked')).length;
+      const probesBefore = await probesFrom(t, world.b.tenantId, world.a.tenantId);
       const foreign = await send(world.a.owner, route, foreignId, `foreign-${randomUUID()}`);
       const missing = await send(world.a.owner, route, randomUUID(), `missing-${randomUUID()}`);
       expect(visible(foreign)).toEqual(visible(missing));
       expect(foreign.status).toBe(404);
+      await t.server.settled();
+      // Counted in B: the first attempt of A's credential in a window is an event, the rest a tally.
+      expect(await probesFrom(t, world.b.tenantId, world.a.tenantId)).toBe(probesBefore + 1);
       const blocked = await securityEvents(world.b.tenantId, 'access_blocked');
-      expect(blocked.length).toBe(blockedBefore + 1);
-      expect(blocked.at(-1)?.details).toMatchObject({ resourceId: foreignId, fromTenant: world.a.tenantId });
+      expect(blocked.at(-1)?.details).toMatchObject({ reason: 'cross_tenant_resource', fromTenant: world.a.tenantId });
       expect(await snapshot()).toEqual(before);
     },
   );

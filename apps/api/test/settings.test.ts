@@ -46,6 +46,7 @@ const fullDocument = {
   sessions: { idleTimeoutMinutes: 60, absoluteTimeoutHours: 24 },
   blocklist: { ips: ['198.51.100.0/24', '2001:db8::/32'], emails: ['mallory@evil.test', '@spam.test'] },
   allowlist: { ips: ['203.0.113.7'] },
+  signUp: { joinByDomain: true },
 };
 
 /** Every dotted key of the document, sorted: what `changed` names when all of them change. */
@@ -58,6 +59,7 @@ const everyKey = [
   'logoUrl',
   'sessions.absoluteTimeoutHours',
   'sessions.idleTimeoutMinutes',
+  'signUp.joinByDomain',
   'throttle.maxFailuresPerEmail',
   'throttle.maxFailuresPerIp',
   'throttle.sharedIpAccounts',
@@ -76,6 +78,7 @@ describe('GET /settings', () => {
       sessions: {},
       blocklist: { ips: [], emails: [] },
       allowlist: { ips: [] },
+      signUp: { joinByDomain: false },
     });
   });
 
@@ -110,6 +113,7 @@ describe('PUT /settings', () => {
         sessions: fullDocument.sessions,
         blocklist: fullDocument.blocklist,
         allowlist: fullDocument.allowlist,
+        signUp: fullDocument.signUp,
       },
     });
     expect(await countAuditEvents(t, acme.tenantId, 'settings.updated')).toBe(before + 1);
@@ -251,7 +255,7 @@ describe('settings take effect', () => {
     for (let i = 0; i < 2; i++) {
       expect((await signIn(t.client.fork(), initech.email, 'not the password', 'initech')).status).toBe(401);
     }
-    expect((await signIn(t.client.fork(), initech.email, initech.password, 'initech')).status).toBe(401);
+    expect((await signIn(t.client.fork(), initech.email, initech.password, 'initech')).status).toBe(429);
     expect((await securityEventsOf(t, initech.tenantId, 'access_blocked')).at(-1)?.details).toMatchObject({
       reason: 'throttled_by_email',
     });

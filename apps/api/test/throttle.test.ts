@@ -34,7 +34,7 @@ describe('per email', () => {
     await fail(5, owner.email);
     const before = (await throttledBy('throttled_by_email')).length;
     const blocked = await attempt(owner.email, owner.password);
-    expect(errorOf(blocked)).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(errorOf(blocked)).toMatchObject({ status: 429, code: 'THROTTLED' });
     const after = await throttledBy('throttled_by_email');
     expect(after).toHaveLength(before + 1);
     expect(after.at(-1)).toMatchObject({ email: owner.email, severity: 'medium' });
@@ -51,12 +51,12 @@ describe('per email', () => {
 
   test('the email is compared case-insensitively', async () => {
     await fail(5, owner.email.toUpperCase());
-    expect((await attempt(owner.email, owner.password)).status).toBe(401);
+    expect((await attempt(owner.email, owner.password)).status).toBe(429);
   });
 
   test('the block lifts when the failures leave the 15-minute window', async () => {
     await fail(5, owner.email);
-    expect((await attempt(owner.email, owner.password)).status).toBe(401);
+    expect((await attempt(owner.email, owner.password)).status).toBe(429);
     await ageSignInEvents(t, '16 minutes', ['login_failed']);
     expect((await attempt(owner.email, owner.password)).status).toBe(200);
   });
@@ -67,7 +67,7 @@ describe('per email', () => {
     const there = await signUpOwner(t, 'twin-two', email);
     await ageSignInEvents(t);
     for (let i = 0; i < 5; i++) await signIn(t.client.fork(), email, 'wrong password', 'twin-one');
-    expect((await signIn(t.client.fork(), email, here.password, 'twin-one')).status).toBe(401);
+    expect((await signIn(t.client.fork(), email, here.password, 'twin-one')).status).toBe(429);
     expect((await signIn(t.client.fork(), email, there.password, 'twin-two')).status).toBe(200);
   });
 });
@@ -76,7 +76,7 @@ describe('per IP', () => {
   test('the 11th attempt after ten failures from one IP is blocked', async () => {
     await fail(10);
     const blocked = await attempt(owner.email, owner.password);
-    expect(errorOf(blocked)).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(errorOf(blocked)).toMatchObject({ status: 429, code: 'THROTTLED' });
     expect((await throttledBy('throttled_by_ip')).at(-1)).toMatchObject({ ip_address: '127.0.0.1' });
   });
 
@@ -86,7 +86,7 @@ describe('per IP', () => {
     await fail(10);
     expect((await attempt(owner.email, owner.password)).status).toBe(200);
     await fail(10);
-    expect((await attempt(owner.email, owner.password)).status).toBe(401);
+    expect((await attempt(owner.email, owner.password)).status).toBe(429);
     expect((await throttledBy('throttled_by_ip')).at(-1)?.details.reason).toBe('throttled_by_ip');
   });
 });
@@ -102,7 +102,7 @@ describe('per workspace settings', () => {
   test('thresholds are the workspace’s own', async () => {
     await setTenantSettings(t, owner.tenantId, { throttle: { maxFailuresPerEmail: 3 } });
     await fail(3, owner.email);
-    expect((await attempt(owner.email, owner.password)).status).toBe(401);
+    expect((await attempt(owner.email, owner.password)).status).toBe(429);
     await setTenantSettings(t, owner.tenantId, { throttle: { maxFailuresPerEmail: 4 } });
     expect((await attempt(owner.email, owner.password)).status).toBe(200);
   });

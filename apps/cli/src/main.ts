@@ -4,12 +4,15 @@ import { registerDemo } from './commands/demo.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerKey } from './commands/key.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerSecrets } from './commands/secrets.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTenant } from './commands/tenant.ts';
 import { registerUser } from './commands/user.ts';
+import { cliVersion } from './version.ts';
 
 const program = new Command('skillhub')
   .description('Skillhub: a multi-tenant skills catalog on PostgreSQL row level security')
+  .version(cliVersion, '-v, --version')
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
@@ -20,6 +23,7 @@ registerAudit(program);
 registerTenant(program);
 registerUser(program);
 registerKey(program);
+registerSecrets(program);
 registerDemo(program);
 
 try {

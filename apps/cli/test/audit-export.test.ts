@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '@skillhub/api';
-import { createApiKey, loadConfig } from '@skillhub/core';
+import { createApiKey, createMailDispatcher, loadConfig } from '@skillhub/core';
 import { type Database, recordAuditEvent, systemActor } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import pino from 'pino';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   db = await testDb.openApp();
   outDir = await mkdtemp(path.join(os.tmpdir(), 'skillhub-export-'));
   const from = new Date(Date.now() - 60_000).toISOString();
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
   auditKey = await db.withTenant(tenantId, systemActor('test'), async (tx) => {
     // Text that CSV must quote, and that a spreadsheet would run as a formula.
     await recordAuditEvent({
@@ -53,7 +53,8 @@ afterAll(async () => {
 
 /** The same export through the HTTP route, with an audit:read key. */
 async function httpExport(format: string): Promise<string> {
-  const app = createApp({ db, logger: pino({ level: 'silent' }), config: loadConfig({}) });
+  const [logger, config] = [pino({ level: 'silent' }), loadConfig({})];
+  const app = createApp({ db, logger, config, mail: createMailDispatcher(config, logger) });
   const query = new URLSearchParams({ format, ...range });
   const response = await app.request(`/audit/export?${query}`, { headers: { authorization: `Bearer ${auditKey}` } });
   expect(response.status).toBe(200);

@@ -21,8 +21,8 @@ const writeKeyPair = async (name: string) => {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   const db = await testDb.openApp();
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
-  await db.platform.createTenant({ name: 'Globex', slug: 'globex' });
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
+  await db.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'));
   // Some history in acme's chain for the signed head to cover.
   for (const action of ['settings.updated', 'skill.created', 'skill.deleted'] as const) {
     await db.withTenant(tenantId, systemActor('test'), () => recordAuditEvent({ action }));

@@ -1,3 +1,4 @@
+import { systemActor } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { envFor, runCli, tamperSql } from './support/run-cli.ts';
@@ -8,7 +9,7 @@ let tenantId: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   const db = await testDb.openApp();
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
 });
 afterAll(() => testDb.drop());
 
@@ -28,6 +29,16 @@ test('audit verify is green on an untouched ledger, records itself, and seals be
     [tenantId],
   );
   expect(recorded.rows).toEqual([{ sealed: true, metadata: expect.objectContaining({ intact: true }) }]);
+  // Attributed to the run: the lookup of the slug and the record share its request id.
+  const run = await testDb.ownerQuery<{ action: string; actor: string; same_run: boolean }>(
+    `select l.action, l.actor_type || ':' || l.actor_id as actor,
+            l.request_id = (select request_id from audit_logs where action = 'audit.verified') as same_run
+     from audit_logs l where l.request_id like 'cli-%' order by l.seq`,
+  );
+  expect(run.rows).toEqual([
+    { action: 'tenant.resolve', actor: 'system:cli', same_run: true },
+    { action: 'audit.verified', actor: 'system:cli', same_run: true },
+  ]);
   const unsealed = await testDb.ownerQuery(
     'select from audit_logs l where not exists (select from audit.seals s where s.event_id = l.id)',
   );

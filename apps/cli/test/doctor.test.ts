@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type CheckResult, withCredentials } from '@skillhub/db';
+import { type CheckResult, systemActor, withCredentials } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { envFor, runCli, tamperSql } from './support/run-cli.ts';
@@ -37,6 +37,8 @@ test('doctor is green on the migrated schema, and --json lists every check', asy
     'ledger_no_destructive_grants',
     'ledger_triggers',
     'change_capture',
+    'security_control_alarm',
+    'security_control_drift',
     'citus_keys',
     'sealing_not_held_back',
     'audit_chain',
@@ -56,6 +58,8 @@ test('doctor names the failure, its detail and its fix, and exits 1: RLS disable
     expect(run.stdout).toMatch(/^rls_forced\s+\d+ targets\s+error\s+ok$/m);
     expect(run.stdout).toContain('fix: alter table public.skills enable row level security;');
     expect(run.stdout).toMatch(/ 1 failed, /);
+    // The alarm recorded the change, and the doctor says what no alarm can see.
+    expect(run.stdout).toMatch(/^security_control_alarm\s+event trigger \S+\s+error\s+ok\n\s+note: .*replica/m);
   } finally {
     await broken.drop();
   }
@@ -103,7 +107,7 @@ describe('doctor turns red, naming the broken check', () => {
     const broken = await createTestDatabase();
     try {
       const db = await broken.openApp();
-      const tenant = await db.platform.createTenant({ name: 'Tampered', slug: 'tampered' });
+      const tenant = await db.platform.createTenant({ name: 'Tampered', slug: 'tampered' }, systemActor('test'));
       expect(await db.sealCommittedAuditEvents()).toBe(true);
       await broken.ownerQuery(tamperSql(`tenant_id = '${tenant.id}'`));
       const run = await runCli(['doctor', '--json'], envFor(broken));

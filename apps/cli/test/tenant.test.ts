@@ -56,3 +56,27 @@ test('every tenant command went through the audited platform door and sealed its
   );
   expect(trail.rows.filter((r) => !r.sealed)).toEqual([]);
 });
+
+test('each run is attributed: actor cli, one request id for everything it recorded, in the tenant’s chain', async () => {
+  const { rows } = await testDb.ownerQuery<{ action: string; chain: string | null; actor: string; request_id: string }>(
+    `select l.action, l.tenant_id as chain, l.actor_type || ':' || l.actor_id as actor, l.request_id
+     from audit_logs l where l.action like 'tenant.%' order by l.seq`,
+  );
+  for (const row of rows) {
+    expect(row).toMatchObject({ actor: 'system:cli', request_id: expect.stringMatching(/^cli-[0-9a-f-]{36}$/) });
+  }
+  const globex = (await testDb.ownerQuery<{ id: string }>(`select id from tenants where slug = 'globex'`)).rows[0]?.id;
+  const runOf = (action: string) => {
+    const requestId = rows.find((r) => r.action === action)?.request_id;
+    return rows.filter((r) => r.request_id === requestId).map((r) => [r.action, r.chain]);
+  };
+  expect(runOf('tenant.create')).toEqual([['tenant.create', globex]]);
+  expect(runOf('tenant.deactivate')).toEqual([
+    ['tenant.resolve', null],
+    ['tenant.deactivate', globex],
+  ]);
+  expect(runOf('tenant.activate')).toEqual([
+    ['tenant.resolve', null],
+    ['tenant.activate', globex],
+  ]);
+});

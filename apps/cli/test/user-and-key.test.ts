@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { loadConfig, signIn } from '@skillhub/core';
-import type { Database } from '@skillhub/db';
+import { type Database, systemActor } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { trailOf } from './support/audit-trail.ts';
@@ -13,7 +13,7 @@ let tenantId: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
 });
 afterAll(() => testDb.drop());
 
@@ -84,14 +84,14 @@ test('key create prints a key that resolves; key revoke by prefix stops it; both
   expect(created.code).toBe(0);
   const key = /^key: (sk_([0-9a-f]+)_\S+) {2}\(shown once/m.exec(created.stdout);
   const [secret = '', prefix = ''] = [key?.[1], key?.[2]];
-  const resolved = await db.platform.resolveApiKey(sha256(secret));
+  const resolved = await db.platform.resolveApiKey(sha256(secret), systemActor('test'));
   const [ada] = (await testDb.ownerQuery<{ id: string }>(`select id from users where email = 'ada@acme.example'`)).rows;
   expect(resolved).toMatchObject({ tenantId, scopes: ['skills:read', 'usage:write'], createdBy: ada?.id });
 
   const revoked = await runCli(['key', 'revoke', '--tenant', 'acme', '--prefix', prefix], envFor(testDb));
   expect(revoked.stdout).toBe(`revoked API key "CI pipeline" (${resolved?.keyId}) in acme\n`);
   expect(revoked.code).toBe(0);
-  expect(await db.platform.resolveApiKey(sha256(secret))).toBeNull();
+  expect(await db.platform.resolveApiKey(sha256(secret), systemActor('test'))).toBeNull();
 
   const trail = await trailOf(testDb, tenantId, ['api_key.created', 'api_key.revoked']);
   expect(trail).toEqual([

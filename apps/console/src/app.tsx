@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect } from 'react';
 import { isAdmin } from './api/types.ts';
 import { Layout } from './components/layout.tsx';
+import { AcceptInvitationPage } from './pages/accept-invitation-page.tsx';
 import { ApiKeysPage } from './pages/api-keys-page.tsx';
 import { AuditTimelinePage } from './pages/audit-timeline-page.tsx';
 import { NewSkillPage } from './pages/new-skill-page.tsx';
@@ -11,6 +12,7 @@ import { SignInPage } from './pages/sign-in-page.tsx';
 import { SignUpPage } from './pages/sign-up-page.tsx';
 import { SkillDetailPage } from './pages/skill-detail-page.tsx';
 import { SkillsPage } from './pages/skills-page.tsx';
+import { VerifyEmailPage } from './pages/verify-email-page.tsx';
 import { match, navigate, useLocation } from './router.tsx';
 import { useSession } from './session.tsx';
 
@@ -40,8 +42,12 @@ function Redirect({ to }: { to: string }) {
 
 export function App() {
   const { me } = useSession();
-  const { path } = useLocation();
+  const { path, search } = useLocation();
   if (me === undefined) return <div className="loading-screen">Loading…</div>;
+  // A mailed link opens a new account whoever is signed in here; it replaces that session.
+  const token = search.get('token') ?? '';
+  if (path === '/verify-email') return <VerifyEmailPage key={token} token={token} />;
+  if (path === '/accept-invitation') return <AcceptInvitationPage key={token} token={token} />;
   if (!me) {
     if (path === '/sign-up') return <SignUpPage />;
     if (path === '/sign-in') return <SignInPage />;

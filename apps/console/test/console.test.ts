@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../api/test/support/test-server.ts';
+import { linkIn } from '../../api/test/support/mail-inbox.ts';
+import { signUpByMail, startTestServer, type TestServer } from '../../api/test/support/test-server.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 const runnable = existsSync(chromiumPath) || Boolean(process.env.CI);
@@ -75,7 +76,13 @@ describe.skipIf(!runnable)('the console in a real browser', () => {
     await page.getByLabel('Email').fill(owner.email);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Create workspace' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    await screenshot(page, 'check-email');
+    // The link from the mail the server sent (through real SMTP), opened on this server.
+    const link = linkIn(await t.inbox.waitFor(owner.email, /^Confirm/), '/verify-email');
+    await page.goto(`${t.server.url}${link.pathname}${link.search}`);
     await page.getByRole('heading', { name: 'Skills' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/console/skills');
     await expect.poll(() => page.locator('.sidebar').textContent()).toContain(owner.workspace);
 
     await page.getByRole('main').getByRole('link', { name: 'New skill' }).click();
@@ -138,8 +145,11 @@ describe.skipIf(!runnable)('the console in a real browser', () => {
 
     await nav.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Failures per email').fill('7');
+    const joinByDomain = page.getByLabel(/email domain join as a member/);
+    expect(await joinByDomain.isChecked()).toBe(false);
+    await joinByDomain.check();
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByText('Saved: throttle.maxFailuresPerEmail.').waitFor();
+    await page.getByText('Saved: signUp.joinByDomain, throttle.maxFailuresPerEmail.').waitFor();
     await screenshot(page, 'settings');
 
     // A reload on a deep link is answered with the console, not the API's 404.
@@ -153,29 +163,26 @@ describe.skipIf(!runnable)('the console in a real browser', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('hides admin pages from members', async () => {
+  it('lets an invited member in through the mailed link, and hides admin pages from them', async () => {
     const { context, page } = await newPage();
-    const invited = await t.client.fork();
-    const signUp = await invited.post<{ userId: string }>('/auth/sign-up', {
+    const boss = t.client.fork();
+    const signUp = await signUpByMail(t, boss, {
       email: 'boss@beta.test',
       password,
       displayName: 'Boss',
       workspace: { name: 'Beta', slug: 'beta' },
     });
-    expect(signUp.status).toBe(201);
-    const member = await invited.post<{ temporaryPassword: string }>('/users', {
-      email: 'mo@beta.test',
-      displayName: 'Mo Member',
-      role: 'member',
-    });
-    expect(member.status).toBe(201);
+    expect(signUp.status).toBe(200);
+    const invitation = await boss.post('/invitations', { email: 'mo@beta.test', role: 'member' });
+    expect(invitation.status).toBe(201);
 
-    await page.goto(`${t.server.url}/console/sign-in`);
-    await page.getByLabel('Workspace').fill('beta');
-    await page.getByLabel('Email').fill('mo@beta.test');
-    await page.getByLabel('Password').fill(member.body.temporaryPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const link = linkIn(await t.inbox.waitFor('mo@beta.test', /invited you/), '/accept-invitation');
+    await page.goto(`${t.server.url}${link.pathname}${link.search}`);
+    await page.getByLabel('Your name').fill('Mo Member');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Join workspace' }).click();
     await page.getByRole('heading', { name: 'Skills' }).waitFor();
+    await expect.poll(() => page.locator('.sidebar').textContent()).toContain('Beta');
     const links = await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents();
     expect(links).toEqual(['Skills', 'New skill', 'Sessions', 'Settings']);
     await page.goto(`${t.server.url}/console/audit`);

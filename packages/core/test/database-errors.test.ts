@@ -15,7 +15,7 @@ let tenantId: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
   await db.withTenant(tenantId, systemActor('test'), (tx) =>
     tx.execute(sql`insert into skills (slug, name) values ('taken', 'Taken')`),
   );

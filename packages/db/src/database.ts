@@ -3,14 +3,16 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { type AuditSealer, sealCommittedEvents, sealPendingEvents, startAuditSealer } from './audit/audit-sealer.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
+import { classifyDatabaseError } from './classify-database-error.ts';
 import { DbError } from './errors.ts';
 import { connectionFailure } from './open-client.ts';
+import { MembershipDoor } from './platform/membership-door.ts';
 import { PlatformDoor } from './platform/platform-door.ts';
 import * as schema from './schema/index.ts';
 import { runnerFor } from './sql-runner.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
-import { outsideScope, type TenantTx } from './tenant-context/context-store.ts';
+import { currentScope, outsideScope, type TenantTx } from './tenant-context/context-store.ts';
 import { withTenantOn } from './tenant-context/with-tenant.ts';
 
 export interface OpenDatabaseOptions {
@@ -26,6 +28,12 @@ export interface OpenDatabaseOptions {
   maxConnections?: number;
   /** Refuse a superuser, BYPASSRLS or table-owning role (default true). */
   verifyRole?: boolean;
+  /**
+   * How long a caller waits for a pooled connection (or a new one) before
+   * failing with DATABASE_UNREACHABLE; default 5,000 ms. Without a bound a
+   * pool whose connections are all stuck makes every request wait forever.
+   */
+  acquireTimeoutMs?: number;
 }
 
 /**
@@ -37,13 +45,18 @@ export class Database {
   readonly #pool: pg.Pool;
   readonly #db: NodePgDatabase<typeof schema>;
   readonly #contextKey: ContextKey;
+  /** A Drizzle handle per pooled connection, for transactions on a client checked out here. */
+  readonly #onClient = new WeakMap<pg.PoolClient, NodePgDatabase<typeof schema>>();
   readonly platform: PlatformDoor;
+  /** Sign-up requests, their verification and invitations: how accounts come to exist. */
+  readonly membership: MembershipDoor;
 
   private constructor(pool: pg.Pool, contextKey: ContextKey) {
     this.#pool = pool;
     this.#db = drizzle(pool, { schema });
     this.#contextKey = contextKey;
     this.platform = new PlatformDoor(this.#db);
+    this.membership = new MembershipDoor(this.#db);
   }
 
   /**
@@ -55,9 +68,17 @@ export class Database {
    */
   static async open(options: OpenDatabaseOptions): Promise<Database> {
     const contextKey = parseContextKey(options.contextKey);
-    const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
-    // An idle client that loses its server must not crash the process.
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
+    });
+    // A client that loses its server must not crash the process: the pool
+    // handles idle clients ('error' on the pool), but node-postgres removes
+    // that listener while a client is checked out. The statement in flight
+    // fails on its own, and the pool discards the client when it comes back.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     try {
       const client = await pool.connect();
       client.release();
@@ -97,7 +118,9 @@ export class Database {
 
   /** See {@link withTenantOn}. */
   withTenant<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
-    return withTenantOn(this.#db, this.#contextKey, tenantId, actor, fn);
+    // Nested: a savepoint on the caller's connection.
+    if (currentScope()) return withTenantOn(this.#db, this.#contextKey, tenantId, actor, fn);
+    return this.#onOwnClient((db) => withTenantOn(db, this.#contextKey, tenantId, actor, fn));
   }
 
   /**
@@ -107,7 +130,34 @@ export class Database {
    * connection while the outer one is held.
    */
   withTenantIndependently<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
-    return outsideScope(() => withTenantOn(this.#db, this.#contextKey, tenantId, actor, fn));
+    return outsideScope(() => this.#onOwnClient((db) => withTenantOn(db, this.#contextKey, tenantId, actor, fn)));
+  }
+
+  /**
+   * Runs `fn` on a client checked out here and always gives it back. Not
+   * left to Drizzle's transaction() on the pool: it sends BEGIN before its
+   * try/finally, so a BEGIN that fails (a connection that died while idle
+   * in the pool, as PostgreSQL restarts) never released its client, and
+   * each such failure shrank the pool for good. A client whose connection
+   * was lost is destroyed, not pooled: it may not know yet that its socket
+   * is closed.
+   */
+  async #onOwnClient<T>(fn: (db: NodePgDatabase<typeof schema>) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let lost = false;
+    try {
+      let db = this.#onClient.get(client);
+      if (!db) {
+        db = drizzle(client, { schema });
+        this.#onClient.set(client, db);
+      }
+      return await fn(db);
+    } catch (error) {
+      lost = classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
+      throw error;
+    } finally {
+      client.release(lost);
+    }
   }
 
   /** Seals every finished audit event now; returns how many were sealed. */

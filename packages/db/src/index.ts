@@ -52,7 +52,9 @@ export { type EmbeddedServer, startEmbeddedPostgres } from './embedded/embedded-
 export { DbError, DbErrorCode } from './errors.ts';
 export {
   type LoginThrottleVerdict,
+  logRepeatedSecurityEvent,
   logSecurityEvent,
+  type RepeatedSecurityEventInput,
   recordForeignProbe,
   recordHostMismatch,
   type SecurityEventInput,
@@ -61,6 +63,15 @@ export {
 export { createUserSession, type NewSessionInput, terminateSession, touchSession } from './identity/sessions.ts';
 export type { RuntimeRoleSpec } from './migrate/ensure-runtime-role.ts';
 export { type MigrateResult, type MigrationStatus, migrationStatus, runMigrations } from './migrate/run-migrations.ts';
+export {
+  isNewAccount,
+  type MembershipOrigin,
+  type MembershipOutcome,
+  type MembershipRefusal,
+  type NewAccount,
+  type SignUpRequestInput,
+  type SignUpRequestOutcome,
+} from './platform/membership-door.ts';
 export type { CreateTenantInput, ResolvedApiKey, ResolvedSession } from './platform/platform-door.ts';
 export * from './schema/index.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { type Database, recordAuditEvent, verifyAuditChain } from '../src/index.ts';
+import { type Database, recordAuditEvent, systemActor, verifyAuditChain } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -36,7 +36,7 @@ const asSuperuser = (statements: string) =>
 beforeEach(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
   await writeEvents(db, tenantId, 20);
   // Other test files' open transactions can hold the horizon back for a moment.
   expect(await db.sealCommittedAuditEvents()).toBe(true);
@@ -45,7 +45,7 @@ afterEach(() => testDb.drop());
 
 describe('tamper evidence', () => {
   test('an untouched chain verifies intact with its head', async () => {
-    await db.platform.listTenants(); // a system event, on the system chain
+    await db.platform.listTenants(systemActor('test')); // a system event, on the system chain
     expect(await db.sealCommittedAuditEvents()).toBe(true);
     const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
     expect(result.intact).toBe(true);
@@ -63,7 +63,7 @@ describe('tamper evidence', () => {
     expect(result.intact).toBe(false);
     expect(result.chains[0]?.break).toMatchObject({ kind: 'modified', eventId: target?.event_id, position: 8 });
     // Every chain at once, side by side: the break stays with its chain, the system chain stays intact.
-    await db.platform.listTenants();
+    await db.platform.listTenants(systemActor('test'));
     expect(await db.sealCommittedAuditEvents()).toBe(true);
     const all = await verifyAuditChain(testDb.ownerUrl, { concurrency: 2 });
     expect(all.chains.map((c) => [c.chain, c.intact, c.break?.position ?? null])).toEqual(
@@ -159,7 +159,9 @@ describe('concurrency', () => {
     async () => {
       const writers = await testDb.openApp({ maxConnections: 8 });
       const tenants = await Promise.all(
-        Array.from({ length: 16 }, (_, i) => writers.platform.createTenant({ name: `T${i}`, slug: `busy-${i}` })),
+        Array.from({ length: 16 }, (_, i) =>
+          writers.platform.createTenant({ name: `T${i}`, slug: `busy-${i}` }, systemActor('test')),
+        ),
       );
       const sealer = db.startAuditSealer({ intervalMs: 50 });
       const eventsPerWriter = 5_000;

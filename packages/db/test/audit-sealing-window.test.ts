@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Database, defaultSealIntervalMs, recordAuditEvent } from '../src/index.ts';
+import { type Database, defaultSealIntervalMs, recordAuditEvent, systemActor } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -10,7 +10,7 @@ let tenantId: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
+  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
 });
 afterAll(() => testDb.drop());
 

@@ -58,6 +58,36 @@ test('each check catches its own breakage, and only that one', async () => {
   }
 });
 
+test('the security control alarm: disabled, replica-only or dropped fails the check, with the fix', async () => {
+  const alarm = async () =>
+    (await runDoctor({ ownerUrl: testDb.ownerUrl, runtimeRole: inject('skillhubTestCluster').appRole.name })).find(
+      (r) => r.check === 'security_control_alarm',
+    );
+  expect(await alarm()).toMatchObject({ ok: true, note: expect.stringContaining('session_replication_role') });
+  const cases: [string, string, string][] = [
+    ['disable', 'is disabled', 'alter event trigger skillhub_security_control_alarm enable always;'],
+    ['enable replica', 'fires only in replica sessions', 'enable always'],
+    ['enable', 'session_replication_role = replica', 'enable always'],
+  ];
+  for (const [how, detail, fix] of cases) {
+    await testDb.ownerQuery(`alter event trigger skillhub_security_control_alarm ${how}`);
+    expect(await alarm(), how).toMatchObject({
+      ok: false,
+      severity: how === 'enable' ? 'warning' : 'error',
+      detail: expect.stringContaining(detail),
+      fix: expect.stringContaining(fix),
+    });
+  }
+  await testDb.ownerQuery('drop event trigger skillhub_security_control_alarm');
+  expect(await alarm()).toMatchObject({
+    ok: false,
+    detail: expect.stringContaining('not installed'),
+    fix: expect.stringContaining('select audit.install_security_control_alarm();'),
+  });
+  await testDb.ownerQuery('select audit.install_security_control_alarm()');
+  expect(await alarm()).toMatchObject({ ok: true });
+});
+
 test('the server version check knows the minor releases that fixed the RLS CVEs', () => {
   expect(serverVersionProblems(150009)).toEqual([expect.stringContaining('CVE-2024-10976')]);
   expect(serverVersionProblems(150002)).toHaveLength(2);

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Database, recordAuditEvent, verifyAuditChain, verifyTenantAuditChain } from '../src/index.ts';
+import {
+  type Database,
+  recordAuditEvent,
+  systemActor,
+  verifyAuditChain,
+  verifyTenantAuditChain,
+} from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -34,8 +40,8 @@ const eventAt = async (tenant: string, position: number) =>
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
-  acme = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
-  globex = (await db.platform.createTenant({ name: 'Globex', slug: 'globex' })).id;
+  acme = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
+  globex = (await db.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'))).id;
   await writeEvents(acme, 12);
   await writeEvents(globex, 30);
   expect(await db.sealCommittedAuditEvents()).toBe(true);

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Database, sql } from '../src/index.ts';
+import { Database, sql, systemActor } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -79,7 +79,7 @@ test('the actor’s workspace role travels in the verified context, and SQL cann
   // The newest key: the rotation above retired the first.
   const db = await open(await testDb.contextKeyUncached());
   try {
-    const tenant = (await db.platform.createTenant({ name: 'Roles', slug: 'roles' })).id;
+    const tenant = (await db.platform.createTenant({ name: 'Roles', slug: 'roles' }, systemActor('test'))).id;
     const roleAs = (role: 'owner' | 'admin' | 'member' | null) =>
       db.withTenant(tenant, { ...actor(), role }, async (tx) => {
         await tx.execute(sql`select set_config('app.actor_role', 'owner', true)`);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Database, type SQL, sql, type TenantTx, tenantTableNames } from '../src/index.ts';
+import { type Database, type SQL, sql, systemActor, type TenantTx, tenantTableNames } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor, insertSql, parentsOf, seedTenantRows, type TenantRows, tableSpecs } from './support/tenant-rows.ts';
 
@@ -189,7 +189,7 @@ async function seedSessionRows(tenant: string, rows: TenantRows) {
     const code = { id: randomUUID(), user_id: rows.users, code_hash: randomUUID() };
     await tx.execute(insertSql('user_sessions', session));
     await tx.execute(insertSql('mfa_recovery_codes', code));
-    // One security event in the tenant (the signature of 0010's function, which 0017 keeps for the first argument).
+    // One security event in the tenant (the signature of 0010's function, which 0023 keeps for the first argument).
     await tx.execute(sql`select platform.log_security_event('logout'::public.security_event_type)`);
     return { user_sessions: session.id, mfa_recovery_codes: code.id };
   });
@@ -198,8 +198,8 @@ async function seedSessionRows(tenant: string, rows: TenantRows) {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
-  tenantA = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
-  tenantB = (await db.platform.createTenant({ name: 'Globex', slug: 'globex' })).id;
+  tenantA = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
+  tenantB = (await db.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'))).id;
   rowsA = await seedTenantRows(db, tenantA);
   rowsB = await seedTenantRows(db, tenantB);
   await seedSessionRows(tenantA, rowsA);

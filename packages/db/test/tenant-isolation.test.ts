@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type Database, sql, type TenantTableName, tenantTableNames } from '../src/index.ts';
+import { type Database, sql, systemActor, type TenantTableName, tenantTableNames } from '../src/index.ts';
 import { parseContextKey } from '../src/tenant-context/context-key.ts';
 import { signTenantContext } from '../src/tenant-context/context-token.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
@@ -33,11 +33,14 @@ const failureCode = async (fn: () => Promise<unknown>): Promise<string | undefin
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
-  tenantA = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' })).id;
-  tenantB = (await db.platform.createTenant({ name: 'Globex', slug: 'globex' })).id;
+  tenantA = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
+  tenantB = (await db.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'))).id;
   rowsA = await seedTenantRows(db, tenantA);
   rowsB = await seedTenantRows(db, tenantB);
-  rowsC = await seedTenantRows(db, (await db.platform.createTenant({ name: 'Initech', slug: 'initech' })).id);
+  rowsC = await seedTenantRows(
+    db,
+    (await db.platform.createTenant({ name: 'Initech', slug: 'initech' }, systemActor('test'))).id,
+  );
 });
 afterAll(() => testDb.drop());
 
@@ -212,7 +215,9 @@ test('a pool of one connection alternating tenants 1,000 times never leaks, even
 test('50 tenants in concurrent transactions on a pool of 4: every row read is the reader’s', async () => {
   const pool = await testDb.openApp({ maxConnections: 4 });
   const tenants = await Promise.all(
-    Array.from({ length: 50 }, (_, i) => pool.platform.createTenant({ name: `T${i}`, slug: `concurrent-${i}` })),
+    Array.from({ length: 50 }, (_, i) =>
+      pool.platform.createTenant({ name: `T${i}`, slug: `concurrent-${i}` }, systemActor('test')),
+    ),
   );
   await Promise.all(tenants.map((t) => seedTenantRows(pool, t.id)));
   const reads = tenants.flatMap((t) =>

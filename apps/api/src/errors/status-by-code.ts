@@ -4,6 +4,7 @@ import type { AppErrorCode } from '@skillhub/core';
 export const statusByCode = {
   BAD_REQUEST: 400,
   VALIDATION_FAILED: 400,
+  INVALID_TOKEN: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

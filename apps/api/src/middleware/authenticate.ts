@@ -1,36 +1,52 @@
-import { AppError, type RequestAuth, sha256Hex } from '@skillhub/core';
-import { type RequestActor, recordHostMismatch, touchSession } from '@skillhub/db';
+import { AppError, type RequestAuth, recordCredentialOnForeignHost, sha256Hex } from '@skillhub/core';
+import { type RequestActor, touchSession } from '@skillhub/db';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../app-env.ts';
-import { clientIp, subdomainOf } from './client-address.ts';
+import { subdomainOf } from './client-address.ts';
 
 export const sessionCookie = 'skillhub_session';
+
+/** The `<prefix>` of `sk_<prefix>_<secret>`, which listings show; never any of the secret. */
+const apiKeyPrefix = (presented: string): string | null => /^sk_([0-9a-f]{12})_/.exec(presented)?.[1] ?? null;
 
 /**
  * Resolves the caller before anything touches tenant data: an API key
  * (Authorization: Bearer sk_...), else a session cookie. The Host's
  * subdomain must agree with the credential's tenant; a credential of tenant
  * A presented on tenant B's host is refused and recorded in B.
+ *
+ * Every refused credential is recorded (bad, revoked or deactivated API
+ * keys; unknown, ended or deactivated sessions) in the workspace it names,
+ * which the database finds from the credential itself, or as a system
+ * event; repeats are counted rather than recorded one by one. The records
+ * are written after the answer has gone out.
  */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { config, db } = c.var;
-  c.set('clientIp', clientIp(c, config));
+  const { config, db, records, requestId, clientIp } = c.var;
   c.set('hostSlug', subdomainOf(c.req.header('host'), config.baseDomain));
   c.set('auth', null);
+  // Who asks while the credential is being resolved: this request, not yet anyone.
+  const gate: RequestActor = {
+    actorType: 'system',
+    actorId: 'authenticate',
+    requestId,
+    ip: clientIp,
+  };
   const bearer = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (bearer) {
-    const key = await db.platform.resolveApiKey(sha256Hex(bearer));
-    if (!key) throw new AppError('UNAUTHENTICATED', 'The API key is not valid or has been revoked.');
-    if (!key.tenantActive) throw new AppError('FORBIDDEN', 'This workspace has been deactivated.');
-    const actor: RequestActor = {
-      actorType: 'api_key',
-      actorId: key.keyId,
-      role: null,
-      requestId: c.var.requestId,
-      ip: c.var.clientIp,
-    };
-    await assertHostMatches(c, key, actor, { apiKeyId: key.keyId });
+    const keyHash = sha256Hex(bearer);
+    const key = await db.platform.resolveApiKey(keyHash, gate);
+    if (!key?.tenantActive) {
+      const prefix = apiKeyPrefix(bearer);
+      records.later('a refused API key', requestId, () =>
+        db.platform.recordApiKeyRejection({ keyHash, prefix, ip: clientIp, requestId }),
+      );
+      if (!key) throw new AppError('UNAUTHENTICATED', 'The API key is not valid or has been revoked.');
+      throw new AppError('FORBIDDEN', 'This workspace has been deactivated.');
+    }
+    const actor: RequestActor = { actorType: 'api_key', actorId: key.keyId, role: null, requestId, ip: clientIp };
+    assertHostMatches(c, { tenantId: key.tenantId, slug: key.tenantSlug, actor, who: { apiKeyId: key.keyId } });
     c.set('auth', {
       tenantId: key.tenantId,
       tenantSlug: key.tenantSlug,
@@ -45,16 +61,22 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   const token = getCookie(c, sessionCookie);
   if (token) {
-    const session = await db.platform.resolveSession(sha256Hex(token));
+    const tokenHash = sha256Hex(token);
+    const session = await db.platform.resolveSession(tokenHash, gate);
     if (session && !session.mfaPending && session.userActive && session.tenantActive) {
       const actor: RequestActor = {
         actorType: 'user',
         actorId: session.userId,
         role: session.role,
-        requestId: c.var.requestId,
-        ip: c.var.clientIp,
+        requestId,
+        ip: clientIp,
       };
-      await assertHostMatches(c, session, actor, { userId: session.userId, sessionId: session.sessionId });
+      assertHostMatches(c, {
+        tenantId: session.tenantId,
+        slug: session.tenantSlug,
+        actor,
+        who: { userId: session.userId, sessionId: session.sessionId },
+      });
       const auth: RequestAuth = {
         tenantId: session.tenantId,
         tenantSlug: session.tenantSlug,
@@ -65,27 +87,27 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
         apiKeyId: null,
         scopes: ['*'],
       };
-      await db.withTenant(auth.tenantId, auth.actor, () => touchSession(session.sessionId, c.var.clientIp));
+      await db.withTenant(auth.tenantId, auth.actor, () => touchSession(session.sessionId, clientIp));
       c.set('auth', auth);
+    } else if (!session?.mfaPending) {
+      // A session waiting for its second factor is not refused, only not yet signed in.
+      records.later('a refused session', requestId, () =>
+        db.platform.recordSessionRejection({ tokenHash, ip: clientIp, requestId }),
+      );
     }
   }
   return next();
 };
 
-/**
- * Refuses a credential on another workspace's host. The attempt is recorded
- * in the workspace the host names, which the database finds from the slug,
- * in a transaction of the credential's own tenant, so that who presented it
- * comes from a verified context.
- */
-async function assertHostMatches(
+function assertHostMatches(
   c: Context<AppEnv>,
-  credential: { tenantId: string; tenantSlug: string },
-  actor: RequestActor,
-  who: Record<string, string>,
-) {
+  credential: { tenantId: string; slug: string; actor: RequestActor; who: Record<string, string> },
+): void {
   const hostSlug = c.var.hostSlug;
-  if (!hostSlug || hostSlug === credential.tenantSlug) return;
-  await c.var.db.withTenant(credential.tenantId, actor, () => recordHostMismatch(hostSlug, who));
+  if (!hostSlug || hostSlug === credential.slug) return;
+  const origin = { method: c.req.method, path: c.req.path };
+  c.var.records.later('a credential on another workspace', c.var.requestId, () =>
+    recordCredentialOnForeignHost(c.var.db, credential, hostSlug, origin),
+  );
   throw new AppError('UNAUTHENTICATED', 'Sign in to this workspace to continue.');
 }

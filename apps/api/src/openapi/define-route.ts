@@ -3,6 +3,7 @@ import { AppError, type RequestAuth } from '@skillhub/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../app-env.ts';
+import { storableInput } from './storable-input.ts';
 
 export const ErrorSchema = z
   .object({
@@ -91,14 +92,15 @@ const responseChecker =
  * A route and its OpenAPI description in one object, for `app.openapi`:
  * the zod schemas that validate a request are the ones the document shows,
  * and the handler's inputs are typed from them. Adds the error responses
- * every route shares and the security schemes (`public: true` for none).
+ * every route shares, the security schemes (`public: true` for none) and,
+ * after the route's guards, the refusal of text PostgreSQL cannot store.
  */
 export function defineRoute<const R extends RouteConfig>(config: R & { public?: boolean }): R {
   const { public: open, ...route } = config;
   const middleware = [responseChecker(route.responses), ...[route.middleware ?? []].flat()];
   return createRoute({
     ...route,
-    middleware: route.request?.body ? [...middleware, jsonOnly] : middleware,
+    middleware: [...middleware, ...(route.request?.body ? [jsonOnly] : []), storableInput],
     security: open ? [] : [{ session: [] }, { apiKey: [] }],
     responses: { ...route.responses, ...errorResponses },
   }) as unknown as R;

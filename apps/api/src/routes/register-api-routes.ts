@@ -4,6 +4,7 @@ import { registerAuditRoutes } from './audit/audit-routes.ts';
 import { registerSecurityEventRoutes } from './audit/security-event-routes.ts';
 import { registerApiKeyRoutes } from './identity/api-key-routes.ts';
 import { registerAuthRoutes } from './identity/auth-routes.ts';
+import { registerInvitationRoutes } from './identity/invitation-routes.ts';
 import { registerSessionRoutes } from './identity/session-routes.ts';
 import { registerUserRoutes } from './identity/user-routes.ts';
 import { registerSettingsRoutes } from './settings/settings-routes.ts';
@@ -16,6 +17,7 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>): void {
   registerAuthRoutes(app);
   registerSessionRoutes(app);
   registerUserRoutes(app);
+  registerInvitationRoutes(app);
   registerApiKeyRoutes(app);
   registerSecurityEventRoutes(app);
   registerAuditRoutes(app);

@@ -44,3 +44,55 @@ export async function insertAuditEvents(t: TestServer, tenantId: string, count: 
     );
   }
 }
+
+/**
+ * How many failures the tallies counted (security_event_tallies, every window):
+ * of `type` in `tenantId` (null: system), optionally only one subject or target.
+ */
+export async function tallied(
+  t: TestServer,
+  where: { tenantId: string | null; type: string; subject?: string; target?: string },
+): Promise<number> {
+  const { rows } = await t.testDb.ownerQuery<{ n: string | null }>(
+    `select sum(occurrences) as n from security_event_tallies
+     where tenant_id is not distinct from $1 and event_type::text = $2
+       and ($3::text is null or subject = $3) and ($4::text is null or target = $4)`,
+    [where.tenantId, where.type, where.subject ?? null, where.target ?? null],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Attempts on `tenantId`'s rows or host from credentials of `fromTenant`, as the tallies counted them. */
+export const probesFrom = (t: TestServer, tenantId: string, fromTenant: string) =>
+  tallied(t, { tenantId, type: 'access_blocked', target: `from:${fromTenant}` });
+
+/** The count of each tally row (one per five-minute window) matching `where` (see {@link tallied}). */
+export async function tallyCounts(
+  t: TestServer,
+  where: { tenantId: string | null; type: string; subject?: string; target?: string },
+): Promise<number[]> {
+  const { rows } = await t.testDb.ownerQuery<{ n: string }>(
+    `select occurrences as n from security_event_tallies
+     where tenant_id is not distinct from $1 and event_type::text = $2
+       and ($3::text is null or subject = $3) and ($4::text is null or target = $4)
+     order by window_start`,
+    [where.tenantId, where.type, where.subject ?? null, where.target ?? null],
+  );
+  return rows.map((r) => Number(r.n));
+}
+
+/**
+ * Which occurrences of a window's tally became events (migration 0021): the
+ * first `first`, then the 10th, 100th, ... Tests compare against this per
+ * window, so a burst that straddles a window boundary is judged exactly.
+ */
+export function eventOccurrences(counts: number[], first = 3): number[] {
+  return counts
+    .flatMap((n) => {
+      const written: number[] = [];
+      for (let i = 1; i <= Math.min(first, n); i++) written.push(i);
+      for (let p = 10; p <= n; p *= 10) if (p > first) written.push(p);
+      return written;
+    })
+    .sort((a, b) => a - b);
+}

@@ -65,7 +65,8 @@ export async function setTenantSettings(t: TestServer, tenantId: string, setting
 
 /**
  * Moves every sign-in event `age` into the past, so the throttle's windows
- * (failures: 15 minutes; accounts seen from an IP: 24 hours) start empty.
+ * (failures: 15 minutes; accounts seen from an IP: 24 hours) start empty,
+ * and the tallies of repeated refusals with them.
  * security_events is append-only; the owner lifts its trigger for one statement.
  */
 export async function ageSignInEvents(t: TestServer, age = '25 hours', types = ['login_failed', 'login_success']) {
@@ -73,6 +74,7 @@ export async function ageSignInEvents(t: TestServer, age = '25 hours', types = [
   await t.testDb.ownerQuery(
     `begin; set local session_replication_role = replica;
      update security_events set created_at = created_at - interval '${age}' where event_type in (${list});
+     update security_event_tallies set window_start = window_start - interval '${age}';
      commit;`,
   );
 }

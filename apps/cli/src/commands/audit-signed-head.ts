@@ -6,9 +6,9 @@ import {
   recordAuditEvent,
   type SignedChainHead,
   signChainHead,
-  systemActor,
 } from '@skillhub/db';
 import type { Command } from 'commander';
+import { cliActor } from '../runtime/cli-actor.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { sealAndVerify } from '../runtime/seal-and-verify.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
@@ -99,7 +99,7 @@ async function signHead(
   }
   if (!chain.head) throw new Error(`${options.tenant}: the chain has no sealed events yet; nothing to sign`);
   const signed = signChainHead(tenant.id, chain.head, privateKey);
-  await db.withTenant(tenant.id, systemActor('cli'), () =>
+  await db.withTenant(tenant.id, cliActor(), () =>
     recordAuditEvent({
       action: 'audit.head_signed',
       resourceType: 'audit_chain',

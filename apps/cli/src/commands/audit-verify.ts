@@ -1,11 +1,6 @@
-import {
-  type ChainVerdict,
-  type Database,
-  recordAuditEvent,
-  systemActor,
-  type VerifyAuditChainOptions,
-} from '@skillhub/db';
+import { type ChainVerdict, type Database, recordAuditEvent, type VerifyAuditChainOptions } from '@skillhub/db';
 import type { Command } from 'commander';
+import { cliActor } from '../runtime/cli-actor.ts';
 import { parseChainHead, parseIsoDate } from '../runtime/parse-options.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { sealAndVerify } from '../runtime/seal-and-verify.ts';
@@ -64,7 +59,7 @@ async function verify(db: Database, ownerUrl: string, options: VerifyOptions): P
   }
   const labels = new Map<string, string>([['', 'system']]);
   if (tenant) labels.set(tenant.id, tenant.slug);
-  else for (const t of await db.platform.listTenants()) labels.set(t.id, t.slug);
+  else for (const t of await db.platform.listTenants(cliActor())) labels.set(t.id, t.slug);
   // After the lookups, which write events of their own.
   const result = await sealAndVerify(db, ownerUrl, {
     tenantId: tenant?.id,
@@ -97,7 +92,7 @@ const verdict = (chain: ChainVerdict): string => {
 
 /** The verification itself goes into the tenant's trail (and is sealed before the command exits). */
 const recordVerification = (db: Database, chain: ChainVerdict, options: VerifyOptions) =>
-  db.withTenant(chain.chain, systemActor('cli'), () =>
+  db.withTenant(chain.chain, cliActor(), () =>
     recordAuditEvent({
       action: 'audit.verified',
       resourceType: 'audit_chain',

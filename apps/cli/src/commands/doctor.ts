@@ -28,6 +28,9 @@ export function registerDoctor(program: Command): void {
     });
 }
 
+/** What a check cannot see is printed beside it, passed or not. */
+const noteLines = (r: CheckResult) => (r.note ? [`    note: ${r.note}`] : []);
+
 const status = (r: CheckResult) => (r.ok ? 'ok' : r.severity === 'error' ? 'FAIL' : 'WARN');
 
 /**
@@ -43,11 +46,14 @@ function report(results: CheckResult[], all = false): string {
     const own = results.filter((r) => r.check === check);
     const passed = own.filter((r) => r.ok);
     for (const r of own.filter((r) => !r.ok)) {
-      notes.set(rows.length, [`    ${r.detail}`, `    fix: ${r.fix}`]);
+      notes.set(rows.length, [`    ${r.detail}`, `    fix: ${r.fix}`, ...noteLines(r)]);
       rows.push([r.check, r.target, r.severity, status(r)]);
     }
     if (all || passed.length === 1) {
-      for (const r of passed) rows.push([r.check, r.target, r.severity, 'ok']);
+      for (const r of passed) {
+        notes.set(rows.length, noteLines(r));
+        rows.push([r.check, r.target, r.severity, 'ok']);
+      }
     } else if (passed.length > 1) {
       const severity = passed[0]?.severity ?? 'error';
       rows.push([check, `${passed.length} ${passed.length < own.length ? 'others' : 'targets'}`, severity, 'ok']);

@@ -1,6 +1,7 @@
-import { Database } from '@skillhub/db';
+import { Database, systemActor } from '@skillhub/db';
 import type { Command } from 'commander';
-import { contextKeyFor, migrateResolved, resolveDatabase } from '../runtime/resolve-database.ts';
+import { contextKeyFor, migrateResolved, resolveDatabase, skillhubHome } from '../runtime/resolve-database.ts';
+import { assertNoServerRunning, recordRunningServer } from '../runtime/server-lock.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -16,13 +17,16 @@ export function registerServe(program: Command): void {
         throw new Error(`invalid port "${options.port ?? process.env.PORT}"`);
       const host = options.host ?? process.env.HOST ?? '127.0.0.1';
       // Loaded here, not at the top: the other commands start faster without the API.
-      const [{ startSkillhub }, { loadConfig }, { default: pino }] = await Promise.all([
+      const [{ startSkillhub }, { loadConfig, reencryptMfaSecrets }, { default: pino }] = await Promise.all([
         import('@skillhub/api'),
         import('@skillhub/core'),
         import('pino'),
       ]);
       const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-      const database = await resolveDatabase();
+      const home = skillhubHome();
+      if (!process.env.DATABASE_URL) await assertNoServerRunning(home);
+      // Shutdown is ordered here (HTTP, sealer, pool, then the database), not by the database's own signal hook.
+      const database = await resolveDatabase(process.env, { stopOnSignal: false });
       const cleanup: (() => Promise<void>)[] = [database.stop];
       const shutdown = async () => {
         for (const step of cleanup.reverse()) await step().catch(() => {});
@@ -30,11 +34,26 @@ export function registerServe(program: Command): void {
       try {
         const migrated = await migrateResolved(database);
         if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
+        const config = loadConfig();
         const db = await Database.open({ url: database.appUrl, contextKey: await contextKeyFor(database) });
-        const server = await startSkillhub({ db, logger, config: loadConfig(), port, host });
+        // Before the first request: no plain or stale-key TOTP secret stays in the database.
+        const sealed = await reencryptMfaSecrets(db, config.keys.secrets(), systemActor('serve')).catch(
+          async (error: unknown) => {
+            await db.close();
+            throw error;
+          },
+        );
+        if (sealed.resealed > 0) logger.info({ resealed: sealed.resealed }, 'TOTP secrets sealed with the current key');
+        // Links in mail point at this server unless a public URL is configured.
+        if (!process.env.SKILLHUB_PUBLIC_URL) {
+          config.publicUrl = `http://${['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host}:${port}`;
+        }
+        const server = await startSkillhub({ db, logger, config, port, host });
         cleanup.push(() => server.close());
+        if (database.embedded) cleanup.push(await recordRunningServer(home, server.url));
         process.stdout.write(
-          `Skillhub is running at ${server.url}${database.embedded ? ' (embedded PostgreSQL)' : ''}\n`,
+          `Skillhub is running at ${server.url}${database.embedded ? ' (embedded PostgreSQL)' : ''}\n` +
+            `Console: ${server.url}/console/\n`,
         );
       } catch (error) {
         await shutdown();

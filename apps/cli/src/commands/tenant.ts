@@ -3,6 +3,7 @@ import { tenants } from '@skillhub/db';
 import { type Command, Option } from 'commander';
 import { out } from '../output/out.ts';
 import { formatTable } from '../output/table.ts';
+import { cliActor } from '../runtime/cli-actor.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
 
@@ -14,17 +15,22 @@ export function registerTenant(program: Command): void {
     .description('create a tenant')
     .requiredOption('--name <name>', 'display name')
     .requiredOption('--slug <slug>', 'unique lower-case identifier (letters, digits, hyphens)')
-    .option('--domain <domain>', 'email domain whose sign-ups join this tenant')
+    .option(
+      '--domain <domain>',
+      'email domain whose verified sign-ups may join this tenant (once its settings turn joining by domain on)',
+    )
     .addOption(new Option('--plan <plan>', 'plan').choices(tenants.plan.enumValues).default('free'))
     .action(async (options: { name: string; slug: string; domain?: string; plan: Tenant['plan'] }) => {
-      const created = await withRuntimeDatabase((db) => db.platform.createTenant(options), { migrate: true });
+      const created = await withRuntimeDatabase((db) => db.platform.createTenant(options, cliActor()), {
+        migrate: true,
+      });
       out(`created tenant ${created.slug} (${created.id}), plan ${created.plan}`);
     });
   tenant
     .command('list')
     .description('list every tenant')
     .action(async () => {
-      const all = await withRuntimeDatabase((db) => db.platform.listTenants(), { migrate: true });
+      const all = await withRuntimeDatabase((db) => db.platform.listTenants(cliActor()), { migrate: true });
       const rows = all.map((t) => [
         t.slug,
         t.name,
@@ -43,7 +49,7 @@ export function registerTenant(program: Command): void {
       .description(active ? 'let a deactivated tenant sign in again' : 'stop a tenant from signing in')
       .action(async (slug: string) => {
         const changed = await withRuntimeDatabase(
-          async (db) => db.platform.setTenantActive((await tenantBySlug(db, slug)).id, active),
+          async (db) => db.platform.setTenantActive((await tenantBySlug(db, slug)).id, active, cliActor()),
           {
             migrate: true,
           },

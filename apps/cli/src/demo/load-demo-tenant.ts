@@ -70,12 +70,10 @@ const browsers = [
 export async function loadDemoTenant(context: DemoContext, spec: DemoTenant): Promise<LoadedDemoTenant> {
   const { db } = context;
   const random = seededRandom(spec.slug);
-  const tenant = await db.platform.createTenant({
-    name: spec.name,
-    slug: spec.slug,
-    domain: spec.domain,
-    plan: spec.plan,
-  });
+  const tenant = await db.platform.createTenant(
+    { name: spec.name, slug: spec.slug, domain: spec.domain, plan: spec.plan },
+    cliActor(),
+  );
   const people = await addPeople(db, tenant, spec);
   const owner = people[0];
   if (!owner) throw new Error(`demo tenant ${spec.slug} has nobody in it`);

@@ -3,6 +3,7 @@ import { createEmbeddingProvider, type EmbeddingProvider, embedSkill, hashPasswo
 import type { Database } from '@skillhub/db';
 import { out } from '../output/out.ts';
 import { progressBar } from '../output/progress.ts';
+import { cliActor } from '../runtime/cli-actor.ts';
 import { demoSkills } from './demo-skills.ts';
 import { demoTenants } from './demo-tenants.ts';
 import { loadDemoTenant } from './load-demo-tenant.ts';
@@ -16,7 +17,7 @@ import { versionsOf } from './skill-versions.ts';
 export async function loadDemo(db: Database, options: { scale?: number; embedded: boolean }): Promise<void> {
   const config = loadConfig();
   const embeddings = createEmbeddingProvider(config);
-  const existing = new Set((await db.platform.listTenants()).map((t) => t.slug));
+  const existing = new Set((await db.platform.listTenants(cliActor())).map((t) => t.slug));
   const fresh = demoTenants.filter((t) => !existing.has(t.slug));
   for (const skipped of demoTenants.filter((t) => existing.has(t.slug))) {
     out(`${skipped.slug}: exists, skipped (its owner's password was printed when it was loaded)`);

@@ -34,7 +34,7 @@ export interface ScaleInput {
  * records every row (one trigger call per statement).
  */
 export async function loadScaleTenant(db: Database, input: ScaleInput): Promise<Tenant> {
-  const tenant = await db.platform.createTenant({ name: `Scale ${input.slug}`, slug: input.slug });
+  const tenant = await db.platform.createTenant({ name: `Scale ${input.slug}`, slug: input.slug }, cliActor());
   const domain = `${input.slug}.example`;
   await db.withTenant(tenant.id, cliActor(), async (tx) => {
     await tx.insert(siteSettings).values({ displayName: `Scale ${input.slug}` });

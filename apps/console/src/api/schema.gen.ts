@@ -13,7 +13,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create an account (and a workspace) */
+    /**
+     * Ask for an account (and a workspace); a link to finish goes to the address
+     * @description Answers the same whether or not the address already has an account (its owner is mailed instead). At most 5 requests per client IP in 15 minutes (429 with Retry-After).
+     */
     post: {
       parameters: {
         query?: never;
@@ -27,13 +30,183 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Signed up and signed in; the session is in a cookie */
-        201: {
+        /** @description Requested; nothing exists until the mailed link is opened */
+        202: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['SignedIn'];
+            'application/json': components['schemas']['SignUpRequested'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/verify-email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Finish a sign-up with the mailed token: creates the account, signs it in */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['VerifyEmail'];
+        };
+      };
+      responses: {
+        /** @description Signed up and signed in; the session is in a cookie */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['NewAccountSignedIn'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/accept-invitation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Accept an invitation with the mailed token: creates the account with the invited role, signs it in */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['AcceptInvitation'];
+        };
+      };
+      responses: {
+        /** @description Signed up and signed in; the session is in a cookie */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['NewAccountSignedIn'];
           };
         };
         /** @description Invalid input */
@@ -166,6 +339,15 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
       };
     };
     delete?: never;
@@ -244,6 +426,15 @@ export interface paths {
         };
         /** @description Conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -430,7 +621,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Change password (ends your other sessions) */
+    /** Change password (ends your other sessions); a wrong current password counts like a failed sign-in */
     post: {
       parameters: {
         query?: never;
@@ -493,6 +684,15 @@ export interface paths {
         };
         /** @description Conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -601,7 +801,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Confirm TOTP with a code; returns recovery codes once */
+    /** Confirm TOTP with a code; returns recovery codes once and ends your other sessions */
     post: {
       parameters: {
         query?: never;
@@ -688,7 +888,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Turn two-factor authentication off (password and code) */
+    /** Turn two-factor authentication off (password and code); ends your other sessions */
     post: {
       parameters: {
         query?: never;
@@ -749,6 +949,15 @@ export interface paths {
         };
         /** @description Conflict */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Sign-in is paused after too many failed attempts; see Retry-After */
+        429: {
           headers: {
             [name: string]: unknown;
           };
@@ -1592,6 +1801,241 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/invitations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Pending invitations of this workspace (admins) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Neither accepted, revoked nor expired */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              invitations: components['schemas']['Invitation'][];
+            };
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Invite someone by email with a role (an owner only by an owner); the link works for 7 days */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['CreateInvitation'];
+        };
+      };
+      responses: {
+        /** @description The invitation; its link went to the address, never in this response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Invitation'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/invitations/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Withdraw a pending invitation; its link stops working */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The withdrawn invitation */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Invitation'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api-keys': {
     parameters: {
       query?: never;
@@ -2208,7 +2652,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** This workspace’s settings (throttle, sessions and lists for admins only) */
+    /** This workspace’s settings (throttle, sessions, lists and sign-up for admins only) */
     get: {
       parameters: {
         query?: never;
@@ -2306,6 +2750,7 @@ export interface paths {
               /** @default {} */
               throttle?: {
                 maxFailuresPerEmail?: number;
+                maxFailuresPerDevice?: number;
                 maxFailuresPerIp?: number;
                 sharedIpAccounts?: number;
                 windowMinutes?: number;
@@ -2335,6 +2780,15 @@ export interface paths {
               allowlist?: {
                 /** @default [] */
                 ips?: string[];
+              };
+              /**
+               * @default {
+               *       "joinByDomain": false
+               *     }
+               */
+              signUp?: {
+                /** @default false */
+                joinByDomain?: boolean;
               };
               changed: string[];
             };
@@ -3899,11 +4353,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    SignedIn: {
-      userId: string;
-      tenantId: string;
-      mfaRequired: boolean;
-      expiresAt: string;
+    /** @description The same answer whether or not the address already has an account */
+    SignUpRequested: {
+      /** @enum {boolean} */
+      ok: true;
+      message: string;
     };
     Error: {
       error: {
@@ -3919,10 +4373,40 @@ export interface components {
       email: string;
       password: string;
       displayName: string;
+      /** @description The workspace to create, unless the address’s domain names one that lets verified addresses join */
       workspace?: {
         name: string;
         slug: string;
       };
+    };
+    NewAccountSignedIn: {
+      userId: string;
+      tenantId: string;
+      tenantSlug: string;
+      /** @enum {string} */
+      role: 'owner' | 'admin' | 'member';
+      /** @enum {boolean} */
+      mfaRequired: false;
+      expiresAt: string;
+    };
+    VerifyEmail: {
+      token: string;
+      /** @description Overrides the workspace named at sign-up (needed when none was, or its address was taken since) */
+      workspace?: {
+        name: string;
+        slug: string;
+      };
+    };
+    AcceptInvitation: {
+      token: string;
+      displayName: string;
+      password: string;
+    };
+    SignedIn: {
+      userId: string;
+      tenantId: string;
+      mfaRequired: boolean;
+      expiresAt: string;
     };
     SignIn: {
       email: string;
@@ -3999,6 +4483,24 @@ export interface components {
     ChangeRole: {
       /** @enum {string} */
       role: 'owner' | 'admin' | 'member';
+    };
+    Invitation: {
+      id: string;
+      email: string;
+      /** @enum {string} */
+      role: 'owner' | 'admin' | 'member';
+      invitedBy: string;
+      createdAt: string;
+      expiresAt: string;
+    };
+    CreateInvitation: {
+      /** Format: email */
+      email: string;
+      /**
+       * @default member
+       * @enum {string}
+       */
+      role?: 'owner' | 'admin' | 'member';
     };
     ApiKey: {
       id: string;
@@ -4094,6 +4596,7 @@ export interface components {
       /** @default {} */
       throttle?: {
         maxFailuresPerEmail?: number;
+        maxFailuresPerDevice?: number;
         maxFailuresPerIp?: number;
         sharedIpAccounts?: number;
         windowMinutes?: number;
@@ -4123,6 +4626,15 @@ export interface components {
       allowlist?: {
         /** @default [] */
         ips?: string[];
+      };
+      /**
+       * @default {
+       *       "joinByDomain": false
+       *     }
+       */
+      signUp?: {
+        /** @default false */
+        joinByDomain?: boolean;
       };
     };
     SiteSettings: {
@@ -4137,6 +4649,7 @@ export interface components {
       /** @default {} */
       throttle?: {
         maxFailuresPerEmail?: number;
+        maxFailuresPerDevice?: number;
         maxFailuresPerIp?: number;
         sharedIpAccounts?: number;
         windowMinutes?: number;
@@ -4166,6 +4679,15 @@ export interface components {
       allowlist?: {
         /** @default [] */
         ips?: string[];
+      };
+      /**
+       * @default {
+       *       "joinByDomain": false
+       *     }
+       */
+      signUp?: {
+        /** @default false */
+        joinByDomain?: boolean;
       };
     };
     Skill: {

@@ -32,6 +32,8 @@ export const visibilities = everyMember<Visibility>()(['private', 'internal', 'p
 
 export type Me = Schemas['Me'];
 export type SignedIn = Schemas['SignedIn'];
+export type NewAccountSignedIn = Schemas['NewAccountSignedIn'];
+export type SignUpRequested = Schemas['SignUpRequested'];
 export type Skill = Schemas['Skill'];
 
 /** A /search hit. */

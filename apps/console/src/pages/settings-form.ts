@@ -14,6 +14,8 @@ export interface SettingsForm extends Record<string, string> {
   blockedIps: string;
   blockedEmails: string;
   allowedIps: string;
+  /** 'true' or 'false': a checkbox. */
+  joinByDomain: string;
 }
 
 const text = (value: number | undefined) => (value === undefined ? '' : String(value));
@@ -33,6 +35,7 @@ export function toForm(settings: SiteSettings): SettingsForm {
     blockedIps: lines(settings.blocklist?.ips),
     blockedEmails: lines(settings.blocklist?.emails),
     allowedIps: lines(settings.allowlist?.ips),
+    joinByDomain: String(settings.signUp?.joinByDomain ?? false),
   };
 }
 
@@ -62,5 +65,6 @@ export function fromForm(form: SettingsForm): SiteSettingsUpdate {
     }),
     blocklist: { ips: list(form.blockedIps), emails: list(form.blockedEmails) },
     allowlist: { ips: list(form.allowedIps) },
+    signUp: { joinByDomain: form.joinByDomain === 'true' },
   };
 }

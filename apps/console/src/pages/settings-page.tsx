@@ -89,6 +89,22 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
             </div>
           </section>
           <section className="panel stack">
+            <h2>Joining</h2>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                name="joinByDomain"
+                checked={form.joinByDomain === 'true'}
+                onChange={(event) => update({ joinByDomain: String(event.target.checked) })}
+              />
+              Let anyone who proves an address at this workspace’s email domain join as a member
+            </label>
+            <p className="muted small">
+              Off: people join only by an admin’s invitation. The domain is set by whoever runs Skillhub (
+              <code>skillhub tenant create --domain</code>); the address is proven by a link mailed at sign-up.
+            </p>
+          </section>
+          <section className="panel stack">
             <h2>Access lists</h2>
             <p className="muted small">One entry a line. IPs and CIDR ranges; emails or @domain.</p>
             <div className="row">

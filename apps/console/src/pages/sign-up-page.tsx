@@ -1,26 +1,30 @@
-import type { FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
+import type { SignUpRequested } from '../api/types.ts';
 import { AuthFrame } from '../components/auth-frame.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { Link } from '../router.tsx';
-import { useSession } from '../session.tsx';
 import { slugify } from '../slugify.ts';
 import { useAction } from '../use-action.ts';
 import { useForm } from '../use-form.ts';
 
-/** Creates a workspace and its owner, who is signed in straight away. */
+/**
+ * Asks for a workspace and its owner. Nothing exists until the person opens
+ * the link mailed to the address (the verify-email page), so this page ends
+ * at "check your email", the same for every address.
+ */
 export function SignUpPage() {
-  const { refresh } = useSession();
   const { form, field } = useForm(
     { workspaceName: '', slug: '', displayName: '', email: '', password: '' },
     { from: 'workspaceName', to: 'slug', derive: (name) => slugify(name, 63) },
   );
   const { busy, error, run } = useAction();
+  const [sentTo, setSentTo] = useState<string | null>(null);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      await api('/auth/sign-up', {
+      await api<SignUpRequested>('/auth/sign-up', {
         method: 'POST',
         body: {
           email: form.email,
@@ -30,9 +34,29 @@ export function SignUpPage() {
         },
       });
       localStorage.setItem('skillhub.workspace', form.slug);
-      await refresh();
+      setSentTo(form.email);
     });
   };
+
+  if (sentTo) {
+    return (
+      <AuthFrame title="Check your email">
+        <div className="stack" aria-live="polite">
+          <p>
+            We sent a link to <strong>{sentTo}</strong>. Open it to confirm the address and finish creating your
+            workspace; it works for 24 hours.
+          </p>
+          <p className="muted small">
+            No mail? Check the address and your spam folder. Running Skillhub without a mail server? The link is in the
+            server log and in .skillhub/mail.
+          </p>
+          <p className="muted">
+            Already confirmed? <Link to="/sign-in">Sign in</Link>
+          </p>
+        </div>
+      </AuthFrame>
+    );
+  }
 
   return (
     <AuthFrame title="Create a workspace">

@@ -11,9 +11,13 @@ export function requireCaller(auth: RequestAuth | null): RequestAuth {
 export const isUser = (auth: RequestAuth): auth is UserAuth =>
   auth.userId !== null && auth.role !== null && auth.sessionId !== null;
 
-/** A signed-in user (not an API key), or 401/403. */
+/** A signed-in user (not an API key), or 401, or 403 carrying its denial. */
 export function requireUser(auth: RequestAuth | null): UserAuth {
   const caller = requireCaller(auth);
-  if (!isUser(caller)) throw new AppError('FORBIDDEN', 'This action needs a signed-in user, not an API key.');
+  if (!isUser(caller)) {
+    throw new AppError('FORBIDDEN', 'This action needs a signed-in user, not an API key.', {
+      denial: { action: 'act as a signed-in user', reason: 'api_key_not_allowed', apiKeyId: caller.apiKeyId },
+    });
+  }
   return caller;
 }

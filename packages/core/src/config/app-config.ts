@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { type ServerKeys, serverKeysFrom } from './server-keys.ts';
+
 /** Server settings read from the environment once at start. */
 export interface AppConfig {
   /** Requests to `<slug>.<baseDomain>` enter tenant `<slug>`. */
@@ -8,10 +11,26 @@ export interface AppConfig {
   absoluteTimeoutHours: number;
   /** Header a trusted proxy sets with the client's country (e.g. cf-ipcountry); unset: location unknown. */
   locationHeader: string | null;
-  /** Take the client IP from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /**
+   * The proxies whose X-Forwarded-For is believed (proxy-addr's names and
+   * CIDRs: `loopback`, `10.0.0.0/8`); the client is the rightmost hop that
+   * is not one of them. Empty: the socket's address, whatever the header says.
+   */
+  trustedProxies: string[];
+  /** The server's keys (secrets at rest, device cookies), loaded when first used. */
+  keys: ServerKeys;
   /** An OpenAI-compatible embeddings endpoint; null: the built-in local provider. */
   embeddings: { baseUrl: string; apiKey: string | null; model: string } | null;
+  /** Where links in mail point: the console's pages are under `<publicUrl>/console/`. */
+  publicUrl: string;
+  /**
+   * How mail leaves: through `smtpUrl` when set, otherwise into files under
+   * `outboxDir` and the server log (the embedded default, so a sign-up can
+   * be finished without a mail server).
+   */
+  mail: { smtpUrl: string | null; from: string; outboxDir: string };
+  /** Sign-up requests allowed per client IP within the window (counted in the database). */
+  signUpThrottle: { maxPerIp: number; windowMinutes: number };
 }
 
 const number = (value: string | undefined, fallback: number) => {
@@ -20,13 +39,24 @@ const number = (value: string | undefined, fallback: number) => {
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  if (env.SKILLHUB_TRUST_PROXY !== undefined) {
+    // It trusted the leftmost X-Forwarded-For hop, which any client writes.
+    throw new Error(
+      'SKILLHUB_TRUST_PROXY is no longer read: list the proxies in front of the server in SKILLHUB_TRUSTED_PROXIES (e.g. loopback,10.0.0.0/8)',
+    );
+  }
+  const baseDomain = (env.SKILLHUB_BASE_DOMAIN ?? 'localhost').toLowerCase();
   return {
-    baseDomain: (env.SKILLHUB_BASE_DOMAIN ?? 'localhost').toLowerCase(),
+    baseDomain,
     cookieSecure: env.SESSION_COOKIE_SECURE !== 'false',
     idleTimeoutMinutes: number(env.SESSION_IDLE_MINUTES, 30),
     absoluteTimeoutHours: number(env.SESSION_ABSOLUTE_HOURS, 12),
     locationHeader: env.SKILLHUB_LOCATION_HEADER?.toLowerCase() ?? null,
-    trustProxy: env.SKILLHUB_TRUST_PROXY === 'true',
+    trustedProxies: (env.SKILLHUB_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+    keys: serverKeysFrom(env),
     embeddings: env.EMBEDDINGS_BASE_URL
       ? {
           baseUrl: env.EMBEDDINGS_BASE_URL,
@@ -34,5 +64,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           model: env.EMBEDDINGS_MODEL ?? 'text-embedding-3-small',
         }
       : null,
+    publicUrl: (env.SKILLHUB_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/+$/, ''),
+    mail: {
+      smtpUrl: env.SMTP_URL || null,
+      from: env.MAIL_FROM ?? `Skillhub <skillhub@${baseDomain}>`,
+      outboxDir: path.resolve(env.SKILLHUB_HOME ?? '.skillhub', 'mail'),
+    },
+    signUpThrottle: { maxPerIp: 5, windowMinutes: 15 },
   };
 }

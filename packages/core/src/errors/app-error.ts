@@ -2,6 +2,8 @@
 export const AppErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** A mailed link's token that is unknown, used, revoked or expired (`details.reason` says which). */
+  INVALID_TOKEN: 'INVALID_TOKEN',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
@@ -27,6 +29,8 @@ export interface AppErrorOptions {
   details?: unknown;
   probe?: NotFoundProbe;
   denial?: Denial;
+  /** For THROTTLED: when to try again (the API sends it as Retry-After). */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -41,6 +45,7 @@ export class AppError extends Error {
   readonly details: unknown;
   readonly probe: NotFoundProbe | undefined;
   readonly denial: Denial | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: AppErrorCode, message: string, options?: AppErrorOptions) {
     super(message, { cause: options?.cause });
@@ -49,5 +54,6 @@ export class AppError extends Error {
     this.details = options?.details;
     this.probe = options?.probe;
     this.denial = options?.denial;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }

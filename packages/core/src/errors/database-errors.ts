@@ -17,7 +17,7 @@ const appErrorByDbCode: Record<DbErrorCode, [AppErrorCode, string]> = {
   INVALID_SIGNING_KEY: ['VALIDATION_FAILED', 'The signing key is not an Ed25519 private key.'],
   TRANSIENT_CONFLICT: ['UNAVAILABLE', 'The database was busy with a conflicting change; try again.'],
   STATEMENT_TIMEOUT: ['UNAVAILABLE', 'The database took too long to answer; try again.'],
-  DATABASE_UNREACHABLE: ['UNAVAILABLE', 'The database is not reachable right now; try again shortly.'],
+  DATABASE_UNREACHABLE: ['UNAVAILABLE', 'The server is busy or its database is unreachable; try again shortly.'],
   EMBEDDED_POSTGRES_FAILED: ['UNAVAILABLE', 'The database is not running.'],
   // Faults of the deployment or the code, not of the request: a 500 with the request id.
   NO_TENANT_CONTEXT: ['INTERNAL', 'Something went wrong on our side.'],

@@ -6,7 +6,9 @@ import { findUser, publicUserColumns } from './find-user.ts';
 export async function changeUserRole(tx: TenantTx, callerRole: UserRole, userId: string, role: UserRole) {
   const user = await findUser(tx, userId);
   if ((user.role === 'owner' || role === 'owner') && callerRole !== 'owner') {
-    throw new AppError('FORBIDDEN', 'Only an owner can change an owner or make one.');
+    throw new AppError('FORBIDDEN', 'Only an owner can change an owner or make one.', {
+      denial: { action: 'change an owner’s role', required: 'owner', role: callerRole, resourceId: userId },
+    });
   }
   const [updated] = await tx
     .update(users)

@@ -7,8 +7,11 @@ import { findUser } from './find-user.ts';
 export async function deactivateUser(tx: TenantTx, callerRole: UserRole, callerId: string, userId: string) {
   const user = await findUser(tx, userId);
   if (userId === callerId) throw new AppError('CONFLICT', 'You cannot deactivate yourself.');
-  if (user.role === 'owner' && callerRole !== 'owner')
-    throw new AppError('FORBIDDEN', 'Only an owner can deactivate an owner.');
+  if (user.role === 'owner' && callerRole !== 'owner') {
+    throw new AppError('FORBIDDEN', 'Only an owner can deactivate an owner.', {
+      denial: { action: 'deactivate an owner', required: 'owner', role: callerRole, resourceId: userId },
+    });
+  }
   await tx.update(users).set({ isActive: false, updatedAt: new Date() }).where(eq(users.id, userId));
   const endedSessions = await endSessionsOf(tx, userId, 'user_deactivated');
   await recordAuditEvent({

@@ -15,8 +15,11 @@ export async function inviteUser(
   callerRole: UserRole,
   input: { email: string; displayName: string; role: UserRole; password?: string | undefined },
 ) {
-  if (input.role === 'owner' && callerRole !== 'owner')
-    throw new AppError('FORBIDDEN', 'Only an owner can add an owner.');
+  if (input.role === 'owner' && callerRole !== 'owner') {
+    throw new AppError('FORBIDDEN', 'Only an owner can add an owner.', {
+      denial: { action: 'add an owner', required: 'owner', role: callerRole },
+    });
+  }
   const temporaryPassword = input.password ?? randomBytes(12).toString('base64url');
   try {
     const [user] = await tx

@@ -1,4 +1,4 @@
-import type { Database } from '@skillhub/db';
+import type { Database, LoginThrottleVerdict } from '@skillhub/db';
 import {
   eq,
   logSecurityEvent,
@@ -8,19 +8,31 @@ import {
   userSessions,
   users,
 } from '@skillhub/db';
+import type { AppConfig } from '../config/app-config.ts';
+import type { DeviceClaim } from '../crypto/device-token.ts';
 import { sha256Hex } from '../crypto/tokens.ts';
 import { AppError } from '../errors/app-error.ts';
 import { checkSecondFactor } from './check-second-factor.ts';
+import { openMfaSecret } from './mfa-secret.ts';
+import { recordThrottled } from './sign-in.ts';
+import { signInPaused, trustedDeviceOf } from './sign-in-paused.ts';
 
 /**
  * Completes a sign-in that is waiting for its second factor: a current TOTP
  * code or an unused recovery code turns the pending session into a live one.
+ * Wrong codes count against the login throttle like wrong passwords.
  */
 export async function verifyMfaSignIn(
   db: Database,
-  input: { token: string; code: string; ip: string | null; requestId: string },
-): Promise<void> {
-  const session = await db.platform.resolveSession(sha256Hex(input.token));
+  config: AppConfig,
+  input: { token: string; code: string; ip: string | null; requestId: string; trustedDevice?: DeviceClaim | null },
+): Promise<{ tenantId: string; userId: string }> {
+  const session = await db.platform.resolveSession(sha256Hex(input.token), {
+    actorType: 'system',
+    actorId: 'sign-in',
+    requestId: input.requestId,
+    ip: input.ip,
+  });
   if (!session?.mfaPending) throw new AppError('UNAUTHENTICATED', 'Sign in with your password first.');
   const actor: RequestActor = {
     actorType: 'user',
@@ -29,37 +41,41 @@ export async function verifyMfaSignIn(
     requestId: input.requestId,
     ip: input.ip,
   };
-  const ok = await db.withTenant(session.tenantId, actor, async (tx) => {
-    const [user] = await tx.select().from(users).where(eq(users.id, session.userId));
-    if (!user?.mfaSecret) return false;
-    if ((await shouldBlockLogin(user.email, input.ip)).blocked) {
+  const outcome = await db.withTenant(
+    session.tenantId,
+    actor,
+    async (tx): Promise<'ok' | 'wrong' | LoginThrottleVerdict> => {
+      const [user] = await tx.select().from(users).where(eq(users.id, session.userId));
+      if (!user?.mfaSecret) return 'wrong';
+      const device = trustedDeviceOf(input.trustedDevice ?? null, user);
+      const verdict = await shouldBlockLogin(user.email, input.ip, device);
+      if (verdict.blocked) {
+        await recordThrottled(verdict, user.email, 'mfa', device);
+        return verdict;
+      }
+      const secret = openMfaSecret(config.keys.secrets(), user, user.mfaSecret);
+      if (!(await checkSecondFactor(tx, user.id, secret, input.code))) {
+        await logSecurityEvent({
+          type: 'login_failed',
+          severity: 'medium',
+          email: user.email,
+          sessionId: session.sessionId,
+          details: { reason: 'wrong_second_factor', ...(device && { device }) },
+        });
+        return 'wrong';
+      }
+      await tx.update(userSessions).set({ mfaPending: false }).where(eq(userSessions.id, session.sessionId));
       await logSecurityEvent({
-        type: 'access_blocked',
-        severity: 'medium',
-        email: user.email,
-        details: { reason: 'throttled', step: 'mfa' },
-      });
-      return false;
-    }
-    if (!(await checkSecondFactor(tx, user.id, user.mfaSecret, input.code))) {
-      await logSecurityEvent({
-        type: 'login_failed',
-        severity: 'medium',
+        type: 'login_success',
         email: user.email,
         sessionId: session.sessionId,
-        details: { reason: 'wrong_second_factor' },
+        details: { mfa: true },
       });
-      return false;
-    }
-    await tx.update(userSessions).set({ mfaPending: false }).where(eq(userSessions.id, session.sessionId));
-    await logSecurityEvent({
-      type: 'login_success',
-      email: user.email,
-      sessionId: session.sessionId,
-      details: { mfa: true },
-    });
-    await recordAuditEvent({ action: 'auth.sign_in', resourceType: 'session', resourceId: session.sessionId });
-    return true;
-  });
-  if (!ok) throw new AppError('UNAUTHENTICATED', 'That code is not valid.');
+      await recordAuditEvent({ action: 'auth.sign_in', resourceType: 'session', resourceId: session.sessionId });
+      return 'ok';
+    },
+  );
+  if (outcome === 'ok') return { tenantId: session.tenantId, userId: session.userId };
+  if (outcome !== 'wrong' && outcome.reason !== 'blocklist') throw signInPaused(outcome.retryAfterSeconds);
+  throw new AppError('UNAUTHENTICATED', 'That code is not valid.');
 }

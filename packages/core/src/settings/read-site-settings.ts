@@ -3,6 +3,7 @@ import {
   Allowlist,
   Blocklist,
   Sessions,
+  SignUp,
   type SiteSettingsDocument,
   settingsKeys,
   Throttle,
@@ -10,7 +11,7 @@ import {
 
 export type SiteSettingsRow = typeof siteSettings.$inferSelect;
 
-const sections = { throttle: Throttle, sessions: Sessions, blocklist: Blocklist, allowlist: Allowlist };
+const sections = { throttle: Throttle, sessions: Sessions, blocklist: Blocklist, allowlist: Allowlist, signUp: SignUp };
 
 /**
  * A settings row as a document. A section stored in a shape this version

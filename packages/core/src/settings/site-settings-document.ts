@@ -20,10 +20,12 @@ const IpList = z.array(IpRange).max(maxListEntries);
 /**
  * The login throttle's numbers; what is left out takes the default of
  * platform.should_block_login (5 per email, 10 per IP, doubled for an IP
- * shared by 5 accounts, over 15 minutes).
+ * shared by 5 accounts, over 15 minutes; 10 per known device, whose
+ * browser is exempt from the per-email block).
  */
 export const Throttle = z.strictObject({
   maxFailuresPerEmail: z.number().int().min(1).max(1_000).optional(),
+  maxFailuresPerDevice: z.number().int().min(1).max(1_000).optional(),
   maxFailuresPerIp: z.number().int().min(1).max(10_000).optional(),
   sharedIpAccounts: z.number().int().min(1).max(1_000).optional(),
   windowMinutes: z.number().int().min(1).max(1_440).optional(),
@@ -45,6 +47,14 @@ export const Sessions = z.strictObject({
     .optional(),
 });
 
+/**
+ * Who may join without an invitation: with `joinByDomain`, a person who
+ * proves an address at the workspace's domain (set by the platform
+ * operator) by the link mailed at sign-up becomes a member. Off by default;
+ * platform.joinable_workspace reads it there.
+ */
+export const SignUp = z.strictObject({ joinByDomain: z.boolean().default(false) });
+
 export const Blocklist = z.strictObject({
   ips: IpList.default([]),
   emails: z.array(EmailRule).max(maxListEntries).default([]),
@@ -53,7 +63,7 @@ export const Allowlist = z.strictObject({ ips: IpList.default([]) });
 
 /**
  * A workspace's settings, as PUT /settings replaces them and GET returns
- * them. `throttle`, `sessions`, `blocklist` and `allowlist` are stored
+ * them. `throttle`, `sessions`, `blocklist`, `allowlist` and `signUp` are stored
  * under those keys in site_settings.settings, exactly where
  * platform.should_block_login and the session code read them.
  */
@@ -66,12 +76,13 @@ export const SiteSettingsDocument = z
     sessions: Sessions.default({}),
     blocklist: Blocklist.default({ ips: [], emails: [] }),
     allowlist: Allowlist.default({ ips: [] }),
+    signUp: SignUp.default({ joinByDomain: false }),
   })
   .meta({ id: 'SiteSettings' });
 export type SiteSettingsDocument = z.infer<typeof SiteSettingsDocument>;
 
 /** The keys of site_settings.settings this document owns; others found there are kept as they are. */
-export const settingsKeys = ['throttle', 'sessions', 'blocklist', 'allowlist'] as const;
+export const settingsKeys = ['throttle', 'sessions', 'blocklist', 'allowlist', 'signUp'] as const;
 
 /** The dotted paths whose values differ between two documents (lists compare as a whole). */
 export function changedKeys(before: SiteSettingsDocument, after: SiteSettingsDocument): string[] {

@@ -30,8 +30,8 @@ export async function updateSiteSettings(
   const next = normalize(input);
   const changed = changedKeys(toDocument(current), next);
   if (changed.length === 0) return { settings: next, changed };
-  const { displayName, logoUrl, defaultVisibility, throttle, sessions, blocklist, allowlist } = next;
-  const settings = { ...current?.settings, throttle, sessions, blocklist, allowlist };
+  const { displayName, logoUrl, defaultVisibility, throttle, sessions, blocklist, allowlist, signUp } = next;
+  const settings = { ...current?.settings, throttle, sessions, blocklist, allowlist, signUp };
   const values = { displayName, logoUrl, defaultVisibility, settings, updatedAt: sql`now()` as SQL<Date> };
   const [saved] = await tx
     .insert(siteSettings)

@@ -1,5 +1,8 @@
 import { and, arrayContains, eq, type SQL, skills, sql, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
+import { uuidPattern } from '../pagination/cursor.ts';
+import { isIsoInstant } from '../validation/iso-instant.ts';
+import { isStorableText } from '../validation/storable-text.ts';
 import { skillColumns, toSkillView } from './skill-view.ts';
 
 export const skillSorts = ['updated', 'created', 'name', 'rating'] as const;
@@ -18,11 +21,29 @@ export interface ListSkillsInput {
 
 const average = sql<number>`(case when ${skills.ratingCount} = 0 then 0 else ${skills.ratingSum}::float8 / ${skills.ratingCount} end)`;
 
-const sortKeys: Record<SkillSort, { expr: SQL; value: (row: SkillRowish) => string | number }> = {
-  updated: { expr: sql`${skills.updatedAt}`, value: (r) => r.updatedAt.toISOString() },
-  created: { expr: sql`${skills.createdAt}`, value: (r) => r.createdAt.toISOString() },
-  name: { expr: sql`${skills.name}`, value: (r) => r.name },
-  rating: { expr: average, value: (r) => (r.ratingCount === 0 ? 0 : r.ratingSum / r.ratingCount) },
+interface SortKey {
+  expr: SQL;
+  value: (row: SkillRowish) => string | number;
+  /** Whether a cursor's value is one this key hands out, and one PostgreSQL compares with `expr`. */
+  accepts: (value: unknown) => boolean;
+}
+
+const isInstant = (value: unknown) => typeof value === 'string' && isIsoInstant(value);
+
+const sortKeys: Record<SkillSort, SortKey> = {
+  updated: { expr: sql`${skills.updatedAt}`, value: (r) => r.updatedAt.toISOString(), accepts: isInstant },
+  created: { expr: sql`${skills.createdAt}`, value: (r) => r.createdAt.toISOString(), accepts: isInstant },
+  name: {
+    expr: sql`${skills.name}`,
+    value: (r) => r.name,
+    // A skill's name: at most 200 characters, so never a NUL or a broken surrogate pair.
+    accepts: (value) => typeof value === 'string' && value.length <= 200 && isStorableText(value),
+  },
+  rating: {
+    expr: average,
+    value: (r) => (r.ratingCount === 0 ? 0 : r.ratingSum / r.ratingCount),
+    accepts: (value) => typeof value === 'number' && value >= 0 && value <= 5,
+  },
 };
 
 interface SkillRowish {
@@ -45,7 +66,7 @@ export async function listSkills(tx: TenantTx, input: ListSkillsInput) {
   const key = sortKeys[input.sort];
   const order = input.order ?? (input.sort === 'name' ? 'asc' : 'desc');
   const direction = order === 'asc' ? sql`asc` : sql`desc`;
-  const after = input.cursor ? parseCursor(input.cursor) : null;
+  const after = input.cursor ? parseCursor(input.cursor, key) : null;
   const comparison = order === 'asc' ? sql`>` : sql`<`;
   const rows = await tx
     .select(skillColumns)
@@ -68,15 +89,12 @@ export async function listSkills(tx: TenantTx, input: ListSkillsInput) {
   };
 }
 
-function parseCursor(cursor: string): { value: string | number; id: string } {
+/** The (sort value, id) a cursor names, when it is one `key` could have handed out; otherwise 400. */
+function parseCursor(cursor: string, key: SortKey): { value: string | number; id: string } {
   try {
     const [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (
-      (typeof value === 'string' || typeof value === 'number') &&
-      typeof id === 'string' &&
-      /^[0-9a-f-]{36}$/.test(id)
-    ) {
-      return { value, id };
+    if (key.accepts(value) && typeof id === 'string' && uuidPattern.test(id)) {
+      return { value: value as string | number, id };
     }
   } catch {}
   throw new AppError('VALIDATION_FAILED', 'The cursor is not valid; start again without it.');

@@ -9,6 +9,7 @@ import { checkMigrationsApplied } from './migrations-applied.ts';
 import { checkPermissivePolicies } from './permissive-policies.ts';
 import { checkRuntimeRoleReach, roleExists } from './runtime-role-reach.ts';
 import { checkRefusedEvents, checkSealingStatus } from './sealing-status.ts';
+import { checkSecurityControlAlarm } from './security-control-alarm.ts';
 import { checkSecurityDefiner } from './security-definer.ts';
 import { checkServerVersion } from './server-version.ts';
 import { type CheckResult, checkResult, checkRuntimeRole, checkTenantTables } from './tenant-isolation.ts';
@@ -54,6 +55,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['security_definer', () => checkSecurityDefiner(run)],
       ['ledger_protected', () => checkLedgerProtection(run)],
       ['change_capture', () => checkChangeCapture(run)],
+      ['security_control_alarm', () => checkSecurityControlAlarm(run)],
       ['citus_keys', () => checkCitusReadiness(run)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],
       ['sealing_refused', () => checkRefusedEvents(run)],

@@ -39,7 +39,7 @@ export async function checkSealingStatus(run: SqlRunner): Promise<CheckResult[]>
 
 /**
  * Events sealing refused because their tenant does not exist (migration
- * 0017): only the owner or a superuser writing the ledger directly can
+ * 0023): only the owner or a superuser writing the ledger directly can
  * leave one, and no chain vouches for it. An error: someone wrote history
  * outside the application.
  */

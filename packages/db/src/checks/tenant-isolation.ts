@@ -13,6 +13,8 @@ export interface CheckResult {
   severity: CheckSeverity;
   detail: string;
   fix: string;
+  /** What the check cannot see, shown whether it passed or not. */
+  note?: string;
 }
 
 /** What a failed check reports; `null` when the check passed. */
@@ -55,7 +57,7 @@ const tableFactsSql = `
   order by 1`;
 
 // What a policy must compare tenant_id with: the verified context (migration
-// 0016), as pg_get_expr prints it. A plain setting does not count: any
+// 0022), as pg_get_expr prints it. A plain setting does not count: any
 // statement in the transaction can change it.
 const verifiedTenant = 'platform.current_tenant_id()';
 const plainSetting = /current_setting\(/;

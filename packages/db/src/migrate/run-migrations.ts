@@ -83,8 +83,14 @@ export async function runMigrations(
       applied.push(tag);
     }
     // Generated change capture follows the columns the migrations left (from 0014 on).
-    if (applied.length > 0 && (await hasRefreshTracking(client))) {
+    if (applied.length > 0 && (await hasAuditFunction(client, 'refresh_tracking'))) {
       await client.query('select audit.refresh_tracking()');
+    }
+    // What the migrations changed about the controls guarding tenant data is
+    // recorded like any other change to them (from 0018 on); without the
+    // event trigger (an owner that is not a superuser) this is the only record.
+    if (applied.length > 0 && (await hasAuditFunction(client, 'check_security_controls'))) {
+      await client.query(`select audit.check_security_controls('skillhub migrate')`);
     }
     const role = runtimeRole ? await ensureRuntimeRole(client, runtimeRole) : null;
     await client.query('commit');
@@ -120,10 +126,11 @@ export async function migrationStatus(ownerUrl: string): Promise<MigrationStatus
   }
 }
 
-async function hasRefreshTracking(client: pg.Client): Promise<boolean> {
+async function hasAuditFunction(client: pg.Client, name: string): Promise<boolean> {
   const { rows } = await client.query<{ found: boolean }>(
     `select exists (select from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-                    where n.nspname = 'audit' and p.proname = 'refresh_tracking') as found`,
+                    where n.nspname = 'audit' and p.proname = $1) as found`,
+    [name],
   );
   return rows[0]?.found === true;
 }

@@ -1,9 +1,10 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { DbError } from '../errors.ts';
 import type { SecurityEventType, SecuritySeverity } from '../schema/identity.ts';
 import type * as schema from '../schema/index.ts';
 import type { Tenant } from '../schema/tenants.ts';
+import type { RequestActor } from '../tenant-context/actor.ts';
 
 type TenantRow = {
   id: string;
@@ -36,9 +37,35 @@ export interface CreateTenantInput {
   plan?: Tenant['plan'];
 }
 
+/** The caller as the platform functions take it: `platform.actor`. */
+const asActor = (actor: RequestActor) =>
+  sql`row(${actor.actorType}, ${actor.actorId}, ${actor.requestId ?? null}, ${actor.ip ?? null}::inet)::platform.actor`;
+
+/**
+ * Runs one platform function after setting the caller as the transaction's
+ * actor, for the functions that read who is asking from the settings (and
+ * for the change capture their writes fire). These are plain settings, not
+ * a signed context: the database reads them (platform.attribution) only
+ * when no verified context is set, and never takes a tenant from them, so
+ * they attribute a pre-tenant operation exactly as far as an explicit
+ * `platform.actor` argument would, and reach no tenant's data. One statement, so one
+ * transaction: the function's arguments name the settings' result, so
+ * PostgreSQL must set them first, and `set_config(..., true)` ends with the
+ * statement.
+ */
+const withActorSettings = (actor: RequestActor, call: (after: SQL) => SQL) => sql`
+  select r.* from (select set_config('app.actor_type', ${actor.actorType}, true)
+                       || set_config('app.actor_id', ${actor.actorId ?? ''}, true)
+                       || set_config('app.request_id', ${actor.requestId ?? ''}, true)
+                       || set_config('app.ip', ${actor.ip ?? ''}, true) as done) settings
+  cross join lateral ${call(sql`(settings.done is not null)`)} r`;
+
 /**
  * The explicit door for the few operations that cross tenants. Each method
- * calls one SECURITY DEFINER function, which writes its own audit record.
+ * calls one SECURITY DEFINER function, which writes its own audit record,
+ * and names its caller: the actor (a user, an API key, or a component such
+ * as `cli` or `sign-up`), the request id and the IP go into every record
+ * the operation leaves, in the system chain or in the tenant's.
  */
 export class PlatformDoor {
   readonly #db: NodePgDatabase<typeof schema>;
@@ -47,10 +74,11 @@ export class PlatformDoor {
     this.#db = db;
   }
 
-  async createTenant(input: CreateTenantInput): Promise<Tenant> {
+  /** Creates a tenant; recorded as tenant.create in its own chain. */
+  async createTenant(input: CreateTenantInput, actor: RequestActor): Promise<Tenant> {
     try {
       const result = await this.#db.execute<TenantRow>(
-        sql`select * from platform.create_tenant(${input.name}, ${input.slug}, ${input.domain ?? null}, ${input.plan ?? 'free'})`,
+        sql`select * from platform.create_tenant(${asActor(actor)}, ${input.name}, ${input.slug}, ${input.domain ?? null}, ${input.plan ?? 'free'})`,
       );
       return toTenant(firstRow(result.rows));
     } catch (error) {
@@ -58,23 +86,33 @@ export class PlatformDoor {
     }
   }
 
-  async findTenantBySlug(slug: string): Promise<Tenant | null> {
-    const result = await this.#db.execute<TenantRow>(sql`select * from platform.find_tenant(slug => ${slug})`);
+  /** The tenant with this slug; the lookup is recorded in the system chain. */
+  async findTenantBySlug(slug: string, actor: RequestActor): Promise<Tenant | null> {
+    const result = await this.#db.execute<TenantRow>(
+      sql`select * from platform.find_tenant(${asActor(actor)}, slug => ${slug})`,
+    );
     return result.rows[0] ? toTenant(result.rows[0]) : null;
   }
 
-  async findTenantByDomain(domain: string): Promise<Tenant | null> {
-    const result = await this.#db.execute<TenantRow>(sql`select * from platform.find_tenant(domain => ${domain})`);
+  /** The tenant whose sign-ups come from this email domain; recorded in the system chain. */
+  async findTenantByDomain(domain: string, actor: RequestActor): Promise<Tenant | null> {
+    const result = await this.#db.execute<TenantRow>(
+      sql`select * from platform.find_tenant(${asActor(actor)}, domain => ${domain})`,
+    );
     return result.rows[0] ? toTenant(result.rows[0]) : null;
   }
 
-  async listTenants(): Promise<Tenant[]> {
-    const result = await this.#db.execute<TenantRow>(sql`select * from platform.list_tenants()`);
+  /** Every tenant; recorded in the system chain. */
+  async listTenants(actor: RequestActor): Promise<Tenant[]> {
+    const result = await this.#db.execute<TenantRow>(sql`select * from platform.list_tenants(${asActor(actor)})`);
     return result.rows.map(toTenant);
   }
 
-  /** The live session behind a token hash, or null (unknown, ended, or expired just now). */
-  async resolveSession(tokenHash: string): Promise<ResolvedSession | null> {
+  /**
+   * The live session behind a token hash, or null (unknown, ended, or
+   * expired just now: that ending is recorded in the session's tenant).
+   */
+  async resolveSession(tokenHash: string, actor: RequestActor): Promise<ResolvedSession | null> {
     const result = await this.#db.execute<{
       tenant_id: string;
       tenant_slug: string;
@@ -84,7 +122,12 @@ export class PlatformDoor {
       mfa_pending: boolean;
       tenant_active: boolean;
       user_active: boolean;
-    }>(sql`select * from platform.resolve_session(${tokenHash})`);
+    }>(
+      withActorSettings(
+        actor,
+        (after) => sql`platform.resolve_session(case when ${after} then ${tokenHash}::text end)`,
+      ),
+    );
     const row = result.rows[0];
     return row
       ? {
@@ -100,8 +143,12 @@ export class PlatformDoor {
       : null;
   }
 
-  /** The live API key behind a key hash, or null (unknown or revoked). */
-  async resolveApiKey(keyHash: string): Promise<ResolvedApiKey | null> {
+  /**
+   * The live API key behind a key hash, or null (unknown or revoked). Its
+   * last-used time is updated at most once a minute, captured in the key's
+   * tenant like any change.
+   */
+  async resolveApiKey(keyHash: string, actor: RequestActor): Promise<ResolvedApiKey | null> {
     const result = await this.#db.execute<{
       tenant_id: string;
       tenant_slug: string;
@@ -109,7 +156,9 @@ export class PlatformDoor {
       scopes: string[];
       created_by: string | null;
       tenant_active: boolean;
-    }>(sql`select * from platform.resolve_api_key(${keyHash})`);
+    }>(
+      withActorSettings(actor, (after) => sql`platform.resolve_api_key(case when ${after} then ${keyHash}::text end)`),
+    );
     const row = result.rows[0];
     return row
       ? {
@@ -130,21 +179,54 @@ export class PlatformDoor {
    * `withTenant` (logSecurityEvent); attempts on another tenant's resource
    * or host through recordForeignProbe and recordHostMismatch.
    */
-  async logSecurityEvent(event: {
-    type: SecurityEventType;
-    severity?: SecuritySeverity;
-    email?: string | null;
-    ip?: string | null;
-    details?: Record<string, unknown>;
-  }): Promise<void> {
-    await this.#db.execute(sql`select platform.log_system_security_event(
-      ${event.type}::public.security_event_type, ${event.severity ?? 'info'}::public.security_severity,
-      ${event.email ?? null}, ${event.ip ?? null}::inet, ${JSON.stringify(event.details ?? {})}::jsonb)`);
+  async logSecurityEvent(
+    event: {
+      type: SecurityEventType;
+      severity?: SecuritySeverity;
+      email?: string | null;
+      ip?: string | null;
+      details?: Record<string, unknown>;
+    },
+    actor: RequestActor,
+  ): Promise<void> {
+    await this.#db.execute(
+      withActorSettings(
+        actor,
+        (after) => sql`platform.log_system_security_event(
+          (case when ${after} then ${event.type} end)::public.security_event_type,
+          ${event.severity ?? 'info'}::public.security_severity, ${event.email ?? null}, ${event.ip ?? null}::inet,
+          ${JSON.stringify(event.details ?? {})}::jsonb)`,
+      ),
+    );
   }
 
-  async setTenantActive(tenantId: string, active: boolean): Promise<Tenant> {
+  /**
+   * Records a refused API key before any tenant is known. The caller names
+   * what was presented (its SHA-256 and its `sk_<prefix>_` prefix, never the
+   * key); the database finds the key's workspace itself, records the refusal
+   * there (revoked, deactivated workspace, wrong secret for a real prefix)
+   * or as a system event, and counts repeats instead of recording each.
+   */
+  async recordApiKeyRejection(rejection: {
+    keyHash: string;
+    prefix: string | null;
+    ip: string | null;
+    requestId: string;
+  }): Promise<void> {
+    await this.#db.execute(sql`select platform.record_api_key_rejection(
+      ${rejection.keyHash}, ${rejection.prefix}, ${rejection.ip}::inet, ${rejection.requestId})`);
+  }
+
+  /** Like {@link recordApiKeyRejection}, for a session cookie named by its token's SHA-256. */
+  async recordSessionRejection(rejection: { tokenHash: string; ip: string | null; requestId: string }): Promise<void> {
+    await this.#db.execute(sql`select platform.record_session_rejection(
+      ${rejection.tokenHash}, ${rejection.ip}::inet, ${rejection.requestId})`);
+  }
+
+  /** Lets a tenant sign in again, or stops it; recorded as tenant.activate / tenant.deactivate in its chain. */
+  async setTenantActive(tenantId: string, active: boolean, actor: RequestActor): Promise<Tenant> {
     const result = await this.#db.execute<TenantRow>(
-      sql`select * from platform.set_tenant_active(${tenantId}, ${active}) where id is not null`,
+      sql`select * from platform.set_tenant_active(${asActor(actor)}, ${tenantId}, ${active}) where id is not null`,
     );
     if (!result.rows[0]) throw new DbError('TENANT_NOT_FOUND', `no tenant with id ${tenantId}`);
     return toTenant(result.rows[0]);

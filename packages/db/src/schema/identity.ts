@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   foreignKey,
   inet,
@@ -84,7 +85,7 @@ export const mfaRecoveryCodes = pgTable(
   ],
 );
 
-/** Append-only; written only through the platform functions that record security events (migration 0017). */
+/** Append-only; written only through the platform functions that record security events (migration 0023). */
 export const securityEvents = pgTable('security_events', {
   id: uuid('id').primaryKey().defaultRandom(),
   tenantId: text('tenant_id').references(() => tenants.id),
@@ -97,6 +98,30 @@ export const securityEvents = pgTable('security_events', {
   details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Repeated identical failures per five-minute window (migration 0021): the
+ * first few become security events, the rest only count here.
+ */
+export const securityEventTallies = pgTable(
+  'security_event_tallies',
+  {
+    tenantId: text('tenant_id').references(() => tenants.id, { onDelete: 'restrict' }),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    eventType: securityEventType('event_type').notNull(),
+    subject: text('subject').notNull(),
+    ipAddress: inet('ip_address'),
+    target: text('target').notNull(),
+    occurrences: bigint('occurrences', { mode: 'number' }).notNull().default(1),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('security_event_tallies_key')
+      .on(t.tenantId, t.windowStart, t.eventType, t.subject, t.ipAddress, t.target)
+      .nullsNotDistinct(),
+  ],
+);
 
 export type UserSession = typeof userSessions.$inferSelect;
 export type SecurityEvent = typeof securityEvents.$inferSelect;

@@ -1,5 +1,6 @@
 export * from './api-keys.ts';
 export * from './identity.ts';
+export * from './invitations.ts';
 export * from './site-settings.ts';
 export * from './skills.ts';
 export * from './tenants.ts';

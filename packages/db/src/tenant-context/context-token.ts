@@ -9,7 +9,7 @@ import type { ContextKey } from './context-key.ts';
  * `<key id>:<hex HMAC-SHA256>:<JSON payload>`. The payload names the tenant,
  * the actor (type, id, role), the request id and IP, when it was issued (ms)
  * and a nonce. The database accepts it only within seconds of its
- * transaction's start (see migration 0016), so sign it after BEGIN, never
+ * transaction's start (see migration 0022), so sign it after BEGIN, never
  * ahead of time.
  */
 export function signTenantContext(

@@ -1,1 +1,2 @@
+export { type PrivateCluster, startPrivateCluster } from './private-cluster.ts';
 export { createTestDatabase, type TestCluster, type TestDatabase } from './test-cluster.ts';

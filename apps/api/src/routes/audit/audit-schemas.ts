@@ -1,12 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { exportFormats } from '@skillhub/core';
 import { securityEventTypes, securitySeverities } from '@skillhub/db';
-
-/** An ISO 8601 instant with a zone (Z or ±hh:mm) that PostgreSQL's timestamptz accepts. */
-export const IsoTime = z.iso.datetime({ offset: true }).refine((value) => {
-  const year = new Date(value).getUTCFullYear();
-  return year >= 1 && year <= 9999;
-}, 'a date between the years 1 and 9999');
+import { IsoTime } from '../../openapi/iso-time.ts';
 
 const ordered = (query: { from?: string | undefined; to?: string | undefined }) =>
   !query.from || !query.to || Date.parse(query.from) <= Date.parse(query.to);

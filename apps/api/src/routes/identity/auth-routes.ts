@@ -1,33 +1,87 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   AppError,
+  acceptInvitation,
   beginMfaSetup,
   changePassword,
   confirmMfaSetup,
   disableMfa,
   getCurrentUser,
+  type NewAccountSession,
+  requestSignUp,
   requireUser,
   signIn,
   signOut,
-  signUp,
+  verifyEmail,
   verifyMfaSignIn,
 } from '@skillhub/core';
+import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, json, jsonBody, Ok } from '../../openapi/define-route.ts';
+import { defineRoute, ErrorSchema, guard, json, jsonBody, Ok } from '../../openapi/define-route.ts';
 import { inTenant } from '../in-tenant.ts';
+import { readTrustedDevice, setDeviceCookie } from './device-cookie.ts';
 import { deviceOf } from './device-of.ts';
-import { DisableMfaBody, Me, MfaCode, PasswordBody, SignedIn, SignInBody, SignUpBody } from './identity-schemas.ts';
+import {
+  AcceptInvitationBody,
+  DisableMfaBody,
+  Me,
+  MfaCode,
+  NewAccountSignedIn,
+  PasswordBody,
+  SignedIn,
+  SignInBody,
+  SignUpBody,
+  SignUpRequested,
+  VerifyEmailBody,
+} from './identity-schemas.ts';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.ts';
+
+/** The login throttle's answer, with a Retry-After header. */
+const paused = { 429: json(ErrorSchema, 'Sign-in is paused after too many failed attempts; see Retry-After') };
 
 const signUpRoute = defineRoute({
   method: 'post',
   path: '/auth/sign-up',
   tags: ['Auth'],
-  summary: 'Create an account (and a workspace)',
+  summary: 'Ask for an account (and a workspace); a link to finish goes to the address',
+  description:
+    'Answers the same whether or not the address already has an account (its owner is mailed instead). ' +
+    'At most 5 requests per client IP in 15 minutes (429 with Retry-After).',
   public: true,
   request: { body: jsonBody(SignUpBody) },
-  responses: { 201: json(SignedIn, 'Signed up and signed in; the session is in a cookie') },
+  responses: { 202: json(SignUpRequested, 'Requested; nothing exists until the mailed link is opened') },
 });
+
+const verifyEmailRoute = defineRoute({
+  method: 'post',
+  path: '/auth/verify-email',
+  tags: ['Auth'],
+  summary: 'Finish a sign-up with the mailed token: creates the account, signs it in',
+  public: true,
+  request: { body: jsonBody(VerifyEmailBody) },
+  responses: { 200: json(NewAccountSignedIn, 'Signed up and signed in; the session is in a cookie') },
+});
+
+const acceptInvitationRoute = defineRoute({
+  method: 'post',
+  path: '/auth/accept-invitation',
+  tags: ['Auth'],
+  summary: 'Accept an invitation with the mailed token: creates the account with the invited role, signs it in',
+  public: true,
+  request: { body: jsonBody(AcceptInvitationBody) },
+  responses: { 200: json(NewAccountSignedIn, 'Signed up and signed in; the session is in a cookie') },
+});
+
+/** The same words for every sign-up request, so the answer tells nothing about the address. */
+const checkYourEmail =
+  'Check your email: a link to finish signing up is on its way (it works for 24 hours). ' +
+  'If no mail arrives, check the address and your spam folder.';
+
+const enteredNewAccount = (c: Context<AppEnv>, session: NewAccountSession) => {
+  setSessionCookie(c, session.token, session.expiresAt);
+  const { userId, tenantId, tenantSlug, role, expiresAt } = session;
+  return { userId, tenantId, tenantSlug, role, mfaRequired: false as const, expiresAt: expiresAt.toISOString() };
+};
 
 const signInRoute = defineRoute({
   method: 'post',
@@ -36,7 +90,10 @@ const signInRoute = defineRoute({
   summary: 'Sign in to a workspace',
   public: true,
   request: { body: jsonBody(SignInBody) },
-  responses: { 200: json(SignedIn, 'Signed in (or waiting for a second factor); the session is in a cookie') },
+  responses: {
+    ...paused,
+    200: json(SignedIn, 'Signed in (or waiting for a second factor); the session is in a cookie'),
+  },
 });
 
 const verifyMfa = defineRoute({
@@ -46,7 +103,7 @@ const verifyMfa = defineRoute({
   summary: 'Complete sign-in with a second factor',
   public: true,
   request: { body: jsonBody(MfaCode) },
-  responses: { 200: json(Ok, 'Signed in') },
+  responses: { ...paused, 200: json(Ok, 'Signed in') },
 });
 
 const signOutRoute = defineRoute({
@@ -71,10 +128,10 @@ const password = defineRoute({
   method: 'post',
   path: '/auth/password',
   tags: ['Auth'],
-  summary: 'Change password (ends your other sessions)',
+  summary: 'Change password (ends your other sessions); a wrong current password counts like a failed sign-in',
   middleware: [guard(requireUser)] as const,
   request: { body: jsonBody(PasswordBody) },
-  responses: { 200: json(z.object({ endedSessions: z.number() }), 'Changed') },
+  responses: { ...paused, 200: json(z.object({ endedSessions: z.number() }), 'Changed') },
 });
 
 const mfaSetup = defineRoute({
@@ -90,7 +147,7 @@ const mfaConfirm = defineRoute({
   method: 'post',
   path: '/auth/mfa/confirm',
   tags: ['Auth'],
-  summary: 'Confirm TOTP with a code; returns recovery codes once',
+  summary: 'Confirm TOTP with a code; returns recovery codes once and ends your other sessions',
   middleware: [guard(requireUser)] as const,
   request: { body: jsonBody(MfaCode) },
   responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'Two-factor authentication is on') },
@@ -100,24 +157,43 @@ const mfaDisable = defineRoute({
   method: 'post',
   path: '/auth/mfa/disable',
   tags: ['Auth'],
-  summary: 'Turn two-factor authentication off (password and code)',
+  summary: 'Turn two-factor authentication off (password and code); ends your other sessions',
   middleware: [guard(requireUser)] as const,
   request: { body: jsonBody(DisableMfaBody) },
-  responses: { 200: json(Ok, 'Two-factor authentication is off') },
+  responses: { ...paused, 200: json(Ok, 'Two-factor authentication is off') },
 });
 
 export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(signUpRoute, async (c) => {
     const body = c.req.valid('json');
-    const result = await signUp(c.var.db, c.var.config, {
+    await requestSignUp(c.var.db, c.var.mail, c.var.config, {
+      ...body,
+      ip: c.var.clientIp,
+      requestId: c.var.requestId,
+    });
+    return c.json({ ok: true as const, message: checkYourEmail }, 202);
+  });
+
+  app.openapi(verifyEmailRoute, async (c) => {
+    const body = c.req.valid('json');
+    const session = await verifyEmail(c.var.db, c.var.config, {
       ...body,
       ip: c.var.clientIp,
       device: deviceOf(c),
       requestId: c.var.requestId,
     });
-    setSessionCookie(c, result.token, result.expiresAt);
-    const { userId, tenantId, expiresAt } = result;
-    return c.json({ userId, tenantId, mfaRequired: false, expiresAt: expiresAt.toISOString() }, 201);
+    return c.json(enteredNewAccount(c, session), 200);
+  });
+
+  app.openapi(acceptInvitationRoute, async (c) => {
+    const body = c.req.valid('json');
+    const session = await acceptInvitation(c.var.db, c.var.config, {
+      ...body,
+      ip: c.var.clientIp,
+      device: deviceOf(c),
+      requestId: c.var.requestId,
+    });
+    return c.json(enteredNewAccount(c, session), 200);
   });
 
   app.openapi(signInRoute, async (c) => {
@@ -131,8 +207,10 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
       ip: c.var.clientIp,
       device: deviceOf(c),
       requestId: c.var.requestId,
+      trustedDevice: readTrustedDevice(c),
     });
     setSessionCookie(c, result.token, result.expiresAt);
+    if (!result.mfaRequired) setDeviceCookie(c, result.tenantId, result.userId);
     const { userId, tenantId, mfaRequired, expiresAt } = result;
     return c.json({ userId, tenantId, mfaRequired, expiresAt: expiresAt.toISOString() }, 200);
   });
@@ -141,7 +219,14 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
     const { code } = c.req.valid('json');
     const token = readSessionCookie(c);
     if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in with your password first.');
-    await verifyMfaSignIn(c.var.db, { token, code, ip: c.var.clientIp, requestId: c.var.requestId });
+    const signedIn = await verifyMfaSignIn(c.var.db, c.var.config, {
+      token,
+      code,
+      ip: c.var.clientIp,
+      requestId: c.var.requestId,
+      trustedDevice: readTrustedDevice(c),
+    });
+    setDeviceCookie(c, signedIn.tenantId, signedIn.userId);
     return c.json({ ok: true as const }, 200);
   });
 
@@ -160,27 +245,25 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(password, async (c) => {
     const auth = c.var.caller;
     const body = c.req.valid('json');
-    const result = await inTenant(c, auth, (tx) =>
-      changePassword(tx, { userId: auth.userId, sessionId: auth.sessionId, ...body }),
-    );
+    const result = await changePassword(c.var.db, auth, { ...body, trustedDevice: readTrustedDevice(c) });
     return c.json(result, 200);
   });
 
   app.openapi(mfaSetup, async (c) => {
     const auth = c.var.caller;
-    return c.json(await inTenant(c, auth, (tx) => beginMfaSetup(tx, auth.userId)), 200);
+    return c.json(await inTenant(c, auth, (tx) => beginMfaSetup(tx, c.var.config, auth.userId)), 200);
   });
 
   app.openapi(mfaConfirm, async (c) => {
     const auth = c.var.caller;
     const { code } = c.req.valid('json');
-    return c.json(await inTenant(c, auth, (tx) => confirmMfaSetup(tx, auth.userId, code)), 200);
+    return c.json(await inTenant(c, auth, (tx) => confirmMfaSetup(tx, c.var.config, auth, code)), 200);
   });
 
   app.openapi(mfaDisable, async (c) => {
     const auth = c.var.caller;
     const { password, code } = c.req.valid('json');
-    await inTenant(c, auth, (tx) => disableMfa(tx, auth.userId, password, code));
+    await disableMfa(c.var.db, c.var.config, auth, { password, code, trustedDevice: readTrustedDevice(c) });
     return c.json({ ok: true as const }, 200);
   });
 }

@@ -9,14 +9,67 @@ const Slug = z
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
   .max(63);
 
+const DisplayName = z.string().trim().min(1).max(100);
+const Workspace = z.strictObject({ name: z.string().trim().min(1).max(100), slug: Slug });
+/** A token from a mailed link: 32 random bytes, base64url. */
+const LinkToken = z
+  .string()
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/);
+
 export const SignUpBody = z
   .strictObject({
     email: Email,
     password: NewPassword,
-    displayName: z.string().trim().min(1).max(100),
-    workspace: z.strictObject({ name: z.string().trim().min(1).max(100), slug: Slug }).optional(),
+    displayName: DisplayName,
+    workspace: Workspace.optional().openapi({
+      description: 'The workspace to create, unless the address’s domain names one that lets verified addresses join',
+    }),
   })
   .openapi('SignUp');
+
+export const SignUpRequested = z
+  .object({ ok: z.literal(true), message: z.string() })
+  .openapi('SignUpRequested', { description: 'The same answer whether or not the address already has an account' });
+
+export const VerifyEmailBody = z
+  .strictObject({
+    token: LinkToken,
+    workspace: Workspace.optional().openapi({
+      description: 'Overrides the workspace named at sign-up (needed when none was, or its address was taken since)',
+    }),
+  })
+  .openapi('VerifyEmail');
+
+export const AcceptInvitationBody = z
+  .strictObject({ token: LinkToken, displayName: DisplayName, password: NewPassword })
+  .openapi('AcceptInvitation');
+
+export const NewAccountSignedIn = z
+  .object({
+    userId: z.string(),
+    tenantId: z.string(),
+    tenantSlug: z.string(),
+    role: z.enum(userRoles),
+    mfaRequired: z.literal(false),
+    expiresAt: z.string(),
+  })
+  .openapi('NewAccountSignedIn');
+
+export const Invitation = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role: z.enum(userRoles),
+    invitedBy: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+  })
+  .openapi('Invitation');
+
+export const CreateInvitationBody = z
+  .strictObject({ email: Email, role: z.enum(userRoles).default('member') })
+  .openapi('CreateInvitation');
 
 export const SignInBody = z
   .strictObject({

@@ -4,7 +4,13 @@ import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, guard, json, jsonBody } from '../../openapi/define-route.ts';
 import { inTenant } from '../in-tenant.ts';
 
-const SettingsView = SiteSettingsDocument.partial({ throttle: true, sessions: true, blocklist: true, allowlist: true })
+const SettingsView = SiteSettingsDocument.partial({
+  throttle: true,
+  sessions: true,
+  blocklist: true,
+  allowlist: true,
+  signUp: true,
+})
   .describe('Admins see every section; other users and API keys see display name, logo and default visibility.')
   .openapi('SiteSettingsView');
 
@@ -12,7 +18,7 @@ const read = defineRoute({
   method: 'get',
   path: '/settings',
   tags: ['Settings'],
-  summary: 'This workspace’s settings (throttle, sessions and lists for admins only)',
+  summary: 'This workspace’s settings (throttle, sessions, lists and sign-up for admins only)',
   middleware: [guard(requireCaller)] as const,
   responses: { 200: json(SettingsView, 'The settings the caller may see') },
 });

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { skillSorts, usagePeriods } from '@skillhub/core';
 import { reviewStatuses, visibilities } from '@skillhub/db';
+import { IsoTime } from '../../openapi/iso-time.ts';
 
 /** Largest skill content accepted, in characters. */
 export const maxContentLength = 100_000;
@@ -65,8 +66,8 @@ export const ListQuery = z.strictObject({
 });
 export const UsageQuery = z.strictObject({
   period: z.enum(usagePeriods).default('day'),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: IsoTime.optional(),
+  to: IsoTime.optional(),
 });
 export const SearchQuery = z.strictObject({
   q: z.string().trim().min(1).max(200),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-const consoleDir = fileURLToPath(new URL('../..', import.meta.url));
+const consoleDir = fileURLToPath(new URL('..', import.meta.url));
 const builtIndex = path.join(consoleDir, 'dist', 'index.html');
 const inputs = ['index.html', 'vite.config.ts', 'package.json', 'src'];
 
@@ -22,16 +22,17 @@ async function newestInput(): Promise<number> {
 }
 
 /**
- * Vitest global setup: builds the console (apps/console/dist) when it is
- * missing or older than its sources, so the API serves what the tests
- * drive, on a clean clone as after an edit.
+ * Builds the console (apps/console/dist) when it is missing or older than
+ * its sources: `npm start` and the tests' global setup both call it, so the
+ * API serves what was last edited, and a start with nothing changed does
+ * not spend time rebuilding. Returns whether it built.
  */
-export default async function buildConsole(): Promise<void> {
+export async function buildConsoleIfStale(): Promise<boolean> {
   const built = await stat(builtIndex).then(
     (info) => info.mtimeMs,
     () => 0,
   );
-  if (built > (await newestInput())) return;
+  if (built > (await newestInput())) return false;
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   try {
     await promisify(execFile)(npm, ['run', 'build'], { cwd: consoleDir });
@@ -39,4 +40,15 @@ export default async function buildConsole(): Promise<void> {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     throw new Error(`building the console failed:\n${stdout}${stderr}`);
   }
+  return true;
+}
+
+/** Vitest's global setup: the tests drive the console as it is now. */
+export default async function buildBeforeTests(): Promise<void> {
+  await buildConsoleIfStale();
+}
+
+// `tsx apps/console/scripts/build-if-stale.ts` (npm start) builds, or says why it did not.
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  process.stdout.write((await buildConsoleIfStale()) ? 'console built\n' : 'console is up to date\n');
 }

@@ -5,7 +5,7 @@
 -- before sealed history), and platform.log_security_event took a tenant id
 -- from its caller, so any connection could write into any tenant's chain.
 -- Now the runtime role writes the ledger only through functions that fill
--- everything but the event itself from the verified context (0016):
+-- everything but the event itself from the verified context (0022):
 --   audit.record_event              application events, in the context's tenant
 --   platform.log_security_event     security events, in the context's tenant
 --   platform.log_system_security_event   events outside any tenant (the system chain)
@@ -13,8 +13,14 @@
 --                                   tenant that owns it, which the function finds itself
 --   platform.record_host_mismatch   a credential presented on another workspace's host,
 --                                   recorded in the workspace that host names
+--   public.log_repeated_security_event   a repeated failure, tallied, in the context's tenant
 -- and change records are written by the generated capture functions alone.
--- No function takes a tenant id from its caller to write into that tenant.
+-- No function the runtime role may call takes a tenant id from its caller to
+-- write into that tenant. The doors of 0021 that find a credential's tenant
+-- themselves (record_api_key_rejection, record_session_rejection) write
+-- through the same internal writer; 0021's record_cross_tenant_probe and
+-- record_foreign_workspace_attempt are replaced by the probe and
+-- host-mismatch doors here, which keep their tallies.
 revoke insert on audit_logs from skillhub_app;
 --> statement-breakpoint
 -- An application event in the transaction's tenant. Tenant, actor, request
@@ -47,7 +53,8 @@ $$;
 -- it is given (null: the system chain). Not a door: no role but its owner
 -- may call it, so only the SECURITY DEFINER functions below reach it, each
 -- having decided the tenant itself. The twin's actor and request id are the
--- verified context's, if any: who did it, even when recorded elsewhere.
+-- verified context's (platform.attribution: outside one, the door's stated
+-- caller): who did it, even when recorded elsewhere.
 create function platform.write_security_event(
   tenant text,
   event_type public.security_event_type,
@@ -60,9 +67,10 @@ create function platform.write_security_event(
 ) returns uuid
 language plpgsql set search_path = '' as $$
 declare
-  ctx platform.request_context := platform.verified_context();
+  ctx platform.request_context := platform.attribution();
   created uuid;
 begin
+  ip := coalesce(ip, ctx.ip);
   insert into public.security_events (tenant_id, event_type, severity, user_id, email, ip_address, session_id, details)
   values (tenant, event_type, severity, user_id, pg_catalog.lower(email), ip, session_id, coalesce(details, '{}'))
   returning id into created;
@@ -118,17 +126,84 @@ create function platform.log_system_security_event(
 language plpgsql security definer set search_path = '' as $$
 begin
   return platform.write_security_event(null, event_type, severity, null, email,
-    coalesce(ip, (platform.verified_context()).ip), null, details);
+    coalesce(ip, (platform.attribution()).ip), null, details);
 end
 $$;
 --> statement-breakpoint
+-- 0021's tallied writer, now through the internal writer above: the tenant
+-- is the one a door found (from a credential or a row) or the verified
+-- context's, never one the runtime role names (it cannot call this).
+create or replace function platform.log_tallied_security_event(
+  tenant text,
+  event_type public.security_event_type,
+  severity public.security_severity,
+  user_id uuid,
+  ip inet,
+  session_id uuid,
+  subject text,
+  target text,
+  details jsonb,
+  by_ip boolean,
+  first integer
+) returns uuid
+language plpgsql set search_path = '' as $$
+declare
+  n bigint := platform.tally_security_event(tenant, event_type, subject, case when by_ip then ip end, target);
+begin
+  if not platform.tally_worth_an_event(n, first) then
+    return null;
+  end if;
+  return platform.write_security_event(tenant, event_type, severity, user_id, null, ip, session_id,
+    coalesce(details, '{}') || platform.tally_details(n, first));
+end
+$$;
+--> statement-breakpoint
+-- A repeated failure in the transaction's verified tenant (0021's door for
+-- denials and throttled sign-ins), taking tenant and IP from the verified
+-- context. It runs as its caller, so the tally row is subject to the
+-- tenant policy, and the event goes through log_security_event.
+create or replace function public.log_repeated_security_event(
+  event_type public.security_event_type,
+  severity public.security_severity,
+  subject text,
+  target text,
+  details jsonb default '{}',
+  email text default null,
+  session_id uuid default null,
+  first integer default 3
+) returns uuid
+language plpgsql set search_path = '' as $$
+declare
+  ctx platform.request_context := platform.verified_context();
+  n bigint;
+begin
+  if ctx.tenant_id is null then
+    raise exception 'log_repeated_security_event records into the transaction''s verified tenant, and this transaction has none'
+      using errcode = 'insufficient_privilege',
+            hint = 'Call it inside withTenant.';
+  end if;
+  n := platform.tally_security_event(ctx.tenant_id, event_type, subject, ctx.ip, target);
+  if not platform.tally_worth_an_event(n, first) then
+    return null;
+  end if;
+  return platform.log_security_event(event_type, severity, null, email, null, session_id,
+    coalesce(details, '{}') || platform.tally_details(n, first));
+end
+$$;
+--> statement-breakpoint
+drop function platform.record_cross_tenant_probe(text, uuid, jsonb);
+--> statement-breakpoint
+drop function platform.record_foreign_workspace_attempt(text, jsonb);
+--> statement-breakpoint
 -- The caller, in its verified tenant, asked for a row it cannot see. When
 -- another tenant owns that row, the attempt is recorded there (access_blocked,
--- high), naming the prober from the verified context. The caller names the
--- row, never the tenant, and learns nothing back, not even whether anyone
--- owns the row.
+-- high), naming the prober from the verified context: once per probing
+-- credential, target tenant and five minutes, then the 10th, 100th, ...
+-- (0021's tallies). The caller names the row, never the tenant; it learns
+-- only whether the row was another tenant's, which its own 404 already
+-- told apart from nothing (and it cannot say whose).
 create function platform.record_foreign_probe(table_name text, row_id uuid, details jsonb default '{}')
-returns void
+returns boolean
 language plpgsql security definer set search_path = '' as $$
 declare
   ctx platform.request_context := platform.verified_context();
@@ -141,18 +216,23 @@ begin
   end if;
   owner := platform.owner_of(table_name, row_id);
   if owner is null or owner = ctx.tenant_id then
-    return;
+    return false;
   end if;
-  perform platform.write_security_event(owner, 'access_blocked', 'high', null, null, ctx.ip, null,
+  perform platform.log_tallied_security_event(owner, 'access_blocked', 'high', null, ctx.ip, null,
+    coalesce(ctx.actor_type, 'system') || ':' || coalesce(ctx.actor_id, ''), 'from:' || ctx.tenant_id,
     coalesce(details, '{}') || pg_catalog.jsonb_build_object('reason', 'cross_tenant_resource',
       'resource', table_name, 'resourceId', row_id, 'fromTenant', ctx.tenant_id,
-      'actorType', ctx.actor_type, 'actorId', ctx.actor_id));
+      'actorType', ctx.actor_type, 'actorId', ctx.actor_id),
+    false, 1);
+  return true;
 end
 $$;
 --> statement-breakpoint
 -- A credential of the verified tenant was presented on the host of the
 -- workspace `target_slug` names: recorded there (in the system chain when no
--- workspace has that slug), naming the credential's own workspace.
+-- workspace has that slug), naming the credential's own workspace and actor
+-- from the verified context; aggregated with the probes (0021's key: the
+-- credential, the target tenant, 'from:' its own, five minutes).
 create function platform.record_host_mismatch(target_slug text, details jsonb default '{}')
 returns void
 language plpgsql security definer set search_path = '' as $$
@@ -171,10 +251,12 @@ begin
     return;
   end if;
   select t.slug into own_slug from public.tenants t where t.id = ctx.tenant_id;
-  perform platform.write_security_event(target, 'access_blocked', 'high', null, null, ctx.ip, null,
+  perform platform.log_tallied_security_event(target, 'access_blocked', 'high', null, ctx.ip, null,
+    coalesce(ctx.actor_type, 'system') || ':' || coalesce(ctx.actor_id, ''), 'from:' || ctx.tenant_id,
     coalesce(details, '{}') || pg_catalog.jsonb_build_object('reason', 'credential_of_another_tenant',
       'credentialTenant', own_slug, 'targetTenant', target_slug,
-      'actorType', ctx.actor_type, 'actorId', ctx.actor_id));
+      'actorType', ctx.actor_type, 'actorId', ctx.actor_id),
+    false, 1);
 end
 $$;
 --> statement-breakpoint
@@ -207,6 +289,91 @@ begin
 end
 $$;
 --> statement-breakpoint
+-- 0020's helper of the membership doors, reading who acts through
+-- platform.attribution() (the doors set it with attribute_membership: they
+-- run before any tenant context exists) now that the helpers of 0008 go.
+create or replace function platform.audit_membership(tenant text, action text, resource_type text, resource_id text,
+  metadata jsonb)
+returns void
+language sql set search_path = '' as $$
+  insert into public.audit_logs (tenant_id, actor_type, actor_id, action, resource_type, resource_id,
+    ip_address, request_id, metadata)
+  select tenant, coalesce(c.actor_type, 'system'), c.actor_id, action, resource_type, resource_id, c.ip,
+    c.request_id, metadata
+  from platform.attribution() c
+$$;
+--> statement-breakpoint
+-- request_sign_up of 0020: a throttled sign-up names no workspace, so it is
+-- a system event (log_security_event now records only into the verified
+-- tenant).
+create or replace function platform.request_sign_up(
+  email text, password_hash text, display_name text, workspace_name text, workspace_slug text,
+  token_hash text, ip inet, request_id text,
+  max_per_ip integer default 5, per_window interval default interval '15 minutes',
+  valid_for interval default interval '24 hours'
+) returns table (outcome text, sign_up_id uuid, retry_after_seconds integer, workspaces text[])
+language plpgsql security definer set search_path = '' as $$
+declare
+  normalized text := pg_catalog.lower(pg_catalog.btrim(request_sign_up.email));
+  -- A request whose address the server could not tell shares one bucket.
+  bucket inet := coalesce(ip, '::'::inet);
+  recent integer;
+  oldest timestamptz;
+  target public.tenants;
+  created uuid;
+  accounts text[];
+begin
+  perform platform.attribute_membership('sign-up', ip, request_sign_up.request_id);
+  -- Concurrent requests from one IP count one after the other.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skillhub.sign_up:' || bucket::text));
+  select count(*), min(a.created_at) into recent, oldest from (
+    select s.created_at from platform.sign_up_attempts s
+    where s.ip_address = bucket and not s.refused and s.created_at > pg_catalog.now() - per_window
+    order by s.created_at desc limit max_per_ip) a;
+  if recent >= max_per_ip then
+    if not exists (select from platform.sign_up_attempts s
+                   where s.ip_address = bucket and s.refused and s.created_at > oldest) then
+      insert into platform.sign_up_attempts (ip_address, refused) values (bucket, true);
+      perform platform.log_system_security_event(event_type => 'access_blocked', severity => 'medium', ip => ip,
+        details => pg_catalog.jsonb_build_object('reason', 'sign_up_throttled', 'requests', recent));
+    end if;
+    return query select 'throttled'::text, null::uuid,
+      greatest(1, pg_catalog.ceil(extract(epoch from oldest + per_window - pg_catalog.now()))::integer), null::text[];
+    return;
+  end if;
+  insert into platform.sign_up_attempts (ip_address) values (bucket);
+  delete from platform.sign_up_attempts s where s.ip_address = bucket and s.created_at < pg_catalog.now() - per_window;
+  delete from platform.sign_up_requests r where r.expires_at < pg_catalog.now() - interval '7 days';
+
+  if request_sign_up.workspace_slug is not null
+     and exists (select from public.tenants t where t.slug = request_sign_up.workspace_slug) then
+    return query select 'slug_taken'::text, null::uuid, 0, null::text[];
+    return;
+  end if;
+
+  select * into target from platform.joinable_workspace(pg_catalog.split_part(normalized, '@', 2));
+  if target.id is not null
+     and exists (select from public.users u where u.tenant_id = target.id and u.email = normalized) then
+    perform platform.audit_membership(null, 'auth.sign_up_requested', 'sign_up_request', null,
+      pg_catalog.jsonb_build_object('email', normalized, 'outcome', 'existing_account'));
+    return query select 'existing'::text, null::uuid, 0, array[target.slug];
+    return;
+  end if;
+
+  insert into platform.sign_up_requests (email, token_hash, password_hash, display_name, workspace_name,
+    workspace_slug, ip_address, expires_at)
+  values (normalized, request_sign_up.token_hash, request_sign_up.password_hash, request_sign_up.display_name,
+    request_sign_up.workspace_name, request_sign_up.workspace_slug, ip, pg_catalog.now() + valid_for)
+  returning id into created;
+  select pg_catalog.array_agg(t.slug order by t.slug) into accounts
+  from public.users u join public.tenants t on t.id = u.tenant_id
+  where u.email = normalized and u.is_active and t.is_active;
+  perform platform.audit_membership(null, 'auth.sign_up_requested', 'sign_up_request', created::text,
+    pg_catalog.jsonb_build_object('email', normalized, 'outcome', 'pending'));
+  return query select 'pending'::text, created, 0, coalesce(accounts, '{}');
+end
+$$;
+--> statement-breakpoint
 do $$
 declare
   f text;
@@ -235,7 +402,26 @@ revoke all on function platform.write_security_event(text, public.security_event
 -- runtime role could ask it of any id.
 revoke execute on function platform.owner_of(text, uuid) from skillhub_app;
 --> statement-breakpoint
--- Nothing reads the settings through 0008's helpers any more.
+-- Nothing reads the settings through 0008's helpers any more, and no
+-- function reads a tenant, actor, request id or IP from a plain setting but
+-- platform.attribution (and the membership doors that set what it reads).
+do $$
+declare
+  readers text;
+begin
+  select string_agg(p.oid::regprocedure::text, ', ') into readers
+  from pg_catalog.pg_proc p
+  where p.pronamespace in ('public'::regnamespace, 'platform'::regnamespace, 'audit'::regnamespace)
+    and p.oid not in ('audit.context_text(text)'::regprocedure, 'audit.context_actor_type()'::regprocedure,
+                      'platform.attribution()'::regprocedure)
+    and (p.prosrc like '%audit.context\_%' or p.prosrc ~ 'current_setting\(''app\.(current_tenant_id|actor|request_id|ip)');
+  if readers is not null then
+    raise exception 'functions % still read the tenant context from plain settings', readers
+      using hint = 'Read platform.verified_context() (or platform.attribution() for who acts) instead.';
+  end if;
+end
+$$;
+--> statement-breakpoint
 drop function audit.context_text(text);
 --> statement-breakpoint
 drop function audit.context_actor_type();

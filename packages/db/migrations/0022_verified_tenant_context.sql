@@ -12,6 +12,11 @@
 -- from the same verified context, so injected SQL can no more forge an actor
 -- than switch a tenant.
 --
+-- Written before 0018-0021 and numbered after them, so that a database that
+-- already applied those applies this one next; it covers what they added
+-- (the invitations and security_event_tallies policies, the throttle's
+-- device argument, the capture regenerated in place).
+--
 -- app.current_tenant_id stays, untrusted, as the default of the tenant_id
 -- columns (a per-row default cannot afford an HMAC): a default that names
 -- another tenant is refused by the policy's WITH CHECK.
@@ -157,12 +162,37 @@ begin
 end
 $$;
 --> statement-breakpoint
+-- Who to name in a record: the verified context when the transaction has
+-- one. Without one (a platform or membership door, before any tenant is
+-- known) the plain app.actor_type, app.actor_id, app.request_id and app.ip
+-- the door's caller set in the same statement (PlatformDoor's
+-- withActorSettings, platform.attribute_membership): what the caller says,
+-- exactly as trustworthy as the explicit platform.actor argument of 0019,
+-- and never a tenant (tenant_id is always the verified one, or null). Inside
+-- withTenant a setting changed by SQL is ignored: the verified context wins.
+-- Security invoker: it reads nothing its caller could not.
+create function platform.attribution() returns platform.request_context
+language plpgsql stable set search_path = '' as $$
+declare
+  ctx platform.request_context := platform.verified_context();
+begin
+  -- A verified context always has its issued-at.
+  if ctx.issued_at is not null then
+    return ctx;
+  end if;
+  return (null, nullif(pg_catalog.current_setting('app.actor_type', true), ''),
+          nullif(pg_catalog.current_setting('app.actor_id', true), ''), null,
+          nullif(pg_catalog.current_setting('app.request_id', true), ''),
+          nullif(pg_catalog.current_setting('app.ip', true), '')::inet, null)::platform.request_context;
+end
+$$;
+--> statement-breakpoint
 do $$
 declare
   f text;
 begin
   foreach f in array array['platform.verified_context()', 'platform.current_tenant_id()',
-                           'platform.current_actor_role()']
+                           'platform.current_actor_role()', 'platform.attribution()']
   loop
     execute format('alter function %s owner to skillhub_system', f);
     execute format('revoke all on function %s from public', f);
@@ -179,7 +209,8 @@ begin
   foreach t in array array['public.users', 'public.skills', 'public.skill_versions', 'public.ratings',
                            'public.api_keys', 'public.usage_events', 'public.skill_embeddings',
                            'public.skill_reviews', 'public.site_settings', 'public.user_sessions',
-                           'public.mfa_recovery_codes', 'public.security_events', 'public.audit_logs']::regclass[]
+                           'public.mfa_recovery_codes', 'public.security_events', 'public.audit_logs',
+                           'public.invitations', 'public.security_event_tallies']::regclass[]
   loop
     execute format('alter policy tenant_isolation on %s
                       using (tenant_id = (select platform.current_tenant_id()))
@@ -207,9 +238,10 @@ begin
 end
 $$;
 --> statement-breakpoint
--- The context helpers of 0008 now read the verified context, so every
--- function still calling them (until 0017 narrows the ledger's doors) reads
--- what the server signed, never a setting SQL can change.
+-- The context helpers of 0008 now read platform.attribution(), so every
+-- function still calling them (until 0023 narrows the ledger's doors) takes
+-- its tenant from what the server signed, never from a setting SQL can
+-- change.
 create or replace function audit.context_text(name text) returns text
 language sql stable set search_path = '' as $$
   select case name
@@ -219,27 +251,18 @@ language sql stable set search_path = '' as $$
            when 'app.request_id' then c.request_id
            when 'app.ip' then pg_catalog.host(c.ip)
          end
-  from platform.verified_context() c
+  from platform.attribution() c
 $$;
 --> statement-breakpoint
 create or replace function audit.context_actor_type() returns text
 language sql stable set search_path = '' as $$
-  select coalesce(c.actor_type, 'system') from platform.verified_context() c
-$$;
---> statement-breakpoint
-create or replace function platform.audit(tenant text, action text, resource_id text, metadata jsonb) returns void
-language sql security definer set search_path = '' as $$
-  insert into public.audit_logs (tenant_id, actor_type, actor_id, action, resource_type, resource_id,
-    ip_address, request_id, metadata)
-  select tenant, coalesce(c.actor_type, 'system'), c.actor_id, action, 'tenant', resource_id, c.ip, c.request_id,
-         metadata
-  from platform.verified_context() c
+  select coalesce(c.actor_type, 'system') from platform.attribution() c
 $$;
 --> statement-breakpoint
 create or replace function audit.capture_truncate() returns trigger
 language plpgsql set search_path = '' as $$
 declare
-  ctx platform.request_context := platform.verified_context();
+  ctx platform.request_context := platform.attribution();
 begin
   insert into public.audit_logs (tenant_id, actor_type, actor_id, action, resource_type,
     ip_address, request_id, operation, table_name)
@@ -249,8 +272,10 @@ begin
 end
 $$;
 --> statement-breakpoint
--- The throttle of 0010, with the verified tenant as its default.
-create or replace function platform.should_block_login(email text, ip inet, tenant_id text default null)
+-- The throttle of 0021, with the verified tenant as its default (the owner's
+-- benchmark names a tenant; the server never does).
+create or replace function platform.should_block_login(email text, ip inet, tenant_id text default null,
+  device text default null)
 returns table (blocked boolean, reason text, failures integer, retry_after_seconds integer)
 language plpgsql stable security definer set search_path = '' as $$
 declare
@@ -258,10 +283,11 @@ declare
   normalized text := pg_catalog.lower(email);
   cfg jsonb;
   email_limit integer;
+  device_limit integer;
   ip_limit integer;
   shared_after integer;
   window_length interval;
-  email_failures integer;
+  counted integer;
   ip_failures integer;
   ip_recent timestamptz[];
   recent_accounts integer;
@@ -270,6 +296,7 @@ begin
   select s.settings into cfg from public.site_settings s where s.tenant_id = tenant;
   cfg := coalesce(cfg, '{}');
   email_limit := coalesce((cfg -> 'throttle' ->> 'maxFailuresPerEmail')::integer, 5);
+  device_limit := coalesce((cfg -> 'throttle' ->> 'maxFailuresPerDevice')::integer, 10);
   ip_limit := coalesce((cfg -> 'throttle' ->> 'maxFailuresPerIp')::integer, 10);
   shared_after := coalesce((cfg -> 'throttle' ->> 'sharedIpAccounts')::integer, 5);
   window_length := pg_catalog.make_interval(mins => coalesce((cfg -> 'throttle' ->> 'windowMinutes')::integer, 15));
@@ -288,20 +315,37 @@ begin
     return;
   end if;
 
-  select count(*), min(f.created_at) into email_failures, oldest from (
-    select e.created_at from public.security_events e
-    where e.event_type = 'login_failed' and e.tenant_id = tenant and e.email = normalized
-      and e.created_at > pg_catalog.now() - window_length
-    order by e.created_at desc limit email_limit) f;
-  if email_failures >= email_limit then
-    return query select true, 'email'::text, email_failures,
-      greatest(1, extract(epoch from oldest + window_length - pg_catalog.now())::integer);
-    return;
+  -- Counting stops at the limit: a flood of failures costs no more to check.
+  if device is not null then
+    select count(*), min(f.created_at) into counted, oldest from (
+      select e.created_at from public.security_events e
+      where e.event_type = 'login_failed' and e.details ? 'device' and (e.details ->> 'device') = device
+        and e.tenant_id = tenant and e.created_at > pg_catalog.now() - window_length
+      order by e.created_at desc limit device_limit) f;
+    if counted >= device_limit then
+      return query select true, 'device'::text, counted,
+        greatest(1, extract(epoch from oldest + window_length - pg_catalog.now())::integer);
+      return;
+    end if;
+  else
+    select count(*), min(f.created_at) into counted, oldest from (
+      select e.created_at from public.security_events e
+      where e.event_type = 'login_failed' and e.tenant_id = tenant and e.email = normalized
+        and not (e.details ? 'device') and e.created_at > pg_catalog.now() - window_length
+      order by e.created_at desc limit email_limit) f;
+    if counted >= email_limit then
+      return query select true, 'email'::text, counted,
+        greatest(1, extract(epoch from oldest + window_length - pg_catalog.now())::integer);
+      return;
+    end if;
   end if;
   if ip is null then
-    return query select false, null::text, email_failures, 0;
+    return query select false, null::text, counted, 0;
     return;
   end if;
+  -- Up to twice the limit, newest first: whether the IP is shared (the
+  -- costlier question, up to 500 rows) matters only once the plain limit is
+  -- reached, which almost no attempt does.
   select pg_catalog.array_agg(f.created_at order by f.created_at desc) into ip_recent from (
     select e.created_at from public.security_events e
     where e.event_type = 'login_failed' and e.ip_address = ip
@@ -318,18 +362,19 @@ begin
       ip_limit := ip_limit * 2;
     end if;
     if ip_failures >= ip_limit then
+      -- The block lifts when the limit-th newest failure leaves the window.
       return query select true, 'ip'::text, ip_failures,
         greatest(1, extract(epoch from ip_recent[ip_limit] + window_length - pg_catalog.now())::integer);
       return;
     end if;
   end if;
-  return query select false, null::text, greatest(email_failures, ip_failures), 0;
+  return query select false, null::text, greatest(counted, ip_failures), 0;
 end
 $$;
 --> statement-breakpoint
--- Generated change capture (0014), now reading the verified context once per
--- statement, and SECURITY DEFINER owned by skillhub_system: the capture
--- functions are the only writers of change records, and 0017 takes the
+-- Generated change capture (0014), now reading platform.attribution() (the
+-- verified context) once per statement, and SECURITY DEFINER owned by skillhub_system: the capture
+-- functions are the only writers of change records, and 0023 takes the
 -- runtime role's own INSERT on the ledger away.
 create or replace function audit.capture_function_sql(target regclass, fn text, pk text[], redact text[]) returns text
 language plpgsql stable set search_path = '' as $$
@@ -363,9 +408,10 @@ begin
   from pg_catalog.unnest(pk) k;
   body := pg_catalog.format($f$#variable_conflict use_variable
 -- Generated by audit.enable_tracking; regenerate it, never edit it.
--- The transaction's verified context, read once per statement.
+-- The transaction's verified context (or, outside one, the door's stated
+-- caller; never a tenant), read once per statement.
 declare
-  ctx platform.request_context := platform.verified_context();
+  ctx platform.request_context := platform.attribution();
   ctx_tenant_id text := ctx.tenant_id;
   ctx_actor_type text := coalesce(ctx.actor_type, 'system');
   ctx_actor_id text := ctx.actor_id;
@@ -404,11 +450,14 @@ $f$,
 end
 $$;
 --> statement-breakpoint
--- enable_tracking of 0014, handing each generated function to skillhub_system.
+-- enable_tracking of 0018 (capture replaced in place, triggers left as they
+-- are when identical, so the alarm sees nothing), handing each generated
+-- function to skillhub_system.
 create or replace function audit.enable_tracking(target regclass, redact text[] default null) returns void
 language plpgsql set search_path = '' as $$
 declare
   pk text[];
+  -- By oid: unique, whatever the names, and within PostgreSQL's 63 bytes.
   fn text := 'capture_' || target::oid;
 begin
   select array_agg(a.attname::text order by k.ord) into pk
@@ -429,22 +478,23 @@ begin
     where a.attrelid = target and a.attnum > 0 and not a.attisdropped
       and a.attname ~ '(password|secret|token|key_hash|recovery_code)';
   end if;
-  perform audit.disable_tracking(target);
   execute audit.capture_function_sql(target, fn, pk, redact);
   execute pg_catalog.format('alter function audit.%I() owner to skillhub_system', fn);
   execute pg_catalog.format('revoke all on function audit.%I() from public', fn);
   execute pg_catalog.format('comment on function audit.%I() is %L', fn,
                             'Change capture of ' || target::text || ', generated by audit.enable_tracking.');
-  execute pg_catalog.format('create trigger audit_capture_insert after insert on %s
+  execute pg_catalog.format('create or replace trigger audit_capture_insert after insert on %s
     referencing new table as new_rows for each statement execute function audit.%I()', target, fn);
-  execute pg_catalog.format('create trigger audit_capture_update after update on %s
+  execute pg_catalog.format('create or replace trigger audit_capture_update after update on %s
     referencing old table as old_rows new table as new_rows for each statement execute function audit.%I()', target, fn);
-  execute pg_catalog.format('create trigger audit_capture_delete after delete on %s
+  execute pg_catalog.format('create or replace trigger audit_capture_delete after delete on %s
     referencing old table as old_rows for each statement execute function audit.%I()', target, fn);
-  execute pg_catalog.format('create trigger audit_capture_truncate after truncate on %s
+  execute pg_catalog.format('create or replace trigger audit_capture_truncate after truncate on %s
     for each statement execute function audit.capture_truncate()', target);
-  insert into audit.tracked_tables (relid, function_name, columns, redact)
-  values (target, fn, audit.column_signature(target), redact);
+  insert into audit.tracked_tables as t (relid, function_name, columns, redact)
+  values (target, fn, audit.column_signature(target), redact)
+  on conflict (relid) do update
+    set function_name = excluded.function_name, columns = excluded.columns, redact = excluded.redact;
 end
 $$;
 --> statement-breakpoint
