@@ -1,4 +1,4 @@
-import type { RawPool, RawPoolClient } from '@skillhub/db/bench';
+import type { RawPoolClient } from '@skillhub/db/bench';
 import { median } from '../lib/interleaved-rounds.ts';
 import { type AppPool, inTenant } from './tenant-transaction.ts';
 
