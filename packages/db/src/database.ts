@@ -13,6 +13,7 @@ import { runnerFor } from './sql-runner.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
 import { currentScope, outsideScope, type TenantTx } from './tenant-context/context-store.ts';
+import { defaultTransactionLimits, type TransactionLimits } from './tenant-context/context-token.ts';
 import { withTenantOn } from './tenant-context/with-tenant.ts';
 
 export interface OpenDatabaseOptions {
@@ -28,6 +29,10 @@ export interface OpenDatabaseOptions {
   maxConnections?: number;
   /** Refuse a superuser, BYPASSRLS or table-owning role (default true). */
   verifyRole?: boolean;
+  /** Longest a statement inside withTenant may run before it is cancelled (see `defaultTransactionLimits`). */
+  statementTimeoutMs?: number;
+  /** Longest a withTenant transaction may sit idle between statements before the server ends it. */
+  idleInTransactionTimeoutMs?: number;
   /**
    * How long a caller waits for a pooled connection (or a new one) before
    * failing with DATABASE_UNREACHABLE; default 5,000 ms. Without a bound a
@@ -45,16 +50,18 @@ export class Database {
   readonly #pool: pg.Pool;
   readonly #db: NodePgDatabase<typeof schema>;
   readonly #contextKey: ContextKey;
+  readonly #limits: TransactionLimits;
   /** A Drizzle handle per pooled connection, for transactions on a client checked out here. */
   readonly #onClient = new WeakMap<pg.PoolClient, NodePgDatabase<typeof schema>>();
   readonly platform: PlatformDoor;
   /** Sign-up requests, their verification and invitations: how accounts come to exist. */
   readonly membership: MembershipDoor;
 
-  private constructor(pool: pg.Pool, contextKey: ContextKey) {
+  private constructor(pool: pg.Pool, contextKey: ContextKey, limits: TransactionLimits) {
     this.#pool = pool;
     this.#db = drizzle(pool, { schema });
     this.#contextKey = contextKey;
+    this.#limits = limits;
     this.platform = new PlatformDoor(this.#db);
     this.membership = new MembershipDoor(this.#db);
   }
@@ -86,7 +93,11 @@ export class Database {
       await pool.end();
       throw connectionFailure(error, options.url);
     }
-    const database = new Database(pool, contextKey);
+    const database = new Database(pool, contextKey, {
+      statementTimeoutMs: options.statementTimeoutMs ?? defaultTransactionLimits.statementTimeoutMs,
+      idleInTransactionTimeoutMs:
+        options.idleInTransactionTimeoutMs ?? defaultTransactionLimits.idleInTransactionTimeoutMs,
+    });
     try {
       if (options.verifyRole ?? true) await assertSafeRuntimeRole(runnerFor(pool));
       await database.#assertContextKeyVerifies();
@@ -119,8 +130,8 @@ export class Database {
   /** See {@link withTenantOn}. */
   withTenant<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     // Nested: a savepoint on the caller's connection.
-    if (currentScope()) return withTenantOn(this.#db, this.#contextKey, tenantId, actor, fn);
-    return this.#onOwnClient((db) => withTenantOn(db, this.#contextKey, tenantId, actor, fn));
+    if (currentScope()) return withTenantOn(this.#db, this.#contextKey, this.#limits, tenantId, actor, fn);
+    return this.#onOwnClient((db) => withTenantOn(db, this.#contextKey, this.#limits, tenantId, actor, fn));
   }
 
   /**
@@ -130,7 +141,9 @@ export class Database {
    * connection while the outer one is held.
    */
   withTenantIndependently<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
-    return outsideScope(() => this.#onOwnClient((db) => withTenantOn(db, this.#contextKey, tenantId, actor, fn)));
+    return outsideScope(() =>
+      this.#onOwnClient((db) => withTenantOn(db, this.#contextKey, this.#limits, tenantId, actor, fn)),
+    );
   }
 
   /**

@@ -1,4 +1,4 @@
-import { classifyDatabaseError, type Database, sql, systemActor } from '@skillhub/db';
+import { classifyDatabaseError, Database, sql, systemActor } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 
@@ -91,4 +91,35 @@ test('a transaction whose BEGIN fails on a dead pooled connection gives the conn
   );
   expect(rows).toEqual([{ one: 1 }]);
   expect(performance.now() - started).toBeLessThan(2_000);
+});
+
+test('each tenant transaction is bounded: a long statement is cancelled, an idle transaction ended, and the pool goes on', async () => {
+  const bounded = await Database.open({
+    url: testDb.appUrl,
+    contextKey: await testDb.contextKey(),
+    maxConnections: 1,
+    statementTimeoutMs: 200,
+    idleInTransactionTimeoutMs: 300,
+  });
+  try {
+    const slow = await bounded
+      .withTenant(tenantId, systemActor('test'), (tx) => tx.execute(sql`select pg_sleep(2)`))
+      .catch((error: unknown) => error);
+    expect(classifyDatabaseError(slow)?.code).toBe('STATEMENT_TIMEOUT');
+    const idle = await bounded
+      .withTenant(tenantId, systemActor('test'), async (tx) => {
+        await tx.execute(sql`select 1`);
+        // A request stuck between two statements: the server ends the transaction and frees its connection.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await tx.execute(sql`select 1`);
+      })
+      .catch((error: unknown) => error);
+    expect(idle).toBeInstanceOf(Error);
+    const { rows } = await bounded.withTenant(tenantId, systemActor('test'), (tx) =>
+      tx.execute<{ one: number }>(sql`select 1 as one`),
+    );
+    expect(rows).toEqual([{ one: 1 }]);
+  } finally {
+    await bounded.close();
+  }
 });

@@ -2,7 +2,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { RequestActor } from '../tenant-context/actor.ts';
 import { parseContextKey } from '../tenant-context/context-key.ts';
-import { setTenantContextSql } from '../tenant-context/context-token.ts';
+import { defaultTransactionLimits, setTenantContextSql } from '../tenant-context/context-token.ts';
 
 /**
  * Raw connections for benchmarks, and nothing else: the owner-side setup a
@@ -31,7 +31,7 @@ export function tenantContextSigner(
 ): (tenantId: string, actor: RequestActor) => [string, unknown[]] {
   const key = parseContextKey(contextKey);
   return (tenantId, actor) => {
-    const query = dialect.sqlToQuery(setTenantContextSql(key, tenantId, actor));
+    const query = dialect.sqlToQuery(setTenantContextSql(key, tenantId, actor, defaultTransactionLimits));
     return [query.sql, query.params];
   };
 }

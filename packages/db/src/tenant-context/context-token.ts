@@ -39,5 +39,30 @@ export function signTenantContext(
  * checks its signature); `app.current_tenant_id` only feeds the tenant_id
  * columns' default, and a default naming another tenant fails WITH CHECK.
  */
-export const setTenantContextSql = (key: ContextKey, tenantId: string, actor: RequestActor): SQL =>
-  sql`select set_config('app.current_tenant_id', ${tenantId}, true), set_config('app.context', ${signTenantContext(key, tenantId, actor)}, true)`;
+/**
+ * Bounds on one tenant transaction, set with the context (same round trip,
+ * transaction-local, so they pass through PgBouncer in transaction mode,
+ * which refuses them as startup parameters): a statement that runs too long
+ * is cancelled, and a transaction left idle (a request stuck between two
+ * statements) is ended by the server, releasing its connection and locks.
+ */
+export interface TransactionLimits {
+  statementTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+}
+
+/** 30 s per statement; 2 min idle (an audit export may wait a minute for a slow reader between chunks). */
+export const defaultTransactionLimits: TransactionLimits = {
+  statementTimeoutMs: 30_000,
+  idleInTransactionTimeoutMs: 120_000,
+};
+
+export const setTenantContextSql = (
+  key: ContextKey,
+  tenantId: string,
+  actor: RequestActor,
+  limits: TransactionLimits,
+): SQL =>
+  sql`select set_config('app.current_tenant_id', ${tenantId}, true), set_config('app.context', ${signTenantContext(key, tenantId, actor)}, true),
+    set_config('statement_timeout', ${String(limits.statementTimeoutMs)}, true),
+    set_config('idle_in_transaction_session_timeout', ${String(limits.idleInTransactionTimeoutMs)}, true)`;

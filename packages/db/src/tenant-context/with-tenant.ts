@@ -4,7 +4,7 @@ import type * as schema from '../schema/index.ts';
 import type { RequestActor } from './actor.ts';
 import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
-import { setTenantContextSql } from './context-token.ts';
+import { setTenantContextSql, type TransactionLimits } from './context-token.ts';
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -28,6 +28,7 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 export async function withTenantOn<T>(
   db: NodePgDatabase<typeof schema>,
   key: ContextKey,
+  limits: TransactionLimits,
   tenantId: string,
   actor: RequestActor,
   fn: (tx: TenantTx) => Promise<T>,
@@ -47,7 +48,7 @@ export async function withTenantOn<T>(
   }
   return db.transaction(async (tx) => {
     // Signed after BEGIN: the database accepts a context only near its transaction's start.
-    await tx.execute(setTenantContextSql(key, tenantId, actor));
+    await tx.execute(setTenantContextSql(key, tenantId, actor, limits));
     return runInScope({ tenantId, actor, tx }, () => fn(tx));
   });
 }
