@@ -48,7 +48,7 @@ afterAll(() => testDb.drop());
 
 test('plain secrets are sealed, in every workspace (the default one too), and the constraint then validates', async () => {
   const ring = secretKeyRing([oldKey]);
-  expect(await reencryptMfaSecrets(db, ring, systemActor('test'))).toMatchObject({ resealed: 2 });
+  expect(await reencryptMfaSecrets(db, ring, systemActor('test'))).toEqual({ tenants: 2, resealed: 2 });
   const rows = await stored();
   expect(rows).toHaveLength(2);
   for (const row of rows) {
@@ -57,7 +57,7 @@ test('plain secrets are sealed, in every workspace (the default one too), and th
   }
   await testDb.ownerQuery('alter table users validate constraint users_mfa_secret_sealed_check');
   // Again: nothing left to do.
-  expect(await reencryptMfaSecrets(db, ring, systemActor('test'))).toMatchObject({ resealed: 0 });
+  expect(await reencryptMfaSecrets(db, ring, systemActor('test'))).toEqual({ tenants: 0, resealed: 0 });
 });
 
 test('rotation: with the new key first and the old one kept, every secret moves to the new key', async () => {

@@ -21,6 +21,6 @@ export function registerSecrets(program: Command): void {
       const result = await withRuntimeDatabase((db) =>
         reencryptMfaSecrets(db, ring, cliActor(), (done, total) => progress.update(done, total)),
       ).finally(() => progress.stop());
-      out(`${result.resealed} TOTP secrets sealed with key ${ring.current.id} (${result.tenants} workspaces checked)`);
+      out(`${result.resealed} TOTP secrets sealed with key ${ring.current.id} in ${result.tenants} workspaces`);
     });
 }

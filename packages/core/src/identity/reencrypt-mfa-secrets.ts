@@ -3,6 +3,7 @@ import type { SecretKeyRing } from '../crypto/secret-box.ts';
 import { openMfaSecret, sealMfaSecret } from './mfa-secret.ts';
 
 export interface ReencryptResult {
+  /** Workspaces that held a secret to reseal. */
   tenants: number;
   /** Secrets sealed now: plain ones written before sealing existed, and ones under an older key. */
   resealed: number;
@@ -11,8 +12,11 @@ export interface ReencryptResult {
 /**
  * Seals every TOTP secret that is not sealed with the ring's current key:
  * plain secrets from before migration 0021, and secrets under a key being
- * rotated out. Workspace by workspace, each in its own tenant transaction as
- * `actor`, so every change is captured in that workspace's audit trail.
+ * rotated out. One platform query finds the workspaces that hold such a
+ * secret (so a start with nothing to do costs one statement, not one
+ * transaction per workspace); each is then resealed in its own tenant
+ * transaction as `actor`, so every change is captured in that workspace's
+ * audit trail.
  * Running it again changes nothing. `skillhub serve` runs it before it
  * listens; `skillhub secrets reencrypt` runs it on demand.
  */
@@ -22,14 +26,15 @@ export async function reencryptMfaSecrets(
   actor: RequestActor,
   onProgress?: (done: number, total: number) => void,
 ): Promise<ReencryptResult> {
-  const tenants = await db.platform.listTenants(actor);
+  const currentPrefix = `v1.${ring.current.id}.`;
+  const tenants = await db.platform.tenantsWithStaleMfaSecrets(currentPrefix, actor);
   let resealed = 0;
-  for (const [index, tenant] of tenants.entries()) {
-    resealed += await db.withTenant(tenant.id, actor, async (tx) => {
+  for (const [index, tenantId] of tenants.entries()) {
+    resealed += await db.withTenant(tenantId, actor, async (tx) => {
       const stale = await tx
         .select({ tenantId: users.tenantId, id: users.id, mfaSecret: users.mfaSecret })
         .from(users)
-        .where(and(sql`${users.mfaSecret} is not null`, sql`${users.mfaSecret} not like ${`v1.${ring.current.id}.%`}`));
+        .where(and(sql`${users.mfaSecret} is not null`, sql`not starts_with(${users.mfaSecret}, ${currentPrefix})`));
       for (const user of stale) {
         if (!user.mfaSecret) continue;
         const secret = openMfaSecret(ring, user, user.mfaSecret);

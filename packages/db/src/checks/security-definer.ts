@@ -34,6 +34,7 @@ export const systemFunctions: readonly string[] = [
   'platform.resolve_session(text)',
   'platform.set_tenant_active(platform.actor,text,boolean)',
   'platform.should_block_login(text,inet,text,text)',
+  'platform.tenants_with_stale_mfa_secrets(platform.actor,text)',
   'platform.verified_context()',
 ];
 

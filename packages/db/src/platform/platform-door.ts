@@ -102,6 +102,18 @@ export class PlatformDoor {
     return result.rows[0] ? toTenant(result.rows[0]) : null;
   }
 
+  /**
+   * Ids of the tenants holding a TOTP secret that does not start with
+   * `currentKeyPrefix` (plain, or sealed under an older key): one statement
+   * however many tenants there are, ids only, recorded in the system chain.
+   */
+  async tenantsWithStaleMfaSecrets(currentKeyPrefix: string, actor: RequestActor): Promise<string[]> {
+    const result = await this.#db.execute<{ id: string }>(
+      sql`select id from platform.tenants_with_stale_mfa_secrets(${asActor(actor)}, ${currentKeyPrefix}) as id`,
+    );
+    return result.rows.map((row) => row.id);
+  }
+
   /** Every tenant; recorded in the system chain. */
   async listTenants(actor: RequestActor): Promise<Tenant[]> {
     const result = await this.#db.execute<TenantRow>(sql`select * from platform.list_tenants(${asActor(actor)})`);
