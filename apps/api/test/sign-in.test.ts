@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { systemActor } from '@skillhub/db';
+import { OperatorDoor, systemActor } from '@skillhub/db';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { probesFrom } from './support/audit.ts';
 import { errorOf, securityEventsOf, signIn } from './support/identity.ts';
@@ -121,7 +121,9 @@ describe('a deactivated workspace', () => {
       `update site_settings set settings = settings || '{"signUp": {"joinByDomain": true}}' where tenant_id = $1`,
       [owner.tenantId],
     );
-    await t.db.platform.setTenantActive(owner.tenantId, false, systemActor('test'));
+    await OperatorDoor.use(t.testDb.ownerUrl, (door) =>
+      door.setTenantActive(owner.tenantId, false, systemActor('test')),
+    );
 
     expect((await owner.client.get('/auth/me')).status).toBe(401);
     const refused = await signIn(t.client.fork(), owner.email, password, 'umbrella');
@@ -138,7 +140,9 @@ describe('a deactivated workspace', () => {
     const blocked = await securityEventsOf(t, owner.tenantId, 'access_blocked');
     expect(blocked.map((e) => e.details.reason)).toContain('workspace_deactivated');
 
-    await t.db.platform.setTenantActive(owner.tenantId, true, systemActor('test'));
+    await OperatorDoor.use(t.testDb.ownerUrl, (door) =>
+      door.setTenantActive(owner.tenantId, true, systemActor('test')),
+    );
     expect((await owner.client.get('/auth/me')).status).toBe(200);
   });
 });

@@ -72,6 +72,7 @@ export {
   type SignUpRequestInput,
   type SignUpRequestOutcome,
 } from './platform/membership-door.ts';
+export { OperatorDoor } from './platform/operator-door.ts';
 export type { CreateTenantInput, ResolvedApiKey, ResolvedSession } from './platform/platform-door.ts';
 export * from './schema/index.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';

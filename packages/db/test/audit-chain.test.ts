@@ -45,7 +45,7 @@ afterEach(() => testDb.drop());
 
 describe('tamper evidence', () => {
   test('an untouched chain verifies intact with its head', async () => {
-    await db.platform.listTenants(systemActor('test')); // a system event, on the system chain
+    await db.platform.findTenantBySlug('no-such-workspace', systemActor('test')); // a system event, on the system chain
     expect(await db.sealCommittedAuditEvents()).toBe(true);
     const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
     expect(result.intact).toBe(true);
@@ -63,7 +63,7 @@ describe('tamper evidence', () => {
     expect(result.intact).toBe(false);
     expect(result.chains[0]?.break).toMatchObject({ kind: 'modified', eventId: target?.event_id, position: 8 });
     // Every chain at once, side by side: the break stays with its chain, the system chain stays intact.
-    await db.platform.listTenants(systemActor('test'));
+    await db.platform.findTenantBySlug('no-such-workspace', systemActor('test'));
     expect(await db.sealCommittedAuditEvents()).toBe(true);
     const all = await verifyAuditChain(testDb.ownerUrl, { concurrency: 2 });
     expect(all.chains.map((c) => [c.chain, c.intact, c.break?.position ?? null])).toEqual(

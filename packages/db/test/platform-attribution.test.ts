@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apiKeys, type Database, type RequestActor, sql, userSessions, users } from '../src/index.ts';
+import { apiKeys, type Database, OperatorDoor, type RequestActor, sql, userSessions, users } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -67,7 +67,7 @@ describe('operations that change a tenant are recorded in its own chain, with wh
   test('tenant.deactivate and tenant.activate', async () => {
     for (const active of [false, true]) {
       const who = operator();
-      await db.platform.setTenantActive(acme, active, who);
+      await OperatorDoor.use(testDb.ownerUrl, (door) => door.setTenantActive(acme, active, who));
       expect(await recordsOf(who.requestId ?? '')).toEqual([
         expect.objectContaining({
           tenant_id: acme,
@@ -141,7 +141,9 @@ describe('lookups are recorded in the system chain, with who asked and what they
 
   test('tenant.list', async () => {
     const who = operator();
-    expect((await db.platform.listTenants(who)).map((t) => t.slug)).toContain('acme');
+    expect((await OperatorDoor.use(testDb.ownerUrl, (door) => door.listTenants(who))).map((t) => t.slug)).toContain(
+      'acme',
+    );
     expect(await recordsOf(who.requestId ?? '')).toEqual([
       expect.objectContaining({ tenant_id: null, action: 'tenant.list', ...attributedTo(who) }),
     ]);
@@ -162,11 +164,31 @@ test('the runtime role cannot reach a platform function without naming an actor'
       `select * from platform.set_tenant_active(row(null, null, null, null)::platform.actor, '${acme}', false)`,
     ];
     for (const attempt of attempts) {
-      await expect(app.query(attempt), attempt).rejects.toThrow(/does not exist|names no actor/);
+      await expect(app.query(attempt), attempt).rejects.toThrow(/does not exist|names no actor|permission denied/);
     }
   } finally {
     await app.end();
   }
   const { rows } = await testDb.ownerQuery(`select slug, is_active from tenants where slug in ('eve', 'acme')`);
   expect(rows).toEqual([{ slug: 'acme', is_active: true }]);
+});
+
+test('the runtime role can neither list every workspace nor switch one off: operator work, over the owner connection', async () => {
+  const app = new pg.Client({ connectionString: testDb.appUrl });
+  await app.connect();
+  const who = "row('user', gen_random_uuid()::text, null, null)::platform.actor";
+  try {
+    for (const attempt of [
+      `select slug from platform.list_tenants(${who})`,
+      `select * from platform.set_tenant_active(${who}, '${acme}', false)`,
+    ]) {
+      await expect(app.query(attempt), attempt).rejects.toThrow(/permission denied for function/);
+    }
+  } finally {
+    await app.end();
+  }
+  const { rows } = await testDb.ownerQuery(`select is_active from tenants where id = $1`, [acme]);
+  expect(rows).toEqual([{ is_active: true }]);
+  const listed = await OperatorDoor.use(testDb.ownerUrl, (door) => door.listTenants(operator()));
+  expect(listed.map((t) => t.slug)).toContain('acme');
 });

@@ -1,4 +1,10 @@
-import { type ChainVerdict, type Database, recordAuditEvent, type VerifyAuditChainOptions } from '@skillhub/db';
+import {
+  type ChainVerdict,
+  type Database,
+  OperatorDoor,
+  recordAuditEvent,
+  type VerifyAuditChainOptions,
+} from '@skillhub/db';
 import type { Command } from 'commander';
 import { cliActor } from '../runtime/cli-actor.ts';
 import { parseChainHead, parseIsoDate } from '../runtime/parse-options.ts';
@@ -59,7 +65,8 @@ async function verify(db: Database, ownerUrl: string, options: VerifyOptions): P
   }
   const labels = new Map<string, string>([['', 'system']]);
   if (tenant) labels.set(tenant.id, tenant.slug);
-  else for (const t of await db.platform.listTenants(cliActor())) labels.set(t.id, t.slug);
+  else
+    for (const t of await OperatorDoor.use(ownerUrl, (door) => door.listTenants(cliActor()))) labels.set(t.id, t.slug);
   // After the lookups, which write events of their own.
   const result = await sealAndVerify(db, ownerUrl, {
     tenantId: tenant?.id,

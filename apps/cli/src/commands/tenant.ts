@@ -1,5 +1,5 @@
 import type { Tenant } from '@skillhub/db';
-import { tenants } from '@skillhub/db';
+import { OperatorDoor, tenants } from '@skillhub/db';
 import { type Command, Option } from 'commander';
 import { out } from '../output/out.ts';
 import { formatTable } from '../output/table.ts';
@@ -30,7 +30,10 @@ export function registerTenant(program: Command): void {
     .command('list')
     .description('list every tenant')
     .action(async () => {
-      const all = await withRuntimeDatabase((db) => db.platform.listTenants(cliActor()), { migrate: true });
+      const all = await withRuntimeDatabase(
+        (_db, database) => OperatorDoor.use(database.ownerUrl, (door) => door.listTenants(cliActor())),
+        { migrate: true },
+      );
       const rows = all.map((t) => [
         t.slug,
         t.name,
@@ -49,10 +52,11 @@ export function registerTenant(program: Command): void {
       .description(active ? 'let a deactivated tenant sign in again' : 'stop a tenant from signing in')
       .action(async (slug: string) => {
         const changed = await withRuntimeDatabase(
-          async (db) => db.platform.setTenantActive((await tenantBySlug(db, slug)).id, active, cliActor()),
-          {
-            migrate: true,
+          async (db, database) => {
+            const { id } = await tenantBySlug(db, slug);
+            return OperatorDoor.use(database.ownerUrl, (door) => door.setTenantActive(id, active, cliActor()));
           },
+          { migrate: true },
         );
         out(`${verb}d tenant ${changed.slug}`);
       });

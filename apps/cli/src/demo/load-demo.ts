@@ -17,7 +17,8 @@ import { versionsOf } from './skill-versions.ts';
 export async function loadDemo(db: Database, options: { scale?: number; embedded: boolean }): Promise<void> {
   const config = loadConfig();
   const embeddings = createEmbeddingProvider(config);
-  const existing = new Set((await db.platform.listTenants(cliActor())).map((t) => t.slug));
+  const existing = new Set<string>();
+  for (const { slug } of demoTenants) if (await db.platform.findTenantBySlug(slug, cliActor())) existing.add(slug);
   const fresh = demoTenants.filter((t) => !existing.has(t.slug));
   for (const skipped of demoTenants.filter((t) => existing.has(t.slug))) {
     out(`${skipped.slug}: exists, skipped (its owner's password was printed when it was loaded)`);

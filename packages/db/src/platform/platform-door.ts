@@ -5,30 +5,7 @@ import type { SecurityEventType, SecuritySeverity } from '../schema/identity.ts'
 import type * as schema from '../schema/index.ts';
 import type { Tenant } from '../schema/tenants.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
-
-type TenantRow = {
-  id: string;
-  name: string;
-  slug: string;
-  domain: string | null;
-  logo: string | null;
-  is_active: boolean;
-  plan: Tenant['plan'];
-  created_at: string | Date;
-  updated_at: string | Date;
-};
-
-const toTenant = (row: TenantRow): Tenant => ({
-  id: row.id,
-  name: row.name,
-  slug: row.slug,
-  domain: row.domain,
-  logo: row.logo,
-  isActive: row.is_active,
-  plan: row.plan,
-  createdAt: new Date(row.created_at),
-  updatedAt: new Date(row.updated_at),
-});
+import { type TenantRow, toTenant } from './tenant-row.ts';
 
 export interface CreateTenantInput {
   name: string;
@@ -112,12 +89,6 @@ export class PlatformDoor {
       sql`select id from platform.tenants_with_stale_mfa_secrets(${asActor(actor)}, ${currentKeyPrefix}) as id`,
     );
     return result.rows.map((row) => row.id);
-  }
-
-  /** Every tenant; recorded in the system chain. */
-  async listTenants(actor: RequestActor): Promise<Tenant[]> {
-    const result = await this.#db.execute<TenantRow>(sql`select * from platform.list_tenants(${asActor(actor)})`);
-    return result.rows.map(toTenant);
   }
 
   /**
@@ -233,15 +204,6 @@ export class PlatformDoor {
   async recordSessionRejection(rejection: { tokenHash: string; ip: string | null; requestId: string }): Promise<void> {
     await this.#db.execute(sql`select platform.record_session_rejection(
       ${rejection.tokenHash}, ${rejection.ip}::inet, ${rejection.requestId})`);
-  }
-
-  /** Lets a tenant sign in again, or stops it; recorded as tenant.activate / tenant.deactivate in its chain. */
-  async setTenantActive(tenantId: string, active: boolean, actor: RequestActor): Promise<Tenant> {
-    const result = await this.#db.execute<TenantRow>(
-      sql`select * from platform.set_tenant_active(${asActor(actor)}, ${tenantId}, ${active}) where id is not null`,
-    );
-    if (!result.rows[0]) throw new DbError('TENANT_NOT_FOUND', `no tenant with id ${tenantId}`);
-    return toTenant(result.rows[0]);
   }
 }
 
