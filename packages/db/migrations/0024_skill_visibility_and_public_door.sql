@@ -57,10 +57,10 @@ create policy private_to_author on public.skills as restrictive for all to publi
   using (visibility <> 'private' or (select platform.private_skill_reader()) in ('*', author_id::text))
   with check (visibility <> 'private' or (select platform.private_skill_reader()) in ('*', author_id::text));
 --> statement-breakpoint
--- A new skill is the writer's own (an admin's, an owner's or a system
--- actor's may name another author: an import, the demo).
+-- A new skill is the writer's own, or nobody's (an admin's, an owner's or a
+-- system actor's may name another author: an import, the demo).
 create policy authored_by_writer on public.skills as restrictive for insert to public
-  with check ((select platform.private_skill_reader()) in ('*', author_id::text));
+  with check (author_id is null or (select platform.private_skill_reader()) in ('*', author_id::text));
 --> statement-breakpoint
 -- What hangs off a skill is visible exactly when the skill is: its
 -- versions and embedding hold its content, and its ratings, reviews and uses

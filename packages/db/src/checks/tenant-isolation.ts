@@ -95,8 +95,8 @@ function tableChecks(table: TableFacts): CheckResult[] {
     ),
     result(
       'policy_present',
-      table.policies.length > 0,
-      'no policy: every query sees zero rows',
+      table.policies.some((p) => p.permissive),
+      'no permissive policy: every query sees zero rows',
       `create policy tenant_isolation on ${table.name} ...`,
     ),
     result(
