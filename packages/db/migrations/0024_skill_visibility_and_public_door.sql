@@ -149,7 +149,8 @@ begin
     from public.skills k
     where k.tenant_id = tenant and k.visibility = 'public' and (after_slug is null or k.slug > after_slug)
     order by k.slug
-    limit least(greatest(max_rows, 1), 100);
+    -- A page of up to 100, and one more to tell whether another follows.
+    limit least(greatest(max_rows, 1), 101);
 end
 $$;
 --> statement-breakpoint
