@@ -8,6 +8,7 @@ import { DbError } from './errors.ts';
 import { connectionFailure } from './open-client.ts';
 import { MembershipDoor } from './platform/membership-door.ts';
 import { PlatformDoor } from './platform/platform-door.ts';
+import { PublicCatalogDoor } from './platform/public-catalog-door.ts';
 import * as schema from './schema/index.ts';
 import { runnerFor } from './sql-runner.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
@@ -56,6 +57,8 @@ export class Database {
   readonly platform: PlatformDoor;
   /** Sign-up requests, their verification and invitations: how accounts come to exist. */
   readonly membership: MembershipDoor;
+  /** Public skills, for readers without credentials: read-only, recorded in the workspace's chain. */
+  readonly publicCatalog: PublicCatalogDoor;
 
   private constructor(pool: pg.Pool, contextKey: ContextKey, limits: TransactionLimits) {
     this.#pool = pool;
@@ -64,6 +67,7 @@ export class Database {
     this.#limits = limits;
     this.platform = new PlatformDoor(this.#db);
     this.membership = new MembershipDoor(this.#db);
+    this.publicCatalog = new PublicCatalogDoor(this.#db);
   }
 
   /**

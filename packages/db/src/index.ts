@@ -74,6 +74,7 @@ export {
 } from './platform/membership-door.ts';
 export { OperatorDoor } from './platform/operator-door.ts';
 export type { CreateTenantInput, ResolvedApiKey, ResolvedSession } from './platform/platform-door.ts';
+export type { PublicSkill, PublicSkillSummary } from './platform/public-catalog-door.ts';
 export * from './schema/index.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
 export { parseContextKey, readContextKey } from './tenant-context/context-key.ts';

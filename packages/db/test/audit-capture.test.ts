@@ -52,7 +52,14 @@ const changesOfRequest = async (requestId: string) =>
 let requestCounter = 0;
 const request = () => {
   requestCounter += 1;
-  return { actorType: 'user' as const, actorId: 'user-7', requestId: `req-${requestCounter}`, ip: '203.0.113.9' };
+  // An owner: it writes skills in another's name (migration 0024).
+  return {
+    actorType: 'user' as const,
+    actorId: 'user-7',
+    role: 'owner' as const,
+    requestId: `req-${requestCounter}`,
+    ip: '203.0.113.9',
+  };
 };
 
 test.each(tenantTableNames)('%s: insert, update and delete each leave exactly one change record', async (table) => {

@@ -164,7 +164,8 @@ describe.each(tenantTableNames)('%s: tenant A against tenant B', (table: TenantT
     const code = await failureCode(() =>
       db.withTenant(tenantA, actor(), (tx) => tx.execute(insertSql(table, spec.values(parents)))),
     );
-    expect(code).toBe('23503');
+    // A skill's child is refused by its policy (its skill is not visible, migration 0024) before the foreign key.
+    expect(column === 'skillId' ? ['42501', '23503'] : ['23503']).toContain(code);
   });
 });
 

@@ -45,7 +45,15 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       if (!key) throw new AppError('UNAUTHENTICATED', 'The API key is not valid or has been revoked.');
       throw new AppError('FORBIDDEN', 'This workspace has been deactivated.');
     }
-    const actor: RequestActor = { actorType: 'api_key', actorId: key.keyId, role: null, requestId, ip: clientIp };
+    // A key acts for the user who created it: the database shows it that user's private skills, no others.
+    const actor: RequestActor = {
+      actorType: 'api_key',
+      actorId: key.keyId,
+      role: null,
+      onBehalfOf: key.createdBy,
+      requestId,
+      ip: clientIp,
+    };
     assertHostMatches(c, { tenantId: key.tenantId, slug: key.tenantSlug, actor, who: { apiKeyId: key.keyId } });
     c.set('auth', {
       tenantId: key.tenantId,

@@ -3,6 +3,7 @@ import { AppError, type RequestAuth } from '@skillhub/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../app-env.ts';
+import { type RouteAccess, securityOf } from './route-access.ts';
 import { storableInput } from './storable-input.ts';
 
 export const ErrorSchema = z
@@ -47,12 +48,22 @@ export const Ok = z.object({ ok: z.literal(true) }).openapi('Ok');
  * Runs an authorization check from core before the route's validators, so
  * a caller who may not use a route is refused (and the refusal recorded)
  * whatever they send; the handler reads the checked caller as `c.var.caller`.
+ * `access` declares what the check demands, for the OpenAPI document
+ * (`defineRoute` reads it from the guard; `test/route-access.test.ts`
+ * holds each route to it).
  */
-export const guard = <A extends RequestAuth>(check: (auth: RequestAuth | null) => A) =>
-  createMiddleware<{ Variables: { caller: A } }>(async (c, next) => {
-    c.set('caller', check((c as unknown as Context<AppEnv>).var.auth));
-    await next();
-  });
+export const guard = <A extends RequestAuth>(check: (auth: RequestAuth | null) => A, access: RouteAccess) =>
+  Object.assign(
+    createMiddleware<{ Variables: { caller: A } }>(async (c, next) => {
+      c.set('caller', check((c as unknown as Context<AppEnv>).var.auth));
+      await next();
+    }),
+    { access },
+  );
+
+/** The access a route's guard declares, if it has one. */
+const accessOf = (middleware: unknown[]): RouteAccess | undefined =>
+  middleware.map((m) => (m as { access?: RouteAccess }).access).find((access) => access !== undefined);
 
 /** Routes with a body take JSON only; anything else is a 400 before the schema is tried. */
 const jsonOnly: MiddlewareHandler = async (c, next) => {
@@ -92,16 +103,24 @@ const responseChecker =
  * A route and its OpenAPI description in one object, for `app.openapi`:
  * the zod schemas that validate a request are the ones the document shows,
  * and the handler's inputs are typed from them. Adds the error responses
- * every route shares, the security schemes (`public: true` for none) and,
+ * every route shares, the security requirements its guard declares
+ * (`public: true` for none; a route that is neither is refused) and,
  * after the route's guards, the refusal of text PostgreSQL cannot store.
  */
 export function defineRoute<const R extends RouteConfig>(config: R & { public?: boolean }): R {
   const { public: open, ...route } = config;
-  const middleware = [responseChecker(route.responses), ...[route.middleware ?? []].flat()];
+  const guards = [route.middleware ?? []].flat();
+  const access = accessOf(guards);
+  if (!open && !access) {
+    // A route nobody declared access for would be open to whatever its handler forgot to check.
+    throw new Error(`${route.method.toUpperCase()} ${route.path} has no guard declaring who may call it`);
+  }
+  const middleware = [responseChecker(route.responses), ...guards];
   return createRoute({
     ...route,
     middleware: [...middleware, ...(route.request?.body ? [jsonOnly] : []), storableInput],
-    security: open ? [] : [{ session: [] }, { apiKey: [] }],
+    security: open || !access ? [] : securityOf(access),
+    ...(access && { 'x-skillhub-access': access }),
     responses: { ...route.responses, ...errorResponses },
   }) as unknown as R;
 }

@@ -7,6 +7,7 @@ import { registerAuthRoutes } from './identity/auth-routes.ts';
 import { registerInvitationRoutes } from './identity/invitation-routes.ts';
 import { registerSessionRoutes } from './identity/session-routes.ts';
 import { registerUserRoutes } from './identity/user-routes.ts';
+import { registerPublicSkillRoutes } from './public/public-skill-routes.ts';
 import { registerSettingsRoutes } from './settings/settings-routes.ts';
 import { registerSkillActivityRoutes } from './skills/skill-activity-routes.ts';
 import { registerSkillRoutes } from './skills/skill-routes.ts';
@@ -25,4 +26,5 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>): void {
   registerSkillRoutes(app);
   registerSkillVersionRoutes(app);
   registerSkillActivityRoutes(app);
+  registerPublicSkillRoutes(app);
 }

@@ -46,6 +46,18 @@ export interface LoadedDemoTenant {
   };
 }
 
+interface DemoSkill {
+  id: string;
+  authorId: string;
+  visibility: 'private' | 'internal' | 'public';
+  versions: number;
+  popularity: number;
+}
+
+/** Whether a demo caller can reach a skill: a private one is its author's, an admin's and an owner's only (migration 0024). */
+const reads = (reader: { id: string | null; role: UserRole | null }, skill: DemoSkill): boolean =>
+  skill.visibility !== 'private' || reader.id === skill.authorId || reader.role === 'admin' || reader.role === 'owner';
+
 interface DemoUser {
   id: string;
   email: string;
@@ -125,7 +137,7 @@ async function publishSkills(
   people: DemoUser[],
   random: SeededRandom,
 ) {
-  const published: { id: string; authorId: string; versions: number; popularity: number }[] = [];
+  const published: DemoSkill[] = [];
   for (const slug of spec.skills) {
     const skill = demoSkills.find((s) => s.slug === slug);
     if (!skill) throw new Error(`demo tenant ${spec.slug} names an unknown skill ${slug}`);
@@ -148,7 +160,13 @@ async function publishSkills(
         await publishVersion(tx, auth, created.id, version, embeddings[i + 1] ?? null);
       return created.id;
     });
-    published.push({ id, authorId: author.id, versions: versions.length, popularity: random.between(1, 10) });
+    published.push({
+      id,
+      authorId: author.id,
+      visibility: skill.visibility,
+      versions: versions.length,
+      popularity: random.between(1, 10),
+    });
     context.onSkill?.();
   }
   return published;
@@ -159,12 +177,12 @@ async function rateSkills(
   db: Database,
   tenant: Tenant,
   people: DemoUser[],
-  skills: { id: string; authorId: string }[],
+  skills: DemoSkill[],
   random: SeededRandom,
 ): Promise<number> {
   let ratings = 0;
   for (const person of people) {
-    const rated = skills.filter((s) => s.authorId !== person.id && random.chance(0.55));
+    const rated = skills.filter((s) => s.authorId !== person.id && reads(person, s) && random.chance(0.55));
     await db.withTenant(tenant.id, userActor(tenant, person).actor, async (tx) => {
       for (const skill of rated) await rateSkill(tx, skill.id, person.id, random.pick([2, 3, 4, 4, 4, 5, 5, 5]));
     });
@@ -210,16 +228,17 @@ async function recordPastUsage(
   db: Database,
   tenant: Tenant,
   people: DemoUser[],
-  keys: { id: string; scopes: string[] }[],
-  skills: { id: string; popularity: number }[],
+  keys: { id: string; scopes: string[]; createdBy: string | null }[],
+  skills: DemoSkill[],
   random: SeededRandom,
 ): Promise<number> {
   const callers: RequestAuth[] = [...people.map((p) => userActor(tenant, p)), ...keys.map((k) => keyActor(tenant, k))];
   const now = Date.now();
   let uses = 0;
   for (const caller of callers) {
+    const reader = { id: caller.userId ?? caller.actor.onBehalfOf ?? null, role: caller.role };
     await db.withTenant(tenant.id, caller.actor, async (tx) => {
-      for (const skill of skills) {
+      for (const skill of skills.filter((s) => reads(reader, s))) {
         const count = random.between(0, skill.popularity * (caller.apiKeyId ? 3 : 1));
         for (let i = 0; i < count; i++) {
           const source = caller.apiKeyId ? 'api' : random.pick(['web', 'web', 'agent']);
@@ -292,10 +311,10 @@ const userActor = (tenant: Tenant, user: DemoUser): RequestAuth => ({
   scopes: ['*'],
 });
 
-const keyActor = (tenant: Tenant, key: { id: string; scopes: string[] }): RequestAuth => ({
+const keyActor = (tenant: Tenant, key: { id: string; scopes: string[]; createdBy: string | null }): RequestAuth => ({
   tenantId: tenant.id,
   tenantSlug: tenant.slug,
-  actor: { actorType: 'api_key', actorId: key.id, requestId: requestId(), ip: null },
+  actor: { actorType: 'api_key', actorId: key.id, onBehalfOf: key.createdBy, requestId: requestId(), ip: null },
   userId: null,
   role: null,
   sessionId: null,

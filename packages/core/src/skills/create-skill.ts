@@ -30,7 +30,8 @@ export async function createSkill(
         name: input.name,
         description: input.description,
         tags: input.tags,
-        authorId: auth.userId,
+        // An API key writes in its creator's name; the database refuses any other author.
+        authorId: auth.userId ?? auth.actor.onBehalfOf ?? null,
         ...(input.visibility && { visibility: input.visibility }),
       })
       .returning(skillColumns);

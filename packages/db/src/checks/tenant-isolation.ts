@@ -71,11 +71,13 @@ export async function checkTenantTables(run: SqlRunner): Promise<CheckResult[]> 
 function tableChecks(table: TableFacts): CheckResult[] {
   const result = (check: string, ok: boolean, detail: string, fix: string): CheckResult =>
     checkResult(check, table.name, ok ? null : { detail, fix });
-  // ALL (*), INSERT (a) and UPDATE (w) policies need WITH CHECK; all but INSERT need USING.
+  // ALL (*), INSERT (a) and UPDATE (w) policies need WITH CHECK; all but INSERT need USING. Restrictive
+  // policies (a private skill's author, say) only narrow what the permissive ones allow, so they need neither.
   const incomplete = table.policies.filter(
     (p) =>
-      !(p.cmd === 'a' || p.using?.includes(verifiedTenant)) ||
-      (['*', 'a', 'w'].includes(p.cmd) && !p.check?.includes(verifiedTenant)),
+      p.permissive &&
+      (!(p.cmd === 'a' || p.using?.includes(verifiedTenant)) ||
+        (['*', 'a', 'w'].includes(p.cmd) && !p.check?.includes(verifiedTenant))),
   );
   const trustsSetting = incomplete.some((p) => plainSetting.test(`${p.using} ${p.check}`));
   return [
@@ -93,8 +95,8 @@ function tableChecks(table: TableFacts): CheckResult[] {
     ),
     result(
       'policy_present',
-      table.policies.length > 0,
-      'no policy: every query sees zero rows',
+      table.policies.some((p) => p.permissive),
+      'no permissive policy: every query sees zero rows',
       `create policy tenant_isolation on ${table.name} ...`,
     ),
     result(

@@ -1,10 +1,11 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { DbError } from '../errors.ts';
 import type { SecurityEventType, SecuritySeverity } from '../schema/identity.ts';
 import type * as schema from '../schema/index.ts';
 import type { Tenant } from '../schema/tenants.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
+import { withActorSettings } from './actor-settings.ts';
 import { type TenantRow, toTenant } from './tenant-row.ts';
 
 export interface CreateTenantInput {
@@ -17,25 +18,6 @@ export interface CreateTenantInput {
 /** The caller as the platform functions take it: `platform.actor`. */
 const asActor = (actor: RequestActor) =>
   sql`row(${actor.actorType}, ${actor.actorId}, ${actor.requestId ?? null}, ${actor.ip ?? null}::inet)::platform.actor`;
-
-/**
- * Runs one platform function after setting the caller as the transaction's
- * actor, for the functions that read who is asking from the settings (and
- * for the change capture their writes fire). These are plain settings, not
- * a signed context: the database reads them (platform.attribution) only
- * when no verified context is set, and never takes a tenant from them, so
- * they attribute a pre-tenant operation exactly as far as an explicit
- * `platform.actor` argument would, and reach no tenant's data. One statement, so one
- * transaction: the function's arguments name the settings' result, so
- * PostgreSQL must set them first, and `set_config(..., true)` ends with the
- * statement.
- */
-const withActorSettings = (actor: RequestActor, call: (after: SQL) => SQL) => sql`
-  select r.* from (select set_config('app.actor_type', ${actor.actorType}, true)
-                       || set_config('app.actor_id', ${actor.actorId ?? ''}, true)
-                       || set_config('app.request_id', ${actor.requestId ?? ''}, true)
-                       || set_config('app.ip', ${actor.ip ?? ''}, true) as done) settings
-  cross join lateral ${call(sql`(settings.done is not null)`)} r`;
 
 /**
  * The explicit door for the few operations that cross tenants. Each method

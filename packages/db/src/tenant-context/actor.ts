@@ -13,6 +13,12 @@ export interface RequestActor {
   actorId: string | null;
   /** The user's role in the workspace; null (or absent) for API keys and system actors. */
   role?: UserRole | null;
+  /**
+   * The user an API key acts for (its creator): signed into the context, so
+   * the database shows the key its creator's private skills and no one
+   * else's. A user acts for itself; a system actor for no one.
+   */
+  onBehalfOf?: string | null;
   requestId?: string | null;
   ip?: string | null;
 }

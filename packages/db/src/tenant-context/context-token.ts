@@ -7,7 +7,7 @@ import type { ContextKey } from './context-key.ts';
 /**
  * A signed tenant context for the transaction that has just begun:
  * `<key id>:<hex HMAC-SHA256>:<JSON payload>`. The payload names the tenant,
- * the actor (type, id, role), the request id and IP, when it was issued (ms)
+ * the actor (type, id, role, the user it acts for), the request id and IP, when it was issued (ms)
  * and a nonce. The database accepts it only within seconds of its
  * transaction's start (see migration 0022), so sign it after BEGIN, never
  * ahead of time.
@@ -23,6 +23,8 @@ export function signTenantContext(
     at: actor.actorType,
     a: actor.actorId ?? null,
     r: actor.role ?? null,
+    // Whose private skills the actor reads (platform.private_skill_reader).
+    u: actor.actorType === 'user' ? (actor.actorId ?? null) : (actor.onBehalfOf ?? null),
     q: actor.requestId ?? null,
     // The ledger's ip_address is inet: what is not an address is left out rather than fail every statement.
     ip: actor.ip && isIP(actor.ip) !== 0 ? actor.ip : null,

@@ -84,9 +84,11 @@ export const insertSql = (table: string, values: Record<string, unknown>) => {
   )}) returning *`;
 };
 
+// The workspace's owner: it may write skills in another's name (migration 0024), as seeding needs.
 export const actor = (id = 'tester'): RequestActor => ({
   actorType: 'user',
   actorId: id,
+  role: 'owner',
   requestId: 'req-test',
   ip: '127.0.0.1',
 });

@@ -1,7 +1,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { listAuditEvents, requireAuditReader, startAuditExport, verifyAuditTrail } from '@skillhub/core';
+import { listAuditEvents, startAuditExport, verifyAuditTrail } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, json } from '../../openapi/define-route.ts';
+import { defineRoute, json } from '../../openapi/define-route.ts';
+import { auditReaderGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 import { AuditEvent, AuditEventsQuery, AuditTrailStatus, ExportQuery, VerifyQuery } from './audit-schemas.ts';
 import { streamExport } from './stream-export.ts';
@@ -11,7 +12,7 @@ const list = defineRoute({
   path: '/audit-events',
   tags: ['Audit'],
   summary: 'Audit events of this workspace, newest first (admins, or API keys with audit:read)',
-  middleware: [guard((auth) => requireAuditReader(auth, 'read the audit trail'))] as const,
+  middleware: [auditReaderGuard('read the audit trail')] as const,
   request: { query: AuditEventsQuery },
   responses: {
     200: json(z.object({ events: z.array(AuditEvent), nextCursor: z.string().nullable() }), 'One page'),
@@ -23,7 +24,7 @@ const verify = defineRoute({
   path: '/audit/verify',
   tags: ['Audit'],
   summary: 'Recompute this workspace’s audit hash chain: intact with its head, or the first break',
-  middleware: [guard((auth) => requireAuditReader(auth, 'verify the audit trail'))] as const,
+  middleware: [auditReaderGuard('verify the audit trail')] as const,
   request: { query: VerifyQuery },
   responses: { 200: json(AuditTrailStatus, 'The chain’s state, recorded as audit.verified') },
 });
@@ -35,7 +36,7 @@ const exportEvents = defineRoute({
   tags: ['Audit'],
   summary:
     'Export audit events as JSON Lines, CSV or OCSF 1.1.0 JSON, streamed, oldest first (at most 366 days; recorded as a data export)',
-  middleware: [guard((auth) => requireAuditReader(auth, 'export the audit trail'))] as const,
+  middleware: [auditReaderGuard('export the audit trail')] as const,
   request: { query: ExportQuery },
   responses: {
     200: {

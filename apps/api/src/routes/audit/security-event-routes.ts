@@ -1,7 +1,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { listSecurityEvents, requireAuditReader } from '@skillhub/core';
+import { listSecurityEvents } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, json } from '../../openapi/define-route.ts';
+import { defineRoute, json } from '../../openapi/define-route.ts';
+import { auditReaderGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 import { SecurityEvent, SecurityEventsQuery } from './audit-schemas.ts';
 
@@ -10,7 +11,7 @@ const list = defineRoute({
   path: '/security-events',
   tags: ['Security'],
   summary: 'Security events of this workspace, newest first (admins, or API keys with audit:read)',
-  middleware: [guard((auth) => requireAuditReader(auth, 'read security events'))] as const,
+  middleware: [auditReaderGuard('read security events')] as const,
   request: { query: SecurityEventsQuery },
   responses: {
     200: json(z.object({ events: z.array(SecurityEvent), nextCursor: z.string().nullable() }), 'One page'),

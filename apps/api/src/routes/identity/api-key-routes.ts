@@ -1,7 +1,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { createApiKey, listApiKeys, requireRole, revokeApiKey } from '@skillhub/core';
+import { createApiKey, listApiKeys, revokeApiKey } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, IdParam, json, jsonBody, readId } from '../../openapi/define-route.ts';
+import { defineRoute, IdParam, json, jsonBody, readId } from '../../openapi/define-route.ts';
+import { adminGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 import { ApiKey, CreateApiKeyBody } from './identity-schemas.ts';
 
@@ -10,7 +11,7 @@ const create = defineRoute({
   path: '/api-keys',
   tags: ['API keys'],
   summary: 'Create an API key; the key is shown only in this response',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'create API keys'))] as const,
+  middleware: [adminGuard('create API keys')] as const,
   request: { body: jsonBody(CreateApiKeyBody) },
   responses: { 201: json(ApiKey.extend({ key: z.string() }), 'The new key, with its secret') },
 });
@@ -20,7 +21,7 @@ const list = defineRoute({
   path: '/api-keys',
   tags: ['API keys'],
   summary: 'API keys of this workspace (never the secret)',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'list API keys'))] as const,
+  middleware: [adminGuard('list API keys')] as const,
   responses: { 200: json(z.object({ apiKeys: z.array(ApiKey) }), 'The workspace’s keys') },
 });
 
@@ -29,7 +30,7 @@ const revoke = defineRoute({
   path: '/api-keys/{id}',
   tags: ['API keys'],
   summary: 'Revoke an API key',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'revoke API keys'))] as const,
+  middleware: [adminGuard('revoke API keys')] as const,
   request: { params: IdParam },
   responses: { 200: json(ApiKey, 'The revoked key') },
 });

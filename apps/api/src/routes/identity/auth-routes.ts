@@ -9,7 +9,6 @@ import {
   getCurrentUser,
   type NewAccountSession,
   requestSignUp,
-  requireUser,
   signIn,
   signOut,
   verifyEmail,
@@ -17,7 +16,8 @@ import {
 } from '@skillhub/core';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, ErrorSchema, guard, json, jsonBody, Ok } from '../../openapi/define-route.ts';
+import { defineRoute, ErrorSchema, json, jsonBody, Ok } from '../../openapi/define-route.ts';
+import { userGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 import { readTrustedDevice, setDeviceCookie } from './device-cookie.ts';
 import { deviceOf } from './device-of.ts';
@@ -111,7 +111,7 @@ const signOutRoute = defineRoute({
   path: '/auth/sign-out',
   tags: ['Auth'],
   summary: 'Sign out',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   responses: { 200: json(Ok, 'Signed out') },
 });
 
@@ -120,7 +120,7 @@ const me = defineRoute({
   path: '/auth/me',
   tags: ['Auth'],
   summary: 'The signed-in user and workspace',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   responses: { 200: json(Me, 'The signed-in user') },
 });
 
@@ -129,7 +129,7 @@ const password = defineRoute({
   path: '/auth/password',
   tags: ['Auth'],
   summary: 'Change password (ends your other sessions); a wrong current password counts like a failed sign-in',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   request: { body: jsonBody(PasswordBody) },
   responses: { ...paused, 200: json(z.object({ endedSessions: z.number() }), 'Changed') },
 });
@@ -139,7 +139,7 @@ const mfaSetup = defineRoute({
   path: '/auth/mfa/setup',
   tags: ['Auth'],
   summary: 'Start enabling TOTP two-factor authentication',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   responses: { 200: json(z.object({ secret: z.string(), otpauthUri: z.string() }), 'The secret to add to an app') },
 });
 
@@ -148,7 +148,7 @@ const mfaConfirm = defineRoute({
   path: '/auth/mfa/confirm',
   tags: ['Auth'],
   summary: 'Confirm TOTP with a code; returns recovery codes once and ends your other sessions',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   request: { body: jsonBody(MfaCode) },
   responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'Two-factor authentication is on') },
 });
@@ -158,7 +158,7 @@ const mfaDisable = defineRoute({
   path: '/auth/mfa/disable',
   tags: ['Auth'],
   summary: 'Turn two-factor authentication off (password and code); ends your other sessions',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   request: { body: jsonBody(DisableMfaBody) },
   responses: { ...paused, 200: json(Ok, 'Two-factor authentication is off') },
 });

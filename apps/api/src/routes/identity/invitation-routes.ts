@@ -1,7 +1,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { createInvitation, listInvitations, requireRole, revokeInvitation } from '@skillhub/core';
+import { createInvitation, listInvitations, revokeInvitation } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, IdParam, json, jsonBody, readId } from '../../openapi/define-route.ts';
+import { defineRoute, IdParam, json, jsonBody, readId } from '../../openapi/define-route.ts';
+import { adminGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 import { CreateInvitationBody, Invitation } from './identity-schemas.ts';
 
@@ -10,7 +11,7 @@ const create = defineRoute({
   path: '/invitations',
   tags: ['Users'],
   summary: 'Invite someone by email with a role (an owner only by an owner); the link works for 7 days',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'invite people'))] as const,
+  middleware: [adminGuard('invite people')] as const,
   request: { body: jsonBody(CreateInvitationBody) },
   responses: { 201: json(Invitation, 'The invitation; its link went to the address, never in this response') },
 });
@@ -20,7 +21,7 @@ const list = defineRoute({
   path: '/invitations',
   tags: ['Users'],
   summary: 'Pending invitations of this workspace (admins)',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'list invitations'))] as const,
+  middleware: [adminGuard('list invitations')] as const,
   responses: { 200: json(z.object({ invitations: z.array(Invitation) }), 'Neither accepted, revoked nor expired') },
 });
 
@@ -29,7 +30,7 @@ const revoke = defineRoute({
   path: '/invitations/{id}',
   tags: ['Users'],
   summary: 'Withdraw a pending invitation; its link stops working',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'revoke invitations'))] as const,
+  middleware: [adminGuard('revoke invitations')] as const,
   request: { params: IdParam },
   responses: { 200: json(Invitation, 'The withdrawn invitation') },
 });

@@ -1,7 +1,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { endSession, endSessionsOf, listSessions, requireRole, requireUser } from '@skillhub/core';
+import { endSession, endSessionsOf, listSessions } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, IdParam, json, Ok, readId } from '../../openapi/define-route.ts';
+import { defineRoute, IdParam, json, Ok, readId } from '../../openapi/define-route.ts';
+import { adminGuard, userGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 import { AdminSessionsQuery, Session } from './identity-schemas.ts';
 
@@ -12,7 +13,7 @@ const listOwn = defineRoute({
   path: '/auth/sessions',
   tags: ['Sessions'],
   summary: 'Your live sessions',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   responses: { 200: json(Sessions, 'Your live sessions, newest first') },
 });
 
@@ -21,7 +22,7 @@ const endOwn = defineRoute({
   path: '/auth/sessions/{id}',
   tags: ['Sessions'],
   summary: 'End one of your sessions',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   request: { params: IdParam },
   responses: { 200: json(Ok, 'Ended') },
 });
@@ -31,7 +32,7 @@ const endOthers = defineRoute({
   path: '/auth/sessions/end-others',
   tags: ['Sessions'],
   summary: 'End all your sessions but this one',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   responses: { 200: json(z.object({ endedSessions: z.number() }), 'How many sessions ended') },
 });
 
@@ -40,7 +41,7 @@ const listAll = defineRoute({
   path: '/admin/sessions',
   tags: ['Sessions'],
   summary: 'Sessions in this workspace (admins)',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'list sessions'))] as const,
+  middleware: [adminGuard('list sessions')] as const,
   request: { query: AdminSessionsQuery },
   responses: { 200: json(Sessions, 'Sessions, newest first') },
 });
@@ -50,7 +51,7 @@ const endAny = defineRoute({
   path: '/admin/sessions/{id}',
   tags: ['Sessions'],
   summary: 'End any session in this workspace (admins)',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'end sessions'))] as const,
+  middleware: [adminGuard('end sessions')] as const,
   request: { params: IdParam },
   responses: { 200: json(Ok, 'Ended') },
 });

@@ -1,7 +1,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { changeUserRole, deactivateUser, findUser, inviteUser, listUsers, requireRole } from '@skillhub/core';
+import { changeUserRole, deactivateUser, findUser, inviteUser, listUsers } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, IdParam, json, jsonBody, readId } from '../../openapi/define-route.ts';
+import { defineRoute, IdParam, json, jsonBody, readId } from '../../openapi/define-route.ts';
+import { adminGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 import { InviteBody, RoleBody, User } from './identity-schemas.ts';
 
@@ -10,7 +11,7 @@ const list = defineRoute({
   path: '/users',
   tags: ['Users'],
   summary: 'Users of this workspace (admins)',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'list users'))] as const,
+  middleware: [adminGuard('list users')] as const,
   responses: { 200: json(z.object({ users: z.array(User) }), 'The workspace’s users') },
 });
 
@@ -19,7 +20,7 @@ const invite = defineRoute({
   path: '/users',
   tags: ['Users'],
   summary: 'Invite a user; returns a one-time temporary password',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'invite users'))] as const,
+  middleware: [adminGuard('invite users')] as const,
   request: { body: jsonBody(InviteBody) },
   responses: { 201: json(z.object({ user: User, temporaryPassword: z.string() }), 'The new user') },
 });
@@ -29,7 +30,7 @@ const read = defineRoute({
   path: '/users/{id}',
   tags: ['Users'],
   summary: 'One user (admins)',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'read users'))] as const,
+  middleware: [adminGuard('read users')] as const,
   request: { params: IdParam },
   responses: { 200: json(User, 'The user') },
 });
@@ -39,7 +40,7 @@ const changeRole = defineRoute({
   path: '/users/{id}/role',
   tags: ['Users'],
   summary: 'Change a user’s role',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'change roles'))] as const,
+  middleware: [adminGuard('change roles')] as const,
   request: { params: IdParam, body: jsonBody(RoleBody) },
   responses: { 200: json(User, 'The changed user') },
 });
@@ -49,7 +50,7 @@ const deactivate = defineRoute({
   path: '/users/{id}/deactivate',
   tags: ['Users'],
   summary: 'Deactivate a user and end their sessions',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'deactivate users'))] as const,
+  middleware: [adminGuard('deactivate users')] as const,
   request: { params: IdParam },
   responses: { 200: json(z.object({ endedSessions: z.number() }), 'How many of their sessions ended') },
 });

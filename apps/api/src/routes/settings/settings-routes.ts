@@ -1,7 +1,9 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { readSettingsFor, requireCaller, requireRole, SiteSettingsDocument, updateSiteSettings } from '@skillhub/core';
+import { readSettingsFor, requireCaller, SiteSettingsDocument, updateSiteSettings } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, guard, json, jsonBody } from '../../openapi/define-route.ts';
+import { usersOrKeysWith } from '../../openapi/route-access.ts';
+import { adminGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 
 const SettingsView = SiteSettingsDocument.partial({
@@ -19,7 +21,8 @@ const read = defineRoute({
   path: '/settings',
   tags: ['Settings'],
   summary: 'This workspace’s settings (throttle, sessions, lists and sign-up for admins only)',
-  middleware: [guard(requireCaller)] as const,
+  // Only the display name, logo and default visibility reach anyone but an admin: any key may read them.
+  middleware: [guard(requireCaller, usersOrKeysWith('any'))] as const,
   responses: { 200: json(SettingsView, 'The settings the caller may see') },
 });
 
@@ -28,7 +31,7 @@ const replace = defineRoute({
   path: '/settings',
   tags: ['Settings'],
   summary: 'Replace this workspace’s settings (admins); sections left out return to their defaults',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'change workspace settings'))] as const,
+  middleware: [adminGuard('change workspace settings')] as const,
   request: { body: jsonBody(SiteSettingsDocument) },
   responses: {
     200: json(SiteSettingsDocument.extend({ changed: z.array(z.string()) }), 'The stored settings and what changed'),

@@ -7,13 +7,12 @@ import {
   rateSkill,
   recordUsage,
   removeRating,
-  requireRole,
-  requireUser,
   saveReview,
   searchSkills,
 } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, json, jsonBody } from '../../openapi/define-route.ts';
+import { defineRoute, json, jsonBody } from '../../openapi/define-route.ts';
+import { adminGuard, userGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 import { skillReader, usageWriter } from './skill-access.ts';
 import {
@@ -47,7 +46,7 @@ const rate = defineRoute({
   path: '/skills/{ref}/rating',
   tags: ['Ratings'],
   summary: 'Rate a skill 1–5 (creates or changes your rating)',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   request: { params: SkillRefParam, body: jsonBody(RatingBody) },
   responses: { 200: json(z.object({ score: z.number(), rating: RatingSummary }), 'Your rating and the summary') },
 });
@@ -57,7 +56,7 @@ const unrate = defineRoute({
   path: '/skills/{ref}/rating',
   tags: ['Ratings'],
   summary: 'Remove your rating',
-  middleware: [guard(requireUser)] as const,
+  middleware: [userGuard] as const,
   request: { params: SkillRefParam },
   responses: { 200: json(z.object({ rating: RatingSummary }), 'The summary without your rating') },
 });
@@ -77,7 +76,7 @@ const writeReview = defineRoute({
   path: '/skills/{ref}/review',
   tags: ['Reviews'],
   summary: 'Create or update the skill’s review (admins)',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'review skills'))] as const,
+  middleware: [adminGuard('review skills')] as const,
   request: { params: SkillRefParam, body: jsonBody(ReviewBody) },
   responses: { 200: json(Review, 'The updated review'), 201: json(Review, 'The new review') },
 });

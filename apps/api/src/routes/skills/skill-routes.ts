@@ -1,16 +1,8 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import {
-  createSkill,
-  deleteSkill,
-  embedSkill,
-  getSkill,
-  listSkills,
-  mergeSkills,
-  requireRole,
-  updateSkill,
-} from '@skillhub/core';
+import { createSkill, deleteSkill, embedSkill, getSkill, listSkills, mergeSkills, updateSkill } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
-import { defineRoute, guard, json, jsonBody, Ok } from '../../openapi/define-route.ts';
+import { defineRoute, json, jsonBody, Ok } from '../../openapi/define-route.ts';
+import { adminGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
 import { skillReader, skillWriter } from './skill-access.ts';
 import { CreateSkillBody, ListQuery, MergeBody, Skill, SkillRefParam, UpdateSkillBody } from './skill-schemas.ts';
@@ -40,7 +32,7 @@ const merge = defineRoute({
   path: '/skills/merge',
   tags: ['Skills'],
   summary: 'Merge a duplicate skill into another (admins)',
-  middleware: [guard((auth) => requireRole(auth, 'admin', 'merge skills'))] as const,
+  middleware: [adminGuard('merge skills')] as const,
   request: { body: jsonBody(MergeBody) },
   responses: { 200: json(z.object({ skill: Skill, moved: z.record(z.string(), z.number()) }), 'The merged skill') },
 });

@@ -6,7 +6,7 @@ import { IsoTime } from '../../openapi/iso-time.ts';
 /** Largest skill content accepted, in characters. */
 export const maxContentLength = 100_000;
 
-const Slug = z
+export const Slug = z
   .string()
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters, digits and single hyphens')
   .max(100);
