@@ -37,8 +37,9 @@ const cases: Case[] = [
     appCode: 'CONFLICT',
   },
   {
-    name: 'a rating of a skill that does not exist',
-    statements: [sql`insert into ratings (skill_id, user_id, score) values (gen_random_uuid(), gen_random_uuid(), 3)`],
+    // Not a skill's child: those are refused by the visibility policy (0024) before their foreign key is checked.
+    name: 'a recovery code of a user that does not exist',
+    statements: [sql`insert into mfa_recovery_codes (user_id, code_hash) values (gen_random_uuid(), 'x')`],
     dbCode: 'FOREIGN_KEY_VIOLATION',
     appCode: 'CONFLICT',
   },
