@@ -74,6 +74,9 @@ export {
 } from './platform/membership-door.ts';
 export type { CreateTenantInput, ResolvedApiKey, ResolvedSession } from './platform/platform-door.ts';
 export * from './schema/index.ts';
+export { runSqlIsolationChecks } from './selftest/run-sql-isolation-checks.ts';
+export type { SelftestCheck, SelftestTenant } from './selftest/selftest-check.ts';
+export type { AttackSetup } from './selftest/tenant-attacks.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
 export { parseContextKey, readContextKey } from './tenant-context/context-key.ts';
 export type { TenantTx } from './tenant-context/context-store.ts';
