@@ -74,6 +74,7 @@ export {
 } from './platform/membership-door.ts';
 export type { CreateTenantInput, ResolvedApiKey, ResolvedSession } from './platform/platform-door.ts';
 export * from './schema/index.ts';
+export { readSelftestRecords, type SelftestRecord } from './selftest/read-selftest-records.ts';
 export { runSqlIsolationChecks } from './selftest/run-sql-isolation-checks.ts';
 export type { SelftestCheck, SelftestTenant } from './selftest/selftest-check.ts';
 export type { AttackSetup } from './selftest/tenant-attacks.ts';

@@ -36,7 +36,7 @@ const run = () => runSqlIsolationChecks({ db, a, b, actor: actor('selftest-attac
 test('every SQL check holds on the migrated schema', async () => {
   const checks = await run();
   if (process.env.PRINT_CHECKS) console.log(checks.map((c) => `${c.result} ${c.name}: ${c.detail}`).join('\n'));
-  expect(checks.filter((c) => c.result === 'leaked')).toEqual([]);
+  expect(checks.filter((c) => c.result === 'failed')).toEqual([]);
   expect(checks.length).toBeGreaterThan(50);
   expect(checks.map((c) => c.name)).toEqual(
     expect.arrayContaining(['sql read: skills', 'sql context: reset all', 'statistics: pg_stats']),
@@ -45,6 +45,6 @@ test('every SQL check holds on the migrated schema', async () => {
 
 test('a policy weakened to using (true) is named as a leak', async () => {
   await testDb.ownerQuery('alter policy tenant_isolation on skills using (true)');
-  const leaked = (await run()).filter((c) => c.result === 'leaked').map((c) => c.name);
+  const leaked = (await run()).filter((c) => c.result === 'failed').map((c) => c.name);
   expect(leaked).toEqual(expect.arrayContaining(['sql read: skills', 'sql delete: skills', 'sql context: reset all']));
 }, 120_000);

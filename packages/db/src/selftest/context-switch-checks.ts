@@ -59,7 +59,7 @@ export async function contextSwitchChecks(
     checks.push({
       name: `sql context: ${name}`,
       tried: `in A's verified context, ${name}, then read ${tables.length} tenant tables for rows that are not A's`,
-      result: observed.leaks.length === 0 ? 'held' : 'leaked',
+      result: observed.leaks.length === 0 ? 'held' : 'failed',
       detail:
         observed.leaks.length === 0
           ? `no foreign rows (the attack itself ${'refused' in observed.switched ? `was refused: ${observed.switched.refused}` : 'ran'})`

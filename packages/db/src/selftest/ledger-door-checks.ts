@@ -84,7 +84,7 @@ export async function ledgerDoorChecks(setup: AttackSetup, skillOfB: string): Pr
     checks.push({
       name: `sql ledger: ${door.name}`,
       tried: `from A's verified context (plain tenant setting switched to B), ${door.name} naming B`,
-      result: unexpected.length === 0 ? 'held' : 'leaked',
+      result: unexpected.length === 0 ? 'held' : 'failed',
       detail:
         `${'refused' in outcome ? `refused (${outcome.refused})` : 'ran'}; ` +
         `B's chain got ${inB.length} row(s)${door.recordsInB ? ' (by design: one access_blocked by A’s actor at most)' : ''}` +

@@ -71,7 +71,7 @@ export async function rowChecks(setup: AttackSetup, tables: TenantTable[]): Prom
     checks.push({
       name: `sql read: ${table.name}`,
       tried: `select every row of ${table.name} in A's verified context`,
-      result: firstNumber(outcomes.read) === 0 ? 'held' : 'leaked',
+      result: firstNumber(outcomes.read) === 0 ? 'held' : 'failed',
       detail: `rows not A's: ${firstNumber(outcomes.read)} (B sees ${ownOfB} of its own there)`,
     });
     for (const write of ['insert', 'update', 'delete', 'move'] as const) {
@@ -84,7 +84,7 @@ export async function rowChecks(setup: AttackSetup, tables: TenantTable[]): Prom
           delete: `delete every row of ${table.name} that is not A's`,
           move: `move A's rows of ${table.name} to B`,
         }[write],
-        result: touched(outcome) === 0 ? 'held' : 'leaked',
+        result: touched(outcome) === 0 ? 'held' : 'failed',
         detail: describe(outcome),
       });
     }

@@ -17,7 +17,7 @@ import { tenantTablesVisibleTo } from './tenant-tables.ts';
  *
  * @example
  *   const checks = await runSqlIsolationChecks({ db, a, b, actor });
- *   const leaks = checks.filter((c) => c.result === 'leaked');
+ *   const leaks = checks.filter((c) => c.result === 'failed');
  */
 export async function runSqlIsolationChecks(setup: AttackSetup): Promise<SelftestCheck[]> {
   const copied = await inRolledBackTenant(

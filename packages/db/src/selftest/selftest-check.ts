@@ -8,7 +8,7 @@ export interface SelftestCheck {
   name: string;
   /** What was attempted, in a sentence. */
   tried: string;
-  result: 'held' | 'leaked' | 'noted';
+  result: 'held' | 'failed' | 'noted';
   /** What was observed: counts, SQLSTATEs, statuses. */
   detail: string;
 }

@@ -27,7 +27,7 @@ export async function statisticsChecks(setup: AttackSetup): Promise<SelftestChec
       checks.push({
         name: `statistics: ${view}`,
         tried: `read ${view} (most common values, histograms) for tables under row security`,
-        result: rows === 0 ? 'held' : 'leaked',
+        result: rows === 0 ? 'held' : 'failed',
         detail: 'refused' in outcome ? `refused (${outcome.refused})` : `${rows} statistics rows visible`,
       });
     }
