@@ -12,7 +12,7 @@ import { clientAddressOf } from './middleware/client-address.ts';
 import { registerApiReference } from './openapi/api-reference.ts';
 import { validationHook } from './openapi/define-route.ts';
 import { registerConsole } from './routes/console.ts';
-import { healthRoutes } from './routes/health.ts';
+import { registerHealthRoutes } from './routes/health.ts';
 import { registerApiRoutes } from './routes/register-api-routes.ts';
 
 export interface AppDependencies {
@@ -79,7 +79,7 @@ export function createApp({
       },
     }),
   );
-  app.route('/', healthRoutes);
+  registerHealthRoutes(app);
   registerApiReference(app);
   app.use(authenticate);
   registerApiRoutes(app);

@@ -5,6 +5,7 @@ import { registerDoctor } from './commands/doctor.ts';
 import { registerKey } from './commands/key.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSecrets } from './commands/secrets.ts';
+import { registerSelftest } from './commands/selftest.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTenant } from './commands/tenant.ts';
 import { registerUser } from './commands/user.ts';
@@ -14,6 +15,8 @@ const program = new Command('skillhub')
   .description('Skillhub: a multi-tenant skills catalog on PostgreSQL row level security')
   .version(cliVersion, '-v, --version')
   .exitOverride()
+  // Options after a subcommand are its own: `selftest --json` and `selftest verify --json` are two commands' options.
+  .enablePositionalOptions()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 registerServe(program);
@@ -25,6 +28,7 @@ registerUser(program);
 registerKey(program);
 registerSecrets(program);
 registerDemo(program);
+registerSelftest(program);
 
 try {
   await program.parseAsync(process.argv);

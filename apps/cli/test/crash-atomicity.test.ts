@@ -14,8 +14,9 @@ import { type LoadTenant, signUpTenant, startWriteLoad } from './support/crash/w
  * the same, still running server. Afterwards every acknowledged write is
  * there, the ledger and the tables agree row for row, every chain
  * verifies, and sealing has caught up with what was written after the
- * last crash. While the database is down the server answers 503 promptly
- * and /health says so; it recovers without a restart of its own.
+ * last crash. While the database is down the server answers 503 promptly,
+ * /health says it is degraded and /health/ready refuses; it recovers
+ * without a restart of its own.
  *
  * `npm test` runs one crash of each; `npm run test:crash` runs more rounds
  * and writes (SKILLHUB_CRASH_ROUNDS, SKILLHUB_CRASH_WRITES) and its figures
@@ -71,7 +72,11 @@ test(
     const [reader] = tenants as [LoadTenant];
 
     const load = startWriteLoad(() => url, tenants, workers);
-    const outages: { health: ReturnType<typeof describeOutage>; read: ReturnType<typeof describeOutage> }[] = [];
+    const outages: {
+      health: ReturnType<typeof describeOutage>;
+      ready: ReturnType<typeof describeOutage>;
+      read: ReturnType<typeof describeOutage>;
+    }[] = [];
     let lastRestartSeq = 0;
     try {
       for (let round = 0; round < rounds; round++) {
@@ -82,14 +87,15 @@ test(
         await load.acknowledged(writesPerPhase);
         const survivor = server;
         await running.crash();
-        // Down: a prompt 503 from the server that is still there, from /health and from a route.
+        // Down: the server that is still there says so promptly: /health degraded, /health/ready and a route 503.
         const health = await send(url, 'GET', '/health', { timeoutMs: 10_000 });
+        const ready = await send(url, 'GET', '/health/ready', { timeoutMs: 10_000 });
         const read = await send(url, 'GET', '/skills?limit=1', { cookie: reader.cookie, timeoutMs: 10_000 });
-        outages.push({ health: describeOutage(health), read: describeOutage(read) });
-        expect((health.body as { database?: string }).database).toBe('unreachable');
+        outages.push({ health: describeOutage(health), ready: describeOutage(ready), read: describeOutage(read) });
+        expect(health.body).toEqual({ status: 'degraded', database: 'unreachable' });
         await running.restart();
         await waitFor('the server answering /health again after PostgreSQL came back', 30_000, async () => {
-          return (await send(url, 'GET', '/health', { timeoutMs: 10_000 })).status === 200;
+          return (await send(url, 'GET', '/health/ready', { timeoutMs: 10_000 })).status === 200;
         });
         expect(survivor.running()).toBe(true);
         expect(server).toBe(survivor);
@@ -103,7 +109,11 @@ test(
       await load.stop();
     }
     expect(outages).toEqual(
-      outages.map(() => ({ health: { status: 503, promptly: true }, read: { status: 503, promptly: true } })),
+      outages.map(() => ({
+        health: { status: 200, promptly: true },
+        ready: { status: 503, promptly: true },
+        read: { status: 503, promptly: true },
+      })),
     );
     // The server's own background sealer catches up with everything, the events written since the last crash included.
     await waitFor('sealing the backlog', 30_000, async () => (await countUnsealed(running.ownerQuery)) === 0);

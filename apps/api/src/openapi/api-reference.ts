@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
+import { registerHealthRoutes } from '../routes/health.ts';
 import { registerApiRoutes } from '../routes/register-api-routes.ts';
 
 const escapeHtml = (text: string) =>
@@ -45,6 +46,7 @@ export function registerApiReference(app: OpenAPIHono<AppEnv>): void {
 export function openApiDocument() {
   const app = new OpenAPIHono<AppEnv>();
   registerApiReference(app);
+  registerHealthRoutes(app);
   registerApiRoutes(app);
   return app.getOpenAPI31Document(documentConfig);
 }
