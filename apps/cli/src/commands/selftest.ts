@@ -35,6 +35,7 @@ export function registerSelftest(program: Command): void {
         runSelftest({
           db,
           appUrl: database.appUrl,
+          ownerUrl: database.ownerUrl,
           contextKey: await contextKeyFor(database),
           url: options.url?.replace(/\/+$/, ''),
           baseDomain: options.baseDomain ?? process.env.SKILLHUB_BASE_DOMAIN,

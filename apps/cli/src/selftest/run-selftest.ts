@@ -11,6 +11,8 @@ export interface SelftestOptions {
   /** The runtime role's handle, opened as the server opens it. */
   db: Database;
   appUrl: string;
+  /** The owner's connection, for the operator door that switches the canaries off. */
+  ownerUrl: string;
   contextKey: string;
   /** A running server to attack; without it one is started in this process. */
   url?: string;
@@ -48,7 +50,7 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRep
     checks = await attack(options, a, b, actor, stage);
   } finally {
     stage('removing the canaries');
-    for (const canary of canaries) await removeCanary(db, canary, actor);
+    for (const canary of canaries) await removeCanary(db, options.ownerUrl, canary, actor);
   }
   const failed = checks.filter((c) => c.result === 'failed');
   const summary: SelftestSummary = {
