@@ -9,23 +9,25 @@
  * catalog take per million rows.
  * Usage: npm run bench:scale -- [--tenants N] [--skills N] [--events N] (totals, not per tenant)
  * (also --users, --rounds, --ops, --warmup, --depth, --verify-tenants, --keep with BENCH_DATABASE_URL).
+ * `--attach OWNER_URL --app-url APP_URL` measures the reads, verification and sizes of a database an
+ * earlier run loaded (kept, or still sealing) without loading anything.
  * Progress goes to stderr, the report to stdout.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Database } from '@skillhub/db';
+import { Database, readContextKey } from '@skillhub/db';
 import { openRawPool } from '@skillhub/db/bench';
 import { sealInCalls, timedVerify } from './audit/seal-and-verify.ts';
-import { appPool, inTenant } from './audit/tenant-transaction.ts';
+import { appPool } from './audit/tenant-transaction.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
-import { median, percentile, runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
+import { median, percentile } from './lib/interleaved-rounds.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
-import { formatRate, formatRatio, formatTable, formatUs } from './lib/print-table.ts';
-import { spreadSample, tableSizes } from './scale/ledger-figures.ts';
+import { formatRate, formatRatio, formatTable } from './lib/print-table.ts';
+import { printSizes, spreadSample } from './scale/ledger-figures.ts';
 import { loadCatalogAtScale } from './scale/load-catalog-at-scale.ts';
 import { loadLedgerAtScale } from './scale/load-ledger-at-scale.ts';
-import { type Population, skillListVariants, throttleVariants, timelineVariants } from './scale/read-variants.ts';
-import { describePlan } from './tenant-context/describe-plan.ts';
+import { measureReads } from './scale/measure-reads.ts';
+import type { Population } from './scale/read-variants.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,9 +41,12 @@ const { values: flags } = parseArgs({
     depth: { type: 'string' },
     'verify-tenants': { type: 'string', default: '50' },
     keep: { type: 'boolean', default: false },
+    attach: { type: 'string' },
+    'app-url': { type: 'string' },
   },
 });
-const positive = (name: Exclude<keyof typeof flags, 'keep' | 'depth'>) => positiveInteger(name, flags[name]);
+const positive = (name: Exclude<keyof typeof flags, 'keep' | 'depth' | 'attach' | 'app-url'>) =>
+  positiveInteger(name, flags[name]);
 const config = {
   tenants: positive('tenants'),
   skillsPerTenant: Math.max(21, Math.round(positive('skills') / positive('tenants'))),
@@ -61,30 +66,50 @@ const progress = (message: string) => process.stderr.write(`· ${message}\n`);
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
 const minutes = (seconds: number) => `${(seconds / 60).toFixed(1)} min`;
 
-function printLatencies(title: string, results: { key: string; label: string; latenciesUs: number[] }[], base: string) {
-  const baseline = median(results.find((r) => r.key === base)?.latenciesUs ?? []);
-  console.log(`\n${title}`);
-  console.log(
-    formatTable([
-      ['', 'median µs', 'p95 µs', `÷ ${base}`],
-      ...results.map((r) => [
-        r.label,
-        formatUs(median(r.latenciesUs)),
-        formatUs(percentile(r.latenciesUs, 95)),
-        formatRatio(median(r.latenciesUs) / baseline),
-      ]),
-    ]),
-  );
-}
-
-async function rounds(variants: Variant[], label: string) {
-  progress(label);
-  return runInterleaved(variants, {
-    rounds: config.rounds,
-    opsPerRound: config.ops,
-    warmupOps: config.warmup,
-    onProgress: (m) => progress(`  ${label}: ${m}`),
-  });
+/**
+ * `--attach`: reads, verification of the first `--verify-tenants` chains
+ * (the first sealed) and sizes of a database loaded by an earlier run.
+ */
+async function attach(ownerUrl: string, appUrl: string): Promise<void> {
+  const contextKey = await readContextKey(ownerUrl);
+  const owner = openRawPool({ connectionString: ownerUrl, max: 1 });
+  const app = openRawPool({ connectionString: appUrl, max: 1 });
+  const db = await Database.open({ url: appUrl, contextKey, maxConnections: 1 });
+  try {
+    const { rows } = await owner.query<{ id: string }>(`select id from tenants where id like 'scale-%' order by id`);
+    const tenantIds = rows.map((r) => r.id);
+    const counts = await owner.query<Record<string, string>>(
+      `select (select count(*) from skills) as skills, (select count(*) from audit_logs) as events,
+              (select count(*) from audit.seals) as sealed, current_setting('server_version') as version`,
+    );
+    const c = counts.rows[0] ?? {};
+    console.log('scale benchmark, attached to a loaded database');
+    console.log(
+      `  PostgreSQL ${c.version}; Node ${process.version}, ${os.cpus().length} CPUs; load ${os.loadavg()[0]?.toFixed(1)}`,
+    );
+    console.log(
+      `  ${n(tenantIds.length)} tenants, ${n(Number(c.skills))} skills, ${n(Number(c.events))} events, ${n(Number(c.sealed))} sealed`,
+    );
+    let verified = 0;
+    let seconds = 0;
+    for (const tenantId of tenantIds.slice(0, config.verifyTenants)) {
+      const figures = await timedVerify(ownerUrl, { tenantId });
+      if (!figures.result.intact) throw new Error(`the chain of ${tenantId} does not verify`);
+      verified += figures.result.events;
+      seconds += figures.seconds;
+    }
+    console.log(
+      `\n2. verifyAuditChain over ${config.verifyTenants} tenant chains: ${n(verified)} events in ${seconds.toFixed(1)} s, ${formatRate(verified / seconds)} events/s`,
+    );
+    await measureReads(
+      { db, app: appPool(app, contextKey), owner, population: { tenantIds, usersPerTenant: config.usersPerTenant } },
+      { rounds: config.rounds, ops: config.ops, warmup: config.warmup, depth: config.depth, onProgress: progress },
+    );
+    await printSizes(owner);
+  } finally {
+    await db.close();
+    await Promise.all([owner.end(), app.end()]);
+  }
 }
 
 async function main(): Promise<void> {
@@ -217,62 +242,12 @@ async function main(): Promise<void> {
       `  seal_pending(10000) calls: median ${median(calls).toFixed(0)} ms, p95 ${percentile(calls, 95).toFixed(0)} ms, ${calls.length} calls`,
     );
 
-    console.log(
-      `\n3. reads, ${config.rounds} interleaved rounds × ${config.ops} per variant after ${config.warmup} warm-up, random tenant each, one connection each`,
+    await measureReads(
+      { db, app: plans, owner, population },
+      { rounds: config.rounds, ops: config.ops, warmup: config.warmup, depth: config.depth, onProgress: progress },
     );
-    printLatencies(
-      'skill list (first page of 20, newest first)',
-      await rounds(skillListVariants(db, plans, owner, population), 'skill list'),
-      'owner',
-    );
-    const timeline = await rounds(await timelineVariants(db, plans, owner, population, config.depth), 'audit timeline');
-    printLatencies("one tenant's audit timeline (50 a page)", timeline, 'first-owner');
-    const deepRatio =
-      median(timeline.find((r) => r.key === 'deep')?.latenciesUs ?? []) /
-      median(timeline.find((r) => r.key === 'deep-owner')?.latenciesUs ?? []);
-    console.log(`  deep page, RLS ÷ owner: ${formatRatio(deepRatio)}`);
-    printLatencies('login throttle', await rounds(throttleVariants(app, population), 'login throttle'), 'floor');
 
-    const tenantId = catalog.tenantIds[Math.floor(catalog.tenantIds.length / 2)] ?? '';
-    console.log(`\n4. plans as the runtime role under RLS (tenant ${tenantId})`);
-    await inTenant(plans, tenantId, async (client) => {
-      const skillsPlan = await describePlan(
-        client,
-        'select * from skills order by updated_at desc, id desc limit 21',
-        [],
-      );
-      const deepPlan = await describePlan(
-        client,
-        `select * from audit_logs where (created_at, id) < (now() - interval '100 days', '00000000-0000-0000-0000-000000000000'::uuid)
-         order by created_at desc, id desc limit 51`,
-        [],
-      );
-      console.log(`  skill list: ${skillsPlan}\n  timeline, deep page: ${deepPlan}`);
-    });
-
-    const sizes = await tableSizes(owner, [
-      'public.audit_logs',
-      'audit.seals',
-      'public.security_events',
-      'public.skills',
-    ]);
-    const bytesOf = (table: string) => sizes.find((t) => t.table === table)?.bytes ?? 0;
-    const ledgerBytes = bytesOf('public.audit_logs') + bytesOf('audit.seals') + bytesOf('public.security_events');
-    console.log('\n5. size (pg_total_relation_size: heap, TOAST and indexes)');
-    console.log(
-      formatTable([
-        ['', 'rows', 'MB', 'MB per million rows'],
-        ...sizes.map((t) => [
-          t.table,
-          n(t.rows),
-          (t.bytes / 2 ** 20).toFixed(0),
-          (((t.bytes / 2 ** 20) * 1e6) / t.rows).toFixed(0),
-        ]),
-      ]),
-    );
-    console.log(
-      `  the ledger (audit_logs + seals + security_events): ${(((ledgerBytes / 2 ** 20) * 1e6) / events).toFixed(0)} MB per million events`,
-    );
+    await printSizes(owner);
     console.log(`\ntotal ${elapsed()}`);
   } finally {
     await db.close();
@@ -281,4 +256,9 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (flags.attach) {
+  if (!flags['app-url']) throw new Error('--attach needs --app-url (the runtime role of that database)');
+  await attach(flags.attach, flags['app-url']);
+} else {
+  await main();
+}
