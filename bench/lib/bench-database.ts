@@ -23,13 +23,18 @@ export interface BenchDatabase {
  * A fresh, migrated database for one benchmark run: on the server named by
  * `BENCH_DATABASE_URL` (an owner/superuser URL) or on an embedded PostgreSQL
  * whose data lives in a temporary directory. Everything is removed by
- * `close()`, and an interrupted run still removes the temporary directory.
+ * `close()`, and an interrupted run still removes the temporary directory;
+ * with `keep` (only on `BENCH_DATABASE_URL`) the database stays for a look.
  */
-export async function openBenchDatabase(settings: Record<string, string>): Promise<BenchDatabase> {
+export async function openBenchDatabase(
+  settings: Record<string, string>,
+  options: { keep?: boolean } = {},
+): Promise<BenchDatabase> {
   const external = process.env.BENCH_DATABASE_URL;
+  if (options.keep && !external) throw new Error('keeping the database needs BENCH_DATABASE_URL (a server that stays)');
   if (external) {
     const appRole = { name: 'skillhub_bench_runtime', password: `bench_${randomBytes(12).toString('hex')}` };
-    return createMigratedDatabase(external, appRole, 'BENCH_DATABASE_URL', async () => {});
+    return createMigratedDatabase(external, appRole, 'BENCH_DATABASE_URL', async () => {}, options.keep ?? false);
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'skillhub-bench-'));
   // mkdtemp makes it private to us; the server may run as another (created) user and must reach its data.
@@ -60,6 +65,7 @@ async function createMigratedDatabase(
   appRole: { name: string; password: string },
   where: string,
   stopServer: () => Promise<void>,
+  keep = false,
 ): Promise<BenchDatabase> {
   const name = `skillhub_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   await withAdmin(adminUrl, async (admin) => {
@@ -87,7 +93,8 @@ async function createMigratedDatabase(
       contextKey: await readContextKey(ownerUrl),
       where,
       close: async () => {
-        await drop();
+        if (keep) console.error(`kept database ${name} (${where})`);
+        else await drop();
         await stopServer();
       },
     };

@@ -1,4 +1,6 @@
 import type { SqlRunner } from '../sql-runner.ts';
+import { checkPolicyFunctions } from './citus-policy-functions.ts';
+import { checkCrossingForeignKeys, checkDistributionColumns } from './citus-table-roles.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
 // Tenant-scoped tables (tenant_id NOT NULL) and, for each, whether every
@@ -44,11 +46,26 @@ const kindNames: Record<string, string> = {
 };
 
 /**
+ * The rules docs/citus.md states, so the schema stays ready to be
+ * distributed by tenant: keys that include tenant_id, one distribution
+ * column type, foreign keys only towards reference tables, and policies
+ * that call only what every worker has.
+ */
+export async function checkCitusReadiness(run: SqlRunner): Promise<CheckResult[]> {
+  return [
+    ...(await checkCitusKeys(run)),
+    ...(await checkDistributionColumns(run)),
+    ...(await checkCrossingForeignKeys(run)),
+    ...(await checkPolicyFunctions(run)),
+  ];
+}
+
+/**
  * Citus distributes tables by one column and can enforce a key only when it
  * includes that column: every key on a tenant table must include tenant_id,
  * and a foreign key between tenant tables must match tenant_id to tenant_id.
  */
-export async function checkCitusReadiness(run: SqlRunner): Promise<CheckResult[]> {
+async function checkCitusKeys(run: SqlRunner): Promise<CheckResult[]> {
   const { rows } = await run<{ name: string; keys: number; bad: string[] }>(keysSql);
   return rows.map((table) => {
     const bad = table.bad.map((entry) => {

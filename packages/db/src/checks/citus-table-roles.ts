@@ -1,0 +1,106 @@
+import type { SqlRunner } from '../sql-runner.ts';
+import { type CheckResult, checkResult } from './tenant-isolation.ts';
+
+/**
+ * What docs/citus.md decides for each table, as the doctor holds the schema
+ * to it: tables with `tenant_id` are distributed by it (one colocation
+ * group, so its type must be `text` everywhere, like `tenants.id`), these
+ * are replicated to every node as reference tables, and everything else
+ * stays on the coordinator.
+ */
+export const citusReferenceTables = ['public.tenants', 'platform.context_keys'];
+
+/**
+ * The ledger tables whose `tenant_id` is null for the system chain: Citus
+ * refuses a null distribution column, so the plan's steps 4–6 give the
+ * system chain a key of its own before they are distributed. No other table
+ * may have a nullable `tenant_id`.
+ */
+export const nullableTenantLedger = ['public.audit_logs', 'public.security_events', 'public.security_event_tallies'];
+
+// Every table with a tenant_id column: its type and nullability.
+const columnsSql = `
+  select format('%I.%I', n.nspname, c.relname) as name, format_type(a.atttypid, a.atttypmod) as type,
+         a.attnotnull as not_null
+  from pg_class c
+  join pg_namespace n on n.oid = c.relnamespace
+  join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+  where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+  order by 1`;
+
+// Every foreign key with a side that has a tenant_id column and a side that has none.
+const crossingKeysSql = `
+  with tenant_tables as (
+    select c.oid from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+    where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+  )
+  select k.conname::text as key_name, format('%I.%I', cn.nspname, c.relname) as child,
+         format('%I.%I', pn.nspname, p.relname) as parent, k.conrelid in (select oid from tenant_tables) as child_is_tenant
+  from pg_constraint k
+  join pg_class c on c.oid = k.conrelid join pg_namespace cn on cn.oid = c.relnamespace
+  join pg_class p on p.oid = k.confrelid join pg_namespace pn on pn.oid = p.relnamespace
+  where k.contype = 'f'
+    and (k.conrelid in (select oid from tenant_tables)) <> (k.confrelid in (select oid from tenant_tables))
+  order by 2, 1`;
+
+/**
+ * The distribution column: `tenant_id` is `text` on every table that has
+ * one (tables colocate only when their distribution columns share a type)
+ * and `not null` (Citus refuses a row whose distribution column is null),
+ * the ledger's system chain excepted until the plan moves it.
+ */
+export async function checkDistributionColumns(run: SqlRunner): Promise<CheckResult[]> {
+  const { rows } = await run<{ name: string; type: string; not_null: boolean }>(columnsSql);
+  return rows.map((table) => {
+    const problems = [
+      table.type !== 'text' && `tenant_id is ${table.type}, not text like tenants.id, so it cannot colocate`,
+      !table.not_null &&
+        !nullableTenantLedger.includes(table.name) &&
+        'tenant_id is nullable, and Citus refuses a row whose distribution column is null',
+    ].filter((p): p is string => typeof p === 'string');
+    return checkResult(
+      'citus_distribution_column',
+      table.name,
+      problems.length === 0
+        ? null
+        : {
+            detail: problems.join('; '),
+            fix: `alter table ${table.name} alter column tenant_id type text, alter column tenant_id set not null;`,
+          },
+      'error',
+      table.not_null ? 'tenant_id text not null' : 'nullable for the system chain: docs/citus.md, steps 4–6',
+    );
+  });
+}
+
+/**
+ * Foreign keys across the line between distributed and other tables: a
+ * distributed table may reference only a reference table, and no reference
+ * or coordinator table may reference a distributed one (Citus supports
+ * neither direction otherwise).
+ */
+export async function checkCrossingForeignKeys(run: SqlRunner): Promise<CheckResult[]> {
+  const { rows } = await run<{ key_name: string; child: string; parent: string; child_is_tenant: boolean }>(
+    crossingKeysSql,
+  );
+  return rows.map((key) => {
+    const problem = key.child_is_tenant
+      ? !citusReferenceTables.includes(key.parent) && {
+          detail: `${key.parent} has no tenant_id and is not a reference table in docs/citus.md, so the distributed ${key.child} cannot reference it`,
+          fix: `give ${key.parent} a tenant_id (and key it by tenant), or make it a reference table in docs/citus.md and citusReferenceTables`,
+        }
+      : {
+          detail: `${key.child} has no tenant_id, so it stays on the coordinator or is a reference table, and neither may reference the distributed ${key.parent}`,
+          fix: `add tenant_id to ${key.child} and reference ${key.parent} by (tenant_id, …)`,
+        };
+    return checkResult(
+      'citus_foreign_keys',
+      `${key.child} ${key.key_name}`,
+      problem || null,
+      'error',
+      `references the reference table ${key.parent}`,
+    );
+  });
+}
