@@ -4361,12 +4361,33 @@ export interface components {
     };
     Error: {
       error: {
-        /** @example NOT_FOUND */
+        /** @example VALIDATION_FAILED */
         code: string;
+        /** @example The request body is not valid: password must be at least 10 characters. */
         message: string;
+        /** @example 5b0c3f4e-8f1e-4a39-9d5e-2f3a1c7b9e10 */
         requestId: string;
-        details?: unknown;
+        /**
+         * @description For VALIDATION_FAILED, one entry per refused field; other codes may say more as an object
+         * @example [
+         *       {
+         *         "path": "password",
+         *         "message": "must be at least 10 characters"
+         *       }
+         *     ]
+         */
+        details?:
+          | components['schemas']['FieldError'][]
+          | {
+              [key: string]: unknown;
+            };
       };
+    };
+    FieldError: {
+      /** @example password */
+      path: string;
+      /** @example must be at least 10 characters */
+      message: string;
     };
     SignUp: {
       /** Format: email */
