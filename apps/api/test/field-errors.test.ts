@@ -95,7 +95,9 @@ describe('validation failures name each field with a human message', () => {
   test('a body that is not an object is refused as a whole', async () => {
     const response = await t.client.post('/auth/sign-in', [1, 2]);
     refusedWith(response, [{ path: '', message: 'must be an object' }]);
-    expect((response.body as unknown as Refusal).error.message).toBe('The request body is not valid: body must be an object.');
+    expect((response.body as unknown as Refusal).error.message).toBe(
+      'The request body is not valid: body must be an object.',
+    );
   });
 
   test('a query value gets the same treatment', async () => {

@@ -4423,12 +4423,28 @@ export interface components {
       displayName: string;
       password: string;
     };
+    /**
+     * @description With mfaRequired, the session waits for POST /auth/mfa/verify before it can do anything else
+     * @example {
+     *       "userId": "7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41",
+     *       "tenantId": "5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a21",
+     *       "mfaRequired": false,
+     *       "expiresAt": "2026-02-03T21:05:12.000Z"
+     *     }
+     */
     SignedIn: {
       userId: string;
       tenantId: string;
       mfaRequired: boolean;
       expiresAt: string;
     };
+    /**
+     * @example {
+     *       "workspace": "acme-labs",
+     *       "email": "ada@acme.test",
+     *       "password": "correct horse battery staple"
+     *     }
+     */
     SignIn: {
       email: string;
       password: string;
@@ -4523,6 +4539,20 @@ export interface components {
        */
       role?: 'owner' | 'admin' | 'member';
     };
+    /**
+     * @example {
+     *       "id": "3c9a1f70-6e2b-4d8a-b5c4-0f1e2d3c4b5a",
+     *       "name": "CI agent",
+     *       "prefix": "sk_4Fq9",
+     *       "scopes": [
+     *         "skills:read"
+     *       ],
+     *       "createdBy": "7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41",
+     *       "lastUsedAt": null,
+     *       "revokedAt": null,
+     *       "createdAt": "2026-02-03T16:05:12.000Z"
+     *     }
+     */
     ApiKey: {
       id: string;
       name: string;
@@ -4533,6 +4563,14 @@ export interface components {
       revokedAt: string | null;
       createdAt: string;
     };
+    /**
+     * @example {
+     *       "name": "CI agent",
+     *       "scopes": [
+     *         "skills:read"
+     *       ]
+     *     }
+     */
     CreateApiKey: {
       name: string;
       scopes: ('skills:read' | 'skills:write' | 'usage:write' | 'audit:read')[];
@@ -4711,6 +4749,28 @@ export interface components {
         joinByDomain?: boolean;
       };
     };
+    /**
+     * @example {
+     *       "id": "0b6f3c1e-5d2a-4c8e-9f41-7a2d9e6b1c30",
+     *       "slug": "release-notes-writer",
+     *       "name": "Release notes writer",
+     *       "description": "Turns merged work into readable release notes.",
+     *       "tags": [
+     *         "writing",
+     *         "release"
+     *       ],
+     *       "authorId": "7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41",
+     *       "visibility": "internal",
+     *       "latestVersion": 2,
+     *       "rating": {
+     *         "count": 3,
+     *         "average": 4.3
+     *       },
+     *       "content": "Summarise the merged pull requests into release notes, grouped by area, in plain words.",
+     *       "createdAt": "2026-01-12T09:30:00.000Z",
+     *       "updatedAt": "2026-02-03T16:05:12.000Z"
+     *     }
+     */
     Skill: {
       id: string;
       slug: string;
@@ -4729,6 +4789,20 @@ export interface components {
       createdAt: string;
       updatedAt: string;
     };
+    /**
+     * @example {
+     *       "slug": "release-notes-writer",
+     *       "name": "Release notes writer",
+     *       "description": "Turns merged work into readable release notes.",
+     *       "tags": [
+     *         "writing",
+     *         "release"
+     *       ],
+     *       "visibility": "internal",
+     *       "content": "Summarise the merged pull requests into release notes, grouped by area, in plain words.",
+     *       "changelog": "First version"
+     *     }
+     */
     CreateSkill: {
       slug: string;
       name: string;
