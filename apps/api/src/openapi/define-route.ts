@@ -3,16 +3,25 @@ import { AppError, type RequestAuth } from '@skillhub/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../app-env.ts';
+import { describeFieldErrors, FieldErrorSchema, fieldErrors } from './field-errors.ts';
 import { type RouteAccess, securityOf } from './route-access.ts';
 import { storableInput } from './storable-input.ts';
 
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: 'NOT_FOUND' }),
-      message: z.string(),
-      requestId: z.string(),
-      details: z.unknown().optional(),
+      code: z.string().openapi({ example: 'VALIDATION_FAILED' }),
+      message: z
+        .string()
+        .openapi({ example: 'The request body is not valid: password must be at least 10 characters.' }),
+      requestId: z.string().openapi({ example: '5b0c3f4e-8f1e-4a39-9d5e-2f3a1c7b9e10' }),
+      details: z
+        .union([z.array(FieldErrorSchema), z.record(z.string(), z.unknown())])
+        .optional()
+        .openapi({
+          description: 'For VALIDATION_FAILED, one entry per refused field; other codes may say more as an object',
+          example: [{ path: 'password', message: 'must be at least 10 characters' }],
+        }),
     }),
   })
   .openapi('Error');
@@ -127,15 +136,19 @@ export function defineRoute<const R extends RouteConfig>(config: R & { public?: 
 
 /**
  * The OpenAPIHono hook for failed validation: one VALIDATION_FAILED with a
- * field-level `details` list, raised like every other error.
+ * field-level `details` list of human messages (a form shows each next to
+ * its field), raised like every other error.
  */
 export function validationHook(result: { success: boolean; error?: z.ZodError; target: string }): void {
   if (result.success || !result.error) return;
   const where = result.target === 'json' ? 'body' : result.target;
+  const details = fieldErrors(result.error);
   throw new AppError(
     'VALIDATION_FAILED',
-    `The request ${where} is not valid: ${z.prettifyError(result.error).replaceAll('\n', ' ')}`,
-    { details: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+    `The request ${where} is not valid: ${describeFieldErrors(details, where)}.`,
+    {
+      details,
+    },
   );
 }
 

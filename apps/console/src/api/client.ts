@@ -1,3 +1,9 @@
+/** One field the API refused, and why, in words meant for the person who typed it. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
 /** A refusal from the API (or no answer at all), with what the user needs to report it. */
 export class ApiError extends Error {
   constructor(
@@ -5,6 +11,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly requestId: string | null,
+    /** For VALIDATION_FAILED: each refused field (`workspace.slug`), shown next to that field. */
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -13,8 +21,17 @@ export class ApiError extends Error {
 
 type Query = Record<string, string | number | undefined>;
 interface ErrorBody {
-  error?: { code?: string; message?: string; requestId?: string };
+  error?: { code?: string; message?: string; requestId?: string; details?: unknown };
 }
+
+const isFieldProblem = (value: unknown): value is FieldProblem =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as FieldProblem).path === 'string' &&
+  typeof (value as FieldProblem).message === 'string';
+
+/** The field list of a validation failure; other codes' details are not about fields. */
+const fieldsOf = (details: unknown): FieldProblem[] => (Array.isArray(details) ? details.filter(isFieldProblem) : []);
 
 const signedOutListeners = new Set<() => void>();
 
@@ -67,6 +84,7 @@ export async function api<T>(
       error?.code ?? `HTTP_${response.status}`,
       error?.message ?? `The server answered ${response.status} ${response.statusText}.`,
       error?.requestId ?? response.headers.get('x-request-id'),
+      fieldsOf(error?.details),
     );
   }
   return data as T;

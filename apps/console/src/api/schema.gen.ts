@@ -4,183 +4,6 @@
 // this file differs from what the document produces.
 
 export interface paths {
-  '/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Liveness: the process is up and serving
-     * @description Always 200 while the process serves; `degraded` while PostgreSQL does not answer. A restart would not bring the database back, so a supervisor should not restart on `degraded`; the server reconnects by itself.
-     */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Serving; `database` says whether PostgreSQL answers */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Health'];
-          };
-        };
-        /** @description Invalid input */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not signed in, or credentials refused */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not allowed */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found (also for another workspace’s resources) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Conflict */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health/ready': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Readiness: the server can answer requests that need the database
-     * @description 503 (with Retry-After: 5) while PostgreSQL does not answer, for load balancers to route around.
-     */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Ready */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Readiness'];
-          };
-        };
-        /** @description Invalid input */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not signed in, or credentials refused */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not allowed */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found (also for another workspace’s resources) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Conflict */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not ready: PostgreSQL does not answer */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Readiness'];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/auth/sign-up': {
     parameters: {
       query?: never;
@@ -4526,217 +4349,44 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/public/{workspace}/skills': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * A workspace’s public skills, by slug (no credentials)
-     * @description Read-only and without credentials, through a recorded door: each read is tallied in the workspace’s audit trail (data_export, reason public_read: the 1st, 10th, 100th… of five minutes become events). An unknown workspace lists nothing, like one that publishes nothing.
-     */
-    get: {
-      parameters: {
-        query?: {
-          /** @description The last slug of the previous page (`nextAfter`) */
-          after?: string;
-          limit?: number;
-        };
-        header?: never;
-        path: {
-          /** @description The workspace’s slug */
-          workspace: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description One page */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              skills: components['schemas']['PublicSkillSummary'][];
-              nextAfter: string | null;
-            };
-          };
-        };
-        /** @description Invalid input */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not signed in, or credentials refused */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not allowed */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found (also for another workspace’s resources) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Conflict */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/public/{workspace}/skills/{slug}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * One public skill with its content (no credentials)
-     * @description Read-only and without credentials, through a recorded door: each read is tallied in the workspace’s audit trail (data_export, reason public_read: the 1st, 10th, 100th… of five minutes become events). An unknown workspace, a skill that is not public and a missing one are the same 404.
-     */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description The workspace’s slug */
-          workspace: string;
-          slug: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The skill */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['PublicSkill'];
-          };
-        };
-        /** @description Invalid input */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not signed in, or credentials refused */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not allowed */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Not found (also for another workspace’s resources) */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-        /** @description Conflict */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Error'];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    Health: {
-      /** @enum {string} */
-      status: 'ok' | 'degraded';
-      /** @enum {string} */
-      database: 'reachable' | 'unreachable';
-    };
-    Error: {
-      error: {
-        /** @example NOT_FOUND */
-        code: string;
-        message: string;
-        requestId: string;
-        details?: unknown;
-      };
-    };
-    Readiness: {
-      /** @enum {string} */
-      status: 'ok' | 'unavailable';
-      /** @enum {string} */
-      database: 'reachable' | 'unreachable';
-    };
     /** @description The same answer whether or not the address already has an account */
     SignUpRequested: {
       /** @enum {boolean} */
       ok: true;
+      message: string;
+    };
+    Error: {
+      error: {
+        /** @example VALIDATION_FAILED */
+        code: string;
+        /** @example The request body is not valid: password must be at least 10 characters. */
+        message: string;
+        /** @example 5b0c3f4e-8f1e-4a39-9d5e-2f3a1c7b9e10 */
+        requestId: string;
+        /**
+         * @description For VALIDATION_FAILED, one entry per refused field; other codes may say more as an object
+         * @example [
+         *       {
+         *         "path": "password",
+         *         "message": "must be at least 10 characters"
+         *       }
+         *     ]
+         */
+        details?:
+          | components['schemas']['FieldError'][]
+          | {
+              [key: string]: unknown;
+            };
+      };
+    };
+    FieldError: {
+      /** @example password */
+      path: string;
+      /** @example must be at least 10 characters */
       message: string;
     };
     SignUp: {
@@ -4773,12 +4423,28 @@ export interface components {
       displayName: string;
       password: string;
     };
+    /**
+     * @description With mfaRequired, the session waits for POST /auth/mfa/verify before it can do anything else
+     * @example {
+     *       "userId": "7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41",
+     *       "tenantId": "5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a21",
+     *       "mfaRequired": false,
+     *       "expiresAt": "2026-02-03T21:05:12.000Z"
+     *     }
+     */
     SignedIn: {
       userId: string;
       tenantId: string;
       mfaRequired: boolean;
       expiresAt: string;
     };
+    /**
+     * @example {
+     *       "workspace": "acme-labs",
+     *       "email": "ada@acme.test",
+     *       "password": "correct horse battery staple"
+     *     }
+     */
     SignIn: {
       email: string;
       password: string;
@@ -4873,6 +4539,20 @@ export interface components {
        */
       role?: 'owner' | 'admin' | 'member';
     };
+    /**
+     * @example {
+     *       "id": "3c9a1f70-6e2b-4d8a-b5c4-0f1e2d3c4b5a",
+     *       "name": "CI agent",
+     *       "prefix": "sk_4Fq9",
+     *       "scopes": [
+     *         "skills:read"
+     *       ],
+     *       "createdBy": "7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41",
+     *       "lastUsedAt": null,
+     *       "revokedAt": null,
+     *       "createdAt": "2026-02-03T16:05:12.000Z"
+     *     }
+     */
     ApiKey: {
       id: string;
       name: string;
@@ -4883,6 +4563,14 @@ export interface components {
       revokedAt: string | null;
       createdAt: string;
     };
+    /**
+     * @example {
+     *       "name": "CI agent",
+     *       "scopes": [
+     *         "skills:read"
+     *       ]
+     *     }
+     */
     CreateApiKey: {
       name: string;
       scopes: ('skills:read' | 'skills:write' | 'usage:write' | 'audit:read')[];
@@ -5061,6 +4749,28 @@ export interface components {
         joinByDomain?: boolean;
       };
     };
+    /**
+     * @example {
+     *       "id": "0b6f3c1e-5d2a-4c8e-9f41-7a2d9e6b1c30",
+     *       "slug": "release-notes-writer",
+     *       "name": "Release notes writer",
+     *       "description": "Turns merged work into readable release notes.",
+     *       "tags": [
+     *         "writing",
+     *         "release"
+     *       ],
+     *       "authorId": "7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41",
+     *       "visibility": "internal",
+     *       "latestVersion": 2,
+     *       "rating": {
+     *         "count": 3,
+     *         "average": 4.3
+     *       },
+     *       "content": "Summarise the merged pull requests into release notes, grouped by area, in plain words.",
+     *       "createdAt": "2026-01-12T09:30:00.000Z",
+     *       "updatedAt": "2026-02-03T16:05:12.000Z"
+     *     }
+     */
     Skill: {
       id: string;
       slug: string;
@@ -5079,6 +4789,20 @@ export interface components {
       createdAt: string;
       updatedAt: string;
     };
+    /**
+     * @example {
+     *       "slug": "release-notes-writer",
+     *       "name": "Release notes writer",
+     *       "description": "Turns merged work into readable release notes.",
+     *       "tags": [
+     *         "writing",
+     *         "release"
+     *       ],
+     *       "visibility": "internal",
+     *       "content": "Summarise the merged pull requests into release notes, grouped by area, in plain words.",
+     *       "changelog": "First version"
+     *     }
+     */
     CreateSkill: {
       slug: string;
       name: string;
@@ -5139,17 +4863,6 @@ export interface components {
     Usage: {
       /** @default api */
       source?: string;
-    };
-    PublicSkillSummary: {
-      slug: string;
-      name: string;
-      description: string;
-      tags: string[];
-      latestVersion: number;
-      updatedAt: string;
-    };
-    PublicSkill: components['schemas']['PublicSkillSummary'] & {
-      content: string;
     };
   };
   responses: never;

@@ -1,9 +1,11 @@
 import type { ReactNode } from 'react';
+import { useDocumentTitle } from './layout.tsx';
 
 /** The centred card that sign-in and sign-up sit in. */
 export function AuthFrame({ title, children }: { title: string; children: ReactNode }) {
+  useDocumentTitle(title);
   return (
-    <div className="auth-screen">
+    <main className="auth-screen">
       <div className="auth-card">
         <div className="brand">
           <span className="logo" aria-hidden="true">
@@ -14,6 +16,6 @@ export function AuthFrame({ title, children }: { title: string; children: ReactN
         <h1>{title}</h1>
         {children}
       </div>
-    </div>
+    </main>
   );
 }

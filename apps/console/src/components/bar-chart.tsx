@@ -1,4 +1,7 @@
 export interface Bar {
+  /** What the bar stands for (`login_failed`): what selecting it reports. */
+  id: string;
+  /** What a person reads (`Failed sign-in`). */
   label: string;
   value: number;
   /** Drawn in the alert colour. */
@@ -9,7 +12,7 @@ interface BarChartProps {
   bars: Bar[];
   title: string;
   selected?: string | null;
-  onSelect?: (label: string) => void;
+  onSelect?: (id: string) => void;
 }
 
 const rowHeight = 26;
@@ -34,12 +37,12 @@ export function BarChart({ bars, title, selected, onSelect }: BarChartProps) {
         const classes = [
           'bar-row',
           bar.alert ? 'alert' : '',
-          selected === bar.label ? 'selected' : '',
+          selected === bar.id ? 'selected' : '',
           bar.value ? '' : 'zero',
         ];
         return (
           // biome-ignore lint/a11y/noStaticElementInteractions: the list below offers the same filter as a select
-          <g key={bar.label} className={classes.join(' ')} onClick={() => onSelect?.(bar.label)} data-type={bar.label}>
+          <g key={bar.id} className={classes.join(' ')} onClick={() => onSelect?.(bar.id)} data-type={bar.id}>
             <text x={labelWidth - 8} y={y + rowHeight / 2} textAnchor="end" dominantBaseline="central">
               {bar.label}
             </text>

@@ -3,6 +3,7 @@ import { api } from '../api/client.ts';
 import type { NewAccountSignedIn } from '../api/types.ts';
 import { AuthFrame } from '../components/auth-frame.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { FieldError } from '../components/field-error.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { useAction } from '../use-action.ts';
@@ -38,11 +39,13 @@ export function AcceptInvitationPage({ token }: { token: string }) {
         <label>
           Your name
           <input {...field('displayName')} required />
+          <FieldError error={error} path="displayName" />
         </label>
         <label>
           Password
           <input {...field('password')} type="password" autoComplete="new-password" minLength={10} required />
           <span className="hint">At least 10 characters.</span>
+          <FieldError error={error} path="password" />
         </label>
         <ErrorBanner error={error} />
         <button type="submit" className="primary" disabled={busy}>

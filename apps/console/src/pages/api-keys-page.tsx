@@ -2,7 +2,9 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
 import { type ApiKey, apiKeyScopes } from '../api/types.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { TableScroll } from '../components/table-scroll.tsx';
 import { When } from '../components/when.tsx';
 import { toggled } from '../toggled.ts';
 import { useAction } from '../use-action.ts';
@@ -47,6 +49,7 @@ export function ApiKeysPage() {
             placeholder="CI agent"
             required
           />
+          <FieldError error={action.error} path="name" />
         </label>
         <fieldset className="scopes">
           <legend>Scopes</legend>
@@ -60,6 +63,7 @@ export function ApiKeysPage() {
               <code>{scope}</code>
             </label>
           ))}
+          <FieldError error={action.error} path="scopes" />
         </fieldset>
         <div>
           <button type="submit" className="primary" disabled={action.busy || scopes.size === 0}>
@@ -84,50 +88,65 @@ export function ApiKeysPage() {
         </div>
       )}
       <ErrorBanner error={keys.error ?? action.error} />
-      <table className="table" aria-label="API keys">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Key</th>
-            <th>Scopes</th>
-            <th>Created</th>
-            <th>Last used</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {keys.data?.apiKeys.map((key) => (
-            <tr key={key.id} className={key.revokedAt ? 'revoked' : undefined}>
-              <td>{key.name}</td>
-              <td>
-                <code>{key.prefix}…</code>
-              </td>
-              <td>
-                {key.scopes.map((scope) => (
-                  <code key={scope} className="scope">
-                    {scope}
-                  </code>
-                ))}
-              </td>
-              <td>
-                <When at={key.createdAt} />
-              </td>
-              <td>{key.lastUsedAt ? <When at={key.lastUsedAt} /> : <span className="muted">never</span>}</td>
-              <td className="right">
-                {key.revokedAt ? (
-                  <span className="muted">
-                    revoked <When at={key.revokedAt} />
-                  </span>
-                ) : (
-                  <button type="button" className="danger" onClick={() => void revoke(key)} disabled={action.busy}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {keys.data?.apiKeys.length === 0 && (
+        <div className="empty" data-testid="no-api-keys">
+          <p>No API keys yet.</p>
+          <p className="small">
+            A key lets a script or CI job call the API as this workspace, limited to the scopes you tick. Create one
+            above; its secret is shown once.
+          </p>
+        </div>
+      )}
+      {Boolean(keys.data?.apiKeys.length) && (
+        <TableScroll label="API keys">
+          <table className="table" aria-label="API keys">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Key</th>
+                <th>Scopes</th>
+                <th>Created</th>
+                <th>Last used</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data?.apiKeys.map((key) => (
+                <tr key={key.id} className={key.revokedAt ? 'revoked' : undefined}>
+                  <td>{key.name}</td>
+                  <td>
+                    <code>{key.prefix}…</code>
+                  </td>
+                  <td>
+                    {key.scopes.map((scope) => (
+                      <code key={scope} className="scope">
+                        {scope}
+                      </code>
+                    ))}
+                  </td>
+                  <td>
+                    <When at={key.createdAt} />
+                  </td>
+                  <td>{key.lastUsedAt ? <When at={key.lastUsedAt} /> : <span className="muted">never</span>}</td>
+                  <td className="right">
+                    {key.revokedAt ? (
+                      <span className="muted">
+                        revoked <When at={key.revokedAt} />
+                      </span>
+                    ) : (
+                      <button type="button" className="danger" onClick={() => void revoke(key)} disabled={action.busy}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
+      )}
     </>
   );
 }

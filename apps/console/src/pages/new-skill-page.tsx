@@ -2,6 +2,7 @@ import type { FormEvent } from 'react';
 import { api } from '../api/client.ts';
 import { type Skill, visibilities } from '../api/types.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { navigate } from '../router.tsx';
 import { slugify } from '../slugify.ts';
@@ -47,21 +48,25 @@ export function NewSkillPage() {
           <label>
             Name
             <input {...field('name')} required />
+            <FieldError error={error} path="name" />
           </label>
           <label>
             Slug
             <input {...field('slug')} required />
+            <FieldError error={error} path="slug" />
           </label>
         </div>
         <label>
           Description
           <input {...field('description')} />
+          <FieldError error={error} path="description" />
         </label>
         <div className="row">
           <label>
             Tags
             <input {...field('tags')} placeholder="writing, review" />
             <span className="hint">Separated by commas or spaces.</span>
+            <FieldError error={error} path="tags" />
           </label>
           <label>
             Visibility
@@ -73,15 +78,18 @@ export function NewSkillPage() {
                 </option>
               ))}
             </select>
+            <FieldError error={error} path="visibility" />
           </label>
         </div>
         <label>
           Content
           <textarea {...field('content')} rows={12} className="mono" />
+          <FieldError error={error} path="content" />
         </label>
         <label>
           Changelog
           <input {...field('changelog')} placeholder="First version" />
+          <FieldError error={error} path="changelog" />
         </label>
         <ErrorBanner error={error} />
         <div>

@@ -3,9 +3,12 @@ import { type SecurityEvent, type SecurityEventType, securityEventTypes } from '
 import { BarChart } from '../components/bar-chart.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { PageHeader } from '../components/layout.tsx';
+import { TableScroll } from '../components/table-scroll.tsx';
 import { When } from '../components/when.tsx';
+import { deviceName } from '../device-name.ts';
 import { shortId } from '../format.ts';
 import { loadSecurityEvents } from '../security/load-security-events.ts';
+import { securityEventLabels, spaced } from '../security/security-event-labels.ts';
 import { useResource } from '../use-resource.ts';
 
 const days = 30;
@@ -41,9 +44,14 @@ export function SecurityActivityPage() {
         <h2>By type</h2>
         <BarChart
           title={`Security events by type, last ${days} days`}
-          bars={securityEventTypes.map((t) => ({ label: t, value: counts.get(t) ?? 0, alert: alarming.has(t) }))}
+          bars={securityEventTypes.map((t) => ({
+            id: t,
+            label: securityEventLabels[t],
+            value: counts.get(t) ?? 0,
+            alert: alarming.has(t),
+          }))}
           selected={type || null}
-          onSelect={(label) => setType(label === type ? '' : (label as SecurityEventType))}
+          onSelect={(id) => setType(id === type ? '' : (id as SecurityEventType))}
         />
         {activity.data?.truncated && <p className="muted">Showing the newest {maxEvents} events.</p>}
       </section>
@@ -58,20 +66,22 @@ export function SecurityActivityPage() {
             <option value="">all types</option>
             {securityEventTypes.map((t) => (
               <option key={t} value={t}>
-                {t}
+                {securityEventLabels[t]}
               </option>
             ))}
           </select>
         </div>
         {activity.loading && !activity.data && <p className="muted">Loading…</p>}
         {activity.data && shown.length === 0 && <p className="muted">No events.</p>}
-        <table className="table" aria-label="Security events">
-          <tbody>
-            {shown.map((event) => (
-              <SecurityEventRow key={event.id} event={event} />
-            ))}
-          </tbody>
-        </table>
+        <TableScroll label="Security events">
+          <table className="table" aria-label="Security events">
+            <tbody>
+              {shown.map((event) => (
+                <SecurityEventRow key={event.id} event={event} />
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       </section>
     </>
   );
@@ -86,21 +96,32 @@ function Stat({ label, value, alert }: { label: string; value: number; alert?: b
   );
 }
 
+/** One detail in words: a user agent as its browser and system, a snake_case reason spaced out. */
+function detailText(key: string, value: unknown): string {
+  if (key === 'userAgent' && typeof value === 'string') return `device: ${deviceName(value)}`;
+  const shown =
+    typeof value === 'string' ? (/^[a-z]+(_[a-z]+)+$/.test(value) ? spaced(value) : value) : JSON.stringify(value);
+  return `${spaced(key)}: ${shown}`;
+}
+
 function SecurityEventRow({ event }: { event: SecurityEvent }) {
   const details = Object.entries(event.details)
-    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .map(([key, value]) => detailText(key, value))
     .join(' · ');
+  const userAgent = typeof event.details.userAgent === 'string' ? event.details.userAgent : undefined;
   return (
     <tr className={alarming.has(event.eventType) ? 'alarm' : undefined} data-type={event.eventType}>
       <td className="nowrap">
         <When at={event.createdAt} />
       </td>
       <td>
-        <span className={`badge severity-${event.severity}`}>{event.eventType}</span>
+        <span className={`badge severity-${event.severity}`}>{securityEventLabels[event.eventType]}</span>
       </td>
       <td>{event.email ?? (event.userId ? shortId(event.userId) : '')}</td>
       <td className="muted">{event.ipAddress}</td>
-      <td className="muted small details">{details}</td>
+      <td className="muted small details" title={userAgent}>
+        {details}
+      </td>
     </tr>
   );
 }

@@ -18,6 +18,32 @@ export interface SettingsForm extends Record<string, string> {
   joinByDomain: string;
 }
 
+/**
+ * What an empty number means: the login throttle's defaults (platform.should_block_login) and
+ * the server's default session lifetimes (SESSION_IDLE_MINUTES, SESSION_ABSOLUTE_HOURS).
+ */
+export const settingsDefaults = {
+  maxFailuresPerEmail: 5,
+  maxFailuresPerIp: 10,
+  sharedIpAccounts: 5,
+  windowMinutes: 15,
+  idleTimeoutMinutes: 30,
+  absoluteTimeoutHours: 12,
+} as const;
+
+/** Where each form field sits in the settings document: the path the API names when it refuses one. */
+export const settingsPaths = {
+  maxFailuresPerEmail: 'throttle.maxFailuresPerEmail',
+  maxFailuresPerIp: 'throttle.maxFailuresPerIp',
+  sharedIpAccounts: 'throttle.sharedIpAccounts',
+  windowMinutes: 'throttle.windowMinutes',
+  idleTimeoutMinutes: 'sessions.idleTimeoutMinutes',
+  absoluteTimeoutHours: 'sessions.absoluteTimeoutHours',
+  blockedIps: 'blocklist.ips',
+  blockedEmails: 'blocklist.emails',
+  allowedIps: 'allowlist.ips',
+} as const;
+
 const text = (value: number | undefined) => (value === undefined ? '' : String(value));
 const lines = (list: string[] | undefined) => (list ?? []).join('\n');
 

@@ -2,12 +2,13 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
 import { isAdmin, type SiteSettings, visibilities } from '../api/types.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { useMe } from '../session.tsx';
 import { useAction } from '../use-action.ts';
 import { type FieldProps, useForm } from '../use-form.ts';
 import { useResource } from '../use-resource.ts';
-import { fromForm, type SettingsForm, toForm } from './settings-form.ts';
+import { fromForm, type SettingsForm, settingsDefaults, settingsPaths, toForm } from './settings-form.ts';
 
 /** The workspace's settings: editable by admins; others see its name, logo and default visibility. */
 export function SettingsPage() {
@@ -28,7 +29,7 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
   const { form, field: bind, update } = useForm(initial);
   const action = useAction();
   const [changed, setChanged] = useState<string[] | null>(null);
-  const field = (name: keyof SettingsForm & string) => ({ ...bind(name), disabled: !admin });
+  const field = (name: keyof SettingsForm & string) => ({ ...bind(name), disabled: !admin, error: action.error });
 
   const save = (event: FormEvent) => {
     event.preventDefault();
@@ -49,11 +50,12 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
         <div className="row">
           <label>
             Display name
-            <input {...field('displayName')} required />
+            <input {...bind('displayName')} disabled={!admin} required />
+            <FieldError error={action.error} path="displayName" />
           </label>
           <label>
             Default visibility of new skills
-            <select {...field('defaultVisibility')}>
+            <select {...bind('defaultVisibility')} disabled={!admin}>
               {visibilities.map((visibility) => (
                 <option key={visibility} value={visibility}>
                   {visibility}
@@ -64,7 +66,8 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
         </div>
         <label>
           Logo URL
-          <input {...field('logoUrl')} type="url" placeholder="https://…" />
+          <input {...bind('logoUrl')} disabled={!admin} type="url" placeholder="https://…" />
+          <FieldError error={action.error} path="logoUrl" />
         </label>
       </section>
       {admin && (
@@ -72,20 +75,33 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
           <section className="panel stack">
             <h2>Sign-in throttle</h2>
             <p className="muted small">
-              Empty fields use the defaults: 5 failures per email, 10 per IP, in 15 minutes.
+              An empty field uses its default, shown greyed in the field: 5 failures per email, 10 per IP (twice that
+              for an IP shared by 5 accounts), in 15 minutes.
             </p>
             <div className="row">
-              <NumberField label="Failures per email" {...field('maxFailuresPerEmail')} />
-              <NumberField label="Failures per IP" {...field('maxFailuresPerIp')} />
-              <NumberField label="Accounts that make an IP shared" {...field('sharedIpAccounts')} />
-              <NumberField label="Window (minutes)" {...field('windowMinutes')} />
+              <NumberField label="Failures per email" {...field('maxFailuresPerEmail')} name="maxFailuresPerEmail" />
+              <NumberField label="Failures per IP" {...field('maxFailuresPerIp')} name="maxFailuresPerIp" />
+              <NumberField
+                label="Accounts that make an IP shared"
+                {...field('sharedIpAccounts')}
+                name="sharedIpAccounts"
+              />
+              <NumberField label="Window (minutes)" {...field('windowMinutes')} name="windowMinutes" />
             </div>
           </section>
           <section className="panel stack">
             <h2>Sessions</h2>
+            <p className="muted small">
+              Empty: the server’s own setting applies ({settingsDefaults.idleTimeoutMinutes} minutes idle,{' '}
+              {settingsDefaults.absoluteTimeoutHours} hours in all, unless whoever runs Skillhub changed them).
+            </p>
             <div className="row">
-              <NumberField label="Idle timeout (minutes)" {...field('idleTimeoutMinutes')} />
-              <NumberField label="Absolute timeout (hours)" {...field('absoluteTimeoutHours')} />
+              <NumberField label="Idle timeout (minutes)" {...field('idleTimeoutMinutes')} name="idleTimeoutMinutes" />
+              <NumberField
+                label="Absolute timeout (hours)"
+                {...field('absoluteTimeoutHours')}
+                name="absoluteTimeoutHours"
+              />
             </div>
           </section>
           <section className="panel stack">
@@ -110,15 +126,18 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
             <div className="row">
               <label>
                 Blocked IPs
-                <textarea {...field('blockedIps')} rows={4} className="mono" />
+                <textarea {...bind('blockedIps')} disabled={!admin} rows={4} className="mono" />
+                <FieldError error={action.error} path={settingsPaths.blockedIps} />
               </label>
               <label>
                 Blocked emails
-                <textarea {...field('blockedEmails')} rows={4} className="mono" />
+                <textarea {...bind('blockedEmails')} disabled={!admin} rows={4} className="mono" />
+                <FieldError error={action.error} path={settingsPaths.blockedEmails} />
               </label>
               <label>
                 Allowed IPs
-                <textarea {...field('allowedIps')} rows={4} className="mono" />
+                <textarea {...bind('allowedIps')} disabled={!admin} rows={4} className="mono" />
+                <FieldError error={action.error} path={settingsPaths.allowedIps} />
               </label>
             </div>
           </section>
@@ -139,11 +158,23 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
   );
 }
 
-function NumberField({ label, ...input }: { label: string; disabled: boolean } & FieldProps) {
+type NumberName = keyof typeof settingsDefaults;
+
+/** A number whose empty value means the default, which it shows as its placeholder and hint. */
+function NumberField({
+  label,
+  error,
+  ...input
+}: { label: string; disabled: boolean; error: unknown } & FieldProps & { name: NumberName }) {
+  const fallback = settingsDefaults[input.name];
   return (
     <label>
       {label}
-      <input {...input} type="number" min={1} />
+      <input {...input} type="number" min={1} placeholder={String(fallback)} />
+      <span className="hint">
+        {input.value === '' ? `Default: ${fallback}` : `Default ${fallback}; clear the field to use it`}
+      </span>
+      <FieldError error={error} path={settingsPaths[input.name]} />
     </label>
   );
 }

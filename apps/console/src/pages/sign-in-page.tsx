@@ -3,6 +3,7 @@ import { api } from '../api/client.ts';
 import type { SignedIn } from '../api/types.ts';
 import { AuthFrame } from '../components/auth-frame.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { FieldError } from '../components/field-error.tsx';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { useAction } from '../use-action.ts';
@@ -12,7 +13,7 @@ const lastWorkspace = 'skillhub.workspace';
 
 /** Workspace, email and password; then a code from the authenticator app when the account has MFA. */
 export function SignInPage() {
-  const { refresh } = useSession();
+  const { refresh, ended } = useSession();
   const { form, field } = useForm({
     workspace: localStorage.getItem(lastWorkspace) ?? '',
     email: '',
@@ -52,6 +53,7 @@ export function SignInPage() {
           <label>
             Code
             <input {...field('code')} autoComplete="one-time-code" required minLength={6} />
+            <FieldError error={error} path="code" />
           </label>
           <ErrorBanner error={error} />
           <button type="submit" className="primary" disabled={busy}>
@@ -65,17 +67,26 @@ export function SignInPage() {
   return (
     <AuthFrame title="Sign in">
       <form onSubmit={signIn} className="stack">
+        {ended && (
+          <p className="notice" role="status" data-testid="session-ended">
+            Your session has ended: it was signed out (from another device, the sessions page or by an admin) or it
+            timed out. Sign in again to continue.
+          </p>
+        )}
         <label>
           Workspace
           <input {...field('workspace')} placeholder="acme" required />
+          <FieldError error={error} path="workspace" />
         </label>
         <label>
           Email
           <input {...field('email')} type="email" required />
+          <FieldError error={error} path="email" />
         </label>
         <label>
           Password
           <input {...field('password')} type="password" autoComplete="current-password" required />
+          <FieldError error={error} path="password" />
         </label>
         <ErrorBanner error={error} />
         <button type="submit" className="primary" disabled={busy}>

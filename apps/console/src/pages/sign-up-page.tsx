@@ -3,6 +3,7 @@ import { api } from '../api/client.ts';
 import type { SignUpRequested } from '../api/types.ts';
 import { AuthFrame } from '../components/auth-frame.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
+import { FieldError } from '../components/field-error.tsx';
 import { Link } from '../router.tsx';
 import { slugify } from '../slugify.ts';
 import { useAction } from '../use-action.ts';
@@ -64,6 +65,7 @@ export function SignUpPage() {
         <label>
           Workspace name
           <input {...field('workspaceName')} required />
+          <FieldError error={error} path="workspace.name" />
         </label>
         <label>
           Workspace address
@@ -73,19 +75,23 @@ export function SignUpPage() {
             title="lower-case letters, digits and single hyphens"
             required
           />
+          <FieldError error={error} path="workspace.slug" />
         </label>
         <label>
           Your name
           <input {...field('displayName')} required />
+          <FieldError error={error} path="displayName" />
         </label>
         <label>
           Email
           <input {...field('email')} type="email" required />
+          <FieldError error={error} path="email" />
         </label>
         <label>
           Password
           <input {...field('password')} type="password" autoComplete="new-password" minLength={10} required />
           <span className="hint">At least 10 characters.</span>
+          <FieldError error={error} path="password" />
         </label>
         <ErrorBanner error={error} />
         <button type="submit" className="primary" disabled={busy}>

@@ -7,29 +7,46 @@ import { PageHeader } from '../components/layout.tsx';
 import { Stars } from '../components/stars.tsx';
 import { When } from '../components/when.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
+import { usePages } from '../use-pages.ts';
 import { useResource } from '../use-resource.ts';
 
-const listLimit = 100;
+/** Skills per page; "Show more" fetches the next page after the last one shown. */
+export const listLimit = 50;
 
+const sorts = {
+  updated: 'Recently updated',
+  created: 'Newest',
+  name: 'Name (A–Z)',
+  rating: 'Best rated',
+} as const;
+type Sort = keyof typeof sorts;
+const isSort = (value: string): value is Sort => value in sorts;
+type SkillPage = { skills: Skill[]; nextCursor: string | null };
 /** The catalog: full-text search (GET /search), a tag filter and the list of skills. */
 export function SkillsPage() {
   const { search } = useLocation();
   const tag = search.get('tag') ?? '';
   const query = search.get('q') ?? '';
+  const sortParam = search.get('sort') ?? '';
+  const sort: Sort = isSort(sortParam) ? sortParam : 'updated';
   const [draft, setDraft] = useState(query);
   const [knownTags, setKnownTags] = useState<string[]>([]);
 
   // Searching waits for a pause in typing; the URL keeps the query and tag, so a reload or a link shows the same list.
   useEffect(() => {
     const timer = setTimeout(() => {
-      if (draft.trim() !== query) setParams({ q: draft.trim(), tag });
+      if (draft.trim() !== query) setParams({ q: draft.trim(), tag, sort });
     }, 250);
     return () => clearTimeout(timer);
-  }, [draft, query, tag]);
+  }, [draft, query, tag, sort]);
 
-  const list = useResource(`list:${tag}`, () =>
-    api<{ skills: Skill[]; nextCursor: string | null }>('/skills', { query: { tag, limit: listLimit } }),
+  const listKey = `list:${tag}:${sort}`;
+  const list = useResource(listKey, () => api<SkillPage>('/skills', { query: { tag, sort, limit: listLimit } }));
+  const more = usePages(listKey, (cursor) =>
+    api<SkillPage>('/skills', { query: { tag, sort, limit: listLimit, cursor } }),
   );
+  const skills = list.data && [...list.data.skills, ...more.pages.flatMap((page) => page.skills)];
+  const cursor = more.pages.at(-1)?.nextCursor ?? list.data?.nextCursor ?? null;
   const found = useResource(`search:${query}`, () =>
     query ? api<{ results: SearchResult[] }>('/search', { query: { q: query, limit: 50 } }) : Promise.resolve(null),
   );
@@ -48,6 +65,19 @@ export function SkillsPage() {
         </Link>
       </PageHeader>
       <div className="toolbar">
+        <select
+          className="sort"
+          aria-label="Sort skills"
+          value={sort}
+          disabled={Boolean(query)}
+          onChange={(event) => setParams({ q: query, tag, sort: event.target.value as Sort })}
+        >
+          {Object.entries(sorts).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
         <input
           type="search"
           className="search"
@@ -63,7 +93,7 @@ export function SkillsPage() {
           <button
             type="button"
             className={tag ? 'chip' : 'chip selected'}
-            onClick={() => setParams({ q: query, tag: '' })}
+            onClick={() => setParams({ q: query, tag: '', sort })}
           >
             All
           </button>
@@ -72,7 +102,7 @@ export function SkillsPage() {
               key={t}
               type="button"
               className={t === tag ? 'chip selected' : 'chip'}
-              onClick={() => setParams({ q: query, tag: t === tag ? '' : t })}
+              onClick={() => setParams({ q: query, tag: t === tag ? '' : t, sort })}
             >
               #{t}
             </button>
@@ -80,16 +110,29 @@ export function SkillsPage() {
         </fieldset>
       )}
       <ErrorBanner error={query ? found.error : list.error} />
-      {results ? <SearchResults results={results} /> : <SkillList skills={list.data?.skills} loading={list.loading} />}
-      {!query && list.data?.nextCursor && (
-        <p className="muted">Showing the {listLimit} most recently updated skills.</p>
+      {results ? <SearchResults results={results} /> : <SkillList skills={skills} loading={list.loading} />}
+      {!query && skills && (
+        <div className="list-footer">
+          <span className="muted" data-testid="skills-shown">
+            {cursor ? `Showing the first ${skills.length} skills` : `All ${skills.length} skills shown`}
+          </span>
+          {cursor && (
+            <button type="button" onClick={() => void more.load(cursor)} disabled={more.loading}>
+              {more.loading ? 'Loading…' : 'Show more'}
+            </button>
+          )}
+        </div>
       )}
+      <ErrorBanner error={more.error} />
     </>
   );
 }
 
-function setParams(params: { q: string; tag: string }) {
-  const search = new URLSearchParams(Object.entries(params).filter(([, value]) => value));
+function setParams(params: { q: string; tag: string; sort: Sort }) {
+  // The default order is left out of the URL.
+  const search = new URLSearchParams(
+    Object.entries(params).filter(([key, value]) => value && !(key === 'sort' && value === 'updated')),
+  );
   const suffix = search.size > 0 ? `?${search}` : '';
   navigate(`/skills${suffix}`, { replace: true });
 }

@@ -77,11 +77,21 @@ export const SignInBody = z
     password: z.string().max(maxPasswordLength * 4),
     workspace: Slug.optional().openapi({ description: 'Needed unless the host is <workspace>.<domain>' }),
   })
-  .openapi('SignIn');
+  .openapi('SignIn', {
+    example: { workspace: 'acme-labs', email: 'ada@acme.test', password: 'correct horse battery staple' },
+  });
 
 export const SignedIn = z
   .object({ userId: z.string(), tenantId: z.string(), mfaRequired: z.boolean(), expiresAt: z.string() })
-  .openapi('SignedIn');
+  .openapi('SignedIn', {
+    description: 'With mfaRequired, the session waits for POST /auth/mfa/verify before it can do anything else',
+    example: {
+      userId: '7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41',
+      tenantId: '5e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a21',
+      mfaRequired: false,
+      expiresAt: '2026-02-03T21:05:12.000Z',
+    },
+  });
 
 export const Me = z
   .object({
@@ -163,11 +173,22 @@ export const ApiKey = z
     revokedAt: z.string().nullable(),
     createdAt: z.string(),
   })
-  .openapi('ApiKey');
+  .openapi('ApiKey', {
+    example: {
+      id: '3c9a1f70-6e2b-4d8a-b5c4-0f1e2d3c4b5a',
+      name: 'CI agent',
+      prefix: 'sk_4Fq9',
+      scopes: ['skills:read'],
+      createdBy: '7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41',
+      lastUsedAt: null,
+      revokedAt: null,
+      createdAt: '2026-02-03T16:05:12.000Z',
+    },
+  });
 
 export const CreateApiKeyBody = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     scopes: z.array(z.enum(apiKeyScopes)).min(1).max(apiKeyScopes.length),
   })
-  .openapi('CreateApiKey');
+  .openapi('CreateApiKey', { example: { name: 'CI agent', scopes: ['skills:read'] } });

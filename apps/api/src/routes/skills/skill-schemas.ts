@@ -22,7 +22,17 @@ export const CreateSkillBody = z
     content: z.string().min(1).max(maxContentLength).optional(),
     changelog: z.string().max(2_000).optional(),
   })
-  .openapi('CreateSkill');
+  .openapi('CreateSkill', {
+    example: {
+      slug: 'release-notes-writer',
+      name: 'Release notes writer',
+      description: 'Turns merged work into readable release notes.',
+      tags: ['writing', 'release'],
+      visibility: 'internal',
+      content: 'Summarise the merged pull requests into release notes, grouped by area, in plain words.',
+      changelog: 'First version',
+    },
+  });
 
 export const UpdateSkillBody = z
   .strictObject({
@@ -90,7 +100,22 @@ export const Skill = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .openapi('Skill');
+  .openapi('Skill', {
+    example: {
+      id: '0b6f3c1e-5d2a-4c8e-9f41-7a2d9e6b1c30',
+      slug: 'release-notes-writer',
+      name: 'Release notes writer',
+      description: 'Turns merged work into readable release notes.',
+      tags: ['writing', 'release'],
+      authorId: '7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41',
+      visibility: 'internal',
+      latestVersion: 2,
+      rating: { count: 3, average: 4.3 },
+      content: 'Summarise the merged pull requests into release notes, grouped by area, in plain words.',
+      createdAt: '2026-01-12T09:30:00.000Z',
+      updatedAt: '2026-02-03T16:05:12.000Z',
+    },
+  });
 
 export const SkillRefParam = z.object({
   ref: z.string().openapi({ param: { name: 'ref', in: 'path' }, description: 'The skill’s id or slug' }),

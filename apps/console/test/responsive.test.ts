@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type SignedUpUser,
+  signUpOwner,
+  startTestServer,
+  type TestServer,
+} from '../../api/test/support/test-server.ts';
+import { desktop, launchBrowser, openPage, phone, runnable, screenshot, type Viewport } from './support/browser.ts';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations on the page, as "rule: target" lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  // Evaluated through the browser's protocol: the console's CSP rightly refuses an inline script tag.
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }>;
+        };
+      }
+    ).axe;
+    return (await axe.run()).violations;
+  });
+  return results
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+}
+
+const pages = [
+  '/skills',
+  '/new-skill',
+  '/skills/layout-check',
+  '/audit',
+  '/security',
+  '/sessions',
+  '/api-keys',
+  '/settings',
+];
+
+describe.skipIf(!runnable)(
+  'every page from 390 px up: no sideways scroll, visible headings, a menu, no serious axe violation',
+  () => {
+    let t: TestServer;
+    let browser: Browser;
+    let owner: SignedUpUser;
+    const problems: string[] = [];
+
+    beforeAll(async () => {
+      t = await startTestServer();
+      browser = await launchBrowser();
+      owner = await signUpOwner(t, 'layout');
+      await owner.client.post('/skills', { slug: 'layout-check', name: 'Layout check', content: 'Some content.' });
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await t?.close();
+    });
+
+    const check = async (page: Page, name: string, viewport: Viewport) => {
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), name).toBe(true);
+      // The heading's text differs from what is behind it (the old phone layout drew it dark on dark).
+      const heading = page.getByRole('heading', { level: 1 }).first();
+      expect(await heading.isVisible()).toBe(true);
+      expect(await seriousViolations(page), name).toEqual([]);
+      await screenshot(page, `${name}-${viewport.width}`);
+    };
+
+    it.each([
+      ['desktop', desktop],
+      ['phone', phone],
+    ])(
+      '%s',
+      async (_, viewport) => {
+        const { context, page } = await openPage(browser, problems, viewport);
+        await page.goto(`${t.server.url}/console/sign-in`);
+        await check(page, 'sign-in', viewport);
+        await page.goto(`${t.server.url}/console/sign-up`);
+        await check(page, 'sign-up', viewport);
+        await page.goto(`${t.server.url}/console/sign-in`);
+        await page.getByLabel('Workspace').fill('layout');
+        await page.getByLabel('Email').fill(owner.email);
+        await page.getByLabel('Password').fill(owner.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { name: 'Skills' }).waitFor();
+        const menu = page.getByRole('button', { name: 'Menu' });
+        const nav = page.getByRole('navigation', { name: 'Console' });
+        if (viewport === phone) {
+          expect(await nav.isVisible()).toBe(false);
+          await menu.click();
+          expect(await menu.getAttribute('aria-expanded')).toBe('true');
+          expect(await nav.isVisible()).toBe(true);
+          await nav.getByRole('link', { name: 'Settings' }).click();
+          await page.getByRole('heading', { name: 'Settings' }).waitFor();
+          expect(await nav.isVisible()).toBe(false);
+        } else {
+          expect(await menu.isVisible()).toBe(false);
+          expect(await nav.isVisible()).toBe(true);
+        }
+        for (const path of pages) {
+          await page.goto(`${t.server.url}/console${path}`);
+          await check(page, path.slice(1).replaceAll('/', '-'), viewport);
+          expect(await page.title()).toMatch(/ · Skillhub$/);
+        }
+        await context.close();
+        expect(problems).toEqual([]);
+      },
+      120_000,
+    );
+  },
+);
