@@ -68,10 +68,10 @@ export function SignInPage() {
     <AuthFrame title="Sign in">
       <form onSubmit={signIn} className="stack">
         {ended && (
-          <p className="notice" role="status" data-testid="session-ended">
+          <output className="notice" data-testid="session-ended">
             Your session has ended: it was signed out (from another device, the sessions page or by an admin) or it
             timed out. Sign in again to continue.
-          </p>
+          </output>
         )}
         <label>
           Workspace
