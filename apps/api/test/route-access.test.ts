@@ -71,6 +71,8 @@ const expected: Record<string, string> = {
   'GET /skills/{ref}/similar': 'users+skills:read',
   'GET /public/{workspace}/skills': 'public',
   'GET /public/{workspace}/skills/{slug}': 'public',
+  'GET /health': 'public',
+  'GET /health/ready': 'public',
 };
 
 interface Operation {

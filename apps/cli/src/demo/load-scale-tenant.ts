@@ -51,39 +51,43 @@ export async function loadScaleTenant(db: Database, input: ScaleInput): Promise<
       ])
       .returning({ id: users.id });
     const userIds = JSON.stringify(people.map((p) => p.id));
+    const templates = JSON.stringify(input.templates);
     await tx.execute(sql`
       with template as (
         select (t.n - 1)::int as i, t.value as skill
-        from jsonb_array_elements(${JSON.stringify(input.templates)}::jsonb) with ordinality t(value, n)
+        from jsonb_array_elements(${templates}::jsonb) with ordinality t(value, n)
       ), authors as (
         select array_agg(a.value::uuid order by a.n) as ids
         from jsonb_array_elements_text(${userIds}::jsonb) with ordinality a(value, n)
-      ), planned as (
-        select g, t.skill, t.skill ->> 'slug' || '-' || g as slug,
-               (a.ids)[1 + g % cardinality(a.ids)] as author_id
-        from generate_series(1, ${scaleSkillsPerTenant}) g
-        join template t on t.i = (g - 1) % ${input.templates.length}
-        cross join authors a
-      ), skill_rows as (
-        insert into skills (slug, name, description, content, tags, author_id, visibility, latest_version)
-        select p.slug, p.skill ->> 'name' || ' #' || p.g, p.skill ->> 'description',
-               p.skill -> 'versions' -> -1 ->> 'content',
-               array(select jsonb_array_elements_text(p.skill -> 'tags')),
-               p.author_id, p.skill ->> 'visibility', jsonb_array_length(p.skill -> 'versions')
-        from planned p
-        returning id, slug
-      ), version_rows as (
-        insert into skill_versions (skill_id, version, content, changelog, created_by)
-        select s.id, v.n, v.value ->> 'content', v.value ->> 'changelog', p.author_id
-        from skill_rows s
-        join planned p using (slug)
-        cross join lateral jsonb_array_elements(p.skill -> 'versions') with ordinality v(value, n)
       )
+      insert into skills (slug, name, description, content, tags, author_id, visibility, latest_version)
+      select t.skill ->> 'slug' || '-' || g, t.skill ->> 'name' || ' #' || g, t.skill ->> 'description',
+             t.skill -> 'versions' -> -1 ->> 'content',
+             array(select jsonb_array_elements_text(t.skill -> 'tags')),
+             (a.ids)[1 + g % cardinality(a.ids)], t.skill ->> 'visibility', jsonb_array_length(t.skill -> 'versions')
+      from generate_series(1, ${scaleSkillsPerTenant}) g
+      join template t on t.i = (g - 1) % ${input.templates.length}
+      cross join authors a`);
+    // Versions and embeddings in statements of their own: their visibility
+    // policy looks the skill up, and a statement does not see the rows its
+    // own earlier parts inserted. Each skill finds its template by the
+    // number its slug ends with.
+    const skillTemplates = sql`
+      with template as (
+        select (t.n - 1)::int as i, t.value as skill
+        from jsonb_array_elements(${templates}::jsonb) with ordinality t(value, n)
+      )
+      select s.id, s.author_id, t.skill from skills s
+      join template t on t.i = (substring(s.slug from '-([0-9]+)$')::int - 1) % ${input.templates.length}`;
+    await tx.execute(sql`
+      insert into skill_versions (skill_id, version, content, changelog, created_by)
+      select p.id, v.n, v.value ->> 'content', v.value ->> 'changelog', p.author_id
+      from (${skillTemplates}) p
+      cross join lateral jsonb_array_elements(p.skill -> 'versions') with ordinality v(value, n)`);
+    await tx.execute(sql`
       insert into skill_embeddings (skill_id, model, embedding)
-      select s.id, ${input.embeddingModel},
-             array(select e::real from jsonb_array_elements_text(p.skill -> 'embedding') e)
-      from skill_rows s
-      join planned p using (slug)`);
+      select p.id, ${input.embeddingModel}, array(select e::real from jsonb_array_elements_text(p.skill -> 'embedding') e)
+      from (${skillTemplates}) p`);
     // Each user rates about half the skills, mostly favourably; the skills keep their aggregates in step.
     await tx.execute(sql`
       insert into ratings (skill_id, user_id, score)

@@ -67,13 +67,61 @@ export async function httpIsolationChecks(attack: HttpAttack): Promise<SelftestC
   );
   const schemas = document.components?.schemas ?? {};
   const checks: SelftestCheck[] = [];
-  for (const { path, method, operation } of operations) {
+  // The public catalog serves B's public skills to anyone on purpose: it has checks of its own.
+  const tenantRoutes = operations.filter(({ path }) => !path.startsWith('/public/'));
+  for (const { path, method, operation } of tenantRoutes) {
     if (method !== 'GET' || path.includes('{') || path.startsWith('/health')) continue;
     checks.push(...(await listingChecks(attack, path, operation, schemas)));
   }
   checks.push(...(await hostChecks(attack)));
-  for (const { path, method, operation } of operations) {
+  checks.push(...(await publicCatalogChecks(attack)));
+  for (const { path, method, operation } of tenantRoutes) {
     checks.push(...(await foreignIdChecks(attack, { path, method, operation }, schemas)));
+  }
+  return checks;
+}
+
+/**
+ * B's public catalog, without credentials: it lists B's public skill and
+ * nothing else of B (no internal or private skill, no person, no key), and
+ * a non-public skill of B answers exactly as a slug no workspace has.
+ */
+async function publicCatalogChecks(attack: HttpAttack): Promise<SelftestCheck[]> {
+  const { b } = attack;
+  const base = `/public/${encodeURIComponent(b.tenant.slug)}/skills`;
+  const shown = b.skills.filter((s) => s.visibility === 'public');
+  const hidden = b.skills.filter((s) => s.visibility !== 'public');
+  const secret = [...hidden.flatMap((s) => [s.id, s.slug]), b.owner.id, b.member.id, b.owner.email, b.apiKey.id];
+  const list = await probe(attack.url, { method: 'GET', path: base });
+  const leaked = secret.filter((marker) => list.text.includes(marker));
+  const missing = shown.filter((s) => !list.text.includes(s.slug)).map((s) => s.slug);
+  const checks: SelftestCheck[] = [
+    {
+      name: 'http public catalog: GET /public/{workspace}/skills',
+      tried: `GET ${base} without credentials: B's public skills, and none of its internal or private skills, people or keys`,
+      result: list.status === 200 && leaked.length === 0 && missing.length === 0 ? 'held' : 'failed',
+      detail:
+        describeAnswer(list) +
+        (leaked.length > 0 ? `; not public, yet in the answer: ${leaked.join(', ')}` : '') +
+        (missing.length > 0 ? `; public, yet missing: ${missing.join(', ')}` : ''),
+    },
+  ];
+  const unknown = await probe(attack.url, {
+    method: 'GET',
+    path: `${base}/selftest-unknown-${randomUUID().slice(0, 8)}`,
+  });
+  for (const skill of hidden) {
+    const answer = await probe(attack.url, { method: 'GET', path: `${base}/${encodeURIComponent(skill.slug)}` });
+    const same =
+      answer.status === unknown.status &&
+      errorCodeOf(answer) === errorCodeOf(unknown) &&
+      shapeOf(answer) === shapeOf(unknown);
+    checks.push({
+      name: `http public catalog: GET /public/{workspace}/skills/{slug} (${skill.visibility})`,
+      tried: `B's ${skill.visibility} skill by slug without credentials, against a slug no workspace has`,
+      result: answer.status === 404 && same ? 'held' : 'failed',
+      detail: `B's: ${describeAnswer(answer)}; unknown: ${describeAnswer(unknown)}${same ? '' : '; the answers differ (an oracle)'}`,
+    });
   }
   return checks;
 }
