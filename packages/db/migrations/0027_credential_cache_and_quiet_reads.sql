@@ -22,6 +22,7 @@
 create function platform.announce_credential_change() returns trigger
 language plpgsql set search_path = '' as $$
 begin
+  perform pg_catalog.set_config('app.credentials_changed', 'on', true);
   if tg_table_name = 'tenants' then
     perform pg_catalog.pg_notify('skillhub_credentials', coalesce(new.id, old.id));
   else
@@ -133,11 +134,11 @@ create function platform.record_credential_use(session_hashes text[], session_se
 language plpgsql security definer set search_path = '' as $$
 begin
   update public.user_sessions u set last_activity_at = least(s.seen, pg_catalog.now())
-  from pg_catalog.unnest(session_hashes, session_seen) s(token_hash, seen)
+  from rows from (pg_catalog.unnest(session_hashes), pg_catalog.unnest(session_seen)) s(token_hash, seen)
   where u.token_hash = s.token_hash and s.seen is not null and u.terminated_at is null
     and u.last_activity_at < least(s.seen, pg_catalog.now());
   update public.api_keys a set last_used_at = least(k.used, pg_catalog.now())
-  from pg_catalog.unnest(key_hashes, key_used) k(key_hash, used)
+  from rows from (pg_catalog.unnest(key_hashes), pg_catalog.unnest(key_used)) k(key_hash, used)
   where a.key_hash = k.key_hash and k.used is not null and a.revoked_at is null
     and (a.last_used_at is null or a.last_used_at < least(k.used, pg_catalog.now()));
 end
