@@ -69,22 +69,22 @@ export const setTenantContextSql = (
     set_config('idle_in_transaction_session_timeout', ${String(limits.idleInTransactionTimeoutMs)}, true)`;
 
 /**
- * BEGIN and the context of {@link setTenantContextSql} as one simple-query
- * text, so both leave in one round trip (the extended protocol that takes
- * parameters allows one statement per query). Every value is a literal
- * quoted by `quote` (node-postgres' `escapeLiteral`, which doubles quotes
- * and backslashes and marks the latter E''), never spliced in raw: the
- * tenant id is checked against its pattern before this is called, and the
- * signed context is JSON whose strings come from the request.
+ * The statement of {@link setTenantContextSql} as simple-query text, every
+ * value a literal quoted by `quote` (node-postgres' `escapeLiteral`, which
+ * doubles quotes and backslashes and marks the latter E''), never spliced
+ * in raw: the tenant id is checked against its pattern before this is
+ * called, and the signed context is JSON whose strings come from the
+ * request. Text rather than parameters: a simple query skips the extended
+ * protocol's parse, bind and describe messages.
  */
-export const beginWithContextText = (
+export const contextText = (
   key: ContextKey,
   tenantId: string,
   actor: RequestActor,
   limits: TransactionLimits,
   quote: (value: string) => string,
 ): string =>
-  `begin; select set_config('app.current_tenant_id', ${quote(tenantId)}, true), ` +
+  `select set_config('app.current_tenant_id', ${quote(tenantId)}, true), ` +
   `set_config('app.context', ${quote(signTenantContext(key, tenantId, actor))}, true), ` +
   `set_config('statement_timeout', ${quote(String(limits.statementTimeoutMs))}, true), ` +
   `set_config('idle_in_transaction_session_timeout', ${quote(String(limits.idleInTransactionTimeoutMs))}, true)`;

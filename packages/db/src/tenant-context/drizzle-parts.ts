@@ -7,9 +7,9 @@ import * as schema from '../schema/index.ts';
 /**
  * What Drizzle builds a transaction from, made once: the dialect, the
  * relational schema and one session per pooled connection. withTenant
- * opens its transactions itself (BEGIN and the context in one round trip)
- * and hands `fn` a Drizzle transaction on that connection, which Drizzle's
- * own transaction() cannot do without sending BEGIN alone.
+ * opens and commits its transactions itself (its COMMIT also reads whether
+ * a credential changed) and hands `fn` a Drizzle transaction on that
+ * connection, which Drizzle's own transaction() does not allow.
  */
 export class DrizzleParts {
   readonly dialect = new PgDialect();

@@ -4,7 +4,7 @@ import { DbError } from '../errors.ts';
 import type { RequestActor } from './actor.ts';
 import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
-import { beginWithContextText, type TransactionLimits } from './context-token.ts';
+import { contextText, type TransactionLimits } from './context-token.ts';
 import type { DrizzleParts } from './drizzle-parts.ts';
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -33,8 +33,7 @@ export const assertTenantId = (tenantId: string): void => {
 /**
  * Runs `fn` in one transaction whose row policies see only `tenantId`.
  *
- * BEGIN and a tenant context signed now leave together, as one simple
- * query (one round trip): the context is set transaction-local
+ * Right after BEGIN it sets a tenant context signed now, transaction-local
  * (`set_config(..., true)`, so a pooled connection never carries it into
  * the next checkout, and PgBouncer in transaction mode passes it), and
  * names the tenant, the actor, its role, the request id and IP. The
@@ -58,9 +57,12 @@ export async function withTenantOn<T>(
 ): Promise<T> {
   assertTenantId(tenantId);
   const { client, drizzle } = connection;
-  // Signed here, after the checkout: the database accepts a context only near its transaction's start.
+  // BEGIN alone first, the context signed once it has been answered: the database accepts a context
+  // only within about 2 s of its transaction's start, and behind PgBouncer in transaction mode a BEGIN
+  // can wait that long for a server connection (signing before it failed pgbouncer-isolation.test.ts).
+  await client.query('begin');
   await client.query(
-    beginWithContextText(settings.key, tenantId, actor, settings.limits, (value) => client.escapeLiteral(value)),
+    contextText(settings.key, tenantId, actor, settings.limits, (value) => client.escapeLiteral(value)),
   );
   const tx = new NodePgTransaction(drizzle.dialect, drizzle.sessionOn(client), drizzle.schema) as TenantTx;
   let result: T;
