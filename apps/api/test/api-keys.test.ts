@@ -81,6 +81,8 @@ describe('API key lifecycle', () => {
       { tenant_id: owner.tenantId, actor_type: 'api_key', actor_id: created.id },
     ]);
 
+    // The last use is written behind (every 30 s and at close), not by the request itself.
+    await t.db.flushCredentialUse();
     const listed = await owner.client.get<{ apiKeys: ApiKey[] }>('/api-keys');
     const used = listed.body.apiKeys.find((k) => k.id === created.id);
     expect(used?.lastUsedAt).not.toBeNull();

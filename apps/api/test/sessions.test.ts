@@ -34,9 +34,26 @@ const reasonOf = async (userId: string, sessionId: string) =>
 const terminationsOf = async (sessionId: string) =>
   (await securityEventsOf(t, owner.tenantId, 'session_terminated')).filter((e) => e.session_id === sessionId);
 
-/** Moves a session's last activity or expiry into the past, as time passing would. */
-const backdate = (sessionId: string, column: 'last_activity_at' | 'expires_at', by: string) =>
-  t.testDb.ownerQuery(`update user_sessions set ${column} = now() - $2::interval where id = $1`, [sessionId, by]);
+/**
+ * Moves a session's last activity or expiry into the past, as time passing
+ * would: in the database, and in the server's memory (its activity not yet
+ * written, written first, and its cached credentials, forgotten).
+ */
+const backdate = async (sessionId: string, column: 'last_activity_at' | 'expires_at', by: string) => {
+  await t.db.flushCredentialUse();
+  await t.testDb.ownerQuery(`update user_sessions set ${column} = now() - $2::interval where id = $1`, [sessionId, by]);
+  t.db.credentials.forget();
+};
+
+/** Whether the session's stored activity is recent, once the server has written what it saw. */
+const activeWithin = async (sessionId: string, interval: string) => {
+  await t.db.flushCredentialUse();
+  const { rows } = await t.testDb.ownerQuery<{ touched: boolean }>(
+    `select last_activity_at > now() - $2::interval as touched from user_sessions where id = $1`,
+    [sessionId, interval],
+  );
+  return rows[0]?.touched;
+};
 
 describe('listing', () => {
   test('lists the caller’s live sessions, marks the current one, and never shows a token', async () => {
@@ -84,11 +101,7 @@ describe('expiry', () => {
     const { current } = await mySessionIds(client);
     await backdate(current, 'last_activity_at', '29 minutes');
     expect((await client.get('/auth/me')).status).toBe(200);
-    const { rows } = await t.testDb.ownerQuery<{ touched: boolean }>(
-      `select last_activity_at > now() - interval '1 minute' as touched from user_sessions where id = $1`,
-      [current],
-    );
-    expect(rows[0]?.touched).toBe(true);
+    expect(await activeWithin(current, '1 minute')).toBe(true);
   });
 
   // Regression: activity was written at most every 5 minutes whatever the
@@ -100,11 +113,7 @@ describe('expiry', () => {
       const { current } = await mySessionIds(client);
       await backdate(current, 'last_activity_at', '90 seconds');
       expect((await client.get('/auth/me')).status).toBe(200);
-      const { rows } = await t.testDb.ownerQuery<{ touched: boolean }>(
-        `select last_activity_at > now() - interval '10 seconds' as touched from user_sessions where id = $1`,
-        [current],
-      );
-      expect(rows[0]?.touched).toBe(true);
+      expect(await activeWithin(current, '10 seconds')).toBe(true);
     } finally {
       await setTenantSettings(t, owner.tenantId, {});
     }

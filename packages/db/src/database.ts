@@ -4,6 +4,8 @@ import pg from 'pg';
 import { type AuditSealer, sealCommittedEvents, sealPendingEvents, startAuditSealer } from './audit/audit-sealer.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
 import { classifyDatabaseError } from './classify-database-error.ts';
+import { CredentialDoor, defaultCredentialTtlMs } from './credentials/credential-door.ts';
+import { CredentialUse, defaultCredentialUseFlushMs } from './credentials/credential-use.ts';
 import { DbError } from './errors.ts';
 import { connectionFailure } from './open-client.ts';
 import { MembershipDoor } from './platform/membership-door.ts';
@@ -13,9 +15,15 @@ import * as schema from './schema/index.ts';
 import { runnerFor } from './sql-runner.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
-import { currentScope, outsideScope, type TenantTx } from './tenant-context/context-store.ts';
+import { outsideScope, type TenantTx } from './tenant-context/context-store.ts';
 import { defaultTransactionLimits, type TransactionLimits } from './tenant-context/context-token.ts';
-import { withTenantOn } from './tenant-context/with-tenant.ts';
+import { DrizzleParts } from './tenant-context/drizzle-parts.ts';
+import {
+  type TenantConnection,
+  type WithTenantSettings,
+  withTenantNested,
+  withTenantOn,
+} from './tenant-context/with-tenant.ts';
 
 export interface OpenDatabaseOptions {
   /** Connection string of the runtime role (never the owner). */
@@ -40,6 +48,22 @@ export interface OpenDatabaseOptions {
    * pool whose connections are all stuck makes every request wait forever.
    */
   acquireTimeoutMs?: number;
+  /**
+   * Resolved API keys and sessions are served from memory for at most this
+   * long should a change announcement be missed (default 5,000 ms; 0 turns
+   * the cache off). See {@link CredentialDoor}.
+   */
+  credentialTtlMs?: number;
+  /**
+   * Where the credential cache LISTENs for changes (default `url`). Behind
+   * PgBouncer in transaction mode, give a direct connection: a LISTEN
+   * through it is not kept.
+   */
+  listenUrl?: string;
+  /** How often credential use (sessions' activity, keys' last use) is written; default 30,000 ms. */
+  credentialUseFlushMs?: number;
+  /** Told when writing credential use fails (it is retried with the next write). */
+  onBackgroundError?: (error: unknown) => void;
 }
 
 /**
@@ -50,24 +74,38 @@ export interface OpenDatabaseOptions {
 export class Database {
   readonly #pool: pg.Pool;
   readonly #db: NodePgDatabase<typeof schema>;
-  readonly #contextKey: ContextKey;
-  readonly #limits: TransactionLimits;
-  /** A Drizzle handle per pooled connection, for transactions on a client checked out here. */
-  readonly #onClient = new WeakMap<pg.PoolClient, NodePgDatabase<typeof schema>>();
+  readonly #tenantSettings: WithTenantSettings;
+  /** Drizzle's parts, for transactions on a client checked out here. */
+  readonly #drizzle = new DrizzleParts();
   readonly platform: PlatformDoor;
   /** Sign-up requests, their verification and invitations: how accounts come to exist. */
   readonly membership: MembershipDoor;
   /** Public skills, for readers without credentials: read-only, recorded in the workspace's chain. */
   readonly publicCatalog: PublicCatalogDoor;
+  /** API keys and sessions resolved on the request path, cached and invalidated by the database. */
+  readonly credentials: CredentialDoor;
+  readonly #credentialUse: CredentialUse;
 
-  private constructor(pool: pg.Pool, contextKey: ContextKey, limits: TransactionLimits) {
+  private constructor(pool: pg.Pool, contextKey: ContextKey, limits: TransactionLimits, options: OpenDatabaseOptions) {
     this.#pool = pool;
     this.#db = drizzle(pool, { schema });
-    this.#contextKey = contextKey;
-    this.#limits = limits;
     this.platform = new PlatformDoor(this.#db);
     this.membership = new MembershipDoor(this.#db);
     this.publicCatalog = new PublicCatalogDoor(this.#db);
+    this.#credentialUse = new CredentialUse(
+      this.#db,
+      options.credentialUseFlushMs ?? defaultCredentialUseFlushMs,
+      options.onBackgroundError ?? (() => {}),
+    );
+    this.credentials = new CredentialDoor(this.platform, this.#credentialUse, {
+      listenUrl: options.listenUrl ?? options.url,
+      ttlMs: options.credentialTtlMs ?? defaultCredentialTtlMs,
+    });
+    this.#tenantSettings = {
+      key: contextKey,
+      limits,
+      onCredentialChange: (tenantId) => this.credentials.forgetTenant(tenantId),
+    };
   }
 
   /**
@@ -97,16 +135,21 @@ export class Database {
       await pool.end();
       throw connectionFailure(error, options.url);
     }
-    const database = new Database(pool, contextKey, {
-      statementTimeoutMs: options.statementTimeoutMs ?? defaultTransactionLimits.statementTimeoutMs,
-      idleInTransactionTimeoutMs:
-        options.idleInTransactionTimeoutMs ?? defaultTransactionLimits.idleInTransactionTimeoutMs,
-    });
+    const database = new Database(
+      pool,
+      contextKey,
+      {
+        statementTimeoutMs: options.statementTimeoutMs ?? defaultTransactionLimits.statementTimeoutMs,
+        idleInTransactionTimeoutMs:
+          options.idleInTransactionTimeoutMs ?? defaultTransactionLimits.idleInTransactionTimeoutMs,
+      },
+      options,
+    );
     try {
       if (options.verifyRole ?? true) await assertSafeRuntimeRole(runnerFor(pool));
       await database.#assertContextKeyVerifies();
     } catch (error) {
-      await pool.end();
+      await database.close();
       throw error;
     }
     return database;
@@ -132,10 +175,10 @@ export class Database {
   }
 
   /** See {@link withTenantOn}. */
-  withTenant<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+  async withTenant<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     // Nested: a savepoint on the caller's connection.
-    if (currentScope()) return withTenantOn(this.#db, this.#contextKey, this.#limits, tenantId, actor, fn);
-    return this.#onOwnClient((db) => withTenantOn(db, this.#contextKey, this.#limits, tenantId, actor, fn));
+    return await (withTenantNested(tenantId, fn) ??
+      this.#onOwnClient((connection) => withTenantOn(connection, this.#tenantSettings, tenantId, actor, fn)));
   }
 
   /**
@@ -146,7 +189,7 @@ export class Database {
    */
   withTenantIndependently<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     return outsideScope(() =>
-      this.#onOwnClient((db) => withTenantOn(db, this.#contextKey, this.#limits, tenantId, actor, fn)),
+      this.#onOwnClient((connection) => withTenantOn(connection, this.#tenantSettings, tenantId, actor, fn)),
     );
   }
 
@@ -159,16 +202,11 @@ export class Database {
    * was lost is destroyed, not pooled: it may not know yet that its socket
    * is closed.
    */
-  async #onOwnClient<T>(fn: (db: NodePgDatabase<typeof schema>) => Promise<T>): Promise<T> {
+  async #onOwnClient<T>(fn: (connection: TenantConnection) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let lost = false;
     try {
-      let db = this.#onClient.get(client);
-      if (!db) {
-        db = drizzle(client, { schema });
-        this.#onClient.set(client, db);
-      }
-      return await fn(db);
+      return await fn({ client, drizzle: this.#drizzle });
     } catch (error) {
       lost = classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
       throw error;
@@ -202,7 +240,15 @@ export class Database {
     }
   }
 
+  /** Writes the credential use noted so far now, instead of at the next interval. */
+  flushCredentialUse(): Promise<void> {
+    return this.#credentialUse.flush();
+  }
+
+  /** Stops listening, writes the credential use still pending, and closes the pool. */
   async close(): Promise<void> {
+    await this.credentials.close();
+    await this.#credentialUse.close();
     await this.#pool.end();
   }
 }

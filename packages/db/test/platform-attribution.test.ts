@@ -78,16 +78,20 @@ describe('operations that change a tenant are recorded in its own chain, with wh
     }
   });
 
-  test('an API key resolved before any tenant is known: its last-used time, captured in its tenant', async () => {
+  test('an API key resolved before any tenant is known writes nothing: its last use is written behind, unrecorded', async () => {
     const keyHash = randomUUID();
+    const lastUsedAt = new Date(Date.now() - 3_600_000);
     await db.withTenant(acme, actor(), (tx) =>
-      tx.insert(apiKeys).values({ name: 'ci', prefix: 'ci01', keyHash, lastUsedAt: new Date(Date.now() - 3_600_000) }),
+      tx.insert(apiKeys).values({ name: 'ci', prefix: 'ci01', keyHash, lastUsedAt }),
     );
     const who = operator();
     expect(await db.platform.resolveApiKey(keyHash, who)).toMatchObject({ tenantId: acme });
-    expect(await recordsOf(who.requestId ?? '')).toEqual([
-      expect.objectContaining({ tenant_id: acme, action: 'api_keys.update', ...attributedTo(who) }),
-    ]);
+    expect(await recordsOf(who.requestId ?? '')).toEqual([]);
+    const stored = await testDb.ownerQuery<{ last_used_at: Date }>(
+      'select last_used_at from api_keys where key_hash = $1',
+      [keyHash],
+    );
+    expect(stored.rows[0]?.last_used_at).toEqual(lastUsedAt);
   });
 
   test('a session that expired while idle, ended when presented', async () => {

@@ -16,6 +16,10 @@ const apiKeyPrefix = (presented: string): string | null => /^sk_([0-9a-f]{12})_/
  * subdomain must agree with the credential's tenant; a credential of tenant
  * A presented on tenant B's host is refused and recorded in B.
  *
+ * Credentials are served from the database handle's cache
+ * (`db.credentials`), which the database invalidates on every change that
+ * could end one; a session's activity is written behind.
+ *
  * Every refused credential is recorded (bad, revoked or deactivated API
  * keys; unknown, ended or deactivated sessions) in the workspace it names,
  * which the database finds from the credential itself, or as a system
@@ -36,7 +40,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const bearer = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (bearer) {
     const keyHash = sha256Hex(bearer);
-    const key = await db.platform.resolveApiKey(keyHash, gate);
+    const key = await db.credentials.resolveApiKey(keyHash, gate);
     if (!key?.tenantActive) {
       const prefix = apiKeyPrefix(bearer);
       records.later('a refused API key', requestId, () =>
@@ -70,7 +74,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = getCookie(c, sessionCookie);
   if (token) {
     const tokenHash = sha256Hex(token);
-    const session = await db.platform.resolveSession(tokenHash, gate);
+    const session = await db.credentials.resolveSession(tokenHash, gate);
     if (session && !session.mfaPending && session.userActive && session.tenantActive) {
       const actor: RequestActor = {
         actorType: 'user',
@@ -95,7 +99,12 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
         apiKeyId: null,
         scopes: ['*'],
       };
-      await db.withTenant(auth.tenantId, auth.actor, () => touchSession(session.sessionId, clientIp));
+      // A new address is recorded now (update_session_activity: suspicious_activity); plain
+      // activity is written behind, in batches, so a read stays a read.
+      if (clientIp && clientIp !== session.lastIp) {
+        await db.withTenant(auth.tenantId, auth.actor, () => touchSession(session.sessionId, clientIp));
+      }
+      db.credentials.sessionUsed(tokenHash, clientIp);
       c.set('auth', auth);
     } else if (!session?.mfaPending) {
       // A session waiting for its second factor is not refused, only not yet signed in.

@@ -29,7 +29,11 @@ export interface TestServer {
  */
 export async function startTestServer(overrides: Partial<AppConfig> = {}): Promise<TestServer> {
   const testDb = await createTestDatabase();
-  const db = await testDb.openApp({ maxConnections: 8 });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const db = await testDb.openApp({
+    maxConnections: 8,
+    onBackgroundError: (err) => logger.error({ err }, 'writing credential use failed'),
+  });
   const inbox = await MailInbox.start();
   const defaults = loadConfig({});
   // Keys of its own, in memory: a test server never writes a key file.
@@ -42,7 +46,6 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}): Promi
     signUpThrottle: { maxPerIp: 10_000, windowMinutes: 15 },
     ...overrides,
   };
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const server = await startSkillhub({
     db,
     logger,

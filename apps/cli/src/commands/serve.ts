@@ -35,7 +35,15 @@ export function registerServe(program: Command): void {
         const migrated = await migrateResolved(database);
         if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
         const config = loadConfig();
-        const db = await Database.open({ url: database.appUrl, contextKey: await contextKeyFor(database) });
+        const db = await Database.open({
+          url: database.appUrl,
+          contextKey: await contextKeyFor(database),
+          // SKILLHUB_LISTEN_URL: a direct connection for credential change announcements when
+          // APP_DATABASE_URL goes through PgBouncer in transaction mode (which does not keep a LISTEN).
+          listenUrl: process.env.SKILLHUB_LISTEN_URL || undefined,
+          onBackgroundError: (err) =>
+            logger.warn({ err }, 'writing credential use failed; retried with the next write'),
+        });
         // Before the first request: no plain or stale-key TOTP secret stays in the database.
         const sealed = await reencryptMfaSecrets(db, config.keys.secrets(), systemActor('serve')).catch(
           async (error: unknown) => {

@@ -13,8 +13,8 @@ import type { RequestActor } from '../tenant-context/actor.ts';
  * PostgreSQL must set them first, and `set_config(..., true)` ends with the
  * statement.
  */
-export const withActorSettings = (actor: RequestActor, call: (after: SQL) => SQL) => sql`
-  select r.* from (select set_config('app.actor_type', ${actor.actorType}, true)
+export const withActorSettings = (actor: RequestActor, call: (after: SQL) => SQL, columns: SQL = sql`r.*`) => sql`
+  select ${columns} from (select set_config('app.actor_type', ${actor.actorType}, true)
                        || set_config('app.actor_id', ${actor.actorId ?? ''}, true)
                        || set_config('app.request_id', ${actor.requestId ?? ''}, true)
                        || set_config('app.ip', ${actor.ip ?? ''}, true) as done) settings

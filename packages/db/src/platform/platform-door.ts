@@ -76,8 +76,11 @@ export class PlatformDoor {
   /**
    * The live session behind a token hash, or null (unknown, ended, or
    * expired just now: that ending is recorded in the session's tenant).
+   * `seenAt` (epoch ms) is activity the caller saw and has not written yet:
+   * the idle timeout is judged on the later of it and the stored activity.
    */
-  async resolveSession(tokenHash: string, actor: RequestActor): Promise<ResolvedSession | null> {
+  async resolveSession(tokenHash: string, actor: RequestActor, seenAt?: number): Promise<ResolvedSession | null> {
+    const seen = seenAt === undefined ? null : new Date(seenAt).toISOString();
     const result = await this.#db.execute<{
       tenant_id: string;
       tenant_slug: string;
@@ -87,10 +90,19 @@ export class PlatformDoor {
       mfa_pending: boolean;
       tenant_active: boolean;
       user_active: boolean;
+      last_ip: string | null;
+      last_activity_ms: string;
+      idle_timeout_ms: string;
+      expires_ms: string;
     }>(
       withActorSettings(
         actor,
-        (after) => sql`platform.resolve_session(case when ${after} then ${tokenHash}::text end)`,
+        (after) => sql`platform.resolve_session(case when ${after} then ${tokenHash}::text end, ${seen}::timestamptz)`,
+        sql`r.tenant_id, r.tenant_slug, r.session_id, r.user_id, r.role, r.mfa_pending, r.tenant_active,
+          r.user_active, host(r.last_ip) as last_ip,
+          (extract(epoch from r.last_activity_at) * 1000)::bigint as last_activity_ms,
+          (extract(epoch from r.idle_timeout) * 1000)::bigint as idle_timeout_ms,
+          (extract(epoch from r.expires_at) * 1000)::bigint as expires_ms`,
       ),
     );
     const row = result.rows[0];
@@ -104,14 +116,17 @@ export class PlatformDoor {
           mfaPending: row.mfa_pending,
           tenantActive: row.tenant_active,
           userActive: row.user_active,
+          lastIp: row.last_ip,
+          lastActivityAt: Number(row.last_activity_ms),
+          idleTimeoutMs: Number(row.idle_timeout_ms),
+          expiresAt: Number(row.expires_ms),
         }
       : null;
   }
 
   /**
-   * The live API key behind a key hash, or null (unknown or revoked). Its
-   * last-used time is updated at most once a minute, captured in the key's
-   * tenant like any change.
+   * The live API key behind a key hash, or null (unknown or revoked).
+   * Writes nothing: its last use is written behind (see `db.credentials`).
    */
   async resolveApiKey(keyHash: string, actor: RequestActor): Promise<ResolvedApiKey | null> {
     const result = await this.#db.execute<{
@@ -198,6 +213,13 @@ export interface ResolvedSession {
   mfaPending: boolean;
   tenantActive: boolean;
   userActive: boolean;
+  /** The address the session was last used from (host form), or null. */
+  lastIp: string | null;
+  /** Epoch ms: the activity the idle timeout was judged on. */
+  lastActivityAt: number;
+  idleTimeoutMs: number;
+  /** Epoch ms: the absolute end of the session. */
+  expiresAt: number;
 }
 
 export interface ResolvedApiKey {

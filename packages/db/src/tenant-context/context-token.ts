@@ -36,12 +36,6 @@ export function signTenantContext(
 }
 
 /**
- * The statement `withTenant` sends after BEGIN, with a context signed now.
- * `app.context` is what the row policies trust (platform.verified_context
- * checks its signature); `app.current_tenant_id` only feeds the tenant_id
- * columns' default, and a default naming another tenant fails WITH CHECK.
- */
-/**
  * Bounds on one tenant transaction, set with the context (same round trip,
  * transaction-local, so they pass through PgBouncer in transaction mode,
  * which refuses them as startup parameters): a statement that runs too long
@@ -59,6 +53,13 @@ export const defaultTransactionLimits: TransactionLimits = {
   idleInTransactionTimeoutMs: 120_000,
 };
 
+/**
+ * The statement that sets a context signed now, as parameters (for raw
+ * clients in benchmarks). `app.context` is what the row policies trust
+ * (platform.verified_context checks its signature); `app.current_tenant_id`
+ * only feeds the tenant_id columns' default, and a default naming another
+ * tenant fails WITH CHECK.
+ */
 export const setTenantContextSql = (
   key: ContextKey,
   tenantId: string,
@@ -68,3 +69,24 @@ export const setTenantContextSql = (
   sql`select set_config('app.current_tenant_id', ${tenantId}, true), set_config('app.context', ${signTenantContext(key, tenantId, actor)}, true),
     set_config('statement_timeout', ${String(limits.statementTimeoutMs)}, true),
     set_config('idle_in_transaction_session_timeout', ${String(limits.idleInTransactionTimeoutMs)}, true)`;
+
+/**
+ * The statement of {@link setTenantContextSql} as simple-query text, every
+ * value a literal quoted by `quote` (node-postgres' `escapeLiteral`, which
+ * doubles quotes and backslashes and marks the latter E''), never spliced
+ * in raw: the tenant id is checked against its pattern before this is
+ * called, and the signed context is JSON whose strings come from the
+ * request. Text rather than parameters: a simple query skips the extended
+ * protocol's parse, bind and describe messages.
+ */
+export const contextText = (
+  key: ContextKey,
+  tenantId: string,
+  actor: RequestActor,
+  limits: TransactionLimits,
+  quote: (value: string) => string,
+): string =>
+  `select set_config('app.current_tenant_id', ${quote(tenantId)}, true), ` +
+  `set_config('app.context', ${quote(signTenantContext(key, tenantId, actor))}, true), ` +
+  `set_config('statement_timeout', ${quote(String(limits.statementTimeoutMs))}, true), ` +
+  `set_config('idle_in_transaction_session_timeout', ${quote(String(limits.idleInTransactionTimeoutMs))}, true)`;

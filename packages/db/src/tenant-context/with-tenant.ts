@@ -1,22 +1,45 @@
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { NodePgTransaction } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
 import { DbError } from '../errors.ts';
-import type * as schema from '../schema/index.ts';
 import type { RequestActor } from './actor.ts';
 import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
-import { setTenantContextSql, type TransactionLimits } from './context-token.ts';
+import { contextText, type TransactionLimits } from './context-token.ts';
+import type { DrizzleParts } from './drizzle-parts.ts';
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Set by migration 0027's trigger when the transaction changed a credential of its tenant. */
+const commitText = "select current_setting('app.credentials_changed', true) as changed; commit";
+
+export interface TenantConnection {
+  client: pg.PoolClient;
+  drizzle: DrizzleParts;
+}
+
+export interface WithTenantSettings {
+  key: ContextKey;
+  limits: TransactionLimits;
+  /** Called after a commit that changed a credential of the tenant (before the caller sees the result). */
+  onCredentialChange: (tenantId: string) => void;
+}
+
+export const assertTenantId = (tenantId: string): void => {
+  if (!tenantIdPattern.test(tenantId)) {
+    throw new DbError('INVALID_TENANT_ID', `"${tenantId}" is not a valid tenant id`);
+  }
+};
 
 /**
  * Runs `fn` in one transaction whose row policies see only `tenantId`.
  *
- * Right after BEGIN it sets, transaction-local (`set_config(..., true)`, so
- * a pooled connection never carries it into the next checkout), a tenant
- * context signed with `key`: the tenant, the actor, its role, the request id
- * and IP. The policies trust only that signature (platform.verified_context),
- * so no statement inside `fn`, injected or careless, can switch the tenant
- * with set_config, SET or RESET, nor forge the actor the audit trail records.
+ * Right after BEGIN it sets a tenant context signed now, transaction-local
+ * (`set_config(..., true)`, so a pooled connection never carries it into
+ * the next checkout, and PgBouncer in transaction mode passes it), and
+ * names the tenant, the actor, its role, the request id and IP. The
+ * policies trust only that signature (platform.verified_context), so no
+ * statement inside `fn`, injected or careless, can switch the tenant with
+ * set_config, SET or RESET, nor forge the actor the audit trail records.
  * The transaction commits when `fn` resolves and rolls back when it throws
  * (the error is rethrown). A nested call for the same tenant runs in a
  * savepoint; a nested call for another tenant is refused.
@@ -26,29 +49,57 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  *   tx.select().from(skills).where(eq(skills.slug, 'code-review')));
  */
 export async function withTenantOn<T>(
-  db: NodePgDatabase<typeof schema>,
-  key: ContextKey,
-  limits: TransactionLimits,
+  connection: TenantConnection,
+  settings: WithTenantSettings,
   tenantId: string,
   actor: RequestActor,
   fn: (tx: TenantTx) => Promise<T>,
 ): Promise<T> {
-  if (!tenantIdPattern.test(tenantId)) {
-    throw new DbError('INVALID_TENANT_ID', `"${tenantId}" is not a valid tenant id`);
+  assertTenantId(tenantId);
+  const { client, drizzle } = connection;
+  // BEGIN alone first, the context signed once it has been answered: the database accepts a context
+  // only within about 2 s of its transaction's start, and behind PgBouncer in transaction mode a BEGIN
+  // can wait that long for a server connection (signing before it failed pgbouncer-isolation.test.ts).
+  await client.query('begin');
+  await client.query(
+    contextText(settings.key, tenantId, actor, settings.limits, (value) => client.escapeLiteral(value)),
+  );
+  const tx = new NodePgTransaction(drizzle.dialect, drizzle.sessionOn(client), drizzle.schema) as TenantTx;
+  let result: T;
+  try {
+    result = await runInScope({ tenantId, actor, tx }, () => fn(tx));
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
   }
-  const outer = currentScope();
-  if (outer) {
-    if (outer.tenantId !== tenantId) {
-      throw new DbError(
-        'TENANT_MISMATCH',
-        `withTenant(${tenantId}) was called inside withTenant(${outer.tenantId}); one transaction serves one tenant`,
-      );
+  let committed: pg.QueryResult<{ changed: string | null }>[];
+  try {
+    committed = (await client.query(commitText)) as unknown as pg.QueryResult<{ changed: string | null }>[];
+  } catch (error) {
+    // `fn` caught a failed statement and went on: the transaction is aborted, the select refused, and
+    // COMMIT never ran. COMMIT ends it as a rollback, which is what a plain COMMIT did here before.
+    if ((error as { code?: string }).code === '25P02') {
+      await client.query('commit');
+      return result;
     }
-    return outer.tx.transaction((savepoint) => runInScope({ ...outer, tx: savepoint }, () => fn(savepoint)));
+    // A failed COMMIT has ended the transaction already; this only makes sure.
+    await client.query('rollback');
+    throw error;
   }
-  return db.transaction(async (tx) => {
-    // Signed after BEGIN: the database accepts a context only near its transaction's start.
-    await tx.execute(setTenantContextSql(key, tenantId, actor, limits));
-    return runInScope({ tenantId, actor, tx }, () => fn(tx));
-  });
+  if (committed[0]?.rows[0]?.changed === 'on') settings.onCredentialChange(tenantId);
+  return result;
+}
+
+/** A nested withTenant: a savepoint in the enclosing transaction, for the same tenant only. */
+export function withTenantNested<T>(tenantId: string, fn: (tx: TenantTx) => Promise<T>): Promise<T> | undefined {
+  const outer = currentScope();
+  if (!outer) return undefined;
+  assertTenantId(tenantId);
+  if (outer.tenantId !== tenantId) {
+    throw new DbError(
+      'TENANT_MISMATCH',
+      `withTenant(${tenantId}) was called inside withTenant(${outer.tenantId}); one transaction serves one tenant`,
+    );
+  }
+  return outer.tx.transaction((savepoint) => runInScope({ ...outer, tx: savepoint }, () => fn(savepoint)));
 }

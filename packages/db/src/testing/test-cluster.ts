@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { withCredentials, withDatabase } from '../connection-config.ts';
-import { Database } from '../database.ts';
+import { Database, type OpenDatabaseOptions } from '../database.ts';
 import { readContextKey } from '../tenant-context/context-key.ts';
 
 export interface TestCluster {
@@ -28,7 +28,8 @@ export interface TestDatabase {
   /** The newest active key as the database holds it now (after a rotation, say). */
   contextKeyUncached(): Promise<string>;
   /** Opens the application's handle as the runtime role. */
-  openApp(options?: { maxConnections?: number }): Promise<Database>;
+  /** The runtime role's handle on this database; options as `Database.open` takes them (pool of 5 unless told). */
+  openApp(options?: Partial<Omit<OpenDatabaseOptions, 'url' | 'contextKey'>>): Promise<Database>;
   drop(): Promise<void>;
 }
 
@@ -63,9 +64,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     contextKeyUncached: () => readContextKey(ownerUrl),
     openApp: async (options) => {
       const db = await Database.open({
+        maxConnections: 5,
+        ...options,
         url: appUrl,
         contextKey: await contextKey(),
-        maxConnections: options?.maxConnections ?? 5,
       });
       opened.push(db);
       return db;
