@@ -58,34 +58,43 @@ const cursor = (r: SkillRow) => Buffer.from(JSON.stringify([r.updated_at.toISOSt
  * tables with the same SQL, minus everything the product adds around it.
  * No tenant context, no transaction, no audit or security writes, no
  * credential lookup in the database (an in-memory map from the raw API key
- * or session token to its tenant), `where tenant_id = $1` in every query.
+ * or session token to its tenant), `where tenant_id = $1` in every query,
+ * and the same visibility rule the product's policy applies (a member sees
+ * a private skill only when it is theirs) as a plain filter.
  * Rating rows go to `bench_ratings` (a copy of `ratings` without triggers or
  * policies); the skill's rating totals are refreshed on `skills` through the
  * replica pool, so the change capture attached to `skills` does not fire.
  */
 export function createBaselineApp(pools: BaselinePools, tenants: BenchTenant[]): Hono {
-  const byKey = new Map(tenants.map((t) => [t.apiKey, t.id]));
+  const byKey = new Map(tenants.map((t) => [t.apiKey, t]));
   const bySession = new Map(tenants.map((t) => [t.sessionToken, t]));
   const app = new Hono();
   const keyTenant = (header: string | undefined) => byKey.get(header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? '');
   const unauthenticated = { error: { code: 'UNAUTHENTICATED', message: 'no such credential' } };
   const notFound = { error: { code: 'NOT_FOUND', message: 'No such skill.' } };
 
-  const findSkill = async (tenantId: string, ref: string, withContent: boolean) => {
-    const select = `select ${columns}${withContent ? ', content' : ''} from skills where tenant_id = $1`;
+  const findSkill = async (tenant: BenchTenant, ref: string, withContent: boolean) => {
+    const select = `select ${columns}${withContent ? ', content' : ''} from skills
+      where tenant_id = $1 and (visibility <> 'private' or author_id = $2)`;
     const { rows } = uuidPattern.test(ref)
-      ? await pools.owner.query<SkillRow>(`${select} and (id = $2 or slug = $3) limit 1`, [tenantId, ref, ref])
-      : await pools.owner.query<SkillRow>(`${select} and slug = $2 limit 1`, [tenantId, ref]);
+      ? await pools.owner.query<SkillRow>(`${select} and (id = $3 or slug = $4) limit 1`, [
+          tenant.id,
+          tenant.userId,
+          ref,
+          ref,
+        ])
+      : await pools.owner.query<SkillRow>(`${select} and slug = $3 limit 1`, [tenant.id, tenant.userId, ref]);
     return rows[0];
   };
 
   app.get('/skills', async (c) => {
-    const tenantId = keyTenant(c.req.header('authorization'));
-    if (!tenantId) return c.json(unauthenticated, 401);
+    const tenant = keyTenant(c.req.header('authorization'));
+    if (!tenant) return c.json(unauthenticated, 401);
     const limit = Math.min(100, Math.max(1, Number(c.req.query('limit') ?? 20) || 20));
     const { rows } = await pools.owner.query<SkillRow>(
-      `select ${columns} from skills where tenant_id = $1 order by updated_at desc, id desc limit $2`,
-      [tenantId, limit + 1],
+      `select ${columns} from skills where tenant_id = $1 and (visibility <> 'private' or author_id = $2)
+       order by updated_at desc, id desc limit $3`,
+      [tenant.id, tenant.userId, limit + 1],
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -93,9 +102,9 @@ export function createBaselineApp(pools: BaselinePools, tenants: BenchTenant[]):
   });
 
   app.get('/skills/:ref', async (c) => {
-    const tenantId = keyTenant(c.req.header('authorization'));
-    if (!tenantId) return c.json(unauthenticated, 401);
-    const skill = await findSkill(tenantId, c.req.param('ref'), true);
+    const tenant = keyTenant(c.req.header('authorization'));
+    if (!tenant) return c.json(unauthenticated, 401);
+    const skill = await findSkill(tenant, c.req.param('ref'), true);
     return skill ? c.json(view(skill)) : c.json(notFound, 404);
   });
 
@@ -107,7 +116,7 @@ export function createBaselineApp(pools: BaselinePools, tenants: BenchTenant[]):
     if (typeof score !== 'number' || !Number.isInteger(score) || score < 1 || score > 5) {
       return c.json({ error: { code: 'VALIDATION_FAILED', message: 'score must be an integer 1–5' } }, 400);
     }
-    const skill = await findSkill(session.id, c.req.param('ref'), false);
+    const skill = await findSkill(session, c.req.param('ref'), false);
     if (!skill) return c.json(notFound, 404);
     const scope = [session.id, skill.id, session.userId];
     const { rows: existing } = await pools.owner.query<{ id: string }>(

@@ -85,11 +85,15 @@ export async function loadCatalog(owner: RawPool, options: LoadCatalogOptions): 
   for (const index of indexes) await owner.query(`drop index ${index.name}`);
   await loadPerTenant(
     owner,
-    `insert into public.skills (tenant_id, id, slug, name, description, content, tags, visibility, created_at, updated_at)
+    // A private skill is the tenant's one user's own, so the key (which acts
+    // for that user) reads every skill and the visibility policy is evaluated.
+    `insert into public.skills (tenant_id, id, slug, name, description, content, tags, visibility, author_id,
+       created_at, updated_at)
      select t.id, md5(t.id || ':' || r)::uuid, 'skill-' || r, 'Skill ' || r,
             'What skill ' || r || ' is for, in one sentence.',
             repeat('Step ' || r || ': do the next thing carefully. ', 4),
             array['bench', 'topic-' || (r % 10)], (array['private', 'internal', 'public'])[1 + r % 3],
+            case when r % 3 = 0 then (select u.id from users u where u.tenant_id = t.id limit 1) end,
             now() - interval '400 days', now() - random() * interval '365 days'
      from unnest($1::text[]) as t (id) cross join generate_series(1, $2::int) r`,
     { tenantIds, rowsPerTenant: options.skillsPerTenant, what: 'skills' },
