@@ -1,26 +1,9 @@
-import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkIn } from '../../api/test/support/mail-inbox.ts';
 import { signUpByMail, startTestServer, type TestServer } from '../../api/test/support/test-server.ts';
+import { launchBrowser, runnable, screenshot } from './support/browser.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const runnable = existsSync(chromiumPath) || Boolean(process.env.CI);
-if (!runnable) {
-  console.warn(
-    `Skipping the console browser test: ${chromiumPath} is missing (apt-get install -y chromium). In CI it always runs.`,
-  );
-}
-
-const launchArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const owner = { workspace: 'Acme Labs', slug: 'acme-labs', name: 'Ada Owner', email: 'ada@acme.test' };
 const password = 'correct horse battery staple';
 const skill = {
@@ -28,12 +11,6 @@ const skill = {
   slug: 'release-notes-writer',
   content: 'Summarise the merged pull requests into release notes, grouped by area, in plain words.',
 };
-
-/** A full-page screenshot, scrolled to the top so the sticky sidebar sits where a reader expects it. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `/tmp/console-${name}.png`, fullPage: true });
-}
 
 describe.skipIf(!runnable)('the console in a real browser', () => {
   let t: TestServer;
@@ -56,7 +33,7 @@ describe.skipIf(!runnable)('the console in a real browser', () => {
 
   beforeAll(async () => {
     t = await startTestServer();
-    browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
