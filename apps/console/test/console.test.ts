@@ -1,8 +1,8 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkIn } from '../../api/test/support/mail-inbox.ts';
 import { signUpByMail, startTestServer, type TestServer } from '../../api/test/support/test-server.ts';
-import { launchBrowser, runnable, screenshot } from './support/browser.ts';
+import { launchBrowser, openPage, runnable, screenshot } from './support/browser.ts';
 
 const owner = { workspace: 'Acme Labs', slug: 'acme-labs', name: 'Ada Owner', email: 'ada@acme.test' };
 const password = 'correct horse battery staple';
@@ -18,18 +18,7 @@ describe.skipIf(!runnable)('the console in a real browser', () => {
   /** What the pages logged as errors: uncaught exceptions, CSP violations, React warnings. */
   const problems: string[] = [];
 
-  const newPage = async (): Promise<{ context: BrowserContext; page: Page }> => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const page = await context.newPage();
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      // Chromium logs every 4xx fetch as an error; the console shows those itself.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${message.text()}`);
-      }
-    });
-    return { context, page };
-  };
+  const newPage = () => openPage(browser, problems, { width: 1280, height: 860 });
 
   beforeAll(async () => {
     t = await startTestServer();
