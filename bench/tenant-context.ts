@@ -7,9 +7,9 @@
 
 import { parseArgs } from 'node:util';
 import { Database, desc, eq, type RequestActor, skills, type TenantTx } from '@skillhub/db';
-import { openRawPool, type RawPool, type RawPoolClient, tenantContextSigner } from '@skillhub/db/bench';
+import { openRawPool, type RawPool, type RawPoolClient, readBinding, tenantContextSigner } from '@skillhub/db/bench';
 import { type BenchDatabase, openBenchDatabase } from './lib/bench-database.ts';
-import { inTransaction } from './lib/in-transaction.ts';
+import { inBoundTransaction, inTransaction } from './lib/in-transaction.ts';
 import { median, runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatUs } from './lib/print-table.ts';
@@ -164,7 +164,6 @@ interface Connections {
   c: RawPool;
   d: RawPool;
   d0: RawPool;
-  dBound: RawPool;
   e: RawPool;
   /** Setup, plans, statistics and switching change capture: never timed. */
   owner: RawPool;
@@ -207,8 +206,8 @@ function variantsFor(op: Operation, conn: Connections, tenantIds: string[], sign
       run: async () => {
         const p = pick();
         const [text, params] = op.rls(p);
-        const got = await inTransaction(conn.d, async (c) => {
-          await c.query(...signContext(p.tenantId, actor));
+        const got = await inBoundTransaction(conn.d, async (c, binding) => {
+          await c.query(...signContext(p.tenantId, actor, binding));
           return (await c.query(text, params)).rowCount ?? 0;
         });
         check(op, 'd', got);
@@ -230,27 +229,13 @@ function variantsFor(op: Operation, conn: Connections, tenantIds: string[], sign
       },
     },
     {
-      key: 'd+rt',
-      label: '(d) + a round trip for now() and the backend pid — binding each context to its transaction',
-      run: async () => {
-        const p = pick();
-        const [text, params] = op.rls(p);
-        const got = await inTransaction(conn.dBound, async (c) => {
-          await c.query('select now(), pg_backend_pid()');
-          await c.query(...signContext(p.tenantId, actor));
-          return (await c.query(text, params)).rowCount ?? 0;
-        });
-        check(op, 'd+rt', got);
-      },
-    },
-    {
       key: 'e',
       label: '(e) raw pg, BEGIN + signed context + query + COMMIT — owner, copy without RLS',
       run: async () => {
         const p = pick();
         const [text, params] = op.plain(p);
-        const got = await inTransaction(conn.e, async (c) => {
-          await c.query(...signContext(p.tenantId, actor));
+        const got = await inBoundTransaction(conn.e, async (c, binding) => {
+          await c.query(...signContext(p.tenantId, actor, binding));
           return (await c.query(text, params)).rowCount ?? 0;
         });
         check(op, 'e', got);
@@ -298,7 +283,6 @@ async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: numb
     c: onePool(bench.ownerUrl),
     d: onePool(bench.appUrl),
     d0: onePool(bench.appUrl),
-    dBound: onePool(bench.appUrl),
     e: onePool(bench.ownerUrl),
     owner: onePool(bench.ownerUrl),
     app: onePool(bench.appUrl),
@@ -311,9 +295,7 @@ async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: numb
     if (timedClosed) return;
     timedClosed = true;
     await Promise.all(
-      [conn.b, conn.c, conn.d, conn.d0, conn.dBound, conn.e, app]
-        .map((pool) => pool.end())
-        .concat(a.close(), aAudit.close()),
+      [conn.b, conn.c, conn.d, conn.d0, conn.e, app].map((pool) => pool.end()).concat(a.close(), aAudit.close()),
     );
   };
   try {
@@ -328,7 +310,7 @@ async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: numb
     let tenantId = '';
     const prepare = async (c: RawPoolClient) => {
       tenantId = randomTenant(loaded.tenantIds);
-      await c.query(...signContext(tenantId, actor));
+      await c.query(...signContext(tenantId, actor, await readBinding(c)));
     };
     const preparePlain = async (c: RawPoolClient) => {
       tenantId = randomTenant(loaded.tenantIds);
@@ -373,12 +355,15 @@ async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: numb
   }
 }
 
+/** A binding as BEGIN reports one, for timing the signature alone. */
+const sampleBinding = { pid: 4242, startedUs: '1764460800000000' };
+
 /** What (a) and (d) spend in Node signing each transaction's context, in microseconds (median per batch). */
 function signingCost(signContext: SignContext, tenantIds: string[]): number {
   const perBatch: number[] = [];
   for (let batch = 0; batch < 20; batch++) {
     const start = process.hrtime.bigint();
-    for (let i = 0; i < 1000; i++) signContext(randomTenant(tenantIds), actor);
+    for (let i = 0; i < 1000; i++) signContext(randomTenant(tenantIds), actor, sampleBinding);
     perBatch.push(Number(process.hrtime.bigint() - start) / 1000 / 1000);
   }
   return median(perBatch);
@@ -394,8 +379,8 @@ async function describePlans(
   const p: Pick = { tenantId, row: 1, seq: 0 };
   const [rlsText, rlsParams] = op.rls(p);
   const [plainText, plainParams] = op.plain(p);
-  const rlsPlan = await inTransaction(conn.app, async (c) => {
-    await c.query(...signContext(tenantId, actor));
+  const rlsPlan = await inBoundTransaction(conn.app, async (c, binding) => {
+    await c.query(...signContext(tenantId, actor, binding));
     return describePlan(c, rlsText, rlsParams);
   });
   const plainPlan = await describePlan(conn.owner, plainText, plainParams);

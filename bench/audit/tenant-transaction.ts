@@ -1,5 +1,5 @@
 import { type RawPool, type RawPoolClient, tenantContextSigner } from '@skillhub/db/bench';
-import { inTransaction } from '../lib/in-transaction.ts';
+import { inBoundTransaction } from '../lib/in-transaction.ts';
 
 const actor = {
   actorType: 'user',
@@ -20,8 +20,8 @@ export const appPool = (pool: RawPool, contextKey: string): AppPool => ({
 });
 
 /**
- * What `db.withTenant()` does on the wire, as the runtime role: BEGIN, the
- * signed transaction-local context, `fn`, COMMIT (ROLLBACK when `fn` throws
+ * What `db.withTenant()` does on the wire, as the runtime role: BEGIN with
+ * the transaction's binding, the signed transaction-local context, `fn`, COMMIT (ROLLBACK when `fn` throws
  * or `rollback` is set). Row level security applies to everything `fn` runs.
  */
 export async function inTenant<T>(
@@ -30,10 +30,10 @@ export async function inTenant<T>(
   fn: (client: RawPoolClient) => Promise<T>,
   options: { rollback?: boolean } = {},
 ): Promise<T> {
-  return inTransaction(
+  return inBoundTransaction(
     app.pool,
-    async (client) => {
-      await client.query(...app.signContext(tenantId, actor));
+    async (client, binding) => {
+      await client.query(...app.signContext(tenantId, actor, binding));
       return fn(client);
     },
     options,

@@ -96,7 +96,7 @@ export function printReport(
     const s = stat(r.key);
     rows.push([s.label, formatUs(s.med), formatUs(s.p95), formatRate(s.rate), formatRatio(s.med / base.med)]);
   }
-  const [a, c, d, d0, dBound, e] = [stat('a'), stat('c'), stat('d'), stat('d0'), stat('d+rt'), stat('e')];
+  const [a, c, d, d0, e] = [stat('a'), stat('c'), stat('d'), stat('d0'), stat('e')];
   console.log(`\n${op.title}`);
   for (const plan of plans) console.log(`  ${plan}`);
   console.log(formatTable(rows));
@@ -116,8 +116,5 @@ export function printReport(
   const total = (t: { planningUs: number; executionUs: number }) => t.planningUs + t.executionUs;
   console.log(
     `  the verified context's cost per statement: (d) ${formatUs(d.med)} µs vs (d0) ${formatUs(d0.med)} µs, ${formatDelta(d.med - d0.med)} (${formatRatio(d.med / d0.med)}); inside PostgreSQL planning + execution ${formatUs(total(rls))} vs ${formatUs(total(plainPolicy))} µs with the plain-setting policy, ${formatDelta(total(rls) - total(plainPolicy))} (${formatRatio(total(rls) / total(plainPolicy))})`,
-  );
-  console.log(
-    `  binding each context to its exact transaction instead would add a round trip: (d+rt) − (d) ${formatDelta(dBound.med - d.med)}`,
   );
 }

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Database, sql, systemActor, type TenantTableName, tenantTableNames } from '../src/index.ts';
 import { parseContextKey } from '../src/tenant-context/context-key.ts';
-import { signTenantContext } from '../src/tenant-context/context-token.ts';
+import { beginBoundText, bindingOf, signTenantContext } from '../src/tenant-context/context-token.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor, insertSql, parentsOf, seedTenantRows, type TenantRows, tableSpecs } from './support/tenant-rows.ts';
 
@@ -214,7 +214,9 @@ test('a pool of one connection alternating tenants 1,000 times never leaks, even
 });
 
 test('50 tenants in concurrent transactions on a pool of 4: every row read is the reader’s', async () => {
-  const pool = await testDb.openApp({ maxConnections: 4 });
+  // Hundreds of transactions queue for 4 connections: on a loaded machine the wait can pass the 5 s
+  // default, which is not what this test is about.
+  const pool = await testDb.openApp({ maxConnections: 4, acquireTimeoutMs: 120_000 });
   const tenants = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
       pool.platform.createTenant({ name: `T${i}`, slug: `concurrent-${i}` }, systemActor('test')),
@@ -247,8 +249,11 @@ test("a prepared statement reused on one connection never returns A's rows to B"
     // Past five executions PostgreSQL may switch to a generic plan; run well beyond that.
     for (let i = 0; i < 20; i++) {
       const tenant = i % 2 === 0 ? tenantA : tenantB;
-      await client.query('begin');
-      await client.query(`select set_config('app.context', $1, true)`, [signTenantContext(key, tenant, actor())]);
+      const began = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
+      const binding = bindingOf(began[1]?.rows[0]);
+      await client.query(`select set_config('app.context', $1, true)`, [
+        signTenantContext(key, tenant, actor(), binding),
+      ]);
       const result = await client.query({ name: 'list-skill-tenants', text: 'select tenant_id, id from skills' });
       await client.query('commit');
       expect(result.rows.length).toBeGreaterThan(0);

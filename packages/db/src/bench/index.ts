@@ -1,8 +1,13 @@
-import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { RequestActor } from '../tenant-context/actor.ts';
 import { parseContextKey } from '../tenant-context/context-key.ts';
-import { defaultTransactionLimits, setTenantContextSql } from '../tenant-context/context-token.ts';
+import {
+  beginBoundText,
+  bindingOf,
+  defaultTransactionLimits,
+  type TransactionBinding,
+  tenantContextQuery,
+} from '../tenant-context/context-token.ts';
 
 /**
  * Raw connections for benchmarks, and nothing else: the owner-side setup a
@@ -15,23 +20,39 @@ import { defaultTransactionLimits, setTenantContextSql } from '../tenant-context
 export type RawPool = pg.Pool;
 export type RawPoolClient = pg.PoolClient;
 export type RawClient = pg.Client;
+export type { TransactionBinding };
 
 export const openRawPool = (config: pg.PoolConfig): RawPool => new pg.Pool(config);
 export const openRawClient = (config: pg.ClientConfig): RawClient => new pg.Client(config);
 
-const dialect = new PgDialect();
+/** BEGIN and the binding of the transaction it opened, in one round trip, exactly as withTenant starts. */
+export async function beginBound(client: pg.ClientBase): Promise<TransactionBinding> {
+  const results = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
+  return bindingOf(results[1]?.rows[0]);
+}
+
+/**
+ * The transaction `client` is in, as a context must be bound to it (one round
+ * trip; withTenant gets it with its BEGIN). Call it after BEGIN.
+ */
+export async function readBinding(client: pg.ClientBase): Promise<TransactionBinding> {
+  const { rows } = await client.query(
+    'select pg_backend_pid() as pid, (extract(epoch from now()) * 1000000)::bigint::text as started_us',
+  );
+  return bindingOf(rows[0]);
+}
 
 /**
  * The statement `withTenant` sends after BEGIN, as text and parameters for a
- * raw client, with a tenant context signed at each call (so call it after
- * BEGIN, as withTenant does). `contextKey` is what `Database.open` takes.
+ * raw client, with a tenant context signed at each call for the transaction
+ * `binding` names ({@link readBinding}). `contextKey` is what `Database.open` takes.
  */
 export function tenantContextSigner(
   contextKey: string,
-): (tenantId: string, actor: RequestActor) => [string, unknown[]] {
+): (tenantId: string, actor: RequestActor, binding: TransactionBinding) => [string, unknown[]] {
   const key = parseContextKey(contextKey);
-  return (tenantId, actor) => {
-    const query = dialect.sqlToQuery(setTenantContextSql(key, tenantId, actor, defaultTransactionLimits));
-    return [query.sql, query.params];
+  return (tenantId, actor, binding) => {
+    const query = tenantContextQuery(key, tenantId, actor, defaultTransactionLimits, binding);
+    return [query.text, query.values];
   };
 }

@@ -1,21 +1,48 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { type SQL, sql } from 'drizzle-orm';
 import type { RequestActor } from './actor.ts';
 import type { ContextKey } from './context-key.ts';
 
 /**
- * A signed tenant context for the transaction that has just begun:
+ * The transaction a context is signed for, as the database reported it right
+ * after BEGIN: the backend's process id and the transaction's start
+ * (`now()`) in microseconds since the epoch, as text. The database accepts
+ * the context in that transaction only (migration 0034), so a copy of it,
+ * however obtained, opens nothing anywhere else.
+ */
+export interface TransactionBinding {
+  pid: number;
+  startedUs: string;
+}
+
+/**
+ * BEGIN, and the binding of the transaction it opened, in one round trip
+ * (a simple query of two statements; PgBouncer in transaction mode assigns
+ * the server connection at BEGIN and keeps it for both).
+ */
+export const beginBoundText =
+  'begin; select pg_backend_pid() as pid, (extract(epoch from now()) * 1000000)::bigint::text as started_us';
+
+/** The binding from the rows of {@link beginBoundText}'s second statement. */
+export function bindingOf(row: { pid?: unknown; started_us?: unknown } | undefined): TransactionBinding {
+  if (typeof row?.pid !== 'number' || typeof row.started_us !== 'string') {
+    throw new Error('BEGIN did not report its backend and start time');
+  }
+  return { pid: row.pid, startedUs: row.started_us };
+}
+
+/**
+ * A signed tenant context for one transaction:
  * `<key id>:<hex HMAC-SHA256>:<JSON payload>`. The payload names the tenant,
- * the actor (type, id, role, the user it acts for), the request id and IP, when it was issued (ms)
- * and a nonce. The database accepts it only within seconds of its
- * transaction's start (see migration 0022), so sign it after BEGIN, never
- * ahead of time.
+ * the actor (type, id, role, the user it acts for), the request id and IP,
+ * the transaction it is bound to (backend pid `p`, start `s`), when it was
+ * issued (ms) and a nonce.
  */
 export function signTenantContext(
   key: ContextKey,
   tenantId: string,
   actor: RequestActor,
+  binding: TransactionBinding,
   issuedAt = Date.now(),
 ): string {
   const payload = JSON.stringify({
@@ -28,6 +55,8 @@ export function signTenantContext(
     q: actor.requestId ?? null,
     // The ledger's ip_address is inet: what is not an address is left out rather than fail every statement.
     ip: actor.ip && isIP(actor.ip) !== 0 ? actor.ip : null,
+    p: String(binding.pid),
+    s: binding.startedUs,
     iat: issuedAt,
     n: randomBytes(12).toString('base64url'),
   });
@@ -54,39 +83,33 @@ export const defaultTransactionLimits: TransactionLimits = {
 };
 
 /**
- * The statement that sets a context signed now, as parameters (for raw
- * clients in benchmarks). `app.context` is what the row policies trust
- * (platform.verified_context checks its signature); `app.current_tenant_id`
- * only feeds the tenant_id columns' default, and a default naming another
- * tenant fails WITH CHECK.
+ * The statement that sets the context of the transaction `binding` names.
+ * Every value is a bind parameter, never a literal in the text: the runtime
+ * role sees its other sessions' statement text in pg_stat_activity, and a
+ * context there could be copied (the binding makes a copy useless anyway;
+ * this keeps it out of sight as well). `app.context` is what the row
+ * policies trust (platform.verified_context checks its signature and
+ * binding); `app.current_tenant_id` only feeds the tenant_id columns'
+ * default, and a default naming another tenant fails WITH CHECK.
  */
-export const setTenantContextSql = (
+export function tenantContextQuery(
   key: ContextKey,
   tenantId: string,
   actor: RequestActor,
   limits: TransactionLimits,
-): SQL =>
-  sql`select set_config('app.current_tenant_id', ${tenantId}, true), set_config('app.context', ${signTenantContext(key, tenantId, actor)}, true),
-    set_config('statement_timeout', ${String(limits.statementTimeoutMs)}, true),
-    set_config('idle_in_transaction_session_timeout', ${String(limits.idleInTransactionTimeoutMs)}, true)`;
+  binding: TransactionBinding,
+): { text: string; values: string[] } {
+  return {
+    text: setTenantContextText,
+    values: [
+      tenantId,
+      signTenantContext(key, tenantId, actor, binding),
+      String(limits.statementTimeoutMs),
+      String(limits.idleInTransactionTimeoutMs),
+    ],
+  };
+}
 
-/**
- * The statement of {@link setTenantContextSql} as simple-query text, every
- * value a literal quoted by `quote` (node-postgres' `escapeLiteral`, which
- * doubles quotes and backslashes and marks the latter E''), never spliced
- * in raw: the tenant id is checked against its pattern before this is
- * called, and the signed context is JSON whose strings come from the
- * request. Text rather than parameters: a simple query skips the extended
- * protocol's parse, bind and describe messages.
- */
-export const contextText = (
-  key: ContextKey,
-  tenantId: string,
-  actor: RequestActor,
-  limits: TransactionLimits,
-  quote: (value: string) => string,
-): string =>
-  `select set_config('app.current_tenant_id', ${quote(tenantId)}, true), ` +
-  `set_config('app.context', ${quote(signTenantContext(key, tenantId, actor))}, true), ` +
-  `set_config('statement_timeout', ${quote(String(limits.statementTimeoutMs))}, true), ` +
-  `set_config('idle_in_transaction_session_timeout', ${quote(String(limits.idleInTransactionTimeoutMs))}, true)`;
+const setTenantContextText =
+  "select set_config('app.current_tenant_id', $1, true), set_config('app.context', $2, true), " +
+  "set_config('statement_timeout', $3, true), set_config('idle_in_transaction_session_timeout', $4, true)";

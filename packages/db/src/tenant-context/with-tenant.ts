@@ -4,13 +4,21 @@ import { DbError } from '../errors.ts';
 import type { RequestActor } from './actor.ts';
 import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
-import { contextText, type TransactionLimits } from './context-token.ts';
+import { beginBoundText, bindingOf, type TransactionLimits, tenantContextQuery } from './context-token.ts';
 import type { DrizzleParts } from './drizzle-parts.ts';
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Set by migration 0027's trigger when the transaction changed a credential of its tenant. */
-const commitText = "select current_setting('app.credentials_changed', true) as changed; commit";
+/**
+ * COMMIT, with the read of the mark migration 0027's trigger sets when the transaction changed a
+ * credential of its tenant, and RESET ALL after it: a session-level SET that SQL inside `fn` left
+ * behind (of app.context, search_path, statement_timeout, ...) would otherwise outlive the request on
+ * this pooled connection and reach the next one. Same round trip.
+ */
+const commitText = "select current_setting('app.credentials_changed', true) as changed; commit; reset all";
+
+/** The process id the server announced at connect (BackendKeyData); a pooler announces one of its own. */
+const backendPid = (client: pg.PoolClient): number | undefined => (client as { processID?: number }).processID;
 
 export interface TenantConnection {
   client: pg.PoolClient;
@@ -57,13 +65,16 @@ export async function withTenantOn<T>(
 ): Promise<T> {
   assertTenantId(tenantId);
   const { client, drizzle } = connection;
-  // BEGIN alone first, the context signed once it has been answered: the database accepts a context
-  // only within about 2 s of its transaction's start, and behind PgBouncer in transaction mode a BEGIN
-  // can wait that long for a server connection (signing before it failed pgbouncer-isolation.test.ts).
-  await client.query('begin');
-  await client.query(
-    contextText(settings.key, tenantId, actor, settings.limits, (value) => client.escapeLiteral(value)),
-  );
+  // BEGIN first, answered with the backend and start time the context is then signed for: the database
+  // accepts a context only in that transaction (migration 0034), so none can be copied to another.
+  const began = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
+  const binding = bindingOf(began[1]?.rows[0]);
+  await client.query({
+    // Prepared once per connection where the connection is the backend itself; behind a transaction-mode
+    // pooler (another backend each transaction, its process id not the one the client was told) unnamed.
+    ...(binding.pid === backendPid(client) ? { name: 'skillhub.set-tenant-context' } : {}),
+    ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
+  });
   const tx = new NodePgTransaction(drizzle.dialect, drizzle.sessionOn(client), drizzle.schema) as TenantTx;
   let result: T;
   try {

@@ -1,0 +1,158 @@
+// Regression: a signed tenant context sent as a literal was readable, while its transaction ran, by
+// every other session of the runtime role (pg_stat_activity shows the same role's query text), and
+// a copy replayed at once in another transaction passed the 2-second freshness check. One injected
+// statement in tenant A's request could lift tenant B's context from a concurrent request and read
+// B's rows. Each attack below runs as the runtime role inside a real withTenant(A) while a
+// withTenant(B) is open, and must leave B unread.
+import pg from 'pg';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type Database, sql, systemActor, type TenantTx } from '../src/index.ts';
+import { parseContextKey } from '../src/tenant-context/context-key.ts';
+import { beginBoundText, bindingOf, signTenantContext } from '../src/tenant-context/context-token.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { actor, seedTenantRows } from './support/tenant-rows.ts';
+
+let testDb: TestDatabase;
+let db: Database;
+let tenantA: string;
+let tenantB: string;
+
+/** A signed context as it appears in text: `<key id>:<64 hex>:{JSON}` inside a quoted literal. */
+const contextPattern = /\d+:[0-9a-f]{64}:\{[^']*\}/g;
+
+/**
+ * Runs `attack` inside withTenant(A) while withTenant(B) has set its context and waits, and returns
+ * what the attack returned. B's transaction ends after the attack, whatever happens.
+ */
+async function whileBIsOpen<T>(attack: (tx: TenantTx) => Promise<T>): Promise<T> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let opened = () => {};
+  const open = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  // B waits right after its context was set: the context statement is its backend's latest query.
+  const b = db.withTenant(tenantB, actor('victim'), async () => {
+    opened();
+    await held;
+  });
+  await open;
+  try {
+    return await db.withTenant(tenantA, actor('attacker'), attack);
+  } finally {
+    release();
+    await b;
+  }
+}
+
+/** What B's context gives in A's transaction: the number of B's skills read, or the refusal. */
+async function replay(tx: TenantTx, stolen: string): Promise<number | string> {
+  try {
+    await tx.execute(sql`savepoint theft`);
+    await tx.execute(sql`select set_config('app.context', ${stolen}, true)`);
+    const read = await tx.execute<{ n: number }>(
+      sql`select count(*)::int as n from skills where tenant_id = ${tenantB}`,
+    );
+    await tx.execute(sql`rollback to savepoint theft`);
+    return read.rows[0]?.n ?? 0;
+  } catch (error) {
+    await tx.execute(sql`rollback to savepoint theft`);
+    return (error as { cause?: { message?: string }; message?: string }).cause?.message ?? String(error);
+  }
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = await testDb.openApp();
+  tenantA = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
+  tenantB = (await db.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'))).id;
+  await seedTenantRows(db, tenantA);
+  await seedTenantRows(db, tenantB);
+});
+afterAll(() => testDb.drop());
+
+test("B's context, read from pg_stat_activity while B's transaction is open, opens none of B's rows", async () => {
+  const outcome = await whileBIsOpen(async (tx) => {
+    const others = await tx.execute<{ query: string }>(
+      sql`select query from pg_stat_activity where pid <> pg_backend_pid() and query like '%app.context%'`,
+    );
+    const stolen = others.rows.flatMap((row) => row.query.match(contextPattern) ?? []);
+    const replays = [];
+    for (const context of stolen) replays.push(await replay(tx, context.replace(/''/g, "'")));
+    return { stolen: stolen.length, replays };
+  });
+  // Either nothing is there to steal, or what is there opens nothing.
+  for (const result of outcome.replays) expect(result).not.toBe(1);
+  expect(outcome.replays.every((result) => typeof result === 'string')).toBe(true);
+});
+
+test("B's own context, replayed at once on another connection of the runtime role, opens nothing", async () => {
+  let copied = '';
+  const client = new pg.Client({ connectionString: testDb.appUrl });
+  await client.connect();
+  try {
+    await db.withTenant(tenantB, actor('victim'), async (tx) => {
+      const row = await tx.execute<{ context: string }>(sql`select current_setting('app.context') as context`);
+      copied = row.rows[0]?.context ?? '';
+      // Replayed while B's transaction is still open, well inside the freshness window.
+      await client.query('begin');
+      await client.query(`select set_config('app.context', $1, true)`, [copied]);
+      const read = await client.query('select count(*)::int as n from skills').then(
+        (r) => r.rows[0]?.n as number,
+        (error: Error) => error.message,
+      );
+      await client.query('rollback');
+      expect(read).toMatch(/issued for another transaction/);
+    });
+  } finally {
+    await client.end();
+  }
+  expect(copied).not.toBe('');
+});
+
+test('a context replayed on the very backend it was signed for, in its next transaction, opens nothing', async () => {
+  const key = parseContextKey(await testDb.contextKey());
+  const client = new pg.Client({ connectionString: testDb.appUrl });
+  await client.connect();
+  try {
+    const begin = async () =>
+      bindingOf(((await client.query(beginBoundText)) as unknown as pg.QueryResult[])[1]?.rows[0]);
+    const context = signTenantContext(key, tenantB, actor('victim'), await begin());
+    await client.query(`select set_config('app.context', $1, true)`, [context]);
+    const own = await client.query('select count(*)::int as n from skills');
+    await client.query('commit');
+    expect(own.rows[0]?.n).toBe(1);
+
+    await begin();
+    await client.query(`select set_config('app.context', $1, true)`, [context]);
+    const replayed = await client.query('select count(*)::int as n from skills').then(
+      (r) => r.rows[0]?.n as number,
+      (error: Error) => error.message,
+    );
+    await client.query('rollback');
+    expect(replayed).toMatch(/issued for another transaction/);
+  } finally {
+    await client.end();
+  }
+});
+
+test("a session-level SET left by one request's SQL is gone before the next request on that connection", async () => {
+  const single = await testDb.openApp({ maxConnections: 1 });
+  await single.withTenant(tenantA, actor('attacker'), async (tx) => {
+    await tx.execute(sql.raw(`set app.context = 'left behind'`));
+    await tx.execute(sql.raw('set statement_timeout = 0'));
+    await tx.execute(sql.raw('set search_path = pg_temp, public'));
+  });
+  // A door outside any tenant on the same (only) connection reads no leftover context.
+  expect(await single.platform.findTenantBySlug('acme', systemActor('test'))).toMatchObject({ id: tenantA });
+  const settings = await single.withTenant(tenantB, actor('victim'), async (tx) => {
+    const { rows } = await tx.execute<{ search_path: string; context: string }>(
+      sql`select current_setting('search_path') as search_path, current_setting('app.context') as context`,
+    );
+    return rows[0];
+  });
+  expect(settings?.search_path).not.toContain('pg_temp');
+  expect(settings?.context).not.toBe('left behind');
+});
