@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, expect, test } from 'vitest';
+import { startPgBouncer } from '../../../packages/db/test/support/pgbouncer.ts';
 import { envFor, runCli } from './support/run-cli.ts';
 
 /**
@@ -96,3 +97,24 @@ test('an unreachable database is one line on stderr and exit 1', async () => {
   expect(run.stderr.trim().split('\n')).toHaveLength(1);
   expect(run.stderr).toMatch(/^skillhub: /);
 }, 60_000);
+
+test('selftest passes through PgBouncer in transaction mode, as a pooled deployment runs it', async () => {
+  const testDb = await createTestDatabase();
+  databases.push(testDb);
+  // APP_DATABASE_URL names the pooler's port: the runtime role's every statement goes through it.
+  const bouncer = await startPgBouncer(testDb.appUrl, { poolSize: 4 });
+  try {
+    const run = await runCli(
+      ['selftest', '--json'],
+      { ...envFor(testDb, bouncer.url), SKILLHUB_LISTEN_URL: testDb.appUrl },
+      { timeoutMs: 240_000 },
+    );
+    expect(run.stderr).not.toMatch(/skillhub: /);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.checks.filter((c) => c.result === 'failed')).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(report.summary.checks).toBeGreaterThan(150);
+  } finally {
+    await bouncer.stop();
+  }
+}, 300_000);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Database, runSqlIsolationChecks, type SelftestTenant, systemActor } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
@@ -42,6 +43,27 @@ test('every SQL check holds on the migrated schema', async () => {
     expect.arrayContaining(['sql read: skills', 'sql context: reset all', 'statistics: pg_stats']),
   );
 }, 120_000);
+
+/** A migration's statement that (re)defines platform.context_claims, runnable again as the owner. */
+async function contextClaimsOf(migration: string): Promise<string> {
+  const text = await readFile(new URL(`../migrations/${migration}.sql`, import.meta.url), 'utf8');
+  const statement = text
+    .split('--> statement-breakpoint')
+    .find((part) => /function platform\.context_claims\(\)/.test(part));
+  if (!statement) throw new Error(`${migration} does not define platform.context_claims`);
+  return statement.replace(/create (or replace )?function/, 'create or replace function');
+}
+
+test("with 0022's freshness window in place of the binding, B's context taken while B's transaction runs is named as a leak", async () => {
+  await testDb.ownerQuery(await contextClaimsOf('0022_verified_tenant_context'));
+  try {
+    const leaked = (await run()).filter((c) => c.result === 'failed').map((c) => c.name);
+    expect(leaked).toContain("sql context: replay B's context while B's transaction is open");
+  } finally {
+    await testDb.ownerQuery(await contextClaimsOf('0034_transaction_bound_context'));
+  }
+  expect((await run()).filter((c) => c.result === 'failed')).toEqual([]);
+}, 240_000);
 
 test('a policy weakened to using (true) is named as a leak', async () => {
   await testDb.ownerQuery('alter policy tenant_isolation on skills using (true)');

@@ -1,5 +1,6 @@
 import { Database, systemActor } from '@skillhub/db';
 import type { Command } from 'commander';
+import { listenUrlFromEnv } from '../runtime/listen-url.ts';
 import { contextKeyFor, migrateResolved, resolveDatabase, skillhubHome } from '../runtime/resolve-database.ts';
 import { assertNoServerRunning, recordRunningServer } from '../runtime/server-lock.ts';
 
@@ -38,9 +39,7 @@ export function registerServe(program: Command): void {
         const db = await Database.open({
           url: database.appUrl,
           contextKey: await contextKeyFor(database),
-          // SKILLHUB_LISTEN_URL: a direct connection for credential change announcements when
-          // APP_DATABASE_URL goes through PgBouncer in transaction mode (which does not keep a LISTEN).
-          listenUrl: process.env.SKILLHUB_LISTEN_URL || undefined,
+          listenUrl: listenUrlFromEnv(),
           onBackgroundError: (err) =>
             logger.warn({ err }, 'writing credential use failed; retried with the next write'),
         });

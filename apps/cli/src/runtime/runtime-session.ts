@@ -1,4 +1,5 @@
 import { Database, migrationStatus } from '@skillhub/db';
+import { listenUrlFromEnv } from './listen-url.ts';
 import { contextKeyFor, migrateResolved, type ResolvedDatabase, resolveDatabase } from './resolve-database.ts';
 
 /** How long a command waits for writers still committing before it seals (and, at its end, for its own events). */
@@ -22,6 +23,7 @@ export async function withRuntimeDatabase<T>(
       url: database.appUrl,
       contextKey: await contextKeyFor(database),
       maxConnections: 2,
+      listenUrl: listenUrlFromEnv(),
     });
     try {
       return await fn(db, database);

@@ -1,4 +1,5 @@
 import { Database } from '@skillhub/db';
+import { listenUrlFromEnv } from '../runtime/listen-url.ts';
 
 export interface ServerUnderTest {
   url: string;
@@ -20,7 +21,7 @@ export async function startLocalServer(appUrl: string, contextKey: string): Prom
     import('pino'),
   ]);
   const config = loadConfig();
-  const db = await Database.open({ url: appUrl, contextKey });
+  const db = await Database.open({ url: appUrl, contextKey, listenUrl: listenUrlFromEnv() });
   const server = await startSkillhub({
     db,
     logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),

@@ -3,9 +3,6 @@ import type { SelftestCheck } from './selftest-check.ts';
 import { type AttackSetup, inRolledBackTenant, ownContext } from './tenant-attacks.ts';
 import type { TenantTable } from './tenant-tables.ts';
 
-/** How long after its transaction a copied context must be refused (the verifier's window is 2 s). */
-export const replayDelayMs = 2_500;
-
 /** Rows of tenants other than A a table showed, or the SQLSTATE that refused the read. */
 const foreignRows = (table: TenantTable, a: string) =>
   `select count(*)::int from ${table.qualified} where ${table.tenantColumn} is distinct from ${literal(a)}`;

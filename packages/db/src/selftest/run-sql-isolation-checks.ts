@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { contextSwitchChecks, replayDelayMs } from './context-switch-checks.ts';
+import { contextSwitchChecks } from './context-switch-checks.ts';
 import { ledgerDoorChecks } from './ledger-door-checks.ts';
+import { liveContextChecks } from './live-context-checks.ts';
 import { rowChecks } from './row-checks.ts';
 import type { SelftestCheck } from './selftest-check.ts';
 import { statisticsChecks } from './statistics-checks.ts';
@@ -11,7 +12,8 @@ import { tenantTablesVisibleTo } from './tenant-tables.ts';
  * The SQL half of `skillhub selftest`: as the runtime role, through the
  * same `Database` (pool, pooler, signed context) the server uses, from
  * canary A's verified context against canary B: every tenant table read,
- * written and moved; every way of switching the context; every door into
+ * written and moved; every way of switching the context, B's context taken
+ * while B's transaction runs included; every door into
  * the ledger; the planner's statistics. B must hold rows in the tables it
  * is attacked through (the caller seeds them).
  *
@@ -28,14 +30,11 @@ export async function runSqlIsolationChecks(setup: AttackSetup): Promise<Selftes
     }),
     setup.b,
   );
-  const copiedAt = Date.now();
   if (!copied.skill) throw new Error(`canary ${setup.b.slug} has no skill to attack`);
   const tables = await inRolledBackTenant(setup, tenantTablesVisibleTo);
   const checks = await rowChecks(setup, tables);
-  // B's context must be replayed outside the window its own transaction was signed for.
-  const wait = copiedAt + replayDelayMs - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   checks.push(...(await contextSwitchChecks(setup, tables, copied.context)));
+  checks.push(...(await liveContextChecks(setup, tables)));
   checks.push(...(await ledgerDoorChecks(setup, copied.skill)));
   checks.push(...(await statisticsChecks(setup)));
   return checks;
