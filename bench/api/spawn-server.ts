@@ -17,8 +17,12 @@ export interface ServerProcess {
  * listens. Rejects with the child's own error if it fails to start.
  */
 export function spawnServer(entry: string, env: Record<string, string>, first?: ToChild): Promise<ServerProcess> {
+  // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops (open it in Chrome's
+  // DevTools, or summarise it with `npm run bench:profile-summary -- <file>`).
+  const profileDir = process.env.BENCH_CPU_PROF;
   const child = fork(fileURLToPath(new URL(entry, import.meta.url)), [], {
     env: { ...process.env, ...env },
+    execArgv: profileDir ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : process.execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   if (first) child.send(first);
