@@ -50,9 +50,12 @@ const columns =
 // policies of 0005-0015 trusted. Variant (d0) measures the verified context against it.
 const plainContext = `select set_config('app.current_tenant_id', $1, true), set_config('app.actor_type', $2, true),
   set_config('app.actor_id', $3, true), set_config('app.request_id', $4, true), set_config('app.ip', $5, true)`;
+// An admin: a third of the loaded skills are private (migration 0024), which only their author, an
+// admin or an owner reads; the visibility check runs (once per statement) whoever reads.
 const actor: RequestActor = {
   actorType: 'user',
   actorId: '5f0c6a4e-8d3b-4c1a-9e2f-7b6d5a4c3b2a',
+  role: 'admin',
   requestId: 'bench-request',
   ip: '127.0.0.1',
 };

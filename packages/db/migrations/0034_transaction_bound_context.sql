@@ -24,12 +24,14 @@ begin
   if token is null or token = '' then
     return null;
   end if;
-  -- <key id>:<hex HMAC-SHA256 of the payload>:<payload, JSON>. Checked with
-  -- translate, not a regular expression: [0-9a-f]{64} cost more than the HMAC.
+  -- <key id>:<hex HMAC-SHA256 of the payload>:<payload, JSON>. The key id is
+  -- checked with translate (a regular expression cost more than the HMAC);
+  -- the MAC is never decoded, only compared as text with the one computed
+  -- here, so it needs no check of its own (that check was a fifth of this
+  -- function's time).
   separator := pg_catalog.strpos(token, ':');
   if separator not between 2 and 10
      or pg_catalog.translate(pg_catalog.substr(token, 1, separator - 1), '0123456789', '') <> ''
-     or pg_catalog.translate(pg_catalog.substr(token, separator + 1, 64), '0123456789abcdef', '') <> ''
      or pg_catalog.substr(token, separator + 65, 1) <> ':' then
     raise exception 'app.context does not hold a tenant context issued by the server'
       using errcode = 'insufficient_privilege',
@@ -44,8 +46,8 @@ begin
       using errcode = 'insufficient_privilege',
             hint = 'Give the server the current key: SKILLHUB_CONTEXT_KEY, or let it read platform.context_keys as the owner.';
   end if;
-  if public.hmac(pg_catalog.convert_to(payload, 'UTF8'), secret, 'sha256')
-     <> pg_catalog.decode(pg_catalog.substr(token, separator + 1, 64), 'hex') then
+  if pg_catalog.encode(public.hmac(pg_catalog.convert_to(payload, 'UTF8'), secret, 'sha256'), 'hex')
+     <> pg_catalog.substr(token, separator + 1, 64) then
     raise exception 'the tenant context does not verify: it was not signed with key %',
         pg_catalog.substr(token, 1, separator - 1)
       using errcode = 'insufficient_privilege',
