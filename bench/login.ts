@@ -68,8 +68,9 @@ async function main(): Promise<void> {
     const loadSeconds = await loadEvents(load, population, config.events, progress).finally(() => load.end());
     await measure(
       {
-        loaded: bench.appUrl,
-        empty: withDatabase(bench.appUrl, empty),
+        // As the owner: only it may name the tenant outside a tenant context (migration 0035).
+        loaded: bench.ownerUrl,
+        empty: withDatabase(bench.ownerUrl, empty),
         owner: bench.ownerUrl,
         emptyOwner: withDatabase(bench.ownerUrl, empty),
       },
@@ -94,8 +95,11 @@ async function measure(
   try {
     const emptyOwner = openRawPool({ connectionString: urls.emptyOwner, max: 1 });
     const tables = ['security_events', 'site_settings'];
-    const warmed =
-      (await prewarm(owner, tables)) && (await prewarm(emptyOwner, tables).finally(() => emptyOwner.end()));
+    // Both prewarmed, whatever the first answers; the empty copy's pool ends either way (the copy is
+    // dropped with force at the end, which would kill a connection left open).
+    const warmed = await Promise.all([prewarm(owner, tables), prewarm(emptyOwner, tables)])
+      .then((both) => both.every(Boolean))
+      .finally(() => emptyOwner.end());
     await printHeader(owner, population, { ...run, warmed });
     const plans = await describeQuestions(owner, population);
     console.log(`\n  plans on the loaded table (one attempt's values):\n${plans.map((p) => `    ${p}`).join('\n')}`);

@@ -14,7 +14,7 @@ const call = {
   text: 'select blocked, reason, failures from platform.should_block_login($1, $2::inet, $3)',
 };
 
-/** One round-trip per op, as the runtime role, through a prepared statement. */
+/** One round-trip per op, as the owner (it names the tenant), through a prepared statement. */
 export function throttleVariant(key: string, label: string, app: RawPool, population: Population): Variant {
   return {
     key,

@@ -63,7 +63,7 @@ export async function measureReads(ctx: ReadContext, options: ReadOptions): Prom
   printLatencies("one tenant's audit timeline (50 a page)", timeline, 'first-owner');
   const medianOf = (key: string) => median(timeline.find((r) => r.key === key)?.latenciesUs ?? []);
   console.log(`  deep page, RLS ÷ owner: ${formatRatio(medianOf('deep') / medianOf('deep-owner'))}`);
-  printLatencies('login throttle', await rounds(throttleVariants(ctx.app.pool, ctx.population), 'throttle'), 'floor');
+  printLatencies('login throttle', await rounds(throttleVariants(ctx.owner, ctx.population), 'throttle'), 'floor');
 
   const ids = ctx.population.tenantIds;
   const tenantId = ids[Math.floor(ids.length / 2)] ?? '';

@@ -130,9 +130,11 @@ export async function timelineVariants(
 }
 
 /**
- * `should_block_login` as the runtime role (prepared, one round trip) for
- * a random known user and a random IP of the loaded sign-ins, against the
- * floor under any call: a prepared `select $1` round trip on the same role.
+ * `should_block_login` (prepared, one round trip) for a random known user
+ * and a random IP of the loaded sign-ins, in the user's tenant, against the
+ * floor under any call: a prepared `select $1` round trip on the same
+ * connection. As the owner: only it may name a tenant outside a tenant
+ * context (migration 0035); the counting is the same.
  */
 export function throttleVariants(app: RawPool, population: Population): Variant[] {
   const attempt = () => {
