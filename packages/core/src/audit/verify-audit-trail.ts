@@ -6,8 +6,8 @@ import {
   sql,
   verifyTenantAuditChain,
 } from '@skillhub/db';
-import { isoTimestamp } from '../pagination/cursor.ts';
 import type { RequestAuth } from '../auth/request-auth.ts';
+import { isoTimestamp } from '../pagination/cursor.ts';
 
 export interface AuditTrailStatus {
   intact: boolean;
