@@ -23,6 +23,11 @@ const kindOfResourceType: Record<string, NamedKind> = {
 export interface NamedAuditEvent extends AuditEventView {
   /** The acting user's display name (or email) or the API key's name; null for a system actor. */
   actorName: string | null;
+  /**
+   * The user the event is about when the metadata names one (`user_id`): a
+   * security event's subject, recorded by a system component (whose sign-in).
+   */
+  subjectName: string | null;
   /** What `resourceType` is, when the console knows the kind. */
   resourceKind: NamedKind | null;
   /** The resource's name now, or as the event recorded it when it is gone; null when neither is known. */
@@ -36,6 +41,12 @@ function actorKind(event: AuditEventView): NamedKind | null {
   if (!event.actorId || !uuidPattern.test(event.actorId)) return null;
   if (event.actorType === 'api_key') return 'api_key';
   return 'user';
+}
+
+/** The `user_id` a security event (or another) carries in its metadata. */
+function subjectId(event: AuditEventView): string | null {
+  const id = event.metadata.user_id;
+  return typeof id === 'string' && uuidPattern.test(id) ? id : null;
 }
 
 function resourceKind(event: AuditEventView): NamedKind | null {
@@ -74,6 +85,8 @@ export async function resolveAuditNames(tx: TenantTx, events: AuditEventView[]):
   for (const event of events) {
     const actor = actorKind(event);
     if (actor && event.actorId) wanted[actor].add(event.actorId.toLowerCase());
+    const subject = subjectId(event);
+    if (subject) wanted.user.add(subject.toLowerCase());
     const resource = resourceKind(event);
     if (resource && event.resourceId && uuidPattern.test(event.resourceId)) {
       wanted[resource].add(event.resourceId.toLowerCase());
@@ -97,10 +110,12 @@ export async function resolveAuditNames(tx: TenantTx, events: AuditEventView[]):
   return events.map((event) => {
     const actor = actorKind(event);
     const kind = resourceKind(event);
+    const subject = subjectId(event);
     const current = kind && event.resourceId ? names.get(key(kind, event.resourceId)) : undefined;
     return {
       ...event,
       actorName: actor && event.actorId ? (names.get(key(actor, event.actorId)) ?? null) : null,
+      subjectName: subject ? (names.get(key('user', subject)) ?? null) : null,
       resourceKind: kind,
       resourceName: current ?? (kind ? recordedName(event) : null),
       resourceExists: current !== undefined,

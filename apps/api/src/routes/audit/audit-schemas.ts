@@ -86,6 +86,10 @@ export const NamedAuditEvent = AuditEvent.extend({
     .string()
     .nullable()
     .openapi({ description: 'The acting user’s display name or the API key’s name; null for the system' }),
+  subjectName: z
+    .string()
+    .nullable()
+    .openapi({ description: 'The user the event is about (its metadata’s user_id), e.g. whose sign-in' }),
   resourceKind: z.enum(['user', 'api_key', 'skill', 'session', 'invitation']).nullable(),
   resourceName: z
     .string()
