@@ -17,6 +17,7 @@ interface Event {
   operation: string | null;
   metadata: Record<string, unknown>;
   actorName: string | null;
+  subjectName: string | null;
   resourceKind: string | null;
   resourceName: string | null;
   resourceExists: boolean;

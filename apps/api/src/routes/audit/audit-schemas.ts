@@ -102,7 +102,7 @@ export const AuditEventsPage = z
   .object({
     events: z.array(NamedAuditEvent),
     nextCursor: z.string().nullable(),
-    counts: FamilyCounts.nullable().openapi({
+    counts: z.union([FamilyCounts, z.null()]).openapi({
       description: 'Matching events per family (every filter but the family applied); on the first page only',
     }),
   })
