@@ -41,6 +41,17 @@ export const actionPhrases: Record<string, string> = {
   'tenant.created': 'created the workspace',
   'tenant.deactivated': 'deactivated the workspace',
   'tenant.activated': 'reactivated the workspace',
+  // Written by the database's platform door and alarms.
+  'tenant.create': 'created the workspace',
+  'tenant.deactivate': 'deactivated the workspace',
+  'tenant.activate': 'reactivated the workspace',
+  'tenant.resolve': 'looked up a workspace',
+  'tenant.list': 'listed the workspaces',
+  'audit.security_controls': 'found a security control switched off',
+  // Named by the OCSF export's mapping; recorded by older versions.
+  'user.created': 'created the user {resource}',
+  'user.activated': 'reactivated {resource}',
+  'user.deleted': 'deleted the user {resource}',
   // Security events, recorded with their twin in the ledger; the subject is whose event it is.
   'security.login_success': 'signed in',
   'security.login_failed': 'failed to sign in',
@@ -75,6 +86,9 @@ export const tableNouns: Record<string, string> = {
   api_keys: 'the API key',
   site_settings: 'the workspace settings',
   invitations: 'the invitation',
+  user_sessions: 'the session',
+  tenants: 'the workspace',
+  mfa_recovery_codes: 'a recovery code',
 };
 
 const operationVerbs: Record<string, string> = {
