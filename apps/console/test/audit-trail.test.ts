@@ -127,6 +127,10 @@ describe.skipIf(!runnable)('the audit trail, read by a person', () => {
       expect(actions.every((a) => /^(user|invitation|api_key)\./.test(a))).toBe(true);
 
       // Full text, applied with the form; the URL holds the whole view, so it can be shared.
+      // On a phone the form starts folded behind its summary.
+      const form = page.locator('details.filter-panel');
+      expect(await form.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(viewport === desktop);
+      if (viewport === phone) await form.locator('summary').click();
       await page.getByLabel('Search').fill('deploy robot');
       await page.getByRole('button', { name: 'Apply filters' }).click();
       await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('deploy robot');

@@ -31,6 +31,17 @@ export function AuditFilterBar({
   onChange(filters: AuditFilters): void;
 }) {
   const [draft, setDraft] = useState(filters);
+  const active = [
+    filters.q,
+    filters.actor,
+    filters.action,
+    filters.resourceType,
+    filters.resourceId,
+    filters.from,
+    filters.to,
+  ].filter(Boolean).length;
+  // On a phone the form starts folded (it would push the events off the first screen) unless it holds a filter.
+  const [open, setOpen] = useState(() => active > 0 || !window.matchMedia('(max-width: 600px)').matches);
   useEffect(() => setDraft(filters), [filters]);
   const set = (key: keyof AuditFilters) => (e: { target: { value: string } }) =>
     setDraft({ ...draft, [key]: e.target.value });
@@ -53,74 +64,83 @@ export function AuditFilterBar({
 
   return (
     <section className="audit-filters" aria-label="Filters">
-      <form className="filter-form" onSubmit={submit}>
-        <label>
-          Search
-          <input type="search" value={draft.q} onChange={set('q')} maxLength={200} placeholder="Text in the details" />
-        </label>
-        <label>
-          Person or key
-          <select value={draft.actor} onChange={set('actor')}>
-            <option value="">Anyone</option>
-            {actors.map((actor) => (
-              <option key={actor.id} value={actor.id}>
-                {actor.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Action
-          <select value={draft.action} onChange={set('action')}>
-            <option value="">Any action</option>
-            {actionFamilies
-              .filter((family) => appActions.some((a) => familyOf({ action: a, operation: null }) === family))
-              .map((family) => (
-                <optgroup key={family} label={familyLabels[family]}>
-                  {appActions
-                    .filter((a) => familyOf({ action: a, operation: null }) === family)
-                    .map((action) => (
-                      <option key={action} value={action}>
-                        {action}: {actionPhrases[action]?.replace(' {resource}', '').replace('{resource}', '…')}
-                      </option>
-                    ))}
-                </optgroup>
+      <details className="filter-panel" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary>Filters{active > 0 && ` (${active} set)`}</summary>
+        <form className="filter-form" onSubmit={submit}>
+          <label>
+            Search
+            <input
+              type="search"
+              value={draft.q}
+              onChange={set('q')}
+              maxLength={200}
+              placeholder="Text in the details"
+            />
+          </label>
+          <label>
+            Person or key
+            <select value={draft.actor} onChange={set('actor')}>
+              <option value="">Anyone</option>
+              {actors.map((actor) => (
+                <option key={actor.id} value={actor.id}>
+                  {actor.label}
+                </option>
               ))}
-          </select>
-        </label>
-        <label>
-          Resource type
-          <input
-            list="audit-resource-types"
-            value={draft.resourceType}
-            onChange={set('resourceType')}
-            maxLength={100}
-          />
-          <datalist id="audit-resource-types">
-            {resourceTypes.map((type) => (
-              <option key={type} value={type} />
-            ))}
-          </datalist>
-        </label>
-        <label>
-          Resource id
-          <input value={draft.resourceId} onChange={set('resourceId')} maxLength={200} />
-        </label>
-        <label>
-          From
-          <input type="date" value={draft.from} onChange={set('from')} />
-        </label>
-        <label>
-          To
-          <input type="date" value={draft.to} onChange={set('to')} />
-        </label>
-        <div className="filter-actions">
-          <button type="submit">Apply filters</button>
-          <button type="button" className="secondary" onClick={clear}>
-            Clear
-          </button>
-        </div>
-      </form>
+            </select>
+          </label>
+          <label>
+            Action
+            <select value={draft.action} onChange={set('action')}>
+              <option value="">Any action</option>
+              {actionFamilies
+                .filter((family) => appActions.some((a) => familyOf({ action: a, operation: null }) === family))
+                .map((family) => (
+                  <optgroup key={family} label={familyLabels[family]}>
+                    {appActions
+                      .filter((a) => familyOf({ action: a, operation: null }) === family)
+                      .map((action) => (
+                        <option key={action} value={action}>
+                          {action}: {actionPhrases[action]?.replace(' {resource}', '').replace('{resource}', '…')}
+                        </option>
+                      ))}
+                  </optgroup>
+                ))}
+            </select>
+          </label>
+          <label>
+            Resource type
+            <input
+              list="audit-resource-types"
+              value={draft.resourceType}
+              onChange={set('resourceType')}
+              maxLength={100}
+            />
+            <datalist id="audit-resource-types">
+              {resourceTypes.map((type) => (
+                <option key={type} value={type} />
+              ))}
+            </datalist>
+          </label>
+          <label>
+            Resource id
+            <input value={draft.resourceId} onChange={set('resourceId')} maxLength={200} />
+          </label>
+          <label>
+            From
+            <input type="date" value={draft.from} onChange={set('from')} />
+          </label>
+          <label>
+            To
+            <input type="date" value={draft.to} onChange={set('to')} />
+          </label>
+          <div className="filter-actions">
+            <button type="submit">Apply filters</button>
+            <button type="button" className="secondary" onClick={clear}>
+              Clear
+            </button>
+          </div>
+        </form>
+      </details>
       <fieldset className="legend">
         <legend className="visually-hidden">Family</legend>
         {actionFamilies.map((family) => (
