@@ -64,16 +64,27 @@ async function allPages<T>(client: HttpClient, path: string): Promise<{ items: T
   return { items, pages };
 }
 
-const routes = ['/audit-events', '/audit/verify', '/audit/export?format=jsonl', '/security-events'];
+const routes = [
+  'GET /audit-events',
+  'GET /audit/status',
+  'POST /audit/verify',
+  'GET /audit/export?format=jsonl',
+  'GET /security-events',
+];
+const call = (client: HttpClient, route: string) => {
+  const [method = 'GET', path = '/'] = route.split(' ');
+  return client.request(method, path);
+};
 
 describe('who may read', () => {
-  test.each(routes)('%s without credentials is 401', async (path) => {
-    expect(errorOf(await t.client.get(path))).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+  test.each(routes)('%s without credentials is 401', async (route) => {
+    expect(errorOf(await call(t.client, route))).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
   });
 
-  test.each(routes)('%s as a member is 403, recorded as permission_denied', async (path) => {
+  test.each(routes)('%s as a member is 403, recorded as permission_denied', async (route) => {
+    const path = route.split(' ')[1] ?? '';
     const before = await countSecurityEvents(t, acme.tenantId, 'permission_denied');
-    expect(errorOf(await member.client.get(path))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(errorOf(await call(member.client, route))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     const denied = await securityEventsOf(t, acme.tenantId, 'permission_denied');
     expect(denied).toHaveLength(before + 1);
     expect(denied.at(-1)).toMatchObject({ user_id: member.userId, details: { path: path.split('?')[0] } });
@@ -255,7 +266,7 @@ describe('GET /security-events', () => {
   });
 });
 
-describe('GET /audit/verify', () => {
+describe('POST /audit/verify', () => {
   interface Status {
     intact: boolean;
     events: number;
@@ -270,7 +281,7 @@ describe('GET /audit/verify', () => {
     // The endpoint waits only briefly for sealing, which any open transaction on the server holds back
     // (another test file's bulk insert, say); wait here so that every event so far is sealed.
     expect(await t.db.sealCommittedAuditEvents(40_000)).toBe(true);
-    const status = await initech.client.get<Status>('/audit/verify');
+    const status = await initech.client.post<Status>('/audit/verify');
     expect(status.status).toBe(200);
     const seals = await t.testDb.ownerQuery<{ n: string; head: string }>(
       'select count(*) as n, max(position) as head from audit.seals where chain = $1',
@@ -288,7 +299,7 @@ describe('GET /audit/verify', () => {
        update audit_logs set metadata = '{"forged": true}'
        where id = (select id from audit_logs where tenant_id = '${globex.tenantId}' order by seq limit 1); commit;`,
     );
-    expect((await initech.client.get<Status>('/audit/verify')).body.intact).toBe(true);
+    expect((await initech.client.post<Status>('/audit/verify')).body.intact).toBe(true);
 
     // ...its own does: a superuser edits an event with the triggers off.
     const target = await t.testDb.ownerQuery<{ event_id: string; position: string }>(
@@ -299,18 +310,18 @@ describe('GET /audit/verify', () => {
       `begin; set local session_replication_role = replica;
        update audit_logs set actor_id = 'someone else' where id = '${target.rows[0]?.event_id}'; commit;`,
     );
-    const broken = await initech.client.get<Status>('/audit/verify');
+    const broken = await initech.client.post<Status>('/audit/verify');
     expect(broken.body).toMatchObject({
       intact: false,
       break: { kind: 'modified', eventId: target.rows[0]?.event_id, position: Number(target.rows[0]?.position) },
     });
-    expect((await globex.client.get<Status>('/audit/verify')).body).toMatchObject({
+    expect((await globex.client.post<Status>('/audit/verify')).body).toMatchObject({
       intact: false,
       break: { kind: 'modified', position: 1 },
     });
   });
 
   test('refuses query parameters it does not know', async () => {
-    expect(errorOf(await acme.client.get('/audit/verify?tenantId=globex'))).toMatchObject({ status: 400 });
+    expect(errorOf(await acme.client.post('/audit/verify?tenantId=globex'))).toMatchObject({ status: 400 });
   });
 });

@@ -83,10 +83,11 @@ describe.skipIf(!runnable)('the console in a real browser', () => {
 
     await nav.getByRole('link', { name: 'Audit trail' }).click();
     await page.locator('.timeline-event[data-action="skill.created"]').waitFor();
-    await expect.poll(() => page.getByTestId('chain-status').textContent()).toContain('Hash chain intact');
+    await page.getByTestId('chain-status').getByRole('button', { name: 'Verify now' }).click();
+    await expect.poll(() => page.getByTestId('chain-status').textContent()).toContain('Hash chain verified');
     const created = page.locator('.timeline-event[data-action="skill.created"]');
     await expect.poll(() => created.locator('.actor').textContent()).toBe(owner.name);
-    expect(await created.locator('.resource').textContent()).toContain(skill.slug);
+    expect(await created.locator('.resource').textContent()).toContain(skill.name);
     await screenshot(page, 'audit');
 
     await nav.getByRole('link', { name: 'Security activity' }).click();

@@ -1,6 +1,14 @@
 // The domain layer: use cases, authorization, errors. No HTTP; the database only through @skillhub/db.
-export type { AuditEventFilters, AuditEventView } from './audit/audit-event-query.ts';
 export {
+  type AuditActionFamily,
+  auditActionFamilies,
+  familySubjects,
+  usageNoiseAction,
+} from './audit/audit-action-families.ts';
+export type { AuditEventFilters, AuditEventView } from './audit/audit-event-query.ts';
+export { countAuditEventFamilies } from './audit/count-audit-event-families.ts';
+export {
+  type AuditExportFilters,
   type AuditExportInput,
   type ExportRange,
   exportRange,
@@ -9,8 +17,10 @@ export {
   streamAuditExport,
 } from './audit/export-audit-events.ts';
 export { type ExportEncoder, type ExportFormat, exportEncoders, exportFormats } from './audit/export-formats.ts';
-export { type ListAuditEventsInput, listAuditEvents } from './audit/list-audit-events.ts';
+export { type AuditChainState, getAuditChainState, type LastVerification } from './audit/get-audit-chain-state.ts';
+export { type AuditEventsPage, type ListAuditEventsInput, listAuditEvents } from './audit/list-audit-events.ts';
 export { type ListSecurityEventsInput, listSecurityEvents } from './audit/list-security-events.ts';
+export { type NamedAuditEvent, type NamedKind, resolveAuditNames } from './audit/resolve-audit-names.ts';
 export { type StartAuditExportInput, startAuditExport } from './audit/start-audit-export.ts';
 export { type AuditTrailStatus, verifyAuditTrail } from './audit/verify-audit-trail.ts';
 export type { RequestAuth, UserAuth } from './auth/request-auth.ts';

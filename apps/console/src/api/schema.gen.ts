@@ -2563,15 +2563,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Audit events of this workspace, newest first (admins, or API keys with audit:read) */
+    /** Audit events of this workspace, newest first, with who acted and on what by name, and (first page) counts per family (admins, or API keys with audit:read) */
     get: {
       parameters: {
         query?: {
           /** @description Actor id: a user id, API key id or component */
           actor?: string;
           action?: string;
+          /** @description access: sign-in and security; catalog: skills and ratings; people: people and access; settings: workspace, settings and the audit trail; changes: row changes */
+          family?: 'access' | 'catalog' | 'people' | 'settings' | 'changes' | 'other';
           resourceType?: string;
           resourceId?: string;
+          /** @description Text found anywhere in the event: action, ids, address, metadata or changed records */
+          q?: string;
+          /** @description true: leave out the row changes recorded for each use of a skill */
+          hideUsage?: 'true' | 'false';
           from?: string;
           to?: string;
           limit?: number;
@@ -2589,10 +2595,88 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              events: components['schemas']['AuditEvent'][];
-              nextCursor: string | null;
-            };
+            'application/json': components['schemas']['AuditEventsPage'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/audit/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The latest verification of this workspace’s hash chain and how far sealing has come; records nothing */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The chain as last verified and as sealed now */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['AuditChainState'];
           };
         };
         /** @description Invalid input */
@@ -2657,8 +2741,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Recompute this workspace’s audit hash chain: intact with its head, or the first break */
-    get: {
+    get?: never;
+    put?: never;
+    /** Recompute this workspace’s audit hash chain: intact with its head, or the first break (recorded as one audit.verified event) */
+    post: {
       parameters: {
         query?: never;
         header?: never;
@@ -2723,8 +2809,6 @@ export interface paths {
         };
       };
     };
-    put?: never;
-    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2738,10 +2822,21 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Export audit events as JSON Lines, CSV or OCSF 1.1.0 JSON, streamed, oldest first (at most 366 days; recorded as a data export) */
+    /** Export audit events as JSON Lines, CSV or OCSF 1.1.0 JSON, streamed, oldest first, with the list’s filters (at most 366 days; recorded as a data export) */
     get: {
       parameters: {
         query?: {
+          /** @description Actor id: a user id, API key id or component */
+          actor?: string;
+          action?: string;
+          /** @description access: sign-in and security; catalog: skills and ratings; people: people and access; settings: workspace, settings and the audit trail; changes: row changes */
+          family?: 'access' | 'catalog' | 'people' | 'settings' | 'changes' | 'other';
+          resourceType?: string;
+          resourceId?: string;
+          /** @description Text found anywhere in the event: action, ids, address, metadata or changed records */
+          q?: string;
+          /** @description true: leave out the row changes recorded for each use of a skill */
+          hideUsage?: 'true' | 'false';
           format?: 'jsonl' | 'csv' | 'ocsf';
           /** @description Default: 30 days before `to` */
           from?: string;
@@ -4972,6 +5067,24 @@ export interface components {
       };
       createdAt: string;
     };
+    AuditEventsPage: {
+      events: components['schemas']['NamedAuditEvent'][];
+      nextCursor: string | null;
+      /** @description Matching events per family (every filter but the family applied); on the first page only */
+      counts: components['schemas']['AuditFamilyCounts'] | null;
+    };
+    NamedAuditEvent: components['schemas']['AuditEvent'] & {
+      /** @description The acting user’s display name or the API key’s name; null for the system */
+      actorName: string | null;
+      /** @description The user the event is about (its metadata’s user_id), e.g. whose sign-in */
+      subjectName: string | null;
+      /** @enum {string|null} */
+      resourceKind: 'user' | 'api_key' | 'skill' | 'session' | 'invitation' | null;
+      /** @description The resource’s name now, or as the event recorded it when it is gone */
+      resourceName: string | null;
+      /** @description Whether the resource is still there to link to */
+      resourceExists: boolean;
+    };
     AuditEvent: {
       id: string;
       tenantId: string;
@@ -4997,7 +5110,46 @@ export interface components {
       /** @description ISO 8601 with microseconds */
       createdAt: string;
     };
+    AuditFamilyCounts: {
+      access: number;
+      catalog: number;
+      people: number;
+      settings: number;
+      changes: number;
+      other: number;
+    };
+    AuditChainState: {
+      /** @description The latest recorded verification; null when the chain was never verified */
+      lastVerification: {
+        at: string;
+        by: string | null;
+        intact: boolean;
+        events: number;
+        head: {
+          position: number;
+          hash: string;
+        } | null;
+        break: {
+          /** @enum {string} */
+          kind: 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated';
+          position: number | null;
+          eventId: string | null;
+          detail: string;
+        } | null;
+      } | null;
+      sealed: {
+        events: number;
+        head: {
+          position: number;
+          hash: string;
+          sealedAt: string;
+        } | null;
+      };
+      /** @description Events the sealer has not reached yet */
+      unsealed: number;
+    };
     AuditTrailStatus: {
+      verifiedAt: string;
       intact: boolean;
       events: number;
       head: {

@@ -41,8 +41,11 @@ export type SearchResult = Got<'/search'>['results'][number];
 
 export type SkillVersion = Schemas['SkillVersion'];
 export type UsageStats = Got<'/skills/{ref}/usage'>;
-export type AuditEvent = Schemas['AuditEvent'];
+export type AuditEvent = Schemas['NamedAuditEvent'];
+export type AuditEventsPage = Schemas['AuditEventsPage'];
+export type AuditFamilyCounts = Schemas['AuditFamilyCounts'];
 export type AuditTrailStatus = Schemas['AuditTrailStatus'];
+export type AuditChainState = Schemas['AuditChainState'];
 
 export type SecurityEvent = Schemas['SecurityEvent'];
 export type SecurityEventType = SecurityEvent['eventType'];

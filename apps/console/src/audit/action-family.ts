@@ -1,49 +1,43 @@
-import type { AuditEvent } from '../api/types.ts';
+import type { AuditEvent, AuditFamilyCounts } from '../api/types.ts';
 
-/** What an audit action is about; each family has its own colour on the timeline. */
-export type ActionFamily = 'access' | 'catalog' | 'people' | 'settings' | 'audit' | 'other';
+/** What an audit action is about, as the API groups it (`family` filter, per-family counts). */
+export type ActionFamily = keyof AuditFamilyCounts;
 
 export const familyLabels: Record<ActionFamily, string> = {
-  access: 'Sign-in & sessions',
+  access: 'Sign-in & security',
   catalog: 'Skills & ratings',
-  people: 'Users & API keys',
-  settings: 'Workspace & settings',
-  audit: 'Audit',
+  people: 'People & access',
+  settings: 'Settings & audit',
+  changes: 'Row changes',
   other: 'Other',
 };
 
-// Application events are named `<subject>.<verb>` (skill.created); row
-// changes captured by triggers `<table>.<operation>` (skills.insert).
+export const actionFamilies = Object.keys(familyLabels) as ActionFamily[];
+
+// The same grouping as the API's (packages/core audit-action-families.ts), to colour a row without asking.
 const familyBySubject: Record<string, ActionFamily> = {
   auth: 'access',
   session: 'access',
   security: 'access',
-  user_sessions: 'access',
   skill: 'catalog',
-  skills: 'catalog',
-  skill_versions: 'catalog',
-  skill_embeddings: 'catalog',
-  skill_reviews: 'catalog',
   rating: 'catalog',
-  ratings: 'catalog',
-  usage_events: 'catalog',
+  review: 'catalog',
   user: 'people',
-  users: 'people',
+  invitation: 'people',
   api_key: 'people',
-  api_keys: 'people',
   settings: 'settings',
-  site_settings: 'settings',
   tenant: 'settings',
-  tenants: 'settings',
-  audit: 'audit',
+  audit: 'settings',
+  data: 'settings',
 };
 
-export function actionFamily(action: string): ActionFamily {
-  return familyBySubject[action.split('.')[0] ?? ''] ?? 'other';
+export function familyOf(event: Pick<AuditEvent, 'action' | 'operation'>): ActionFamily {
+  if (event.operation !== null) return 'changes';
+  return familyBySubject[event.action.split('.')[0] ?? ''] ?? 'other';
 }
 
-/** A row change captured by a trigger, as opposed to an event the application recorded. */
-export const isRowChange = (event: AuditEvent) => event.operation !== null;
+export const isActionFamily = (value: string | null): value is ActionFamily =>
+  value !== null && Object.hasOwn(familyLabels, value);
 
 export interface DayGroup {
   day: string;

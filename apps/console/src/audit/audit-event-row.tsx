@@ -1,79 +1,77 @@
 import { useState } from 'react';
 import type { AuditEvent } from '../api/types.ts';
-import { formatDateTime, formatTime, shortId } from '../format.ts';
+import { When } from '../components/when.tsx';
+import { formatDateTime } from '../format.ts';
 import { Link } from '../router.tsx';
-import { actionFamily } from './action-family.ts';
+import { familyOf } from './action-family.ts';
+import { phraseOf, summaryOf } from './action-phrases.ts';
+import { ChangeDiff } from './change-diff.tsx';
+import { CopyId } from './copy-id.tsx';
+import { EventMetadata } from './event-metadata.tsx';
+import { resourceHref, resourceLabel, systemComponentOf, whoOf } from './event-people.ts';
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-/i;
-
-function actorLabel(event: AuditEvent, name: string | undefined): string {
-  if (name) return name;
-  if (!event.actorId) return event.actorType;
-  // System actors are named by the component that acted (sign-up, sealer).
-  if (!uuid.test(event.actorId)) return `${event.actorId} (${event.actorType})`;
-  return `${event.actorType} ${shortId(event.actorId)}`;
-}
-
-/** The one detail worth reading without opening the event. */
-function summary(metadata: Record<string, unknown>): string | null {
-  if (typeof metadata.version === 'number') return `v${metadata.version}`;
-  if (typeof metadata.score === 'number') return `${'★'.repeat(metadata.score)}`;
-  if (typeof metadata.to === 'string') return `${String(metadata.from)} → ${metadata.to}`;
-  if (typeof metadata.role === 'string') return metadata.role;
-  return null;
-}
-
-function Resource({ event }: { event: AuditEvent }) {
-  if (!event.resourceType) return null;
-  const meta = event.metadata;
-  const named = typeof meta.slug === 'string' ? meta.slug : typeof meta.name === 'string' ? meta.name : null;
-  const label = named ?? (event.resourceId ? shortId(event.resourceId) : '');
-  const isSkill = event.resourceType === 'skill' || event.resourceType === 'skills';
+/** The resource's name, linked to where it lives in the console when it still exists. */
+function ResourceName({ event }: { event: AuditEvent }) {
+  const label = resourceLabel(event);
+  if (!label) return null;
+  const href = resourceHref(event);
+  if (href) {
+    return (
+      <Link to={href} className="resource">
+        {label}
+      </Link>
+    );
+  }
   return (
-    <span className="resource">
-      {event.resourceType}{' '}
-      {isSkill && event.resourceId && event.action !== 'skill.deleted' ? (
-        <Link to={`/skills/${event.resourceId}`}>{label}</Link>
-      ) : (
-        <span title={event.resourceId ?? undefined}>{label}</span>
-      )}
+    <span className="resource" title={event.resourceExists ? undefined : 'No longer exists'}>
+      {label}
     </span>
   );
 }
 
-/** One event on the timeline: time, action, who did it to what; details on demand. */
-export function AuditEventRow({ event, actorName }: { event: AuditEvent; actorName: string | undefined }) {
-  const [open, setOpen] = useState(false);
-  const family = actionFamily(event.action);
-  const details: Record<string, unknown> = {
-    ...(Object.keys(event.metadata).length > 0 && { metadata: event.metadata }),
-    ...(event.changedFields && { changedFields: event.changedFields }),
-    ...(event.oldRecord && { old: event.oldRecord }),
-    ...(event.newRecord && { new: event.newRecord }),
-  };
+/** "Ada signed in", "Ada created the API key <robot>": who, the verb phrase, the resource in place. */
+function Sentence({ event }: { event: AuditEvent }) {
+  const [before, after] = phraseOf(event).split('{resource}');
   return (
-    <li className={`timeline-event family-${family}`} data-action={event.action}>
+    <span className="sentence">
+      <strong className="actor">{whoOf(event)}</strong> {before}
+      {after !== undefined && <ResourceName event={event} />}
+      {after}
+    </span>
+  );
+}
+
+/** One event on the timeline: who did what to what, from where and when; the details on demand. */
+export function AuditEventRow({ event }: { event: AuditEvent }) {
+  const [open, setOpen] = useState(false);
+  const summary = summaryOf(event.metadata);
+  const component = systemComponentOf(event);
+  return (
+    <li className={`timeline-event family-${familyOf(event)}`} data-action={event.action}>
       <span className="dot" aria-hidden="true" />
       <div className="event-line">
-        <time dateTime={event.createdAt} title={formatDateTime(event.createdAt)}>
-          {formatTime(event.createdAt)}
-        </time>
-        <span className="action">{event.action}</span>
-        <span className="actor">{actorLabel(event, actorName)}</span>
-        <Resource event={event} />
-        {summary(event.metadata) && <span className="summary">{summary(event.metadata)}</span>}
-        {event.ipAddress && <span className="muted">from {event.ipAddress}</span>}
+        <Sentence event={event} />
+        {summary && <span className="summary">{summary}</span>}
+        <span className="event-meta muted">
+          <When at={event.createdAt} /> · {formatDateTime(event.createdAt)}
+          {event.ipAddress && ` · from ${event.ipAddress}`}
+          {component && ` · recorded by ${component}`}
+        </span>
         <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>
-          {open ? 'Hide' : 'Details'}
+          {open ? 'Hide details' : 'Details'}
         </button>
       </div>
       {open && (
         <div className="event-details">
           <div className="muted small">
-            event {event.id}
-            {event.requestId && ` · request ${event.requestId}`}
+            <code>{event.action}</code>
+            {event.resourceType && ` on ${event.resourceType}`}
           </div>
-          {Object.keys(details).length > 0 && <pre>{JSON.stringify(details, null, 2)}</pre>}
+          {event.operation ? <ChangeDiff event={event} /> : <EventMetadata metadata={event.metadata} />}
+          <CopyId label="event" value={event.id} />
+          {event.resourceId && <CopyId label={event.resourceType ?? 'resource'} value={event.resourceId} />}
+          {event.actorId && <CopyId label={`actor (${event.actorType})`} value={event.actorId} />}
+          {event.requestId && <CopyId label="request" value={event.requestId} />}
         </div>
       )}
     </li>

@@ -1,55 +1,153 @@
-import type { AuditTrailStatus } from '../api/types.ts';
+import { useState } from 'react';
+import { ApiError, api } from '../api/client.ts';
+import type { AuditChainState, AuditTrailStatus } from '../api/types.ts';
+import { When } from '../components/when.tsx';
+import { formatDateTime } from '../format.ts';
+import { useResource } from '../use-resource.ts';
 
-/** The verdict of GET /audit/verify: intact with its head, or where the chain breaks. */
-export function ChainStatus({
-  status,
-  onVerify,
-  busy,
-}: {
-  status: AuditTrailStatus | undefined;
-  onVerify(): void;
-  busy: boolean;
-}) {
-  const verdict = !status ? 'pending' : status.intact ? 'intact' : 'broken';
+type Verdict = NonNullable<AuditChainState['lastVerification']>;
+
+const breakKinds: Record<string, string> = {
+  modified: 'was changed after it was sealed',
+  missing: 'is missing: it was removed after it was sealed',
+  inserted: 'was slipped into sealed history',
+  reordered: 'is out of its sealed order',
+  truncated: 'ends the chain early: later events were removed',
+};
+
+const messageOf = (error: unknown) =>
+  error instanceof ApiError
+    ? `${error.message}${error.requestId ? ` (request ${error.requestId})` : ''}`
+    : String(error);
+
+function VerdictText({ verdict }: { verdict: Verdict }) {
+  if (!verdict.intact) {
+    const broken = verdict.break;
+    return (
+      <>
+        <strong>Hash chain broken: the audit trail has been tampered with</strong>
+        {broken && (
+          <span>
+            {broken.eventId ? (
+              <>
+                Event <code>{broken.eventId}</code>
+              </>
+            ) : (
+              'An event'
+            )}
+            {broken.position !== null && ` (position ${broken.position})`} {breakKinds[broken.kind] ?? broken.kind}.{' '}
+            {broken.detail}
+          </span>
+        )}
+        <span className="muted">
+          Found <When at={verdict.at} /> ({formatDateTime(verdict.at)}){verdict.by && ` by ${verdict.by}`}.
+        </span>
+      </>
+    );
+  }
   return (
-    <section className={`chain-status ${verdict}`} aria-live="polite" data-testid="chain-status">
+    <>
+      <strong>Hash chain verified</strong>
+      <span>
+        {verdict.events} sealed events checked <When at={verdict.at} /> ({formatDateTime(verdict.at)})
+        {verdict.by && ` by ${verdict.by}`}
+        {verdict.head && (
+          <>
+            {' '}
+            · head #{verdict.head.position} <code title={verdict.head.hash}>{verdict.head.hash.slice(0, 16)}…</code>
+          </>
+        )}
+      </span>
+    </>
+  );
+}
+
+/**
+ * The hash chain's banner. On load it shows the latest verification on
+ * record and how far sealing has come (GET /audit/status, which records
+ * nothing); "Verify now" recomputes the chain (POST /audit/verify, one
+ * audit.verified event). Every request ends in a state: verified, broken,
+ * not verified yet, or failed with a retry; pending sealing is said too.
+ */
+export function ChainStatus() {
+  const state = useResource('audit-status', () => api<AuditChainState>('/audit/status'));
+  const [verifying, setVerifying] = useState(false);
+  const [verifyError, setVerifyError] = useState<unknown>(null);
+  const [fresh, setFresh] = useState<Verdict | null>(null);
+
+  const verify = async () => {
+    setVerifying(true);
+    setVerifyError(null);
+    try {
+      const result = await api<AuditTrailStatus>('/audit/verify', { method: 'POST' });
+      setFresh({ ...result, at: result.verifiedAt, by: null });
+      state.reload();
+    } catch (error) {
+      setVerifyError(error);
+    } finally {
+      setVerifying(false);
+    }
+  };
+
+  const failure = verifyError ?? (state.data ? null : state.error);
+  const verdict = fresh ?? state.data?.lastVerification ?? null;
+  const kind = failure
+    ? 'failed'
+    : verifying
+      ? 'working'
+      : !state.data && !fresh
+        ? 'working'
+        : verdict
+          ? verdict.intact
+            ? 'intact'
+            : 'broken'
+          : 'pending';
+  const icon = { failed: '!', working: '…', intact: '✔', broken: '✖', pending: '○' }[kind];
+
+  return (
+    <section
+      className={`chain-status ${kind}`}
+      role={kind === 'broken' || kind === 'failed' ? 'alert' : 'status'}
+      data-testid="chain-status"
+      data-state={kind}
+    >
       <div className="chain-icon" aria-hidden="true">
-        {verdict === 'intact' ? '✔' : verdict === 'broken' ? '✖' : '…'}
+        {icon}
       </div>
       <div className="chain-text">
-        {!status && <strong>Verifying the hash chain…</strong>}
-        {status?.intact && (
+        {failure ? (
           <>
-            <strong>Hash chain intact</strong>
-            <span>
-              {status.events} sealed events verified
-              {status.head && (
-                <>
-                  {' '}
-                  · head #{status.head.position} <code title={status.head.hash}>{status.head.hash.slice(0, 16)}…</code>
-                </>
-              )}
-            </span>
+            <strong>{verifyError ? 'The verification could not run' : 'The chain’s status could not be read'}</strong>
+            <span>{messageOf(failure)}</span>
+          </>
+        ) : verifying ? (
+          <strong>Verifying the hash chain…</strong>
+        ) : !state.data && !fresh ? (
+          <strong>Reading the chain’s status…</strong>
+        ) : verdict ? (
+          <VerdictText verdict={verdict} />
+        ) : (
+          <>
+            <strong>Not verified yet</strong>
+            <span>{state.data?.sealed.events ?? 0} events sealed into the hash chain; verify to check them.</span>
           </>
         )}
-        {status && !status.intact && status.break && (
-          <>
-            <strong>Hash chain broken ({status.break.kind})</strong>
-            <span>
-              {status.break.position !== null && `at position ${status.break.position}: `}
-              {status.break.detail}
-            </span>
-          </>
-        )}
-        {status && status.unsealed > 0 && (
-          <span className="muted">
-            {status.unsealed} newer events are not sealed yet; a transaction left open holds sealing back.
+        {state.data && state.data.unsealed > 0 && !failure && (
+          <span className="muted" data-testid="chain-pending">
+            {state.data.unsealed} newer {state.data.unsealed === 1 ? 'event is' : 'events are'} not sealed yet; sealing
+            follows within seconds unless a long transaction holds it back.
           </span>
         )}
       </div>
-      <button type="button" onClick={onVerify} disabled={busy}>
-        Verify again
-      </button>
+      {failure && !verifyError ? (
+        <button type="button" onClick={state.reload}>
+          Retry
+        </button>
+      ) : (
+        <button type="button" onClick={() => void verify()} disabled={verifying}>
+          {verifyError ? 'Retry' : 'Verify now'}
+        </button>
+      )}
     </section>
   );
 }

@@ -1,55 +1,62 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { ApiKey, AuditEvent, AuditTrailStatus, User } from '../api/types.ts';
-import { type ActionFamily, actionFamily, familyLabels, groupByDay, isRowChange } from '../audit/action-family.ts';
+import type { ApiKey, AuditEventsPage, User } from '../api/types.ts';
+import { groupByDay } from '../audit/action-family.ts';
 import { AuditEventRow } from '../audit/audit-event-row.tsx';
+import { type ActorOption, AuditFilterBar } from '../audit/audit-filter-bar.tsx';
+import { type AuditFilters, apiQuery, filtersFromSearch, searchOf } from '../audit/audit-filters.ts';
 import { ChainStatus } from '../audit/chain-status.tsx';
+import { ExportLinks } from '../audit/export-links.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { dayKey, formatDay } from '../format.ts';
-import { toggled } from '../toggled.ts';
+import { navigate, useLocation } from '../router.tsx';
 import { useResource } from '../use-resource.ts';
 
-const pageSize = 200;
-type Page = { events: AuditEvent[]; nextCursor: string | null };
+const pageSize = 100;
 
-/** The workspace's audit trail as a timeline, newest first, grouped by day and coloured by family. */
+/**
+ * The workspace's audit trail as a person reads it: newest first, grouped
+ * by day, each event a sentence; filtered on the server by what the URL
+ * says (so a filtered view can be shared), with the server's count per
+ * family, exports of the same view, and the hash chain's banner.
+ */
 export function AuditTimelinePage() {
-  const [pages, setPages] = useState<Page[]>([]);
+  const { search } = useLocation();
+  const searchText = search.toString();
+  const filters = useMemo(() => filtersFromSearch(new URLSearchParams(searchText)), [searchText]);
+  const query = apiQuery(filters);
+  const [more, setMore] = useState<{ key: string; pages: AuditEventsPage[] }>({ key: '', pages: [] });
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<unknown>(null);
-  const [rowChanges, setRowChanges] = useState(false);
-  const [hidden, setHidden] = useState<Set<ActionFamily>>(new Set());
-  const first = useResource('audit-events', () => api<Page>('/audit-events', { query: { limit: pageSize } }));
-  const verify = useResource('audit-verify', () => api<AuditTrailStatus>('/audit/verify'));
-  const people = useResource('audit-actors', async () => {
+  const first = useResource(`audit-events?${searchText}`, () =>
+    api<AuditEventsPage>('/audit-events', { query: { ...query, limit: pageSize } }),
+  );
+  const actors = useResource('audit-actors', async (): Promise<ActorOption[]> => {
     const [users, keys] = await Promise.all([
       api<{ users: User[] }>('/users'),
       api<{ apiKeys: ApiKey[] }>('/api-keys'),
     ]);
-    const names = new Map<string, string>();
-    for (const user of users.users) names.set(user.id, user.displayName || user.email);
-    for (const key of keys.apiKeys) names.set(key.id, `API key “${key.name}”`);
-    return names;
+    return [
+      ...users.users.map((u) => ({ id: u.id, label: u.displayName || u.email })),
+      ...keys.apiKeys.map((k) => ({ id: k.id, label: `API key “${k.name}”` })),
+    ];
   });
 
-  const loaded = first.data ? [first.data, ...pages] : [];
+  const later = more.key === searchText ? more.pages : [];
+  const loaded = first.data ? [first.data, ...later] : [];
   const events = loaded.flatMap((page) => page.events);
   const cursor = loaded.at(-1)?.nextCursor ?? null;
-  const shown = events.filter((e) => (rowChanges || !isRowChange(e)) && !hidden.has(actionFamily(e.action)));
-  const groups = groupByDay(shown, dayKey);
-  const counts = new Map<ActionFamily, number>();
-  for (const e of events)
-    if (rowChanges || !isRowChange(e))
-      counts.set(actionFamily(e.action), (counts.get(actionFamily(e.action)) ?? 0) + 1);
+  const groups = groupByDay(events, dayKey);
 
+  const apply = (next: AuditFilters) => navigate(`/audit${searchOf(next)}`);
   const loadMore = async () => {
     if (!cursor) return;
     setLoadingMore(true);
     setMoreError(null);
     try {
-      const page = await api<Page>('/audit-events', { query: { limit: pageSize, cursor } });
-      setPages((previous) => [...previous, page]);
+      const page = await api<AuditEventsPage>('/audit-events', { query: { ...query, limit: pageSize, cursor } });
+      setMore({ key: searchText, pages: [...later, page] });
     } catch (error) {
       setMoreError(error);
     } finally {
@@ -57,9 +64,14 @@ export function AuditTimelinePage() {
     }
   };
   const refresh = () => {
-    setPages([]);
+    setMore({ key: '', pages: [] });
     first.reload();
   };
+  const total = first.data?.counts
+    ? filters.family
+      ? first.data.counts[filters.family]
+      : Object.values(first.data.counts).reduce((a, b) => a + b, 0)
+    : null;
 
   return (
     <>
@@ -68,39 +80,31 @@ export function AuditTimelinePage() {
           Refresh
         </button>
       </PageHeader>
-      <ChainStatus status={verify.data} onVerify={verify.reload} busy={verify.loading} />
-      <ErrorBanner error={verify.error} />
-      <fieldset className="legend">
-        <legend className="visually-hidden">Show or hide families</legend>
-        {(Object.keys(familyLabels) as ActionFamily[]).map((family) => (
-          <button
-            key={family}
-            type="button"
-            className={`legend-item family-${family}${hidden.has(family) ? ' off' : ''}`}
-            aria-pressed={!hidden.has(family)}
-            onClick={() => setHidden((previous) => toggled(previous, family))}
-          >
-            <span className="swatch" aria-hidden="true" />
-            {familyLabels[family]} <span className="muted">{counts.get(family) ?? 0}</span>
-          </button>
-        ))}
-        <label className="checkbox">
-          <input type="checkbox" checked={rowChanges} onChange={(e) => setRowChanges(e.target.checked)} />
-          Row changes
-        </label>
-      </fieldset>
+      <ChainStatus />
+      <AuditFilterBar
+        filters={filters}
+        counts={first.data?.counts ?? null}
+        actors={actors.data ?? []}
+        onChange={apply}
+      />
+      <div className="audit-toolbar">
+        <p className="muted" aria-live="polite" data-testid="audit-total">
+          {total === null ? 'Counting…' : `${total} ${total === 1 ? 'event matches' : 'events match'}`}
+        </p>
+        <ExportLinks filters={filters} />
+      </div>
       <ErrorBanner error={first.error} />
       {first.loading && !first.data && <p className="muted">Loading…</p>}
-      {first.data && shown.length === 0 && <p className="muted">No events to show.</p>}
+      {first.data && events.length === 0 && <p className="muted">No events match these filters.</p>}
       <div className="timeline">
         {groups.map((group) => (
           <section key={group.day} className="timeline-day">
             <h2 className="timeline-day-title">
-              {formatDay(group.day)} <span className="muted">{group.events.length} events</span>
+              {formatDay(group.day)} <span className="muted">{group.events.length} shown</span>
             </h2>
             <ol className="timeline-events">
               {group.events.map((event) => (
-                <AuditEventRow key={event.id} event={event} actorName={people.data?.get(event.actorId ?? '')} />
+                <AuditEventRow key={event.id} event={event} />
               ))}
             </ol>
           </section>

@@ -1,7 +1,12 @@
 import { type Database, logSecurityEvent, recordAuditEvent, sql } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 import { AppError } from '../errors/app-error.ts';
-import { type AuditEventView, auditEventColumns, auditEventCondition } from './audit-event-query.ts';
+import {
+  type AuditEventFilters,
+  type AuditEventView,
+  auditEventColumns,
+  auditEventCondition,
+} from './audit-event-query.ts';
 import { type ExportFormat, exportEncoders } from './export-formats.ts';
 
 /** The longest range one export may cover. */
@@ -17,9 +22,14 @@ export interface ExportRange {
   to: Date;
 }
 
+/** The list's filters that an export applies too; its own range replaces `from` and `to`. */
+export type AuditExportFilters = Omit<AuditEventFilters, 'from' | 'to'>;
+
 export interface AuditExportInput {
   format: ExportFormat;
   range: ExportRange;
+  /** The same filters as the filtered view being exported; none exports every event in the range. */
+  filters?: AuditExportFilters | undefined;
 }
 
 /** The bounded range of an export: `to` defaults to now, `from` to 30 days before `to`; at most 366 days. */
@@ -40,7 +50,13 @@ export function exportRange(from: string | undefined, to: string | undefined, no
  * recorded.
  */
 export async function recordAuditExport(db: Database, auth: RequestAuth, input: AuditExportInput): Promise<void> {
-  const details = { what: 'audit_events', format: input.format, from: input.range.from, to: input.range.to };
+  const details = {
+    what: 'audit_events',
+    format: input.format,
+    from: input.range.from,
+    to: input.range.to,
+    ...(input.filters && Object.keys(input.filters).length > 0 && { filters: input.filters }),
+  };
   await db.withTenant(auth.tenantId, auth.actor, async () => {
     await logSecurityEvent({ type: 'data_export', severity: 'low', details });
     await recordAuditEvent({ action: 'audit.exported', resourceType: 'audit_log', metadata: details });
@@ -62,7 +78,7 @@ export async function streamAuditExport(
   write: (chunk: string) => Promise<void>,
 ): Promise<number> {
   const encoder = exportEncoders[input.format];
-  const range = { from: input.range.from.toISOString(), to: input.range.to.toISOString() };
+  const range = { ...input.filters, from: input.range.from.toISOString(), to: input.range.to.toISOString() };
   return db.withTenant(auth.tenantId, auth.actor, async (tx) => {
     // Read-only: no transaction id is taken, so a long export never holds back sealing.
     await tx.execute(sql`set transaction read only`);

@@ -1,9 +1,14 @@
 import type { Database } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
-import { type AuditExportInput, exportRange, recordAuditExport } from './export-audit-events.ts';
+import {
+  type AuditExportFilters,
+  type AuditExportInput,
+  exportRange,
+  recordAuditExport,
+} from './export-audit-events.ts';
 import type { ExportFormat } from './export-formats.ts';
 
-export interface StartAuditExportInput {
+export interface StartAuditExportInput extends AuditExportFilters {
   format: ExportFormat;
   /** ISO 8601 bounds, both optional: see {@link exportRange}. */
   from?: string | undefined;
@@ -24,7 +29,12 @@ export async function startAuditExport(
   auth: RequestAuth,
   request: StartAuditExportInput,
 ): Promise<AuditExportInput> {
-  const input: AuditExportInput = { format: request.format, range: exportRange(request.from, request.to) };
+  const { format, from, to, ...given } = request;
+  // Absent filters are left out, so the export's record names only those that narrowed it.
+  const filters = Object.fromEntries(
+    Object.entries(given).filter(([, value]) => value !== undefined && value !== false),
+  ) as AuditExportFilters;
+  const input: AuditExportInput = { format, range: exportRange(from, to), filters };
   await recordAuditExport(db, auth, input);
   return input;
 }

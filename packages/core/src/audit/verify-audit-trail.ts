@@ -1,5 +1,13 @@
-import { type ChainBreak, type ChainHead, type Database, recordAuditEvent, verifyTenantAuditChain } from '@skillhub/db';
+import {
+  type ChainBreak,
+  type ChainHead,
+  type Database,
+  recordAuditEvent,
+  sql,
+  verifyTenantAuditChain,
+} from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
+import { isoTimestamp } from '../pagination/cursor.ts';
 
 export interface AuditTrailStatus {
   intact: boolean;
@@ -11,17 +19,20 @@ export interface AuditTrailStatus {
   unsealed: number;
   /** The first event that breaks the chain, when it is not intact. */
   break: ChainBreak | null;
+  /** ISO 8601: when this verification was recorded (its `audit.verified` event's time). */
+  verifiedAt: string;
 }
 
 /**
  * Seals what has been committed, recomputes the tenant's hash chain (as the
  * runtime role, seeing only the tenant's events) and records the check as
- * `audit.verified`, with its verdict.
+ * `audit.verified`, with its verdict: one event per verification, so
+ * call it when a person asks, not on every view (see getAuditChainState).
  */
 export async function verifyAuditTrail(db: Database, auth: RequestAuth): Promise<AuditTrailStatus> {
   // A transaction left open elsewhere can hold sealing back; its events then count as unsealed.
   await db.sealCommittedAuditEvents(5_000);
-  return db.withTenant(auth.tenantId, auth.actor, async () => {
+  return db.withTenant(auth.tenantId, auth.actor, async (tx) => {
     const verdict = await verifyTenantAuditChain();
     await recordAuditEvent({
       action: 'audit.verified',
@@ -33,7 +44,10 @@ export async function verifyAuditTrail(db: Database, auth: RequestAuth): Promise
         ...(verdict.break && { break: verdict.break }),
       },
     });
+    // The event's created_at: the transaction's start, as now() reads it.
+    const { rows } = await tx.execute<{ at: string }>(sql`select ${isoTimestamp(sql.raw('now()'))} as at`);
     return {
+      verifiedAt: rows[0]?.at ?? new Date().toISOString(),
       intact: verdict.intact,
       events: verdict.events,
       head: verdict.head,

@@ -1,29 +1,46 @@
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { listAuditEvents, startAuditExport, verifyAuditTrail } from '@skillhub/core';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { getAuditChainState, listAuditEvents, startAuditExport, verifyAuditTrail } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, json } from '../../openapi/define-route.ts';
 import { auditReaderGuard } from '../../openapi/route-guards.ts';
 import { inTenant } from '../in-tenant.ts';
-import { AuditEvent, AuditEventsQuery, AuditTrailStatus, ExportQuery, VerifyQuery } from './audit-schemas.ts';
+import {
+  AuditChainState,
+  AuditEventsPage,
+  AuditEventsQuery,
+  AuditTrailStatus,
+  ExportQuery,
+  VerifyQuery,
+} from './audit-schemas.ts';
 import { streamExport } from './stream-export.ts';
 
 const list = defineRoute({
   method: 'get',
   path: '/audit-events',
   tags: ['Audit'],
-  summary: 'Audit events of this workspace, newest first (admins, or API keys with audit:read)',
+  summary:
+    'Audit events of this workspace, newest first, with who acted and on what by name, and (first page) counts per family (admins, or API keys with audit:read)',
   middleware: [auditReaderGuard('read the audit trail')] as const,
   request: { query: AuditEventsQuery },
-  responses: {
-    200: json(z.object({ events: z.array(AuditEvent), nextCursor: z.string().nullable() }), 'One page'),
-  },
+  responses: { 200: json(AuditEventsPage, 'One page') },
+});
+
+const status = defineRoute({
+  method: 'get',
+  path: '/audit/status',
+  tags: ['Audit'],
+  summary: 'The latest verification of this workspace’s hash chain and how far sealing has come; records nothing',
+  middleware: [auditReaderGuard('read the audit trail’s status')] as const,
+  request: { query: VerifyQuery },
+  responses: { 200: json(AuditChainState, 'The chain as last verified and as sealed now') },
 });
 
 const verify = defineRoute({
-  method: 'get',
+  method: 'post',
   path: '/audit/verify',
   tags: ['Audit'],
-  summary: 'Recompute this workspace’s audit hash chain: intact with its head, or the first break',
+  summary:
+    'Recompute this workspace’s audit hash chain: intact with its head, or the first break (recorded as one audit.verified event)',
   middleware: [auditReaderGuard('verify the audit trail')] as const,
   request: { query: VerifyQuery },
   responses: { 200: json(AuditTrailStatus, 'The chain’s state, recorded as audit.verified') },
@@ -35,7 +52,7 @@ const exportEvents = defineRoute({
   path: '/audit/export',
   tags: ['Audit'],
   summary:
-    'Export audit events as JSON Lines, CSV or OCSF 1.1.0 JSON, streamed, oldest first (at most 366 days; recorded as a data export)',
+    'Export audit events as JSON Lines, CSV or OCSF 1.1.0 JSON, streamed, oldest first, with the list’s filters (at most 366 days; recorded as a data export)',
   middleware: [auditReaderGuard('export the audit trail')] as const,
   request: { query: ExportQuery },
   responses: {
@@ -63,6 +80,8 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
     const query = c.req.valid('query');
     return c.json(await inTenant(c, c.var.caller, (tx) => listAuditEvents(tx, query)), 200);
   });
+
+  app.openapi(status, async (c) => c.json(await inTenant(c, c.var.caller, (tx) => getAuditChainState(tx)), 200));
 
   app.openapi(verify, async (c) => c.json(await verifyAuditTrail(c.var.db, c.var.caller), 200));
 
