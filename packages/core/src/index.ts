@@ -46,6 +46,7 @@ export { confirmMfaSetup } from './identity/confirm-mfa-setup.ts';
 export { createApiKey } from './identity/create-api-key.ts';
 export { type CreateInvitationInput, createInvitation } from './identity/create-invitation.ts';
 export { deactivateUser } from './identity/deactivate-user.ts';
+export { reactivateUser } from './identity/reactivate-user.ts';
 export { disableMfa } from './identity/disable-mfa.ts';
 export { endSession } from './identity/end-session.ts';
 export { endSessionsOf } from './identity/end-sessions-of.ts';
@@ -76,6 +77,11 @@ export { smtpMailer } from './mail/smtp-mailer.ts';
 export { decodeCursor, encodeCursor, isoTimestamp } from './pagination/cursor.ts';
 export { type PublicSiteSettings, readSettingsFor } from './settings/read-settings-for.ts';
 export { readSiteSettings } from './settings/read-site-settings.ts';
+export {
+  type EffectiveSetting,
+  readEffectiveSettings,
+  throttleDefaults,
+} from './settings/effective-settings.ts';
 export { SiteSettingsDocument } from './settings/site-settings-document.ts';
 export { updateSiteSettings } from './settings/update-site-settings.ts';
 export { type CreateSkillInput, createSkill } from './skills/create-skill.ts';

@@ -12,5 +12,6 @@ export const publicKeyColumns = {
   createdBy: apiKeys.createdBy,
   lastUsedAt: apiKeys.lastUsedAt,
   revokedAt: apiKeys.revokedAt,
+  expiresAt: apiKeys.expiresAt,
   createdAt: apiKeys.createdAt,
 };
