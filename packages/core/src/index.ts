@@ -46,7 +46,6 @@ export { confirmMfaSetup } from './identity/confirm-mfa-setup.ts';
 export { createApiKey } from './identity/create-api-key.ts';
 export { type CreateInvitationInput, createInvitation } from './identity/create-invitation.ts';
 export { deactivateUser } from './identity/deactivate-user.ts';
-export { reactivateUser } from './identity/reactivate-user.ts';
 export { disableMfa } from './identity/disable-mfa.ts';
 export { endSession } from './identity/end-session.ts';
 export { endSessionsOf } from './identity/end-sessions-of.ts';
@@ -59,6 +58,7 @@ export { listApiKeys } from './identity/list-api-keys.ts';
 export { listInvitations } from './identity/list-invitations.ts';
 export { listSessions } from './identity/list-sessions.ts';
 export { listUsers } from './identity/list-users.ts';
+export { reactivateUser } from './identity/reactivate-user.ts';
 export { type ReencryptResult, reencryptMfaSecrets } from './identity/reencrypt-mfa-secrets.ts';
 export { requestSignUp, type SignUpInput, signUpLinkHours } from './identity/request-sign-up.ts';
 export { revokeApiKey } from './identity/revoke-api-key.ts';
@@ -75,13 +75,13 @@ export { consoleLink } from './mail/membership-mails.ts';
 export { outboxMailer } from './mail/outbox-mailer.ts';
 export { smtpMailer } from './mail/smtp-mailer.ts';
 export { decodeCursor, encodeCursor, isoTimestamp } from './pagination/cursor.ts';
-export { type PublicSiteSettings, readSettingsFor } from './settings/read-settings-for.ts';
-export { readSiteSettings } from './settings/read-site-settings.ts';
 export {
   type EffectiveSetting,
   readEffectiveSettings,
   throttleDefaults,
 } from './settings/effective-settings.ts';
+export { type PublicSiteSettings, readSettingsFor } from './settings/read-settings-for.ts';
+export { readSiteSettings } from './settings/read-site-settings.ts';
 export { SiteSettingsDocument } from './settings/site-settings-document.ts';
 export { updateSiteSettings } from './settings/update-site-settings.ts';
 export { type CreateSkillInput, createSkill } from './skills/create-skill.ts';

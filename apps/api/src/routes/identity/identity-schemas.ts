@@ -201,6 +201,8 @@ export const CreateApiKeyBody = z
       .min(1)
       .max(maxApiKeyDays)
       .optional()
-      .openapi({ description: `Refuse the key from this many days on (at most ${maxApiKeyDays}); left out: until revoked` }),
+      .openapi({
+        description: `Refuse the key from this many days on (at most ${maxApiKeyDays}); left out: until revoked`,
+      }),
   })
   .openapi('CreateApiKey', { example: { name: 'CI agent', scopes: ['skills:read'], expiresInDays: 90 } });
