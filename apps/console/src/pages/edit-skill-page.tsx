@@ -134,7 +134,7 @@ function PublishForm({ skill }: { skill: Skill }) {
   const unchanged = form.content === (skill.content ?? '');
   return (
     <form className="panel stack form-wide" onSubmit={publish} aria-labelledby="publish-heading">
-      <h2 id="publish-heading">Content · new version v{skill.latestVersion + 1}</h2>
+      <h2 id="publish-heading">New version: v{skill.latestVersion + 1}</h2>
       <p className="muted small">
         Versions never change once published: saving content publishes the next one, and the history keeps every earlier
         one.
