@@ -81,7 +81,9 @@ describe.skipIf(!runnable)('running a team from the console', () => {
       await page.getByRole('button', { name: 'Save details' }).click();
       await page.locator('.field-error[data-field="tags"]').waitFor();
 
-      await page.locator('textarea[name="content"]').fill('Ask what was done.\nAsk what blocks you.\nAsk what is next.\n');
+      await page
+        .locator('textarea[name="content"]')
+        .fill('Ask what was done.\nAsk what blocks you.\nAsk what is next.\n');
       await page.getByLabel('Changelog').fill('Ask about blockers');
       await page.getByRole('button', { name: 'Publish version' }).click();
       await page.getByRole('heading', { name: `History of Daily standup ${size}` }).waitFor();

@@ -131,7 +131,7 @@ export function PeoplePage() {
           </tbody>
         </table>
       </TableScroll>
-      <h2>Pending invitations</h2>
+      <h2 className="section-heading">Pending invitations</h2>
       <ErrorBanner error={invitations.error} />
       {invitations.data?.invitations.length === 0 ? (
         <p className="muted" data-testid="no-invitations">
