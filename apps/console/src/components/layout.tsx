@@ -16,7 +16,7 @@ const nav: NavItem[] = [
   { to: '/security', label: 'Security activity', adminOnly: true },
   { to: '/people', label: 'People', adminOnly: true },
   { to: '/sessions', label: 'Sessions' },
-  { to: '/workspace-sessions', label: 'Workspace sessions', adminOnly: true },
+  { to: '/workspace-sessions', label: 'Signed in now', adminOnly: true },
   { to: '/api-keys', label: 'API keys', adminOnly: true },
   { to: '/settings', label: 'Settings' },
   { to: '/account', label: 'Account' },

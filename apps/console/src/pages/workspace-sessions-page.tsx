@@ -38,7 +38,7 @@ export function WorkspaceSessionsPage() {
   const list = sessions.data?.sessions;
   return (
     <>
-      <PageHeader title="Workspace sessions" />
+      <PageHeader title="Signed in now" />
       <p className="muted">
         Everyone signed in to this workspace, most recent first. Ending a session signs that device out.
       </p>
