@@ -38,7 +38,7 @@ export { LocalEmbeddingProvider } from './embeddings/local-embedding-provider.ts
 export { AppError, AppErrorCode, type Denial, type NotFoundProbe } from './errors/app-error.ts';
 export { toAppError } from './errors/database-errors.ts';
 export { type AcceptInvitationInput, acceptInvitation } from './identity/accept-invitation.ts';
-export { type ApiKeyScope, apiKeyScopes } from './identity/api-key-columns.ts';
+export { type ApiKeyScope, apiKeyScopes, maxApiKeyDays } from './identity/api-key-columns.ts';
 export { beginMfaSetup } from './identity/begin-mfa-setup.ts';
 export { changePassword } from './identity/change-password.ts';
 export { changeUserRole } from './identity/change-user-role.ts';

@@ -1,6 +1,7 @@
 import { apiKeys, recordAuditEvent, sql, type TenantTx } from '@skillhub/db';
 import { newApiKey, sha256Hex } from '../crypto/tokens.ts';
-import { type ApiKeyScope, publicKeyColumns } from './api-key-columns.ts';
+import { AppError } from '../errors/app-error.ts';
+import { type ApiKeyScope, maxApiKeyDays, publicKeyColumns } from './api-key-columns.ts';
 
 /**
  * Creates a key; the returned `key` is the only time the secret exists outside
@@ -13,9 +14,12 @@ export async function createApiKey(
   tx: TenantTx,
   input: { name: string; scopes: ApiKeyScope[]; createdBy: string | null; expiresInDays?: number | undefined },
 ) {
+  const days = input.expiresInDays;
+  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= maxApiKeyDays)) {
+    throw new AppError('VALIDATION_FAILED', `A key expires after 1 to ${maxApiKeyDays} whole days.`);
+  }
   const { key, prefix } = newApiKey();
-  const expiresAt =
-    input.expiresInDays === undefined ? null : sql`now() + make_interval(days => ${input.expiresInDays})`;
+  const expiresAt = days === undefined ? null : sql`now() + make_interval(days => ${days})`;
   const [created] = await tx
     .insert(apiKeys)
     .values({

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { apiKeyScopes, maxPasswordLength, minPasswordLength } from '@skillhub/core';
+import { apiKeyScopes, maxApiKeyDays, maxPasswordLength, minPasswordLength } from '@skillhub/core';
 import { userRoles } from '@skillhub/db';
 
 const Email = z.email().max(254);
@@ -187,9 +187,6 @@ export const ApiKey = z
       createdAt: '2026-02-03T16:05:12.000Z',
     },
   });
-
-/** The longest life an API key may be given: two years. */
-const maxApiKeyDays = 730;
 
 export const CreateApiKeyBody = z
   .strictObject({
