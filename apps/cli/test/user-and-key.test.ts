@@ -93,9 +93,36 @@ test('key create prints a key that resolves; key revoke by prefix stops it; both
   expect(revoked.code).toBe(0);
   expect(await db.platform.resolveApiKey(sha256(secret), systemActor('test'))).toBeNull();
 
+  expect(created.stdout).toContain('expires: never (until revoked)');
+
   const trail = await trailOf(testDb, tenantId, ['api_key.created', 'api_key.revoked']);
   expect(trail).toEqual([
     expect.objectContaining({ action: 'api_key.created', actor_id: 'cli', resource_id: resolved?.keyId, sealed: true }),
     expect.objectContaining({ action: 'api_key.revoked', actor_id: 'cli', resource_id: resolved?.keyId, sealed: true }),
   ]);
+});
+
+test('key create --expires-in-days gives the key an end; out of range is one line and a non-zero exit', async () => {
+  const created = await runCli(
+    ['key', 'create', '--tenant', 'acme', '--name', 'Contractor', '--scopes', 'skills:read', '--expires-in-days', '30'],
+    envFor(testDb),
+  );
+  expect(created.code).toBe(0);
+  const expires = Date.parse(/^expires: (\S+)$/m.exec(created.stdout)?.[1] ?? '');
+  expect(Math.abs(expires - (Date.now() + 30 * 86_400_000))).toBeLessThan(60_000);
+  const stored = await testDb.ownerQuery<{ expires_at: Date }>(
+    `select expires_at from api_keys where name = 'Contractor'`,
+  );
+  expect(stored.rows[0]?.expires_at.getTime()).toBe(expires);
+
+  for (const days of ['0', '731', 'soon']) {
+    const refused = await runCli(
+      ['key', 'create', '--tenant', 'acme', '--name', 'Bad', '--scopes', 'skills:read', '--expires-in-days', days],
+      envFor(testDb),
+    );
+    expect(refused.code, days).not.toBe(0);
+    expect(refused.stderr.trim().split('\n'), days).toHaveLength(1);
+  }
+  const bad = await testDb.ownerQuery(`select 1 from api_keys where name = 'Bad'`);
+  expect(bad.rowCount).toBe(0);
 });

@@ -2,17 +2,22 @@ import { type ReactNode, useEffect } from 'react';
 import { isAdmin } from './api/types.ts';
 import { Layout } from './components/layout.tsx';
 import { AcceptInvitationPage } from './pages/accept-invitation-page.tsx';
+import { AccountPage } from './pages/account-page.tsx';
 import { ApiKeysPage } from './pages/api-keys-page.tsx';
 import { AuditTimelinePage } from './pages/audit-timeline-page.tsx';
+import { EditSkillPage } from './pages/edit-skill-page.tsx';
 import { NewSkillPage } from './pages/new-skill-page.tsx';
+import { PeoplePage } from './pages/people-page.tsx';
 import { SecurityActivityPage } from './pages/security-activity-page.tsx';
 import { SessionsPage } from './pages/sessions-page.tsx';
 import { SettingsPage } from './pages/settings-page.tsx';
 import { SignInPage } from './pages/sign-in-page.tsx';
 import { SignUpPage } from './pages/sign-up-page.tsx';
 import { SkillDetailPage } from './pages/skill-detail-page.tsx';
+import { SkillHistoryPage } from './pages/skill-history-page.tsx';
 import { SkillsPage } from './pages/skills-page.tsx';
 import { VerifyEmailPage } from './pages/verify-email-page.tsx';
+import { WorkspaceSessionsPage } from './pages/workspace-sessions-page.tsx';
 import { match, navigate, useLocation } from './router.tsx';
 import { useSession } from './session.tsx';
 
@@ -26,9 +31,14 @@ const routes: Route[] = [
   { pattern: '/skills', render: () => <SkillsPage /> },
   { pattern: '/new-skill', render: () => <NewSkillPage /> },
   { pattern: '/skills/:ref', render: ({ ref = '' }) => <SkillDetailPage key={ref} skillRef={ref} /> },
+  { pattern: '/skills/:ref/edit', render: ({ ref = '' }) => <EditSkillPage key={ref} skillRef={ref} /> },
+  { pattern: '/skills/:ref/history', render: ({ ref = '' }) => <SkillHistoryPage key={ref} skillRef={ref} /> },
   { pattern: '/audit', adminOnly: true, render: () => <AuditTimelinePage /> },
   { pattern: '/security', adminOnly: true, render: () => <SecurityActivityPage /> },
   { pattern: '/sessions', render: () => <SessionsPage /> },
+  { pattern: '/people', adminOnly: true, render: () => <PeoplePage /> },
+  { pattern: '/workspace-sessions', adminOnly: true, render: () => <WorkspaceSessionsPage /> },
+  { pattern: '/account', render: () => <AccountPage /> },
   { pattern: '/api-keys', adminOnly: true, render: () => <ApiKeysPage /> },
   { pattern: '/settings', render: () => <SettingsPage /> },
 ];

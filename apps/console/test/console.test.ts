@@ -102,8 +102,8 @@ describe.skipIf(!runnable)('the console in a real browser', () => {
     expect(await page.getByTestId('new-api-key').textContent()).toMatch(/^sk_/);
     await page.getByRole('table', { name: 'API keys' }).getByText('CI agent').waitFor();
     await screenshot(page, 'api-keys');
-    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog', { name: 'Revoke “CI agent”?' }).getByRole('button', { name: 'Revoke key' }).click();
     await page.getByText(/^revoked /).waitFor();
 
     await nav.getByRole('link', { name: 'Sessions' }).click();
@@ -151,7 +151,7 @@ describe.skipIf(!runnable)('the console in a real browser', () => {
     await page.getByRole('heading', { name: 'Skills' }).waitFor();
     await expect.poll(() => page.locator('.sidebar').textContent()).toContain('Beta');
     const links = await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents();
-    expect(links).toEqual(['Skills', 'New skill', 'Sessions', 'Settings']);
+    expect(links).toEqual(['Skills', 'New skill', 'Sessions', 'Settings', 'Account']);
     await page.goto(`${t.server.url}/console/audit`);
     await page.getByText('This page is for workspace admins and owners.').waitFor();
     await context.close();

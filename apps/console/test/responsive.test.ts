@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,37 +7,22 @@ import {
   type TestServer,
 } from '../../api/test/support/test-server.ts';
 import { desktop, launchBrowser, openPage, phone, runnable, screenshot, type Viewport } from './support/browser.ts';
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's serious and critical violations on the page, as "rule: target" lines. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated through the browser's protocol: the console's CSP rightly refuses an inline script tag.
-  await page.evaluate(axeSource);
-  const results = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }>;
-        };
-      }
-    ).axe;
-    return (await axe.run()).violations;
-  });
-  return results
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-}
+import { seriousViolations } from './support/page-checks.ts';
 
 const pages = [
   '/skills',
   '/new-skill',
   '/skills/layout-check',
+  '/skills/layout-check/edit',
+  '/skills/layout-check/history',
   '/audit',
   '/security',
   '/sessions',
   '/api-keys',
   '/settings',
+  '/people',
+  '/workspace-sessions',
+  '/account',
 ];
 
 describe.skipIf(!runnable)(

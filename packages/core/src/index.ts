@@ -48,7 +48,7 @@ export { LocalEmbeddingProvider } from './embeddings/local-embedding-provider.ts
 export { AppError, AppErrorCode, type Denial, type NotFoundProbe } from './errors/app-error.ts';
 export { toAppError } from './errors/database-errors.ts';
 export { type AcceptInvitationInput, acceptInvitation } from './identity/accept-invitation.ts';
-export { type ApiKeyScope, apiKeyScopes } from './identity/api-key-columns.ts';
+export { type ApiKeyScope, apiKeyScopes, maxApiKeyDays } from './identity/api-key-columns.ts';
 export { beginMfaSetup } from './identity/begin-mfa-setup.ts';
 export { changePassword } from './identity/change-password.ts';
 export { changeUserRole } from './identity/change-user-role.ts';
@@ -68,6 +68,7 @@ export { listApiKeys } from './identity/list-api-keys.ts';
 export { listInvitations } from './identity/list-invitations.ts';
 export { listSessions } from './identity/list-sessions.ts';
 export { listUsers } from './identity/list-users.ts';
+export { reactivateUser } from './identity/reactivate-user.ts';
 export { type ReencryptResult, reencryptMfaSecrets } from './identity/reencrypt-mfa-secrets.ts';
 export { requestSignUp, type SignUpInput, signUpLinkHours } from './identity/request-sign-up.ts';
 export { revokeApiKey } from './identity/revoke-api-key.ts';
@@ -84,6 +85,11 @@ export { consoleLink } from './mail/membership-mails.ts';
 export { outboxMailer } from './mail/outbox-mailer.ts';
 export { smtpMailer } from './mail/smtp-mailer.ts';
 export { decodeCursor, encodeCursor, isoTimestamp } from './pagination/cursor.ts';
+export {
+  type EffectiveSetting,
+  readEffectiveSettings,
+  throttleDefaults,
+} from './settings/effective-settings.ts';
 export { type PublicSiteSettings, readSettingsFor } from './settings/read-settings-for.ts';
 export { readSiteSettings } from './settings/read-site-settings.ts';
 export { SiteSettingsDocument } from './settings/site-settings-document.ts';

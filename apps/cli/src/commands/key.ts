@@ -3,7 +3,7 @@ import { eq, type TenantTx, users } from '@skillhub/db';
 import { type Command, Option } from 'commander';
 import { out } from '../output/out.ts';
 import { cliActor } from '../runtime/cli-actor.ts';
-import { parseEmail, parseList, parseUuid } from '../runtime/parse-options.ts';
+import { parseEmail, parseList, parsePositiveInteger, parseUuid } from '../runtime/parse-options.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
 
@@ -12,6 +12,7 @@ interface CreateKeyOptions {
   name: string;
   scopes: string[];
   createdBy?: string;
+  expiresInDays?: number;
 }
 
 interface RevokeKeyOptions {
@@ -30,8 +31,16 @@ export function registerKey(program: Command): void {
     .requiredOption('--name <name>', 'what the key is for, e.g. "CI pipeline"')
     .requiredOption('--scopes <list>', 'comma-separated: skills:read, skills:write, usage:write, audit:read', parseList)
     .option('--created-by <email>', 'the user the key is made for (default: nobody, the CLI)', parseEmail)
+    .option(
+      '--expires-in-days <days>',
+      'refuse the key from this many days on (default: until revoked)',
+      parsePositiveInteger,
+    )
     .action(async (options: CreateKeyOptions) => {
-      const { apiKeyScopes, createApiKey } = await import('@skillhub/core');
+      const { apiKeyScopes, createApiKey, maxApiKeyDays } = await import('@skillhub/core');
+      if (options.expiresInDays !== undefined && options.expiresInDays > maxApiKeyDays) {
+        throw new Error(`a key expires after at most ${maxApiKeyDays} days`);
+      }
       const scopes = options.scopes.map((scope) => {
         if (!(apiKeyScopes as readonly string[]).includes(scope))
           throw new Error(`unknown scope "${scope}": choose from ${apiKeyScopes.join(', ')}`);
@@ -43,11 +52,12 @@ export function registerKey(program: Command): void {
         const tenant = await tenantBySlug(db, options.tenant);
         return db.withTenant(tenant.id, cliActor(), async (tx) => {
           const createdBy = options.createdBy ? await userIdByEmail(tx, options.createdBy, options.tenant) : null;
-          return createApiKey(tx, { name, scopes, createdBy });
+          return createApiKey(tx, { name, scopes, createdBy, expiresInDays: options.expiresInDays });
         });
       });
       out(`created API key "${created.name}" (${created.id}) in ${options.tenant}, prefix ${created.prefix}`);
       out(`scopes: ${created.scopes.join(', ')}`);
+      out(`expires: ${created.expiresAt ? created.expiresAt.toISOString() : 'never (until revoked)'}`);
       out(`key: ${created.key}  (shown once: store it now)`);
     });
   key

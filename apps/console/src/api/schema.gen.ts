@@ -1978,6 +1978,89 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/users/{id}/reactivate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Let a deactivated user sign in again (an owner only by an owner) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The user, active again */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['User'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/invitations': {
     parameters: {
       query?: never;
@@ -3113,6 +3196,89 @@ export interface paths {
         };
       };
     };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/settings/effective': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The throttle and session numbers in force, each with its default (admins) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Each number setting */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              settings: components['schemas']['EffectiveSetting'][];
+            };
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;
@@ -5016,6 +5182,7 @@ export interface components {
      *       "createdBy": "7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41",
      *       "lastUsedAt": null,
      *       "revokedAt": null,
+     *       "expiresAt": "2026-05-04T16:05:12.000Z",
      *       "createdAt": "2026-02-03T16:05:12.000Z"
      *     }
      */
@@ -5027,6 +5194,8 @@ export interface components {
       createdBy: string | null;
       lastUsedAt: string | null;
       revokedAt: string | null;
+      /** @description From then on the key is refused; null: until revoked */
+      expiresAt: string | null;
       createdAt: string;
     };
     /**
@@ -5034,12 +5203,15 @@ export interface components {
      *       "name": "CI agent",
      *       "scopes": [
      *         "skills:read"
-     *       ]
+     *       ],
+     *       "expiresInDays": 90
      *     }
      */
     CreateApiKey: {
       name: string;
       scopes: ('skills:read' | 'skills:write' | 'usage:write' | 'audit:read')[];
+      /** @description Refuse the key from this many days on (at most 730); left out: until revoked */
+      expiresInDays?: number;
     };
     SecurityEvent: {
       id: string;
@@ -5218,6 +5390,23 @@ export interface components {
         /** @default false */
         joinByDomain?: boolean;
       };
+    };
+    /**
+     * @example {
+     *       "path": "throttle.windowMinutes",
+     *       "value": 15,
+     *       "default": 15,
+     *       "isDefault": true
+     *     }
+     */
+    EffectiveSetting: {
+      /** @description Where it sits in the settings document */
+      path: string;
+      /** @description In force now */
+      value: number;
+      /** @description What applies when the workspace sets nothing */
+      default: number;
+      isDefault: boolean;
     };
     SiteSettings: {
       displayName: string;

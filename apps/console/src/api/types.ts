@@ -70,6 +70,10 @@ export type ApiKeyScope = Schemas['CreateApiKey']['scopes'][number];
 export const apiKeyScopes = everyMember<ApiKeyScope>()(['skills:read', 'skills:write', 'usage:write', 'audit:read']);
 
 export type User = Schemas['User'];
+export const roles = everyMember<Role>()(['member', 'admin', 'owner']);
+export type Invitation = Schemas['Invitation'];
+/** A number setting in force with its default, from GET /settings/effective. */
+export type EffectiveSetting = Schemas['EffectiveSetting'];
 /** What GET /settings returns: throttle, sessions and the lists are present for admins only. */
 export type SiteSettings = Schemas['SiteSettingsView'];
 /** The body of PUT /settings, which replaces the whole document. */

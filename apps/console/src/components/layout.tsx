@@ -14,9 +14,12 @@ const nav: NavItem[] = [
   { to: '/new-skill', label: 'New skill' },
   { to: '/audit', label: 'Audit trail', adminOnly: true },
   { to: '/security', label: 'Security activity', adminOnly: true },
+  { to: '/people', label: 'People', adminOnly: true },
   { to: '/sessions', label: 'Sessions' },
+  { to: '/workspace-sessions', label: 'Signed in now', adminOnly: true },
   { to: '/api-keys', label: 'API keys', adminOnly: true },
   { to: '/settings', label: 'Settings' },
+  { to: '/account', label: 'Account' },
 ];
 
 /**

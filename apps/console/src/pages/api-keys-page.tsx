@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
 import { type ApiKey, apiKeyScopes } from '../api/types.ts';
+import { useConfirm } from '../components/confirm-dialog.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
@@ -10,19 +11,48 @@ import { toggled } from '../toggled.ts';
 import { useAction } from '../use-action.ts';
 import { useResource } from '../use-resource.ts';
 
+/** What the expiry menu offers, in days ('' : never). */
+const expiryChoices: [string, string][] = [
+  ['7', 'in 7 days'],
+  ['30', 'in 30 days'],
+  ['90', 'in 90 days'],
+  ['365', 'in a year'],
+  ['', 'never (until revoked)'],
+];
+
+const isExpired = (key: ApiKey, now = Date.now()) => key.expiresAt !== null && Date.parse(key.expiresAt) <= now;
+
+/** When a key stops working: "in 3 months", "expired 2 days ago" (marked), or "never". */
+function Expiry({ apiKey }: { apiKey: ApiKey }) {
+  if (!apiKey.expiresAt) return <span className="muted">never</span>;
+  if (isExpired(apiKey)) {
+    return (
+      <span className="badge expired-badge" data-testid="expired">
+        expired <When at={apiKey.expiresAt} />
+      </span>
+    );
+  }
+  return <When at={apiKey.expiresAt} />;
+}
+
 /** Creates API keys (the secret is shown once), lists them and revokes them. */
 export function ApiKeysPage() {
   const keys = useResource('api-keys', () => api<{ apiKeys: ApiKey[] }>('/api-keys'));
   const action = useAction();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Set<string>>(new Set(['skills:read']));
+  const [expiresInDays, setExpiresInDays] = useState('90');
+  const { confirm, dialog } = useConfirm();
   const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
 
   const create = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
       setCreated(
-        await api<ApiKey & { key: string }>('/api-keys', { method: 'POST', body: { name, scopes: [...scopes] } }),
+        await api<ApiKey & { key: string }>('/api-keys', {
+          method: 'POST',
+          body: { name, scopes: [...scopes], ...(expiresInDays && { expiresInDays: Number(expiresInDays) }) },
+        }),
       );
       setName('');
       keys.reload();
@@ -30,7 +60,12 @@ export function ApiKeysPage() {
   };
   const revoke = (key: ApiKey) =>
     action.run(async () => {
-      if (!window.confirm(`Revoke “${key.name}”? Anything using it stops working at once.`)) return;
+      const ok = await confirm({
+        title: `Revoke “${key.name}”?`,
+        message: 'Anything using it stops working at once. A revoked key cannot be brought back.',
+        confirmLabel: 'Revoke key',
+      });
+      if (!ok) return;
       await api(`/api-keys/${key.id}`, { method: 'DELETE' });
       keys.reload();
     });
@@ -65,6 +100,17 @@ export function ApiKeysPage() {
           ))}
           <FieldError error={action.error} path="scopes" />
         </fieldset>
+        <label>
+          Expires
+          <select name="expiresInDays" value={expiresInDays} onChange={(e) => setExpiresInDays(e.target.value)}>
+            {expiryChoices.map(([days, label]) => (
+              <option key={days} value={days}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <FieldError error={action.error} path="expiresInDays" />
+        </label>
         <div>
           <button type="submit" className="primary" disabled={action.busy || scopes.size === 0}>
             Create key
@@ -106,6 +152,7 @@ export function ApiKeysPage() {
                 <th>Key</th>
                 <th>Scopes</th>
                 <th>Created</th>
+                <th>Expires</th>
                 <th>Last used</th>
                 <th>
                   <span className="visually-hidden">Actions</span>
@@ -114,7 +161,7 @@ export function ApiKeysPage() {
             </thead>
             <tbody>
               {keys.data?.apiKeys.map((key) => (
-                <tr key={key.id} className={key.revokedAt ? 'revoked' : undefined}>
+                <tr key={key.id} className={key.revokedAt || isExpired(key) ? 'revoked' : undefined}>
                   <td>{key.name}</td>
                   <td>
                     <code>{key.prefix}…</code>
@@ -129,12 +176,17 @@ export function ApiKeysPage() {
                   <td>
                     <When at={key.createdAt} />
                   </td>
+                  <td>
+                    <Expiry apiKey={key} />
+                  </td>
                   <td>{key.lastUsedAt ? <When at={key.lastUsedAt} /> : <span className="muted">never</span>}</td>
                   <td className="right">
-                    {key.revokedAt ? (
-                      <span className="muted">
-                        revoked <When at={key.revokedAt} />
-                      </span>
+                    {key.revokedAt || isExpired(key) ? (
+                      key.revokedAt && (
+                        <span className="muted">
+                          revoked <When at={key.revokedAt} />
+                        </span>
+                      )
                     ) : (
                       <button type="button" className="danger" onClick={() => void revoke(key)} disabled={action.busy}>
                         Revoke
@@ -147,6 +199,7 @@ export function ApiKeysPage() {
           </table>
         </TableScroll>
       )}
+      {dialog}
     </>
   );
 }

@@ -5,12 +5,10 @@ import { ErrorBanner } from '../components/error-banner.tsx';
 import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { navigate } from '../router.tsx';
+import { parseTags } from '../skills/parse-tags.ts';
 import { slugify } from '../slugify.ts';
 import { useAction } from '../use-action.ts';
 import { useForm } from '../use-form.ts';
-
-const parseTags = (text: string) =>
-  [...new Set(text.split(/[\s,]+/).map((t) => t.replace(/^#/, '').toLowerCase()))].filter(Boolean);
 
 /** Writes a new skill; its content becomes version 1. */
 export function NewSkillPage() {

@@ -1,5 +1,6 @@
 import { api } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
+import { useConfirm } from '../components/confirm-dialog.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { PageHeader } from '../components/layout.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
@@ -14,21 +15,37 @@ export function SessionsPage() {
   const { refresh } = useSession();
   const sessions = useResource('my-sessions', () => api<{ sessions: Session[] }>('/auth/sessions'));
   const action = useAction();
+  const { confirm, dialog } = useConfirm();
   const others = sessions.data?.sessions.filter((s) => !s.current).length ?? 0;
 
   const end = (session: Session) =>
     action.run(async () => {
-      const question = session.current
-        ? 'End this session? You will be signed out of this browser.'
-        : `End the session on ${deviceName(session.userAgent)}? That device is signed out at once.`;
-      if (!window.confirm(question)) return;
+      const ok = await confirm(
+        session.current
+          ? {
+              title: 'End this session?',
+              message: 'You will be signed out of this browser.',
+              confirmLabel: 'End session',
+            }
+          : {
+              title: `End the session on ${deviceName(session.userAgent)}?`,
+              message: 'That device is signed out at once.',
+              confirmLabel: 'End session',
+            },
+      );
+      if (!ok) return;
       await api(`/auth/sessions/${session.id}`, { method: 'DELETE' });
       if (session.current) await refresh();
       else sessions.reload();
     });
   const endOthers = () =>
     action.run(async () => {
-      if (!window.confirm(`End your ${others} other sessions? Every other device is signed out at once.`)) return;
+      const ok = await confirm({
+        title: `End your ${others} other session${others === 1 ? '' : 's'}?`,
+        message: 'Every other device is signed out at once.',
+        confirmLabel: 'End other sessions',
+      });
+      if (!ok) return;
       await api('/auth/sessions/end-others', { method: 'POST' });
       sessions.reload();
     });
@@ -84,6 +101,7 @@ export function SessionsPage() {
           </tbody>
         </table>
       </TableScroll>
+      {dialog}
     </>
   );
 }

@@ -6,6 +6,7 @@ export interface SettingsForm extends Record<string, string> {
   logoUrl: string;
   defaultVisibility: Visibility;
   maxFailuresPerEmail: string;
+  maxFailuresPerDevice: string;
   maxFailuresPerIp: string;
   sharedIpAccounts: string;
   windowMinutes: string;
@@ -18,22 +19,20 @@ export interface SettingsForm extends Record<string, string> {
   joinByDomain: string;
 }
 
-/**
- * What an empty number means: the login throttle's defaults (platform.should_block_login) and
- * the server's default session lifetimes (SESSION_IDLE_MINUTES, SESSION_ABSOLUTE_HOURS).
- */
-export const settingsDefaults = {
-  maxFailuresPerEmail: 5,
-  maxFailuresPerIp: 10,
-  sharedIpAccounts: 5,
-  windowMinutes: 15,
-  idleTimeoutMinutes: 30,
-  absoluteTimeoutHours: 12,
-} as const;
+/** The number fields: empty means the default, which GET /settings/effective reports with the value in force. */
+export type NumberName =
+  | 'maxFailuresPerEmail'
+  | 'maxFailuresPerDevice'
+  | 'maxFailuresPerIp'
+  | 'sharedIpAccounts'
+  | 'windowMinutes'
+  | 'idleTimeoutMinutes'
+  | 'absoluteTimeoutHours';
 
 /** Where each form field sits in the settings document: the path the API names when it refuses one. */
 export const settingsPaths = {
   maxFailuresPerEmail: 'throttle.maxFailuresPerEmail',
+  maxFailuresPerDevice: 'throttle.maxFailuresPerDevice',
   maxFailuresPerIp: 'throttle.maxFailuresPerIp',
   sharedIpAccounts: 'throttle.sharedIpAccounts',
   windowMinutes: 'throttle.windowMinutes',
@@ -53,6 +52,7 @@ export function toForm(settings: SiteSettings): SettingsForm {
     logoUrl: settings.logoUrl ?? '',
     defaultVisibility: settings.defaultVisibility,
     maxFailuresPerEmail: text(settings.throttle?.maxFailuresPerEmail),
+    maxFailuresPerDevice: text(settings.throttle?.maxFailuresPerDevice),
     maxFailuresPerIp: text(settings.throttle?.maxFailuresPerIp),
     sharedIpAccounts: text(settings.throttle?.sharedIpAccounts),
     windowMinutes: text(settings.throttle?.windowMinutes),
@@ -81,6 +81,7 @@ export function fromForm(form: SettingsForm): SiteSettingsUpdate {
     defaultVisibility: form.defaultVisibility,
     throttle: compact({
       maxFailuresPerEmail: number(form.maxFailuresPerEmail),
+      maxFailuresPerDevice: number(form.maxFailuresPerDevice),
       maxFailuresPerIp: number(form.maxFailuresPerIp),
       sharedIpAccounts: number(form.sharedIpAccounts),
       windowMinutes: number(form.windowMinutes),

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
-import { isAdmin, type SiteSettings, visibilities } from '../api/types.ts';
+import { type EffectiveSetting, isAdmin, type SiteSettings, visibilities } from '../api/types.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
@@ -8,28 +8,53 @@ import { useMe } from '../session.tsx';
 import { useAction } from '../use-action.ts';
 import { type FieldProps, useForm } from '../use-form.ts';
 import { useResource } from '../use-resource.ts';
-import { fromForm, type SettingsForm, settingsDefaults, settingsPaths, toForm } from './settings-form.ts';
+import { fromForm, type NumberName, type SettingsForm, settingsPaths, toForm } from './settings-form.ts';
 
 /** The workspace's settings: editable by admins; others see its name, logo and default visibility. */
 export function SettingsPage() {
   const me = useMe();
   const admin = isAdmin(me.user.role);
   const settings = useResource('settings', () => api<SiteSettings>('/settings'));
+  // What is in force and each default come from the server (the throttle's from the database, the session
+  // lifetimes from this server's configuration); members see neither.
+  const effective = useResource(admin ? 'effective-settings' : 'no-effective-settings', () =>
+    admin ? api<{ settings: EffectiveSetting[] }>('/settings/effective') : Promise.resolve({ settings: [] }),
+  );
   return (
     <>
       <PageHeader title="Settings" />
-      <ErrorBanner error={settings.error} />
+      <ErrorBanner error={settings.error ?? effective.error} />
       {!admin && <p className="muted">Only workspace admins can change these.</p>}
-      {settings.data && <SettingsEditor initial={toForm(settings.data)} admin={admin} />}
+      {settings.data && (
+        <SettingsEditor
+          initial={toForm(settings.data)}
+          admin={admin}
+          effective={effective.data?.settings ?? []}
+          onSaved={effective.reload}
+        />
+      )}
     </>
   );
 }
 
-function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: boolean }) {
+interface EditorProps {
+  initial: SettingsForm;
+  admin: boolean;
+  effective: EffectiveSetting[];
+  onSaved(): void;
+}
+
+function SettingsEditor({ initial, admin, effective, onSaved }: EditorProps) {
   const { form, field: bind, update } = useForm(initial);
   const action = useAction();
   const [changed, setChanged] = useState<string[] | null>(null);
-  const field = (name: keyof SettingsForm & string) => ({ ...bind(name), disabled: !admin, error: action.error });
+  const field = (name: NumberName) => ({
+    ...bind(name),
+    name,
+    disabled: !admin,
+    error: action.error,
+    effective: effective.find((setting) => setting.path === settingsPaths[name]),
+  });
 
   const save = (event: FormEvent) => {
     event.preventDefault();
@@ -40,6 +65,7 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
       });
       update(toForm(saved));
       setChanged(saved.changed);
+      onSaved();
     });
   };
 
@@ -75,33 +101,27 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
           <section className="panel stack">
             <h2>Sign-in throttle</h2>
             <p className="muted small">
-              An empty field uses its default, shown greyed in the field: 5 failures per email, 10 per IP (twice that
-              for an IP shared by 5 accounts), in 15 minutes.
+              Failed sign-ins allowed within the window before further attempts are refused; an IP shared by many
+              accounts is allowed twice as many. An empty field uses its default, shown under it with the value in
+              force.
             </p>
             <div className="row">
-              <NumberField label="Failures per email" {...field('maxFailuresPerEmail')} name="maxFailuresPerEmail" />
-              <NumberField label="Failures per IP" {...field('maxFailuresPerIp')} name="maxFailuresPerIp" />
-              <NumberField
-                label="Accounts that make an IP shared"
-                {...field('sharedIpAccounts')}
-                name="sharedIpAccounts"
-              />
-              <NumberField label="Window (minutes)" {...field('windowMinutes')} name="windowMinutes" />
+              <NumberField label="Failures per email" {...field('maxFailuresPerEmail')} />
+              <NumberField label="Failures per known device" {...field('maxFailuresPerDevice')} />
+              <NumberField label="Failures per IP" {...field('maxFailuresPerIp')} />
+              <NumberField label="Accounts that make an IP shared" {...field('sharedIpAccounts')} />
+              <NumberField label="Window (minutes)" {...field('windowMinutes')} />
             </div>
           </section>
           <section className="panel stack">
             <h2>Sessions</h2>
             <p className="muted small">
-              Empty: the server’s own setting applies ({settingsDefaults.idleTimeoutMinutes} minutes idle,{' '}
-              {settingsDefaults.absoluteTimeoutHours} hours in all, unless whoever runs Skillhub changed them).
+              Empty: this server’s own setting applies (its defaults, shown under each field, are set by whoever runs
+              Skillhub).
             </p>
             <div className="row">
-              <NumberField label="Idle timeout (minutes)" {...field('idleTimeoutMinutes')} name="idleTimeoutMinutes" />
-              <NumberField
-                label="Absolute timeout (hours)"
-                {...field('absoluteTimeoutHours')}
-                name="absoluteTimeoutHours"
-              />
+              <NumberField label="Idle timeout (minutes)" {...field('idleTimeoutMinutes')} />
+              <NumberField label="Absolute timeout (hours)" {...field('absoluteTimeoutHours')} />
             </div>
           </section>
           <section className="panel stack">
@@ -158,22 +178,29 @@ function SettingsEditor({ initial, admin }: { initial: SettingsForm; admin: bool
   );
 }
 
-type NumberName = keyof typeof settingsDefaults;
-
-/** A number whose empty value means the default, which it shows as its placeholder and hint. */
+/**
+ * A number whose empty value means the default. Under it: the value in force and the default, as the
+ * server reports them (the default is also the placeholder).
+ */
 function NumberField({
   label,
   error,
+  effective,
   ...input
-}: { label: string; disabled: boolean; error: unknown } & FieldProps & { name: NumberName }) {
-  const fallback = settingsDefaults[input.name];
+}: { label: string; disabled: boolean; error: unknown; effective: EffectiveSetting | undefined } & FieldProps & {
+    name: NumberName;
+  }) {
+  const fallback = effective?.default;
   return (
     <label>
       {label}
-      <input {...input} type="number" min={1} placeholder={String(fallback)} />
-      <span className="hint">
-        {input.value === '' ? `Default: ${fallback}` : `Default ${fallback}; clear the field to use it`}
-      </span>
+      <input {...input} type="number" min={1} placeholder={fallback === undefined ? '' : String(fallback)} />
+      {effective && (
+        <span className="hint" data-setting={effective.path}>
+          In force: {effective.value}
+          {effective.isDefault ? ' (the default)' : ` · default ${effective.default}`}
+        </span>
+      )}
       <FieldError error={error} path={settingsPaths[input.name]} />
     </label>
   );

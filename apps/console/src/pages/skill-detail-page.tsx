@@ -7,6 +7,9 @@ import { Stars } from '../components/stars.tsx';
 import { When } from '../components/when.tsx';
 import { formatDateTime } from '../format.ts';
 import { Link } from '../router.tsx';
+import { useMe } from '../session.tsx';
+import { canChangeSkill } from '../skills/can-change-skill.ts';
+import { SkillDangerZone } from '../skills/skill-danger-zone.tsx';
 import { useAction } from '../use-action.ts';
 import { useResource } from '../use-resource.ts';
 import { Tags } from './skills-page.tsx';
@@ -18,6 +21,7 @@ interface Rated {
 
 /** One skill: its content (any version), versions, rating and use over the last 30 days. */
 export function SkillDetailPage({ skillRef }: { skillRef: string }) {
+  const me = useMe();
   const path = `/skills/${encodeURIComponent(skillRef)}`;
   const skill = useResource(`skill:${skillRef}`, () => api<Skill>(path));
   const versions = useResource(`versions:${skillRef}`, () => api<{ versions: SkillVersion[] }>(`${path}/versions`));
@@ -60,6 +64,14 @@ export function SkillDetailPage({ skillRef }: { skillRef: string }) {
         <Link to="/skills">Skills</Link> / {current.slug}
       </p>
       <PageHeader title={current.name}>
+        {canChangeSkill(me, current) && (
+          <Link to={`/skills/${current.slug}/edit`} className="button">
+            Edit
+          </Link>
+        )}
+        <Link to={`/skills/${current.slug}/history`} className="button">
+          History
+        </Link>
         <button type="button" onClick={() => void copy(content)} disabled={busy || !content}>
           {copied ? 'Copied · use recorded' : 'Copy & record use'}
         </button>
@@ -115,6 +127,7 @@ export function SkillDetailPage({ skillRef }: { skillRef: string }) {
             <div>Created {formatDateTime(current.createdAt)}</div>
             <div>Updated {formatDateTime(current.updatedAt)}</div>
           </section>
+          <SkillDangerZone skill={current} />
         </aside>
       </div>
     </>

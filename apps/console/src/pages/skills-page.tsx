@@ -46,7 +46,9 @@ export function SkillsPage() {
     api<SkillPage>('/skills', { query: { tag, sort, limit: listLimit, cursor } }),
   );
   const skills = list.data && [...list.data.skills, ...more.pages.flatMap((page) => page.skills)];
-  const cursor = more.pages.at(-1)?.nextCursor ?? list.data?.nextCursor ?? null;
+  // The last page loaded says whether there is more: its null is the end, not a reason to ask the first page.
+  const lastPage = more.pages.at(-1) ?? list.data;
+  const cursor = lastPage?.nextCursor ?? null;
   const found = useResource(`search:${query}`, () =>
     query ? api<{ results: SearchResult[] }>('/search', { query: { q: query, limit: 50 } }) : Promise.resolve(null),
   );

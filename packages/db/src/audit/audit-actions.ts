@@ -18,6 +18,7 @@ export const auditActions = [
   'invitation.accepted',
   'user.role_changed',
   'user.deactivated',
+  'user.activated',
   'api_key.created',
   'api_key.revoked',
   'skill.created',

@@ -22,7 +22,8 @@ export interface CredentialDoorOptions {
  * deactivation, role, password or MFA change, per tenant, at commit), (b)
  * no such change arrived for the credential's tenant since it was read,
  * and (c) less than the TTL has passed; a session also only while neither
- * its absolute end nor its idle timeout has come. Anything else asks the
+ * its absolute end nor its idle timeout has come, and a key only before
+ * its expiry. Anything else asks the
  * database, which ends an expired session and records it as before.
  *
  * Only credentials that let a request through are kept: a refused one is
@@ -64,7 +65,9 @@ export class CredentialDoor {
       const generation = this.#keys.generation();
       key = await this.#platform.resolveApiKey(keyHash, actor);
       if (serving && key?.tenantActive) {
-        this.#keys.set(keyHash, { tenantId: key.tenantId, value: key, until: Date.now() + this.#ttlMs }, generation);
+        // A key's expiry is no announced change: the entry ends with the key.
+        const until = Math.min(Date.now() + this.#ttlMs, key.expiresAt ?? Number.POSITIVE_INFINITY);
+        this.#keys.set(keyHash, { tenantId: key.tenantId, value: key, until }, generation);
       }
     }
     if (key?.tenantActive) this.#use.key(keyHash);

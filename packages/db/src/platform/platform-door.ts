@@ -136,8 +136,14 @@ export class PlatformDoor {
       scopes: string[];
       created_by: string | null;
       tenant_active: boolean;
+      expires_ms: string | null;
     }>(
-      withActorSettings(actor, (after) => sql`platform.resolve_api_key(case when ${after} then ${keyHash}::text end)`),
+      withActorSettings(
+        actor,
+        (after) => sql`platform.resolve_api_key(case when ${after} then ${keyHash}::text end)`,
+        sql`r.tenant_id, r.tenant_slug, r.key_id, r.scopes, r.created_by, r.tenant_active,
+          (extract(epoch from r.expires_at) * 1000)::bigint as expires_ms`,
+      ),
     );
     const row = result.rows[0];
     return row
@@ -148,6 +154,7 @@ export class PlatformDoor {
           scopes: row.scopes,
           createdBy: row.created_by,
           tenantActive: row.tenant_active,
+          expiresAt: row.expires_ms === null ? null : Number(row.expires_ms),
         }
       : null;
   }
@@ -229,6 +236,8 @@ export interface ResolvedApiKey {
   scopes: string[];
   createdBy: string | null;
   tenantActive: boolean;
+  /** When the key stops working (epoch milliseconds), or null when it never does. */
+  expiresAt: number | null;
 }
 
 const firstRow = <T>(rows: T[]): T => {

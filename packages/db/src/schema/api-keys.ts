@@ -14,6 +14,8 @@ export const apiKeys = pgTable(
     createdBy: uuid('created_by'),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** After this moment the key is refused like a revoked one (migration 0033); null: it does not expire. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { apiKeyScopes, maxPasswordLength, minPasswordLength } from '@skillhub/core';
+import { apiKeyScopes, maxApiKeyDays, maxPasswordLength, minPasswordLength } from '@skillhub/core';
 import { userRoles } from '@skillhub/db';
 
 const Email = z.email().max(254);
@@ -171,6 +171,7 @@ export const ApiKey = z
     createdBy: z.string().nullable(),
     lastUsedAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
+    expiresAt: z.string().nullable().openapi({ description: 'From then on the key is refused; null: until revoked' }),
     createdAt: z.string(),
   })
   .openapi('ApiKey', {
@@ -182,6 +183,7 @@ export const ApiKey = z
       createdBy: '7d4e2a90-1b3c-4f5d-8e6a-9c0b1d2e3f41',
       lastUsedAt: null,
       revokedAt: null,
+      expiresAt: '2026-05-04T16:05:12.000Z',
       createdAt: '2026-02-03T16:05:12.000Z',
     },
   });
@@ -190,5 +192,14 @@ export const CreateApiKeyBody = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     scopes: z.array(z.enum(apiKeyScopes)).min(1).max(apiKeyScopes.length),
+    expiresInDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(maxApiKeyDays)
+      .optional()
+      .openapi({
+        description: `Refuse the key from this many days on (at most ${maxApiKeyDays}); left out: until revoked`,
+      }),
   })
-  .openapi('CreateApiKey', { example: { name: 'CI agent', scopes: ['skills:read'] } });
+  .openapi('CreateApiKey', { example: { name: 'CI agent', scopes: ['skills:read'], expiresInDays: 90 } });

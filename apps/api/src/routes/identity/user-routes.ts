@@ -1,5 +1,5 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { changeUserRole, deactivateUser, findUser, inviteUser, listUsers } from '@skillhub/core';
+import { changeUserRole, deactivateUser, findUser, inviteUser, listUsers, reactivateUser } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, IdParam, json, jsonBody, readId } from '../../openapi/define-route.ts';
 import { adminGuard } from '../../openapi/route-guards.ts';
@@ -55,6 +55,16 @@ const deactivate = defineRoute({
   responses: { 200: json(z.object({ endedSessions: z.number() }), 'How many of their sessions ended') },
 });
 
+const reactivate = defineRoute({
+  method: 'post',
+  path: '/users/{id}/reactivate',
+  tags: ['Users'],
+  summary: 'Let a deactivated user sign in again (an owner only by an owner)',
+  middleware: [adminGuard('reactivate users')] as const,
+  request: { params: IdParam },
+  responses: { 200: json(User, 'The user, active again') },
+});
+
 export function registerUserRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
     return c.json({ users: await inTenant(c, c.var.caller, listUsers) }, 200);
@@ -82,5 +92,11 @@ export function registerUserRoutes(app: OpenAPIHono<AppEnv>): void {
     const auth = c.var.caller;
     const id = readId(c.req.valid('param').id);
     return c.json(await inTenant(c, auth, (tx) => deactivateUser(tx, auth.role, auth.userId, id)), 200);
+  });
+
+  app.openapi(reactivate, async (c) => {
+    const auth = c.var.caller;
+    const id = readId(c.req.valid('param').id);
+    return c.json(await inTenant(c, auth, (tx) => reactivateUser(tx, auth.role, id)), 200);
   });
 }

@@ -1,5 +1,11 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { readSettingsFor, requireCaller, SiteSettingsDocument, updateSiteSettings } from '@skillhub/core';
+import {
+  readEffectiveSettings,
+  readSettingsFor,
+  requireCaller,
+  SiteSettingsDocument,
+  updateSiteSettings,
+} from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, guard, json, jsonBody } from '../../openapi/define-route.ts';
 import { usersOrKeysWith } from '../../openapi/route-access.ts';
@@ -38,10 +44,35 @@ const replace = defineRoute({
   },
 });
 
+const EffectiveSetting = z
+  .object({
+    path: z.string().openapi({ description: 'Where it sits in the settings document' }),
+    value: z.number().openapi({ description: 'In force now' }),
+    default: z.number().openapi({ description: 'What applies when the workspace sets nothing' }),
+    isDefault: z.boolean(),
+  })
+  .openapi('EffectiveSetting', {
+    example: { path: 'throttle.windowMinutes', value: 15, default: 15, isDefault: true },
+  });
+
+const effective = defineRoute({
+  method: 'get',
+  path: '/settings/effective',
+  tags: ['Settings'],
+  summary: 'The throttle and session numbers in force, each with its default (admins)',
+  middleware: [adminGuard('read effective settings')] as const,
+  responses: { 200: json(z.object({ settings: z.array(EffectiveSetting) }), 'Each number setting') },
+});
+
 export function registerSettingsRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(read, async (c) => {
     const auth = c.var.caller;
     return c.json(await inTenant(c, auth, (tx) => readSettingsFor(tx, auth)), 200);
+  });
+
+  app.openapi(effective, async (c) => {
+    const settings = await inTenant(c, c.var.caller, (tx) => readEffectiveSettings(tx, c.var.config));
+    return c.json({ settings }, 200);
   });
 
   app.openapi(replace, async (c) => {
