@@ -2,10 +2,10 @@ import { median } from '../lib/interleaved-rounds.ts';
 import { formatDelta, formatRate, formatRatio, formatTable, formatUs } from '../lib/print-table.ts';
 import type { BulkFigures } from './bulk-writes.ts';
 import type { SealingComparison } from './loop-sealing.ts';
-import type { TreeSealingComparison } from './tree-sealing.ts';
 import type { SealPlanFigures, VerifyPlanFigures } from './profile-ledger.ts';
 import type { SealCalls, VerifyFigures } from './seal-and-verify.ts';
 import type { WriteFigures } from './single-row-writes.ts';
+import type { TreeSealingComparison } from './tree-sealing.ts';
 
 const n = (value: number) => value.toLocaleString('en-US');
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);

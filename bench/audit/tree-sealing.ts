@@ -12,9 +12,7 @@ const migration0023 = new URL('../../packages/db/migrations/0023_narrow_ledger_d
  */
 export async function installChainOnlySealing(owner: RawPool): Promise<void> {
   const statements = (await readFile(migration0023, 'utf8')).split('--> statement-breakpoint');
-  const shipped = statements.find((statement) =>
-    statement.includes('create or replace function audit.seal_pending('),
-  );
+  const shipped = statements.find((statement) => statement.includes('create or replace function audit.seal_pending('));
   if (!shipped) throw new Error('migration 0023 no longer defines audit.seal_pending');
   await owner.query('create schema if not exists bench_audit');
   await owner.query(
@@ -87,7 +85,8 @@ export async function compareTreeSealing(
       );
     }
   }
-  if (digests.size !== 1) throw new Error('the chain-only sealing wrote different chain hashes than audit.seal_pending');
+  if (digests.size !== 1)
+    throw new Error('the chain-only sealing wrote different chain hashes than audit.seal_pending');
   return {
     events,
     batch,

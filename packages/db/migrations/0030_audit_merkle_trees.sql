@@ -116,32 +116,27 @@ $$;
 --> statement-breakpoint
 -- Adds the nodes that became complete when each chain grew from old_sizes[i]
 -- to new_sizes[i] leaves: one statement per stored level, all chains at once.
+-- A node that exists already is kept: it can only exist if sealed history
+-- was cut behind sealing's back and sealed again, and the node committed
+-- to first is the one checkpoints and proofs must keep disagreeing with.
 create function audit.extend_trees(chains text[], old_sizes bigint[], new_sizes bigint[]) returns void
 language plpgsql security definer set search_path = '' as $$
 declare
   lvl integer := 4;
   width bigint := 16;
-  added bigint;
 begin
-  loop
-    with grown as (
-      select g.chain, g.old_size / width as first_new, g.new_size / width as past_new
-      from unnest(chains, old_sizes, new_sizes) g (chain, old_size, new_size)
-      where g.new_size / width > g.old_size / width
-    ),
-    inserted as (
-      insert into audit.tree_nodes (chain, level, index, hash)
-      select g.chain, lvl, c.index / 16, audit.tile_root(pg_catalog.array_agg(c.hash order by c.index))
-      from grown g
-      cross join lateral audit.stored_nodes(g.chain, lvl - 4, g.first_new * 16, g.past_new * 16) c
-      group by g.chain, c.index / 16
-      -- A missing child (a leaf deleted behind sealing's back) leaves the node
-      -- out: proofs through it fail, and verification names the event.
-      having pg_catalog.count(*) = 16
-      returning 1
-    )
-    select pg_catalog.count(*) into added from inserted;
-    exit when added = 0 or lvl >= 60;
+  while lvl < 64 and exists (select from unnest(old_sizes, new_sizes) g (old_size, new_size)
+                             where g.new_size / width > g.old_size / width) loop
+    insert into audit.tree_nodes (chain, level, index, hash)
+    select g.chain, lvl, c.index / 16, audit.tile_root(pg_catalog.array_agg(c.hash order by c.index))
+    from unnest(chains, old_sizes, new_sizes) g (chain, old_size, new_size)
+    cross join lateral audit.stored_nodes(g.chain, lvl - 4, (g.old_size / width) * 16, (g.new_size / width) * 16) c
+    where g.new_size / width > g.old_size / width
+    group by g.chain, c.index / 16
+    -- A missing child (a leaf deleted behind sealing's back) leaves the node
+    -- out: proofs through it fail, and verification names the event.
+    having pg_catalog.count(*) = 16
+    on conflict on constraint tree_nodes_pkey do nothing;
     lvl := lvl + 4;
     width := width * 16;
   end loop;

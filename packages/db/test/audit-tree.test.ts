@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { consistencyRanges, inclusionRanges } from '../src/audit/tree/rfc9162.ts';
 import { StoredTree } from '../src/audit/tree/stored-tree.ts';
 import type { ChainQuery } from '../src/audit/verify-chain.ts';
-import { type Database, recordAuditEvent, sql, systemActor } from '../src/index.ts';
+import { type Database, recordAuditEvent, type sql, systemActor } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { referenceLeaf, referenceRoot, verifyConsistency, verifyInclusion } from './support/rfc9162-reference.ts';
 import { actor } from './support/tenant-rows.ts';
@@ -28,7 +28,12 @@ beforeAll(async () => {
   for (let written = 1; written < events; written += 23) {
     await db.withTenant(tenantId, actor(), async () => {
       for (let i = written; i < Math.min(written + 23, events); i++) {
-        await recordAuditEvent({ action: 'skill.updated', resourceType: 'skill', resourceId: `s-${i}`, metadata: { i } });
+        await recordAuditEvent({
+          action: 'skill.updated',
+          resourceType: 'skill',
+          resourceId: `s-${i}`,
+          metadata: { i },
+        });
       }
     });
     // Odd batch sizes: tiles complete in pieces, across calls.
