@@ -181,6 +181,87 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/.well-known/skillhub/checkpoint-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The public keys audit checkpoints are signed with (current and retired), for anyone to verify them */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The keys, the current one first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['CheckpointKeys'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/auth/sign-up': {
     parameters: {
       query?: never;
@@ -5004,6 +5085,17 @@ export interface components {
       status: 'ok' | 'unavailable';
       /** @enum {string} */
       database: 'reachable' | 'unreachable';
+    };
+    CheckpointKeys: {
+      keys: {
+        key_name: string;
+        key_id: string;
+        /** @description <name>+<key id>+<base64(0x01 ‖ public key)>, as Go’s note package */
+        vkey: string;
+        /** @description Raw 32-byte Ed25519 public key, standard base64 */
+        public_key: string;
+        current: boolean;
+      }[];
     };
     /** @description The same answer whether or not the address already has an account */
     SignUpRequested: {
