@@ -2,6 +2,14 @@
 export { type AuditCheckpointView, checkpointSigner, checkpointView } from './audit/audit-checkpoint-view.ts';
 export type { AuditEventFilters, AuditEventView } from './audit/audit-event-query.ts';
 export {
+  type AuditBundle,
+  type BundleEventFormat,
+  bundleEventFormats,
+  canonicalRecord,
+  startAuditBundle,
+  streamAuditBundle,
+} from './audit/export-audit-bundle.ts';
+export {
   type AuditExportInput,
   type ExportRange,
   exportRange,

@@ -59,6 +59,7 @@ export {
   leafHash,
   nodeHash,
 } from './audit/tree/rfc9162.ts';
+export { type BundleLeaf, streamTenantBundle } from './audit/tree/tenant-bundle.ts';
 export {
   type CheckpointRecord,
   type InclusionProof,
