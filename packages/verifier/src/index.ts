@@ -1,0 +1,6 @@
+/**
+ * `@skillhub/verify` for Node: everything the browser entry offers, plus the
+ * node:crypto hasher. Depends on nothing but Node's standard library.
+ */
+export * from './browser.ts';
+export { hashLeafText, nodeHasher } from './node-hasher.ts';

@@ -1,0 +1,90 @@
+/**
+ * Merkle trees built for the tests and the benchmark, independently of the
+ * verifier's code: the recursive definitions of RFC 9162 §2.1.1 (MTH),
+ * §2.1.3.1 (PATH) and §2.1.4.1 (PROOF, SUBPROOF) for small trees, and a
+ * level-by-level tree (every node stored, an odd last node carried up) that
+ * answers a million proofs quickly.
+ */
+import { createHash } from 'node:crypto';
+
+/** SHA-256(0x00 ‖ input). */
+export function leafHash(input: Uint8Array | string): Buffer {
+  return createHash('sha256').update(Buffer.of(0)).update(input).digest();
+}
+
+/** SHA-256(0x01 ‖ left ‖ right). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  return createHash('sha256').update(Buffer.of(1)).update(left).update(right).digest();
+}
+
+/** The largest power of two smaller than n (n > 1). */
+function split(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** MTH(D[n]) over leaf hashes. */
+export function mth(leaves: readonly Buffer[]): Buffer {
+  if (leaves.length === 0) return createHash('sha256').digest();
+  if (leaves.length === 1) return leaves[0] as Buffer;
+  const k = split(leaves.length);
+  return nodeHash(mth(leaves.slice(0, k)), mth(leaves.slice(k)));
+}
+
+/** PATH(m, D[n]): the inclusion proof of leaf m. */
+export function path(m: number, leaves: readonly Buffer[]): Buffer[] {
+  if (leaves.length <= 1) return [];
+  const k = split(leaves.length);
+  if (m < k) return [...path(m, leaves.slice(0, k)), mth(leaves.slice(k))];
+  return [...path(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
+}
+
+/** PROOF(m, D[n]): the consistency proof from the first m leaves to all of them. */
+export function consistencyProof(m: number, leaves: readonly Buffer[]): Buffer[] {
+  if (m === 0 || m === leaves.length) return [];
+  return subproof(m, leaves, true);
+}
+
+function subproof(m: number, leaves: readonly Buffer[], whole: boolean): Buffer[] {
+  const n = leaves.length;
+  if (m === n) return whole ? [] : [mth(leaves)];
+  const k = split(n);
+  if (m <= k) return [...subproof(m, leaves.slice(0, k), whole), mth(leaves.slice(k))];
+  return [...subproof(m - k, leaves.slice(k), false), mth(leaves.slice(0, k))];
+}
+
+/** A tree with every level stored: root and inclusion proofs in O(log n) each. */
+export class LevelTree {
+  private readonly levels: Buffer[][];
+
+  constructor(leafHashes: Buffer[]) {
+    this.levels = [leafHashes];
+    let level = leafHashes;
+    while (level.length > 1) {
+      const next: Buffer[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i] as Buffer, level[i + 1] as Buffer));
+      // An unpaired last node moves up unchanged: the RFC's split puts it in the right subtree alone.
+      if (level.length % 2 === 1) next.push(level[level.length - 1] as Buffer);
+      this.levels.push(next);
+      level = next;
+    }
+  }
+
+  get root(): Buffer {
+    const top = this.levels[this.levels.length - 1] as Buffer[];
+    return top[0] ?? createHash('sha256').digest();
+  }
+
+  /** The audit path of leaf `index`, from the leaf upward. */
+  proof(index: number): Buffer[] {
+    const out: Buffer[] = [];
+    let i = index;
+    for (const level of this.levels.slice(0, -1)) {
+      const sibling = i % 2 === 0 ? i + 1 : i - 1;
+      if (sibling < level.length) out.push(level[sibling] as Buffer);
+      i = Math.floor(i / 2);
+    }
+    return out;
+  }
+}
