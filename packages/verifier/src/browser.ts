@@ -2,7 +2,18 @@
  * The verifier's entry for browsers and any other WebCrypto runtime: proof
  * and checkpoint verification with no Node built-in module.
  */
+export { type BundleHeader, checkHeader, type HeaderCheck, type TrustedHeader } from './bundle/bundle-header.ts';
+export { type CanonicalEvent, canonicalFields, parseCanonicalEvent } from './bundle/canonical-event.ts';
+export { type BundleLine, type BundleReport, type CheckBundleOptions, checkBundle } from './bundle/check-bundle.ts';
+export type { Problem, ProblemKind } from './bundle/problems.ts';
+export { type EventsFormat, readableDisagreements } from './bundle/readable-fields.ts';
 export { bytesEqual, fromBase64, toBase64, toHex, utf8 } from './bytes.ts';
+export {
+  type CheckpointSummary,
+  type ConsistencyInput,
+  type ConsistencyReport,
+  checkConsistency,
+} from './check-consistency.ts';
 export { type Checkpoint, formatCheckpointText, parseCheckpointText } from './checkpoint.ts';
 export { verifyEd25519 } from './ed25519.ts';
 export { type Awaitable, emptyRoot, hashSize, type MerkleHasher } from './merkle-hasher.ts';
