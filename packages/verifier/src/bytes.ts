@@ -25,11 +25,21 @@ const base64Shape = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3
  * and an edited hash can never decode to the original).
  */
 export function fromBase64(text: string): Uint8Array | undefined {
-  if (!base64Shape.test(text)) return undefined;
+  if (!base64Shape.test(text) || !zeroTrailingBits(text)) return undefined;
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return toBase64(bytes) === text ? bytes : undefined;
+  return bytes;
+}
+
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Whether the bits the padding leaves unused are zero (`AB==` and `AA==` decode alike; only `AA==` is canonical). */
+function zeroTrailingBits(text: string): boolean {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  if (padding === 0) return true;
+  const last = alphabet.indexOf(text.charAt(text.length - padding - 1));
+  return (last & (padding === 2 ? 0x0f : 0x03)) === 0;
 }
 
 /** Standard base64 with padding. */

@@ -217,7 +217,8 @@ class BundleRun {
       });
       return;
     }
-    const leafHash = await this.hashLeafText(canonical);
+    const hashed = this.hashLeafText(canonical);
+    const leafHash = hashed instanceof Uint8Array ? hashed : await hashed;
     if (await this.memo.verify(leafIndex, leafHash, proof)) {
       this.arrived(leafIndex, eventId, line, false);
       if (!read) {

@@ -48,14 +48,17 @@ export class InclusionMemo {
       const p = fromBase64(proof[j] as string);
       if (!p || p.length !== hashSize) return this.reject();
       if (fn % 2 === 1 || fn === sn) {
-        r = await this.hasher.hashChildren(p, r);
+        const hash = this.hasher.hashChildren(p, r);
+        // Awaiting a synchronous hasher's value would still cost a microtask per hash.
+        r = hash instanceof Uint8Array ? hash : await hash;
         while (fn % 2 === 0 && fn !== 0) {
           fn /= 2;
           sn = Math.floor(sn / 2);
           level++;
         }
       } else {
-        r = await this.hasher.hashChildren(r, p);
+        const hash = this.hasher.hashChildren(r, p);
+        r = hash instanceof Uint8Array ? hash : await hash;
       }
       fn = Math.floor(fn / 2);
       sn = Math.floor(sn / 2);

@@ -21,10 +21,10 @@ export function jsonbText(value: unknown): string {
 export type ReadableEvent = Record<string, unknown>;
 
 /** A plausible ledger event: a skill update by a user, with its row change. */
-export function sampleEvent(tenantId: string, seq: number): ReadableEvent {
+export function sampleEvent(tenantId: string, seq: number, id: string = randomUUID()): ReadableEvent {
   const created = new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString().replace('Z', '123Z');
   return {
-    id: randomUUID(),
+    id,
     txid: String(1000 + seq),
     seq,
     tenant_id: tenantId,

@@ -54,26 +54,31 @@ function subproof(m: number, leaves: readonly Buffer[], whole: boolean): Buffer[
   return [...subproof(m - k, leaves.slice(k), false), mth(leaves.slice(0, k))];
 }
 
-/** A tree with every level stored: root and inclusion proofs in O(log n) each. */
+/** A tree with every level stored (each level one flat buffer of 32-byte hashes): root and proofs in O(log n). */
 export class LevelTree {
-  private readonly levels: Buffer[][];
+  private readonly levels: Buffer[];
 
-  constructor(leafHashes: Buffer[]) {
-    this.levels = [leafHashes];
-    let level = leafHashes;
-    while (level.length > 1) {
-      const next: Buffer[] = [];
-      for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i] as Buffer, level[i + 1] as Buffer));
+  constructor(leafHashes: readonly Uint8Array[]) {
+    const leaves = Buffer.alloc(leafHashes.length * 32);
+    for (const [i, hash] of leafHashes.entries()) leaves.set(hash, i * 32);
+    this.levels = [leaves];
+    let level = leaves;
+    while (level.length > 32) {
+      const count = level.length / 32;
+      const next = Buffer.alloc(Math.ceil(count / 2) * 32);
+      for (let i = 0; i + 1 < count; i += 2) {
+        next.set(nodeHash(level.subarray(i * 32, i * 32 + 32), level.subarray(i * 32 + 32, i * 32 + 64)), (i / 2) * 32);
+      }
       // An unpaired last node moves up unchanged: the RFC's split puts it in the right subtree alone.
-      if (level.length % 2 === 1) next.push(level[level.length - 1] as Buffer);
+      if (count % 2 === 1) next.set(level.subarray((count - 1) * 32), ((count - 1) / 2) * 32);
       this.levels.push(next);
       level = next;
     }
   }
 
   get root(): Buffer {
-    const top = this.levels[this.levels.length - 1] as Buffer[];
-    return top[0] ?? createHash('sha256').digest();
+    const top = this.levels[this.levels.length - 1] as Buffer;
+    return top.length === 0 ? createHash('sha256').digest() : Buffer.from(top);
   }
 
   /** The audit path of leaf `index`, from the leaf upward. */
@@ -82,7 +87,7 @@ export class LevelTree {
     let i = index;
     for (const level of this.levels.slice(0, -1)) {
       const sibling = i % 2 === 0 ? i + 1 : i - 1;
-      if (sibling < level.length) out.push(level[sibling] as Buffer);
+      if (sibling * 32 < level.length) out.push(level.subarray(sibling * 32, sibling * 32 + 32));
       i = Math.floor(i / 2);
     }
     return out;
