@@ -49,6 +49,9 @@ const expected: Record<string, string> = {
   'GET /audit-events': 'admins+audit:read',
   'GET /audit/verify': 'admins+audit:read',
   'GET /audit/export': 'admins+audit:read',
+  'GET /audit/checkpoint': 'admins+audit:read',
+  'GET /audit/events/{id}/proof': 'admins+audit:read',
+  'GET /audit/proofs/consistency': 'admins+audit:read',
   'GET /settings': 'users+any',
   'PUT /settings': 'admins',
   'POST /skills': 'users+skills:write',
@@ -73,6 +76,7 @@ const expected: Record<string, string> = {
   'GET /public/{workspace}/skills/{slug}': 'public',
   'GET /health': 'public',
   'GET /health/ready': 'public',
+  'GET /.well-known/skillhub/checkpoint-keys': 'public',
 };
 
 interface Operation {

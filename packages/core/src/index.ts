@@ -1,4 +1,5 @@
 // The domain layer: use cases, authorization, errors. No HTTP; the database only through @skillhub/db.
+export { type AuditCheckpointView, checkpointSigner, checkpointView } from './audit/audit-checkpoint-view.ts';
 export type { AuditEventFilters, AuditEventView } from './audit/audit-event-query.ts';
 export {
   type AuditExportInput,
@@ -10,7 +11,11 @@ export {
 } from './audit/export-audit-events.ts';
 export { type ExportEncoder, type ExportFormat, exportEncoders, exportFormats } from './audit/export-formats.ts';
 export { type ListAuditEventsInput, listAuditEvents } from './audit/list-audit-events.ts';
+export { type CheckpointKeyView, listCheckpointKeys } from './audit/list-checkpoint-keys.ts';
 export { type ListSecurityEventsInput, listSecurityEvents } from './audit/list-security-events.ts';
+export { type AuditConsistencyProofView, proveAuditConsistency } from './audit/prove-audit-consistency.ts';
+export { type AuditInclusionProofView, proveAuditEvent } from './audit/prove-audit-event.ts';
+export { readAuditCheckpoint } from './audit/read-audit-checkpoint.ts';
 export { type StartAuditExportInput, startAuditExport } from './audit/start-audit-export.ts';
 export { type AuditTrailStatus, verifyAuditTrail } from './audit/verify-audit-trail.ts';
 export type { RequestAuth, UserAuth } from './auth/request-auth.ts';
@@ -26,7 +31,7 @@ export { isUser, requireCaller, requireUser } from './authorization/require-call
 export { requireRole } from './authorization/require-role.ts';
 export { requireScope } from './authorization/require-scope.ts';
 export { type AppConfig, loadConfig } from './config/app-config.ts';
-export { fixedServerKeys, type ServerKeys, serverKeysFrom } from './config/server-keys.ts';
+export { type CheckpointKeyRing, fixedServerKeys, type ServerKeys, serverKeysFrom } from './config/server-keys.ts';
 export { type DeviceClaim, deviceTokenDays, issueDeviceToken, readDeviceToken } from './crypto/device-token.ts';
 export { hashPassword, maxPasswordLength, minPasswordLength } from './crypto/passwords.ts';
 export { isSealed, type SecretKeyRing, secretKeyRing } from './crypto/secret-box.ts';
