@@ -56,11 +56,31 @@ module.exports = {
       name: 'console-talks-http-only',
       comment:
         'apps/console is a browser app: it reaches the server over HTTP only, so its source imports no @skillhub/* ' +
-        'package and nothing outside apps/console (npm packages are fine). Its tests (apps/console/test) may ' +
+        'package and nothing outside apps/console (npm packages are fine), except the browser entry of the ' +
+        'verifier (@skillhub/verify/browser), which checks proofs in the page. Its tests (apps/console/test) may ' +
         "use the API's test harness, hence src only.",
       severity: 'error',
       from: { path: '^apps/console/src/' },
-      to: { pathNot: '^(apps/console/|node_modules/(?!@skillhub/))' },
+      to: { pathNot: ['^(apps/console/|node_modules/(?!@skillhub/))', '^packages/verifier/src/browser\\.ts$'] },
+    },
+    {
+      name: 'verifier-stands-alone',
+      comment:
+        'packages/verifier (@skillhub/verify) is the verifier anyone runs from its packed tarball on a machine with ' +
+        'only Node: its source imports its own files and Node built-ins, nothing else (no npm package, no workspace ' +
+        'package, no database or server code), so the tarball carries everything it needs and trusts nothing of ours.',
+      severity: 'error',
+      from: { path: '^packages/verifier/src/' },
+      to: { pathNot: '^packages/verifier/src/', dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'verifier-tests-use-no-workspace',
+      comment:
+        "The verifier's tests build their evidence with their own tree builder and keys, so they prove it works " +
+        'without the rest of Skillhub: they import no other workspace package.',
+      severity: 'error',
+      from: { path: '^packages/verifier/test/' },
+      to: { path: ['^(packages/(?!verifier/)|apps/|bench/|scripts/)', '^@skillhub/', '(^|/)node_modules/@skillhub/'] },
     },
     {
       name: 'apps-never-use-bench-door',

@@ -10,7 +10,7 @@
  *    streamed read of the same rows, with the process's peak memory.
  * Usage: npm run bench:audit -- [--events N] [--rows N] [--rounds N] [--bulk-rounds N] [--ops N]
  * (also --warmup, --tenants, --skills, --seal-batch, and --compare-sealing to also seal the same events
- * with the row-by-row loop that set-based sealing replaced). Progress goes to stderr, the report to stdout.
+ * with the row-by-row loop that set-based sealing replaced, and --ledger-only to skip parts 1 and 2). Progress goes to stderr, the report to stdout.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -36,9 +36,11 @@ const { values: flags } = parseArgs({
     skills: { type: 'string', default: '1000' },
     'seal-batch': { type: 'string', default: '10000' },
     'compare-sealing': { type: 'boolean', default: false },
+    'ledger-only': { type: 'boolean', default: false },
   },
 });
-const positive = (name: Exclude<keyof typeof flags, 'compare-sealing'>) => positiveInteger(name, flags[name]);
+const positive = (name: Exclude<keyof typeof flags, 'compare-sealing' | 'ledger-only'>) =>
+  positiveInteger(name, flags[name]);
 const config = {
   events: positive('events'),
   rows: positive('rows'),
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
     console.log(
       `   "in PG" columns: median of ${config.explainSamples} explain analyze of the statement alone (no round trip, no commit)`,
     );
-    for (const operation of ['insert', 'update'] as SingleRowOperation[]) {
+    for (const operation of (flags['ledger-only'] ? [] : ['insert', 'update']) as SingleRowOperation[]) {
       progress(singleRowTitles[operation]);
       await owner.query('checkpoint');
       const figures = await measureSingleRowWrites(
@@ -138,22 +140,24 @@ async function main(): Promise<void> {
     }
 
     const explainRows = Math.max(1, Math.floor(config.rows / 10));
-    console.log(
-      `\n2. bulk statements: INSERT … SELECT generate_series of ${n(config.rows)} skills, then UPDATE of all ${n(config.rows)}, each its own transaction; ${config.bulkRounds} interleaved rounds (medians) after a warm-up at a tenth of the size; the ledger is emptied, skills vacuumed and a checkpoint taken before each`,
-    );
-    progress('bulk writes');
-    const bulk = await measureBulkWrites(
-      { owner, app },
-      {
-        tenantId: bulkTenantId,
-        modes: config.modes,
-        rows: config.rows,
-        rounds: config.bulkRounds,
-        explainRows,
-        onProgress: progress,
-      },
-    );
-    printBulk(explainRows, bulk);
+    if (!flags['ledger-only']) {
+      console.log(
+        `\n2. bulk statements: INSERT … SELECT generate_series of ${n(config.rows)} skills, then UPDATE of all ${n(config.rows)}, each its own transaction; ${config.bulkRounds} interleaved rounds (medians) after a warm-up at a tenth of the size; the ledger is emptied, skills vacuumed and a checkpoint taken before each`,
+      );
+      progress('bulk writes');
+      const bulk = await measureBulkWrites(
+        { owner, app },
+        {
+          tenantId: bulkTenantId,
+          modes: config.modes,
+          rows: config.rows,
+          rounds: config.bulkRounds,
+          explainRows,
+          onProgress: progress,
+        },
+      );
+      printBulk(explainRows, bulk);
+    }
 
     await measureLedger(
       { owner, ownerUrl: bench.ownerUrl, appUrl: bench.appUrl },

@@ -83,8 +83,10 @@ export async function emptyLedger(owner: RawPool): Promise<void> {
   await inTransaction(owner, async (client) => {
     await client.query('alter table audit_logs disable trigger audit_logs_no_truncate');
     await client.query('alter table audit.seals disable trigger seals_no_truncate');
-    await client.query('truncate audit_logs, audit.seals');
+    await client.query('alter table audit.tree_nodes disable trigger tree_nodes_no_truncate');
+    await client.query('truncate audit_logs, audit.seals, audit.tree_nodes');
     await client.query('alter table audit_logs enable trigger audit_logs_no_truncate');
     await client.query('alter table audit.seals enable trigger seals_no_truncate');
+    await client.query('alter table audit.tree_nodes enable trigger tree_nodes_no_truncate');
   });
 }

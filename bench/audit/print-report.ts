@@ -5,6 +5,7 @@ import type { SealingComparison } from './loop-sealing.ts';
 import type { SealPlanFigures, VerifyPlanFigures } from './profile-ledger.ts';
 import type { SealCalls, VerifyFigures } from './seal-and-verify.ts';
 import type { WriteFigures } from './single-row-writes.ts';
+import type { TreeSealingComparison } from './tree-sealing.ts';
 
 const n = (value: number) => value.toLocaleString('en-US');
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
@@ -186,5 +187,16 @@ export function printVerification(
   );
   console.log(
     `    the unsealed-events question for every chain at once, in one anti-join pass over the ledger: ${ms(p.allChainsMs)} ms in all`,
+  );
+}
+
+/** Sealing with the Merkle tree against the chain-only sealing it replaced, same events, same run. */
+export function printTreeSealing(c: TreeSealingComparison): void {
+  const ratio = c.chainSeconds / c.treeSeconds;
+  console.log(
+    `    with the Merkle tree (0030) vs chain-only (0023), ${n(c.events)} pending events sealed ${n(c.batch)} per call, median of 3 interleaved rounds, each rolled back:`,
+  );
+  console.log(
+    `      chain only ${c.chainSeconds.toFixed(2)} s = ${formatRate(c.events / c.chainSeconds)} events/s; with the tree ${c.treeSeconds.toFixed(2)} s = ${formatRate(c.events / c.treeSeconds)} events/s, ${n(c.nodes)} node rows; throughput ratio tree ÷ chain-only = ${formatRatio(ratio)} (aim ≥ 0.8×: ${ratio >= 0.8 ? 'met' : 'missed'})`,
   );
 }

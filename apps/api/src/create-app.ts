@@ -11,6 +11,7 @@ import { authenticate } from './middleware/authenticate.ts';
 import { clientAddressOf } from './middleware/client-address.ts';
 import { registerApiReference } from './openapi/api-reference.ts';
 import { validationHook } from './openapi/define-route.ts';
+import { registerCheckpointKeyRoute } from './routes/audit/proof-routes.ts';
 import { registerConsole } from './routes/console.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerApiRoutes } from './routes/register-api-routes.ts';
@@ -80,6 +81,7 @@ export function createApp({
     }),
   );
   registerHealthRoutes(app);
+  registerCheckpointKeyRoute(app);
   registerApiReference(app);
   app.use(authenticate);
   registerApiRoutes(app);

@@ -1,4 +1,4 @@
-import { type AppConfig, createMailDispatcher, type MailDispatcher } from '@skillhub/core';
+import { type AppConfig, checkpointSigner, createMailDispatcher, type MailDispatcher } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import type { Logger } from 'pino';
 import { type AppDependencies, createApp } from './create-app.ts';
@@ -40,7 +40,10 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
   const mail = options.mail ?? createMailDispatcher(config, logger);
   const sealer =
     (options.sealInBackground ?? true)
-      ? db.startAuditSealer({ onError: (err) => logger.error({ err }, 'audit sealing failed') })
+      ? db.startAuditSealer({
+          onError: (err) => logger.error({ err }, 'audit sealing or checkpoint signing failed'),
+          checkpoints: checkpointSigner(config),
+        })
       : null;
   const records = new BackgroundRecords(logger);
   let server: RunningServer;

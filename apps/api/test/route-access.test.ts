@@ -51,6 +51,9 @@ const expected: Record<string, string> = {
   'GET /audit/status': 'admins+audit:read',
   'POST /audit/verify': 'admins+audit:read',
   'GET /audit/export': 'admins+audit:read',
+  'GET /audit/checkpoint': 'admins+audit:read',
+  'GET /audit/events/{id}/proof': 'admins+audit:read',
+  'GET /audit/proofs/consistency': 'admins+audit:read',
   'GET /settings': 'users+any',
   'PUT /settings': 'admins',
   'GET /settings/effective': 'admins',
@@ -76,6 +79,7 @@ const expected: Record<string, string> = {
   'GET /public/{workspace}/skills/{slug}': 'public',
   'GET /health': 'public',
   'GET /health/ready': 'public',
+  'GET /.well-known/skillhub/checkpoint-keys': 'public',
 };
 
 interface Operation {

@@ -5,8 +5,17 @@ export {
   familySubjects,
   usageNoiseAction,
 } from './audit/audit-action-families.ts';
+export { type AuditCheckpointView, checkpointSigner, checkpointView } from './audit/audit-checkpoint-view.ts';
 export type { AuditEventFilters, AuditEventView } from './audit/audit-event-query.ts';
 export { countAuditEventFamilies } from './audit/count-audit-event-families.ts';
+export {
+  type AuditBundle,
+  type BundleEventFormat,
+  bundleEventFormats,
+  canonicalRecord,
+  startAuditBundle,
+  streamAuditBundle,
+} from './audit/export-audit-bundle.ts';
 export {
   type AuditExportFilters,
   type AuditExportInput,
@@ -19,7 +28,11 @@ export {
 export { type ExportEncoder, type ExportFormat, exportEncoders, exportFormats } from './audit/export-formats.ts';
 export { type AuditChainState, getAuditChainState, type LastVerification } from './audit/get-audit-chain-state.ts';
 export { type AuditEventsPage, type ListAuditEventsInput, listAuditEvents } from './audit/list-audit-events.ts';
+export { type CheckpointKeyView, listCheckpointKeys } from './audit/list-checkpoint-keys.ts';
 export { type ListSecurityEventsInput, listSecurityEvents } from './audit/list-security-events.ts';
+export { type AuditConsistencyProofView, proveAuditConsistency } from './audit/prove-audit-consistency.ts';
+export { type AuditInclusionProofView, proveAuditEvent } from './audit/prove-audit-event.ts';
+export { readAuditCheckpoint } from './audit/read-audit-checkpoint.ts';
 export { type NamedAuditEvent, type NamedKind, resolveAuditNames } from './audit/resolve-audit-names.ts';
 export { type StartAuditExportInput, startAuditExport } from './audit/start-audit-export.ts';
 export { type AuditTrailStatus, verifyAuditTrail } from './audit/verify-audit-trail.ts';
@@ -36,7 +49,7 @@ export { isUser, requireCaller, requireUser } from './authorization/require-call
 export { requireRole } from './authorization/require-role.ts';
 export { requireScope } from './authorization/require-scope.ts';
 export { type AppConfig, loadConfig } from './config/app-config.ts';
-export { fixedServerKeys, type ServerKeys, serverKeysFrom } from './config/server-keys.ts';
+export { type CheckpointKeyRing, fixedServerKeys, type ServerKeys, serverKeysFrom } from './config/server-keys.ts';
 export { type DeviceClaim, deviceTokenDays, issueDeviceToken, readDeviceToken } from './crypto/device-token.ts';
 export { hashPassword, maxPasswordLength, minPasswordLength } from './crypto/passwords.ts';
 export { isSealed, type SecretKeyRing, secretKeyRing } from './crypto/secret-box.ts';

@@ -23,6 +23,8 @@ const byState: Record<string, DbErrorCode> = {
   '57P02': 'DATABASE_UNREACHABLE',
   '57P03': 'DATABASE_UNREACHABLE',
   '53300': 'DATABASE_UNREACHABLE',
+  // Raised by the audit tree's functions (audit.subtree_hash, audit.record_checkpoint) over damaged history.
+  XX001: 'AUDIT_TREE_BROKEN',
 };
 // Class 22 (data exception): bad text encoding, impossible dates, numbers out of range.
 const dataException = /^22/;

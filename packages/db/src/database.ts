@@ -1,7 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { type AuditSealer, sealCommittedEvents, sealPendingEvents, startAuditSealer } from './audit/audit-sealer.ts';
+import {
+  type AuditSealer,
+  type AuditSealerOptions,
+  sealCommittedEvents,
+  sealPendingEvents,
+  startAuditSealer,
+} from './audit/audit-sealer.ts';
+import { type CheckpointSigner, signGrownTrees } from './audit/checkpoints/sign-grown-trees.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
 import { classifyDatabaseError } from './classify-database-error.ts';
 import { CredentialDoor, defaultCredentialTtlMs } from './credentials/credential-door.ts';
@@ -225,9 +232,14 @@ export class Database {
     return sealCommittedEvents(this.#db, timeoutMs);
   }
 
-  /** Seals audit events in the background until stopped (the server runs one). */
-  startAuditSealer(options?: { intervalMs?: number; onError?: (error: unknown) => void }): AuditSealer {
+  /** Seals audit events in the background until stopped, signing checkpoints when given a signer (the server runs one). */
+  startAuditSealer(options?: AuditSealerOptions): AuditSealer {
     return startAuditSealer(this.#db, options);
+  }
+
+  /** Signs a checkpoint of every tree that grew since its last one, now (see {@link signGrownTrees}). */
+  signAuditCheckpoints(signer: CheckpointSigner, onError?: (error: unknown, chain: string) => void): Promise<number> {
+    return signGrownTrees(this.#db, signer, onError);
   }
 
   /** True when a trivial query succeeds. */

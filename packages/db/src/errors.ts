@@ -26,6 +26,8 @@ export const DbErrorCode = {
   STATEMENT_TIMEOUT: 'STATEMENT_TIMEOUT',
   /** A deadlock or serialization failure: the same work may succeed when tried again. */
   TRANSIENT_CONFLICT: 'TRANSIENT_CONFLICT',
+  /** A chain's Merkle tree lacks stored nodes or no longer matches its checkpoint: sealed history was tampered with. */
+  AUDIT_TREE_BROKEN: 'AUDIT_TREE_BROKEN',
 } as const;
 export type DbErrorCode = (typeof DbErrorCode)[keyof typeof DbErrorCode];
 

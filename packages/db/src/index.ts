@@ -17,7 +17,30 @@ export {
   sql,
 } from 'drizzle-orm';
 export { type AuditAction, type AuditEvent, auditActions } from './audit/audit-actions.ts';
-export { type AuditSealer, defaultSealIntervalMs } from './audit/audit-sealer.ts';
+export {
+  type AuditSealer,
+  type AuditSealerOptions,
+  defaultCheckpointIntervalMs,
+  defaultSealIntervalMs,
+} from './audit/audit-sealer.ts';
+export {
+  type CheckpointSigner,
+  checkpointOrigin,
+} from './audit/checkpoints/sign-grown-trees.ts';
+export {
+  type CheckpointKey,
+  type CheckpointSigningKey,
+  checkpointBody,
+  checkpointKeyId,
+  checkpointSignedBy,
+  generateSignerKey,
+  type ParsedCheckpoint,
+  parseCheckpointNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signCheckpoint,
+  verifierKey,
+} from './audit/checkpoints/signed-note.ts';
 export { recordAuditEvent } from './audit/record-audit-event.ts';
 export {
   assertSigningKey,
@@ -28,6 +51,22 @@ export {
   signedHeadFormat,
   signedHeadPayload,
 } from './audit/signed-chain-head.ts';
+export {
+  consistencyRanges,
+  emptyRoot,
+  inclusionRanges,
+  type LeafRange,
+  leafHash,
+  nodeHash,
+} from './audit/tree/rfc9162.ts';
+export { type BundleLeaf, streamTenantBundle } from './audit/tree/tenant-bundle.ts';
+export {
+  type CheckpointRecord,
+  type InclusionProof,
+  readTenantCheckpoint,
+  tenantConsistencyProof,
+  tenantInclusionProof,
+} from './audit/tree/tenant-proofs.ts';
 export {
   type ChainBreak,
   type ChainBreakKind,

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
+import { registerCheckpointKeyRoute } from '../routes/audit/proof-routes.ts';
 import { registerHealthRoutes } from '../routes/health.ts';
 import { registerApiRoutes } from '../routes/register-api-routes.ts';
 import { referencePage, viewerPath, viewerScript } from './reference-page.ts';
@@ -33,6 +34,7 @@ export function openApiDocument() {
   const app = new OpenAPIHono<AppEnv>();
   registerApiReference(app);
   registerHealthRoutes(app);
+  registerCheckpointKeyRoute(app);
   registerApiRoutes(app);
   return app.getOpenAPI31Document(documentConfig);
 }

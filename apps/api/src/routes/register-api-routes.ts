@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { registerAuditRoutes } from './audit/audit-routes.ts';
+import { registerProofRoutes } from './audit/proof-routes.ts';
 import { registerSecurityEventRoutes } from './audit/security-event-routes.ts';
 import { registerApiKeyRoutes } from './identity/api-key-routes.ts';
 import { registerAuthRoutes } from './identity/auth-routes.ts';
@@ -22,6 +23,7 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>): void {
   registerApiKeyRoutes(app);
   registerSecurityEventRoutes(app);
   registerAuditRoutes(app);
+  registerProofRoutes(app);
   registerSettingsRoutes(app);
   registerSkillRoutes(app);
   registerSkillVersionRoutes(app);

@@ -24,6 +24,11 @@ export interface AppConfig {
   /** Where links in mail point: the console's pages are under `<publicUrl>/console/`. */
   publicUrl: string;
   /**
+   * The deployment name audit checkpoints carry (origin `<name>/audit/<tenant id>`, key name):
+   * SKILLHUB_ORIGIN, else the host of SKILLHUB_PUBLIC_URL, else `skillhub.localhost`.
+   */
+  auditOrigin: string;
+  /**
    * How mail leaves: through `smtpUrl` when set, otherwise into files under
    * `outboxDir` and the server log (the embedded default, so a sign-up can
    * be finished without a mail server).
@@ -37,6 +42,22 @@ const number = (value: string | undefined, fallback: number) => {
   const parsed = Number(value);
   return value !== undefined && Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
 };
+
+/** See {@link AppConfig.auditOrigin}. */
+export function deploymentName(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SKILLHUB_ORIGIN) {
+    if (/[\s+]/u.test(env.SKILLHUB_ORIGIN)) throw new Error('SKILLHUB_ORIGIN holds no spaces and no "+"');
+    return env.SKILLHUB_ORIGIN;
+  }
+  if (env.SKILLHUB_PUBLIC_URL) {
+    try {
+      return new URL(env.SKILLHUB_PUBLIC_URL).host;
+    } catch {
+      throw new Error('SKILLHUB_PUBLIC_URL is not a URL');
+    }
+  }
+  return 'skillhub.localhost';
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (env.SKILLHUB_TRUST_PROXY !== undefined) {
@@ -65,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         }
       : null,
     publicUrl: (env.SKILLHUB_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/+$/, ''),
+    auditOrigin: deploymentName(env),
     mail: {
       smtpUrl: env.SMTP_URL || null,
       from: env.MAIL_FROM ?? `Skillhub <skillhub@${baseDomain}>`,

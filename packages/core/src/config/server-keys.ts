@@ -1,19 +1,42 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import {
+  type CheckpointKey,
+  type CheckpointSigningKey,
+  generateSignerKey,
+  parseSignerKey,
+  parseVerifierKey,
+} from '@skillhub/db';
 import { type SecretKeyRing, secretKeyRing } from '../crypto/secret-box.ts';
 
-/** The server's own keys; neither ever reaches the database. */
+/** The key that signs audit checkpoints, and the earlier ones whose checkpoints still verify. */
+export interface CheckpointKeyRing {
+  current: CheckpointSigningKey;
+  /** Public halves of retired keys (rotation), newest first. */
+  retired: CheckpointKey[];
+}
+
+/** The server's own keys; none ever reaches the database. */
 export interface ServerKeys {
   /** AES-256-GCM keys for secrets at rest (TOTP): the first seals, all open. */
   secrets(): SecretKeyRing;
   /** HMAC-SHA256 key that signs device cookies. */
   deviceCookie(): Buffer;
+  /**
+   * The Ed25519 key that signs audit checkpoints, named `deployment` (the
+   * checkpoints' key name). Throws when a configured key bears another name.
+   */
+  checkpoints(deployment: string): CheckpointKeyRing;
 }
 
 interface KeyFile {
   secrets: string[];
   deviceCookie: string;
+  /** A signer key (`PRIVATE+KEY+<name>+<id>+<base64>`), added on first use by servers that predate it. */
+  checkpointKey?: string;
+  /** Verifier keys of retired checkpoint keys. */
+  checkpointOldKeys?: string[];
 }
 
 const keyFileName = 'server-keys.json';
@@ -49,6 +72,28 @@ function readOrCreateKeyFile(home: string): KeyFile {
   return { secrets: parsed.secrets, deviceCookie: parsed.deviceCookie };
 }
 
+/** Adds a checkpoint key to a key file that has none (written whole, then renamed over the old one). */
+function addCheckpointKey(home: string, deployment: string): KeyFile {
+  const file = path.join(home, keyFileName);
+  const current = JSON.parse(readFileSync(file, 'utf8')) as KeyFile;
+  if (current.checkpointKey) return current;
+  const updated: KeyFile = { ...current, checkpointKey: generateSignerKey(deployment) };
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(updated, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temporary, file);
+  return updated;
+}
+
+function checkpointRing(signerKey: string, oldKeys: string[], deployment: string, source: string): CheckpointKeyRing {
+  const current = parseSignerKey(signerKey);
+  if (current.name !== deployment) {
+    throw new Error(
+      `${source} is named "${current.name}" but this deployment is "${deployment}" (SKILLHUB_ORIGIN); checkpoints are signed under the deployment's name`,
+    );
+  }
+  return { current, retired: oldKeys.filter((k) => k.trim()).map((k) => parseVerifierKey(k)) };
+}
+
 /**
  * The keys from the environment (`SKILLHUB_SECRETS_KEY`, plus
  * `SKILLHUB_SECRETS_OLD_KEYS` while rotating; `SKILLHUB_DEVICE_COOKIE_KEY`),
@@ -65,7 +110,32 @@ export function serverKeysFrom(env: NodeJS.ProcessEnv = process.env): ServerKeys
   };
   let ring: SecretKeyRing | undefined;
   let device: Buffer | undefined;
+  let checkpoints: CheckpointKeyRing | undefined;
   return {
+    // SKILLHUB_CHECKPOINT_KEY: a signer key as Go's note package writes it
+    // (PRIVATE+KEY+<deployment>+<id>+<base64(0x01 ‖ seed)>); while rotating,
+    // SKILLHUB_CHECKPOINT_OLD_KEYS lists the old keys' verifier keys, comma-separated.
+    checkpoints: (deployment) => {
+      if (checkpoints) return checkpoints;
+      if (env.SKILLHUB_CHECKPOINT_KEY) {
+        checkpoints = checkpointRing(
+          env.SKILLHUB_CHECKPOINT_KEY,
+          (env.SKILLHUB_CHECKPOINT_OLD_KEYS ?? '').split(','),
+          deployment,
+          'SKILLHUB_CHECKPOINT_KEY',
+        );
+      } else {
+        fromFile();
+        const keys = addCheckpointKey(home, deployment);
+        checkpoints = checkpointRing(
+          keys.checkpointKey ?? '',
+          keys.checkpointOldKeys ?? [],
+          deployment,
+          `${keyFileName} checkpointKey`,
+        );
+      }
+      return checkpoints;
+    },
     secrets: () => {
       ring ??= env.SKILLHUB_SECRETS_KEY
         ? secretKeyRing([
@@ -88,8 +158,29 @@ export function serverKeysFrom(env: NodeJS.ProcessEnv = process.env): ServerKeys
   };
 }
 
-/** Keys given directly (tests, tools): `secrets[0]` seals. */
-export function fixedServerKeys(keys: { secrets: Buffer[]; deviceCookie: Buffer }): ServerKeys {
+/** Keys given directly (tests, tools): `secrets[0]` seals; a checkpoint key is generated unless given. */
+export function fixedServerKeys(keys: {
+  secrets: Buffer[];
+  deviceCookie: Buffer;
+  checkpointKey?: string;
+  checkpointOldKeys?: string[];
+}): ServerKeys {
   const ring = secretKeyRing(keys.secrets);
-  return { secrets: () => ring, deviceCookie: () => keys.deviceCookie };
+  const checkpoints = new Map<string, CheckpointKeyRing>();
+  return {
+    secrets: () => ring,
+    deviceCookie: () => keys.deviceCookie,
+    checkpoints: (deployment) => {
+      const known =
+        checkpoints.get(deployment) ??
+        checkpointRing(
+          keys.checkpointKey ?? generateSignerKey(deployment),
+          keys.checkpointOldKeys ?? [],
+          deployment,
+          'the checkpoint key',
+        );
+      checkpoints.set(deployment, known);
+      return known;
+    },
+  };
 }

@@ -15,6 +15,10 @@ const appErrorByDbCode: Record<DbErrorCode, [AppErrorCode, string]> = {
   TENANT_NOT_FOUND: ['NOT_FOUND', 'No such workspace.'],
   TENANT_SLUG_TAKEN: ['CONFLICT', 'That workspace address is taken.'],
   INVALID_SIGNING_KEY: ['VALIDATION_FAILED', 'The signing key is not an Ed25519 private key.'],
+  AUDIT_TREE_BROKEN: [
+    'CONFLICT',
+    'This workspace’s audit tree no longer matches its sealed history; an operator should run skillhub audit verify --full.',
+  ],
   TRANSIENT_CONFLICT: ['UNAVAILABLE', 'The database was busy with a conflicting change; try again.'],
   STATEMENT_TIMEOUT: ['UNAVAILABLE', 'The database took too long to answer; try again.'],
   DATABASE_UNREACHABLE: ['UNAVAILABLE', 'The server is busy or its database is unreachable; try again shortly.'],

@@ -1,9 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type * as schema from '../schema/index.ts';
+import { type CheckpointSigner, signGrownTrees } from './checkpoints/sign-grown-trees.ts';
 
 /** Default pause between sealing runs; an event is sealed within about this long after its commit. */
 export const defaultSealIntervalMs = 250;
+/** Default least pause between two rounds of checkpoints: a grown tree is signed within about this long. */
+export const defaultCheckpointIntervalMs = 5_000;
 const batchSize = 10_000;
 
 /**
@@ -46,16 +49,41 @@ export interface AuditSealer {
   stop(): Promise<void>;
 }
 
-/** Seals in the background every `intervalMs` while the server runs. */
-export function startAuditSealer(
-  db: NodePgDatabase<typeof schema>,
-  options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
-): AuditSealer {
+export interface AuditSealerOptions {
+  intervalMs?: number;
+  onError?: (error: unknown) => void;
+  /** Sign a checkpoint of each grown tree after sealing, at most every `checkpointIntervalMs`. */
+  checkpoints?: CheckpointSigner;
+  checkpointIntervalMs?: number;
+}
+
+/**
+ * Seals in the background every `intervalMs` while the server runs and,
+ * given a signer, signs checkpoints of the trees that grew (see
+ * {@link signGrownTrees}) at most every `checkpointIntervalMs`, right
+ * after a sealing run, and once more when stopped.
+ */
+export function startAuditSealer(db: NodePgDatabase<typeof schema>, options: AuditSealerOptions = {}): AuditSealer {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
+  // The first round signs whatever grew while the server was down.
+  let grown = true;
+  let lastCheckpoint = 0;
+  const checkpoint = async (force: boolean) => {
+    const signer = options.checkpoints;
+    if (!signer || !grown) return;
+    if (!force && Date.now() - lastCheckpoint < (options.checkpointIntervalMs ?? defaultCheckpointIntervalMs)) return;
+    lastCheckpoint = Date.now();
+    grown = false;
+    await signGrownTrees(db, signer, (error) => options.onError?.(error));
+  };
+  const sealAndSign = async (force: boolean) => {
+    if ((await sealPendingEvents(db)) > 0) grown = true;
+    await checkpoint(force);
+  };
   const tick = () => {
-    running = sealPendingEvents(db)
+    running = sealAndSign(false)
       .catch((error: unknown) => options.onError?.(error))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, options.intervalMs ?? defaultSealIntervalMs);
@@ -67,7 +95,7 @@ export function startAuditSealer(
       stopped = true;
       clearTimeout(timer);
       await running;
-      await sealPendingEvents(db).catch((error: unknown) => options.onError?.(error));
+      await sealAndSign(true).catch((error: unknown) => options.onError?.(error));
     },
   };
 }

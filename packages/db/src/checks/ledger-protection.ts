@@ -14,6 +14,14 @@ export const ledgerTables: Record<string, ExpectedTrigger[]> = {
     { name: 'seals_append_only', fn: rejectChange },
     { name: 'seals_no_truncate', fn: rejectChange },
   ],
+  'audit.tree_nodes': [
+    { name: 'tree_nodes_append_only', fn: rejectChange },
+    { name: 'tree_nodes_no_truncate', fn: rejectChange },
+  ],
+  'audit.checkpoints': [
+    { name: 'checkpoints_append_only', fn: rejectChange },
+    { name: 'checkpoints_no_truncate', fn: rejectChange },
+  ],
 };
 
 // Roles other than the owner granted UPDATE, DELETE or TRUNCATE on the

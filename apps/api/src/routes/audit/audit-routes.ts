@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { getAuditChainState, listAuditEvents, startAuditExport, verifyAuditTrail } from '@skillhub/core';
+import { getAuditChainState, listAuditEvents, startAuditBundle, startAuditExport, verifyAuditTrail } from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, json } from '../../openapi/define-route.ts';
 import { auditReaderGuard } from '../../openapi/route-guards.ts';
@@ -12,6 +12,7 @@ import {
   ExportQuery,
   VerifyQuery,
 } from './audit-schemas.ts';
+import { streamBundle } from './stream-bundle.ts';
 import { streamExport } from './stream-export.ts';
 
 const list = defineRoute({
@@ -87,7 +88,9 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(exportEvents, async (c) => {
     const auth = c.var.caller;
-    const input = await startAuditExport(c.var.db, auth, c.req.valid('query'));
+    const { format, events, ...query } = c.req.valid('query');
+    if (format === 'bundle') return streamBundle(c, auth, await startAuditBundle(c.var.db, auth, events ?? 'jsonl'));
+    const input = await startAuditExport(c.var.db, auth, { ...query, format });
     return streamExport(c, auth, input);
   });
 }

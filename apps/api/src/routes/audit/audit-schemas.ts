@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { auditActionFamilies, exportFormats } from '@skillhub/core';
+import { auditActionFamilies, bundleEventFormats, exportFormats } from '@skillhub/core';
 import { securityEventTypes, securitySeverities } from '@skillhub/db';
 import { IsoTime } from '../../openapi/iso-time.ts';
 
@@ -44,7 +44,17 @@ export const AuditEventsQuery = z
 export const ExportQuery = z
   .strictObject({
     ...filterFields,
-    format: z.enum(exportFormats).default('jsonl'),
+    format: z
+      .enum([...exportFormats, 'bundle'])
+      .default('jsonl')
+      .openapi({
+        description:
+          'bundle: the evidence bundle (every event with its inclusion proof and the signed checkpoint; the filters and from/to do not apply)',
+      }),
+    events: z
+      .enum(bundleEventFormats)
+      .optional()
+      .openapi({ description: 'format=bundle only: the events’ readable form, JSON Lines fields (default) or OCSF' }),
     from: IsoTime.optional().openapi({ description: 'Default: 30 days before `to`' }),
     to: IsoTime.optional().openapi({ description: 'Default: now; at most 366 days after `from`' }),
   })
