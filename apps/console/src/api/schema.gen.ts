@@ -3001,7 +3001,10 @@ export interface paths {
           q?: string;
           /** @description true: leave out the row changes recorded for each use of a skill */
           hideUsage?: 'true' | 'false';
-          format?: 'jsonl' | 'csv' | 'ocsf';
+          /** @description bundle: the evidence bundle (every event with its inclusion proof and the signed checkpoint; the filters and from/to do not apply) */
+          format?: 'jsonl' | 'csv' | 'ocsf' | 'bundle';
+          /** @description format=bundle only: the events’ readable form, JSON Lines fields (default) or OCSF */
+          events?: 'jsonl' | 'ocsf';
           /** @description Default: 30 days before `to` */
           from?: string;
           /** @description Default: now; at most 366 days after `from` */
