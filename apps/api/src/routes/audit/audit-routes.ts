@@ -1,5 +1,11 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { getAuditChainState, listAuditEvents, startAuditBundle, startAuditExport, verifyAuditTrail } from '@skillhub/core';
+import {
+  getAuditChainState,
+  listAuditEvents,
+  startAuditBundle,
+  startAuditExport,
+  verifyAuditTrail,
+} from '@skillhub/core';
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, json } from '../../openapi/define-route.ts';
 import { auditReaderGuard } from '../../openapi/route-guards.ts';
