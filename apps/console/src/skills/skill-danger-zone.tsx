@@ -9,6 +9,8 @@ import { useAction } from '../use-action.ts';
 import { useResource } from '../use-resource.ts';
 import { canChangeSkill } from './can-change-skill.ts';
 
+const versions = (count: number) => (count === 1 ? 'Its only version' : `All ${count} versions`);
+
 /**
  * The actions that destroy a skill, each confirmed in a dialog: delete (its
  * author or an admin) and merge into another skill (admins). Renders
@@ -33,7 +35,7 @@ export function SkillDangerZone({ skill }: { skill: Skill }) {
     action.run(async () => {
       const ok = await confirm({
         title: `Delete “${skill.name}”?`,
-        message: `All ${skill.latestVersion} versions, its ratings, review and usage go with it. This cannot be undone.`,
+        message: `${versions(skill.latestVersion)}, its ratings, review and usage go with it. This cannot be undone.`,
         confirmLabel: 'Delete skill',
       });
       if (!ok) return;
