@@ -3,6 +3,7 @@ import type { AuditEvent } from '../api/types.ts';
 import { formatDateTime, formatTime, shortId } from '../format.ts';
 import { Link } from '../router.tsx';
 import { actionFamily } from './action-family.ts';
+import { EventProof } from './event-proof.tsx';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-/i;
 
@@ -74,6 +75,7 @@ export function AuditEventRow({ event, actorName }: { event: AuditEvent; actorNa
             {event.requestId && ` · request ${event.requestId}`}
           </div>
           {Object.keys(details).length > 0 && <pre>{JSON.stringify(details, null, 2)}</pre>}
+          <EventProof eventId={event.id} />
         </div>
       )}
     </li>
