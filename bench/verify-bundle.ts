@@ -90,7 +90,10 @@ async function floor(file: string): Promise<number> {
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
 const dir = flags.file ? undefined : await mkdtemp(path.join(os.tmpdir(), 'skillhub-verify-bench-'));

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 
 const consoleDir = fileURLToPath(new URL('..', import.meta.url));
 const builtIndex = path.join(consoleDir, 'dist', 'index.html');
-const inputs = ['index.html', 'vite.config.ts', 'package.json', 'src'];
+// The verifier's browser entry is bundled into the console: its sources count too.
+const inputs = ['index.html', 'vite.config.ts', 'package.json', 'src', '../../packages/verifier/src'];
 
 async function newestInput(): Promise<number> {
   let newest = 0;

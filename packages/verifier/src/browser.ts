@@ -30,4 +30,11 @@ export {
   VerifierKeyError,
 } from './verifier-key.ts';
 export { type CheckpointFailure, type CheckpointVerdict, verifyCheckpoint } from './verify-checkpoint.ts';
+export {
+  type CheckpointKeysResponse,
+  type EventProofResponse,
+  type EventProofVerdict,
+  type KeyShown,
+  verifyEventProof,
+} from './verify-event-proof.ts';
 export { webCryptoHasher } from './webcrypto-hasher.ts';

@@ -9,6 +9,7 @@ import { ChangeDiff } from './change-diff.tsx';
 import { CopyId } from './copy-id.tsx';
 import { EventMetadata } from './event-metadata.tsx';
 import { resourceHref, resourceLabel, systemComponentOf, whoOf } from './event-people.ts';
+import { EventProof } from './event-proof.tsx';
 
 /** The resource's name, linked to where it lives in the console when it still exists. */
 function ResourceName({ event }: { event: AuditEvent }) {
@@ -72,6 +73,7 @@ export function AuditEventRow({ event }: { event: AuditEvent }) {
           {event.resourceId && <CopyId label={event.resourceType ?? 'resource'} value={event.resourceId} />}
           {event.actorId && <CopyId label={`actor (${event.actorType})`} value={event.actorId} />}
           {event.requestId && <CopyId label="request" value={event.requestId} />}
+          <EventProof eventId={event.id} />
         </div>
       )}
     </li>
