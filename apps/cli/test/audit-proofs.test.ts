@@ -189,15 +189,18 @@ describe('audit verify --since', () => {
 
   test('reorder: two sealed events swapped', async () => {
     const { later } = await afterSaved();
-    await asSuperuser(`update audit.seals set event_id = case event_id when '${later[1]}' then '${later[2]}'::uuid else '${later[1]}'::uuid end
-                       where event_id in ('${later[1]}', '${later[2]}')`);
+    const parked = '00000000-0000-0000-0000-000000000001';
+    await asSuperuser(`update audit.seals set event_id = '${parked}' where event_id = '${later[1]}';
+                       update audit.seals set event_id = '${later[1]}' where event_id = '${later[2]}';
+                       update audit.seals set event_id = '${later[2]}' where event_id = '${parked}'`);
     await expectBroken(/BROKEN at leaf \d+: modified/);
   });
 
   test('insert: a forged leaf in the sealed range', async () => {
     const { later } = await afterSaved();
     await asSuperuser(`update audit.seals set leaf_hash = sha256('forged') where event_id = '${later[3]}'`);
-    await expectBroken(/BROKEN at leaf \d+: modified/);
+    // The stored tree no longer extends the saved checkpoint to the latest one.
+    await expectBroken(/BROKEN(: fork| at leaf \d+: modified)/);
   });
 
   test('tail cut and truncation: seals and events after the saved checkpoint removed', async () => {
