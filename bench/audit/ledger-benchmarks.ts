@@ -6,7 +6,7 @@ import { printSealing, printTreeSealing, printVerification } from './print-repor
 import { profileSealQuery, profileVerifyQueries } from './profile-ledger.ts';
 import { hashScan, plainRead, sealInCalls, timedVerify } from './seal-and-verify.ts';
 import { measureTrees } from './tree-figures.ts';
-import { compareTreeSealing, installChainOnlySealing, type TreeSealingComparison } from './tree-sealing.ts';
+import { compareTreeSealing, installChainOnlySealing } from './tree-sealing.ts';
 
 export interface LedgerOptions {
   tenantIds: string[];
