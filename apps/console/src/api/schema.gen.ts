@@ -2823,7 +2823,10 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          format?: 'jsonl' | 'csv' | 'ocsf';
+          /** @description bundle: the evidence bundle (every event with its inclusion proof and the signed checkpoint; from/to do not apply) */
+          format?: 'jsonl' | 'csv' | 'ocsf' | 'bundle';
+          /** @description format=bundle only: the events’ readable form, JSON Lines fields (default) or OCSF */
+          events?: 'jsonl' | 'ocsf';
           /** @description Default: 30 days before `to` */
           from?: string;
           /** @description Default: now; at most 366 days after `from` */
