@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     }
 
     await measureLedger(
-      { owner, ownerUrl: bench.ownerUrl, appUrl: bench.appUrl },
+      { owner, ownerUrl: bench.ownerUrl, appUrl: bench.appUrl, contextKey: bench.contextKey },
       {
         tenantIds,
         events: config.events,

@@ -5,7 +5,8 @@ import { compareSealing, installLoopSealing, type SealingComparison } from './lo
 import { printSealing, printTreeSealing, printVerification } from './print-report.ts';
 import { profileSealQuery, profileVerifyQueries } from './profile-ledger.ts';
 import { hashScan, plainRead, sealInCalls, timedVerify } from './seal-and-verify.ts';
-import { compareTreeSealing, installChainOnlySealing, type TreeSealingComparison } from './tree-sealing.ts';
+import { measureTrees } from './tree-figures.ts';
+import { compareTreeSealing, installChainOnlySealing } from './tree-sealing.ts';
 
 export interface LedgerOptions {
   tenantIds: string[];
@@ -27,7 +28,7 @@ const n = (value: number) => value.toLocaleString('en-US');
  * anything is left unsealed or a chain does not verify.
  */
 export async function measureLedger(
-  pools: { owner: RawPool; ownerUrl: string; appUrl: string },
+  pools: { owner: RawPool; ownerUrl: string; appUrl: string; contextKey: string },
   options: LedgerOptions,
 ): Promise<void> {
   const say = options.onProgress ?? (() => {});
@@ -121,4 +122,5 @@ export async function measureLedger(
     ],
     { chain, events: one.result.events, chains: all.result.chains.length, plans: verifyPlans },
   );
+  await measureTrees(pools, say);
 }

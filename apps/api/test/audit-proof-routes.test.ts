@@ -1,5 +1,6 @@
 import { checkpointSigner } from '@skillhub/core';
 import { checkpointSignedBy, parseCheckpointNote, parseVerifierKey } from '@skillhub/db';
+import * as verify from '@skillhub/verify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   referenceLeaf,
@@ -139,6 +140,32 @@ describe('inclusion proofs', () => {
     // A fork (same size, another root) fails the same proof.
     const forked = referenceLeaf(Buffer.from('fork'));
     expect(verifyConsistency(first.tree_size, second.tree_size, forked, b64(second.root_hash), proof)).toBe(false);
+  });
+});
+
+describe('the evidence bundle', () => {
+  test('GET /audit/export?format=bundle verifies with the standalone verifier, and holds only the caller’s tree', async () => {
+    await checkpointNow();
+    const keys = await t.client.get<{ keys: Key[] }>('/.well-known/skillhub/checkpoint-keys');
+    const key = await verify.parseVerifierKey(keys.body.keys[0]?.vkey ?? '');
+    for (const events of ['jsonl', 'ocsf'] as const) {
+      const response = await acme.client.get(`/audit/export?format=bundle&events=${events}`);
+      expect(response.status, response.text).toBe(200);
+      const lines = response.text.split('\n').filter(Boolean);
+      async function* source() {
+        yield* lines;
+      }
+      const report = await verify.checkBundle(source(), {
+        keys: [key],
+        hasher: verify.nodeHasher,
+        hashLeafText: verify.hashLeafText,
+        expectedOrigin: `${t.config.auditOrigin}/audit/${acme.tenantId}`,
+      });
+      expect(report.problems).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.eventsChecked).toBe(JSON.parse(lines[0] ?? '{}').tree_size);
+      expect(response.text).not.toContain(globex.tenantId);
+    }
   });
 });
 

@@ -68,6 +68,12 @@ export {
   tenantInclusionProof,
 } from './audit/tree/tenant-proofs.ts';
 export {
+  type TreeBreakKind,
+  type TreeHead,
+  type TreeVerdict,
+  verifyTenantTree,
+} from './audit/tree/verify-tenant-tree.ts';
+export {
   type ChainBreak,
   type ChainBreakKind,
   type ChainHead,

@@ -1,20 +1,23 @@
 import { open, rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import type { AuditExportInput, ExportFormat, RequestAuth } from '@skillhub/core';
+import type { AuditExportInput, BundleEventFormat, ExportFormat, RequestAuth } from '@skillhub/core';
 import { type Database, sql, type Tenant } from '@skillhub/db';
 import { type Command, Option } from 'commander';
 import { progressBar } from '../output/progress.ts';
+import { serverCheckpointKeys } from '../runtime/checkpoint-keys.ts';
 import { cliAuth } from '../runtime/cli-actor.ts';
 import { parseIsoDate } from '../runtime/parse-options.ts';
-import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
+import { sealTimeoutMs, withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
 
 // The API's formats, spelled here so that parsing options does not load the API.
-const formats = ['jsonl', 'csv', 'ocsf'] as const satisfies readonly ExportFormat[];
+const formats = ['jsonl', 'csv', 'ocsf', 'bundle'] as const satisfies readonly (ExportFormat | 'bundle')[];
+const bundleEvents = ['jsonl', 'ocsf'] as const satisfies readonly BundleEventFormat[];
 
 interface ExportOptions {
   tenant: string;
-  format: ExportFormat;
+  format: ExportFormat | 'bundle';
+  events: BundleEventFormat;
   from?: Date;
   to?: Date;
   out?: string;
@@ -31,7 +34,19 @@ export function registerAuditExport(audit: Command): void {
     .command('export')
     .description("stream a tenant's audit events, oldest first, as JSON Lines, CSV or OCSF 1.1.0 JSON")
     .requiredOption('--tenant <slug>', 'the tenant whose events to export')
-    .addOption(new Option('--format <format>', 'JSON Lines, CSV or OCSF 1.1.0 JSON').choices(formats).default('jsonl'))
+    .addOption(
+      new Option(
+        '--format <format>',
+        'JSON Lines, CSV, OCSF 1.1.0 JSON, or the evidence bundle (every event with its inclusion proof and the signed checkpoint; --from/--to do not apply)',
+      )
+        .choices(formats)
+        .default('jsonl'),
+    )
+    .addOption(
+      new Option('--events <format>', 'with --format bundle: the events as JSON Lines fields or OCSF')
+        .choices(bundleEvents)
+        .default('jsonl'),
+    )
     .option('--from <iso>', 'events created at or after this time (default: 30 days before --to)', parseIsoDate)
     .option(
       '--to <iso>',
@@ -40,13 +55,18 @@ export function registerAuditExport(audit: Command): void {
     )
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (options: ExportOptions) => {
+      if (options.format === 'bundle') {
+        await exportBundle(options);
+        return;
+      }
+      const format = options.format;
       const { exportRange } = await import('@skillhub/core');
       const range = exportRange(options.from?.toISOString(), options.to?.toISOString());
-      const input: AuditExportInput = { format: options.format, range };
+      const input: AuditExportInput = { format, range };
       const { events, tenant } = await withRuntimeDatabase(async (db) => {
         const tenant = await tenantBySlug(db, options.tenant);
         const events = options.out
-          ? await exportToFile(db, tenant, input, options.out)
+          ? await exportToFile(options.out, (target) => exportTo(db, tenant, input, target))
           : await exportTo(db, tenant, input, process.stdout);
         return { events, tenant };
       });
@@ -57,8 +77,46 @@ export function registerAuditExport(audit: Command): void {
     });
 }
 
+/**
+ * The evidence bundle: seals what is committed and signs the grown trees
+ * (as the server's sealer does), then writes the bundle at the tenant's
+ * latest checkpoint.
+ */
+async function exportBundle(options: ExportOptions): Promise<void> {
+  const { startAuditBundle, streamAuditBundle } = await import('@skillhub/core');
+  const { signer } = await serverCheckpointKeys();
+  const { events, size } = await withRuntimeDatabase(async (db) => {
+    const tenant = await tenantBySlug(db, options.tenant);
+    await db.sealCommittedAuditEvents(sealTimeoutMs);
+    await db.signAuditCheckpoints(signer);
+    const auth = cliAuth(tenant);
+    const bundle = await startAuditBundle(db, auth, options.events);
+    const produce = async (target: Writable) => {
+      const bar = progressBar('exporting', 'events');
+      let written = 0;
+      target.on('error', () => {});
+      try {
+        return await streamAuditBundle(db, auth, bundle, (chunk) => {
+          written += chunk.split('\n').length - 1;
+          bar.update(Math.min(written, bundle.checkpoint.tree_size), bundle.checkpoint.tree_size);
+          return new Promise<void>((resolve, reject) =>
+            target.write(chunk, (error) => (error ? reject(cutOff(error)) : resolve())),
+          );
+        });
+      } finally {
+        bar.stop();
+      }
+    };
+    const events = options.out ? await exportToFile(options.out, produce) : await produce(process.stdout);
+    return { events, size: bundle.checkpoint.tree_size };
+  });
+  process.stderr.write(
+    `exported the evidence bundle of ${options.tenant}: ${events} of ${size} leaves with their proofs${options.out ? ` to ${options.out}` : ''}\n`,
+  );
+}
+
 /** Writes beside the target and renames when complete, so a failed export never leaves a file that looks whole. */
-async function exportToFile(db: Database, tenant: Tenant, input: AuditExportInput, file: string): Promise<number> {
+async function exportToFile(file: string, produce: (target: Writable) => Promise<number>): Promise<number> {
   const partial = `${file}.partial`;
   // Opened before anything is recorded or read: a path that cannot be written fails here, in one line.
   const handle = await open(partial, 'w').catch((error: unknown) => {
@@ -66,7 +124,7 @@ async function exportToFile(db: Database, tenant: Tenant, input: AuditExportInpu
   });
   const stream = handle.createWriteStream();
   try {
-    const events = await exportTo(db, tenant, input, stream);
+    const events = await produce(stream);
     await new Promise<void>((resolve, reject) =>
       stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
     );

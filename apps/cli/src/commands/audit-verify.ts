@@ -12,6 +12,7 @@ import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { sealAndVerify } from '../runtime/seal-and-verify.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
 import { readSignedHead } from './audit-signed-head.ts';
+import { type TreeVerifyOptions, verifyTrees } from './audit-verify-tree.ts';
 
 interface VerifyOptions {
   tenant?: string;
@@ -39,7 +40,20 @@ export function registerAuditVerify(audit: Command): void {
     )
     .option('--signed-head <file>', 'a head signed by audit sign-head, checked with --public-key, then as --head')
     .option('--public-key <file>', 'the Ed25519 public key (PEM) you trust for --signed-head')
-    .action(async (options: VerifyOptions) => {
+    .option(
+      '--since <checkpoint-file>',
+      'a checkpoint saved from audit checkpoint: check the tree only appended since, then hash only the new events',
+    )
+    .option('--full', 'over the Merkle trees: hash every event and check the latest signed checkpoint')
+    .action(async (options: VerifyOptions & TreeVerifyOptions) => {
+      if (options.since || options.full) {
+        if (options.since && options.full) throw new Error('use --since or --full, not both');
+        if (options.head || options.signedHead || options.from || options.to) {
+          throw new Error('--since and --full check the trees: drop --head, --signed-head, --from and --to');
+        }
+        if (!(await verifyTrees(options))) process.exitCode = 1;
+        return;
+      }
       const headOption = options.signedHead ? '--signed-head' : options.head ? '--head' : null;
       if (options.head && options.signedHead) throw new Error('use --head or --signed-head, not both');
       if (headOption && !options.tenant)

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { registerAuditCheckpoint } from './audit-checkpoint.ts';
 import { registerAuditExport } from './audit-export.ts';
+import { registerAuditProve } from './audit-prove.ts';
 import { registerAuditSignedHead } from './audit-signed-head.ts';
 import { registerAuditVerify } from './audit-verify.ts';
 
@@ -9,4 +11,6 @@ export function registerAudit(program: Command): void {
   registerAuditVerify(audit);
   registerAuditExport(audit);
   registerAuditSignedHead(audit);
+  registerAuditCheckpoint(audit);
+  registerAuditProve(audit);
 }

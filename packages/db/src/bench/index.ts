@@ -1,4 +1,8 @@
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { StoredTree } from '../audit/tree/stored-tree.ts';
+import type { ChainQuery } from '../audit/verify-chain.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
 import { parseContextKey } from '../tenant-context/context-key.ts';
 import {
@@ -17,6 +21,8 @@ import {
  * package that may reach PostgreSQL; `.dependency-cruiser.cjs` lets
  * only `bench/` import `@skillhub/db/bench`.
  */
+const dialect = new PgDialect();
+
 export type RawPool = pg.Pool;
 export type RawPoolClient = pg.PoolClient;
 export type RawClient = pg.Client;
@@ -56,3 +62,16 @@ export function tenantContextSigner(
     return [query.text, query.values];
   };
 }
+
+/**
+ * A chain's stored Merkle tree read through a raw (owner) pool, for timing
+ * proof generation without a tenant transaction around it.
+ */
+export function ownerStoredTree(pool: RawPool, chain: string, options?: { tilesPerRead?: number }): StoredTree {
+  const query: ChainQuery = async <R extends Record<string, unknown>>(statement: SQL) => {
+    const rendered = dialect.sqlToQuery(statement);
+    return (await pool.query(rendered.sql, rendered.params)).rows as R[];
+  };
+  return new StoredTree(query, chain, options);
+}
+export { StoredTree } from '../audit/tree/stored-tree.ts';

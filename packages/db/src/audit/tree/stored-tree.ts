@@ -53,6 +53,7 @@ export class StoredTree {
   // The complete subtrees a range splits into, as RFC 9162 splits it.
   #collect(start: number, end: number, missing: Map<string, [number, number]>): void {
     const size = end - start;
+    if (this.#hashes.has(`${start}-${end}`)) return;
     if (isCompleteSubtree(start, size)) {
       const level = Math.log2(size);
       const stored = level - (level % tileHeight);
@@ -75,8 +76,14 @@ export class StoredTree {
   #range(start: number, end: number): Buffer {
     const size = end - start;
     if (isCompleteSubtree(start, size)) return this.#subtree(Math.log2(size), start / size);
+    // A right-edge range: the same few recur in every proof against one tree size.
+    const edge = `${start}-${end}`;
+    const known = this.#hashes.get(edge);
+    if (known) return known;
     const k = splitPoint(size);
-    return nodeHash(this.#range(start, start + k), this.#range(start + k, end));
+    const hash = nodeHash(this.#range(start, start + k), this.#range(start + k, end));
+    this.#hashes.set(edge, hash);
+    return hash;
   }
 
   #subtree(level: number, index: number): Buffer {

@@ -1,0 +1,138 @@
+import { checkpointSigner, fixedServerKeys, loadConfig } from '@skillhub/core';
+import {
+  Database,
+  inclusionRanges,
+  readTenantCheckpoint,
+  signCheckpoint,
+  streamTenantBundle,
+  systemActor,
+  tenantInclusionProof,
+  verifyTenantTree,
+} from '@skillhub/db';
+import { ownerStoredTree, type RawPool } from '@skillhub/db/bench';
+import { median } from '../lib/interleaved-rounds.ts';
+
+const n = (value: number) => Math.round(value).toLocaleString('en-US');
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+
+/** Peak resident memory above the level before `fn`, sampled every 10 ms and on `sample()`. */
+async function withPeakRss<T>(fn: (sample: () => void) => Promise<T>): Promise<{ result: T; peakMb: number }> {
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  };
+  const timer = setInterval(sample, 10);
+  try {
+    const result = await fn(sample);
+    return { result, peakMb: (peak - before) / 2 ** 20 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Part 5: the Merkle trees over the sealed ledger: checkpoint signing,
+ * inclusion proof generation (through the API's use of it, from a warm
+ * stored tree, and in bundle order), full and incremental verification of
+ * the largest tenant's tree, hashing in Node.
+ */
+export async function measureTrees(
+  pools: { owner: RawPool; appUrl: string; contextKey: string },
+  say: (message: string) => void,
+): Promise<void> {
+  const config = loadConfig({ SKILLHUB_ORIGIN: 'bench.example' });
+  const keys = fixedServerKeys({ secrets: [Buffer.alloc(32, 1)], deviceCookie: Buffer.alloc(32, 2) });
+  const signer = checkpointSigner({ ...config, keys });
+  const db = await Database.open({ url: pools.appUrl, contextKey: pools.contextKey, maxConnections: 2 });
+  const actor = systemActor('bench');
+  try {
+    say('signing a checkpoint of every tree');
+    const t0 = process.hrtime.bigint();
+    const signed = await db.signAuditCheckpoints(signer);
+    const signAll = seconds(t0);
+    const root = Buffer.alloc(32, 7);
+    const signUs: number[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const s = process.hrtime.bigint();
+      signCheckpoint(signer.key, 'bench.example/audit/t', i + 1, root);
+      signUs.push(Number(process.hrtime.bigint() - s) / 1e3);
+    }
+    const { rows } = await pools.owner.query<{ chain: string; size: string }>(
+      `select chain, max(position) as size from audit.seals where chain <> '' group by chain order by 2 desc limit 1`,
+    );
+    const chain = rows[0]?.chain ?? '';
+    const latest = await db.withTenant(chain, actor, () => readTenantCheckpoint());
+    if (!latest) throw new Error('no checkpoint was signed');
+    const size = latest.treeSize;
+    const ids = (
+      await pools.owner.query<{ event_id: string }>(
+        'select event_id from audit.seals where chain = $1 and position <= $2 order by random() limit 2000',
+        [chain, size],
+      )
+    ).rows.map((r) => r.event_id);
+
+    say('inclusion proofs through the tenant door');
+    const t1 = process.hrtime.bigint();
+    for (const id of ids) await db.withTenant(chain, actor, () => tenantInclusionProof(id));
+    const doorRate = ids.length / seconds(t1);
+
+    say('inclusion proofs from a warm stored tree');
+    const tree = ownerStoredTree(pools.owner, chain, { tilesPerRead: 256 });
+    const random = Array.from({ length: 20_000 }, () => Math.floor(Math.random() * size));
+    for (const index of random) await tree.hashRanges(inclusionRanges(index, size)); // warm: every tile read once
+    const t2 = process.hrtime.bigint();
+    for (const index of random) await tree.hashRanges(inclusionRanges(index, size));
+    const warmRate = random.length / seconds(t2);
+
+    say('inclusion proofs in bundle order (streamTenantBundle)');
+    const t3 = process.hrtime.bigint();
+    const bundled = await db.withTenant(chain, actor, () => streamTenantBundle(size, async () => {}));
+    const bundleRate = bundled / seconds(t3);
+
+    say('full verification of the tree, hashing in Node');
+    const empty = { treeSize: 0, rootHash: (await ownerStoredTree(pools.owner, chain).root(0)) as Buffer };
+    const t4 = process.hrtime.bigint();
+    const full = await withPeakRss((sample) =>
+      db.withTenant(chain, actor, () => verifyTenantTree(empty, latest, sample)),
+    );
+    const fullSeconds = seconds(t4);
+    if (!full.result.intact) throw new Error(`the tree does not verify: ${JSON.stringify(full.result.break)}`);
+
+    say('incremental verification from earlier sizes');
+    const incremental: [number, number][] = [];
+    for (const added of [1_000, 10_000, Math.floor(size / 2)]) {
+      if (added >= size) continue;
+      const fromSize = size - added;
+      const fromRoot = await ownerStoredTree(pools.owner, chain).root(fromSize);
+      const times: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const s = process.hrtime.bigint();
+        const verdict = await db.withTenant(chain, actor, () =>
+          verifyTenantTree({ treeSize: fromSize, rootHash: fromRoot }, latest),
+        );
+        times.push(seconds(s));
+        if (!verdict.intact || verdict.checked !== added) throw new Error('incremental verification failed');
+      }
+      incremental.push([added, median(times)]);
+    }
+
+    console.log(`\n5. Merkle trees: the largest tenant tree holds ${n(size)} leaves`);
+    console.log(
+      `    checkpoint signing (Ed25519, node:crypto): median ${median(signUs).toFixed(1)} µs per checkpoint (aim < 1 ms: ${median(signUs) < 1000 ? 'met' : 'missed'}); ${signed} trees signed and recorded through audit.record_checkpoint in ${signAll.toFixed(2)} s`,
+    );
+    console.log(
+      `    inclusion proofs: ${n(warmRate)} proofs/s from a warm stored tree (20,000 random leaves, aim ≥ 20,000: ${warmRate >= 20_000 ? 'met' : 'missed'}); ${n(bundleRate)} proofs/s in bundle order with the events' canonical text; ${n(doorRate)} proofs/s one request at a time through withTenant (2,000 random events: a transaction, the leaf lookup, the checkpoint and the tiles each time)`,
+    );
+    const fullRate = full.result.checked / fullSeconds;
+    console.log(
+      `    full verification (canonical text from PostgreSQL, leaf hashes and root in Node): ${n(full.result.checked)} events in ${fullSeconds.toFixed(2)} s = ${n(fullRate)} events/s (aim ≥ 200,000: ${fullRate >= 200_000 ? 'met' : 'missed'}), peak RSS +${full.peakMb.toFixed(0)} MB`,
+    );
+    console.log(
+      `    incremental verification (--since): ${incremental.map(([added, s]) => `${n(added)} events added → ${(s * 1000).toFixed(0)} ms`).join('; ')} (median of 3)`,
+    );
+  } finally {
+    await db.close();
+  }
+}
