@@ -8,6 +8,7 @@ import { parseContextKey } from '../tenant-context/context-key.ts';
 import {
   beginBoundText,
   bindingOf,
+  bindingQueryText,
   defaultTransactionLimits,
   type TransactionBinding,
   tenantContextQuery,
@@ -42,9 +43,7 @@ export async function beginBound(client: pg.ClientBase): Promise<TransactionBind
  * trip; withTenant gets it with its BEGIN). Call it after BEGIN.
  */
 export async function readBinding(client: pg.ClientBase): Promise<TransactionBinding> {
-  const { rows } = await client.query(
-    'select pg_backend_pid() as pid, (extract(epoch from now()) * 1000000)::bigint::text as started_us',
-  );
+  const { rows } = await client.query(bindingQueryText);
   return bindingOf(rows[0]);
 }
 

@@ -4,10 +4,11 @@ import { type AttackSetup, inRolledBackTenant, ownContext } from './tenant-attac
 import type { TenantTable } from './tenant-tables.ts';
 
 /** Rows of tenants other than A a table showed, or the SQLSTATE that refused the read. */
-const foreignRows = (table: TenantTable, a: string) =>
+export const foreignRows = (table: TenantTable, a: string) =>
   `select count(*)::int from ${table.qualified} where ${table.tenantColumn} is distinct from ${literal(a)}`;
 
-const seen = (outcome: Attempt) => ('refused' in outcome ? 0 : Number(outcome.values[0] ?? 0));
+/** The count a {@link foreignRows} read returned; a refused read showed none. */
+export const seen = (outcome: Attempt) => ('refused' in outcome ? 0 : Number(outcome.values[0] ?? 0));
 
 /**
  * Inside A's verified context, each attack tries to switch the tenant the

@@ -1,15 +1,11 @@
-import { type Attempt, attempt, literal } from './attempt.ts';
+import { attempt, literal } from './attempt.ts';
+import { foreignRows, seen } from './context-switch-checks.ts';
 import type { SelftestCheck } from './selftest-check.ts';
 import { type AttackSetup, inRolledBackTenant, ownContext } from './tenant-attacks.ts';
 import type { TenantTable } from './tenant-tables.ts';
 
 /** A signed context as text shows it: `<key id>:<64 hex>:{JSON}`. */
 const contextPattern = /\d+:[0-9a-f]{64}:\{[^']*\}/g;
-
-const foreignRows = (table: TenantTable, a: string) =>
-  `select count(*)::int from ${table.qualified} where ${table.tenantColumn} is distinct from ${literal(a)}`;
-
-const seen = (outcome: Attempt) => ('refused' in outcome ? 0 : Number(outcome.values[0] ?? 0));
 
 /**
  * Runs `fn` while B has a transaction open on another connection (its

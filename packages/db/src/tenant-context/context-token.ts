@@ -15,13 +15,16 @@ export interface TransactionBinding {
   startedUs: string;
 }
 
+/** The query that reports the binding of the transaction it runs in (rows as {@link bindingOf} reads them). */
+export const bindingQueryText =
+  'select pg_backend_pid() as pid, (extract(epoch from now()) * 1000000)::bigint::text as started_us';
+
 /**
  * BEGIN, and the binding of the transaction it opened, in one round trip
  * (a simple query of two statements; PgBouncer in transaction mode assigns
  * the server connection at BEGIN and keeps it for both).
  */
-export const beginBoundText =
-  'begin; select pg_backend_pid() as pid, (extract(epoch from now()) * 1000000)::bigint::text as started_us';
+export const beginBoundText = `begin; ${bindingQueryText}`;
 
 /** The binding from the rows of {@link beginBoundText}'s second statement. */
 export function bindingOf(row: { pid?: unknown; started_us?: unknown } | undefined): TransactionBinding {
