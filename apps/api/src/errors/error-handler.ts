@@ -52,8 +52,8 @@ export const errorHandler = (logger: Logger) => async (error: Error, c: Context<
 const pathAsSent = (c: Context<AppEnv>) => new URL(c.req.url).pathname;
 
 async function recordDenialOf(c: Context<AppEnv>, error: AppError): Promise<void> {
-  const auth = c.var.auth;
-  if (auth && error.denial) await recordDenial(c.var.db, auth, { ...error.denial, path: pathAsSent(c) });
+  const auth = c.get('auth');
+  if (auth && error.denial) await recordDenial(c.get('db'), auth, { ...error.denial, path: pathAsSent(c) });
 }
 
 function recordProbeLater(c: Context<AppEnv>, error: AppError): void {

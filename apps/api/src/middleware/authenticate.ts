@@ -120,11 +120,11 @@ function assertHostMatches(
   c: Context<AppEnv>,
   credential: { tenantId: string; slug: string; actor: RequestActor; who: Record<string, string> },
 ): void {
-  const hostSlug = c.var.hostSlug;
+  const hostSlug = c.get('hostSlug');
   if (!hostSlug || hostSlug === credential.slug) return;
   const origin = { method: c.req.method, path: c.req.path };
-  c.var.records.later('a credential on another workspace', c.var.requestId, () =>
-    recordCredentialOnForeignHost(c.var.db, credential, hostSlug, origin),
+  c.get('records').later('a credential on another workspace', c.get('requestId'), () =>
+    recordCredentialOnForeignHost(c.get('db'), credential, hostSlug, origin),
   );
   throw new AppError('UNAUTHENTICATED', 'Sign in to this workspace to continue.');
 }

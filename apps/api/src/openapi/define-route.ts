@@ -56,7 +56,7 @@ export const Ok = z.object({ ok: z.literal(true) }).openapi('Ok');
 /**
  * Runs an authorization check from core before the route's validators, so
  * a caller who may not use a route is refused (and the refusal recorded)
- * whatever they send; the handler reads the checked caller as `c.var.caller`.
+ * whatever they send; the handler reads the checked caller as `c.get('caller')`.
  * `access` declares what the check demands, for the OpenAPI document
  * (`defineRoute` reads it from the guard; `test/route-access.test.ts`
  * holds each route to it).
@@ -93,7 +93,7 @@ const responseChecker =
   (responses: Responses): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     await next();
-    if (!c.var.checkResponses || c.res.status >= 400) return;
+    if (!c.get('checkResponses') || c.res.status >= 400) return;
     const response = responses[c.res.status] as { content?: Record<string, { schema?: unknown }> } | undefined;
     const media = (c.res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
     const declared = response?.content?.[media]?.schema;

@@ -50,11 +50,11 @@ const readyRoute = defineRoute({
  */
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(liveRoute, async (c) => {
-    const up = await c.var.db.ping();
+    const up = await c.get('db').ping();
     return c.json({ status: up ? 'ok' : 'degraded', database: up ? 'reachable' : 'unreachable' } as const, 200);
   });
   app.openapi(readyRoute, async (c) => {
-    if (await c.var.db.ping()) return c.json({ status: 'ok', database: 'reachable' } as const, 200);
+    if (await c.get('db').ping()) return c.json({ status: 'ok', database: 'reachable' } as const, 200);
     c.header('Retry-After', String(readyRetrySeconds));
     return c.json({ status: 'unavailable', database: 'unreachable' } as const, 503);
   });

@@ -3,7 +3,7 @@ import type { Database, TenantTx } from '@skillhub/db';
 
 /** Runs `fn` in the caller's tenant transaction. */
 export const inTenant = <T>(
-  c: { var: { db: Database } },
+  c: { get: (key: 'db') => Database },
   auth: RequestAuth,
   fn: (tx: TenantTx) => Promise<T>,
-): Promise<T> => c.var.db.withTenant(auth.tenantId, auth.actor, fn);
+): Promise<T> => c.get('db').withTenant(auth.tenantId, auth.actor, fn);

@@ -85,18 +85,18 @@ const exportEvents = defineRoute({
 export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
     const query = c.req.valid('query');
-    return c.json(await inTenant(c, c.var.caller, (tx) => listAuditEvents(tx, query)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => listAuditEvents(tx, query)), 200);
   });
 
-  app.openapi(status, async (c) => c.json(await inTenant(c, c.var.caller, (tx) => getAuditChainState(tx)), 200));
+  app.openapi(status, async (c) => c.json(await inTenant(c, c.get('caller'), (tx) => getAuditChainState(tx)), 200));
 
-  app.openapi(verify, async (c) => c.json(await verifyAuditTrail(c.var.db, c.var.caller), 200));
+  app.openapi(verify, async (c) => c.json(await verifyAuditTrail(c.get('db'), c.get('caller')), 200));
 
   app.openapi(exportEvents, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { format, events, ...query } = c.req.valid('query');
-    if (format === 'bundle') return streamBundle(c, auth, await startAuditBundle(c.var.db, auth, events ?? 'jsonl'));
-    const input = await startAuditExport(c.var.db, auth, { ...query, format });
+    if (format === 'bundle') return streamBundle(c, auth, await startAuditBundle(c.get('db'), auth, events ?? 'jsonl'));
+    const input = await startAuditExport(c.get('db'), auth, { ...query, format });
     return streamExport(c, auth, input);
   });
 }

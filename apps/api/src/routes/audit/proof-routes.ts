@@ -54,17 +54,17 @@ const checkpointKeys = defineRoute({
 
 /** Proofs over the tenant's audit tree (audit readers only), and the public checkpoint keys. */
 export function registerProofRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(checkpoint, async (c) => c.json(await inTenant(c, c.var.caller, () => readAuditCheckpoint()), 200));
+  app.openapi(checkpoint, async (c) => c.json(await inTenant(c, c.get('caller'), () => readAuditCheckpoint()), 200));
 
   app.openapi(eventProof, async (c) => {
     const { id } = c.req.valid('param');
     const { tree_size } = c.req.valid('query');
-    return c.json(await inTenant(c, c.var.caller, () => proveAuditEvent(id, tree_size)), 200);
+    return c.json(await inTenant(c, c.get('caller'), () => proveAuditEvent(id, tree_size)), 200);
   });
 
   app.openapi(consistency, async (c) => {
     const { from, to } = c.req.valid('query');
-    return c.json(await inTenant(c, c.var.caller, () => proveAuditConsistency(from, to)), 200);
+    return c.json(await inTenant(c, c.get('caller'), () => proveAuditConsistency(from, to)), 200);
   });
 }
 
@@ -72,6 +72,6 @@ export function registerProofRoutes(app: OpenAPIHono<AppEnv>): void {
 export function registerCheckpointKeyRoute(app: OpenAPIHono<AppEnv>): void {
   app.openapi(checkpointKeys, (c) => {
     c.header('cache-control', 'public, max-age=300');
-    return c.json({ keys: listCheckpointKeys(c.var.config) }, 200);
+    return c.json({ keys: listCheckpointKeys(c.get('config')) }, 200);
   });
 }

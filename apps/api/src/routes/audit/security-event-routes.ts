@@ -21,6 +21,6 @@ const list = defineRoute({
 export function registerSecurityEventRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
     const query = c.req.valid('query');
-    return c.json(await inTenant(c, c.var.caller, (tx) => listSecurityEvents(tx, query)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => listSecurityEvents(tx, query)), 200);
   });
 }

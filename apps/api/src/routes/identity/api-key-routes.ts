@@ -37,17 +37,17 @@ const revoke = defineRoute({
 
 export function registerApiKeyRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(create, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const body = c.req.valid('json');
     return c.json(await inTenant(c, auth, (tx) => createApiKey(tx, { ...body, createdBy: auth.userId })), 201);
   });
 
   app.openapi(list, async (c) => {
-    return c.json({ apiKeys: await inTenant(c, c.var.caller, listApiKeys) }, 200);
+    return c.json({ apiKeys: await inTenant(c, c.get('caller'), listApiKeys) }, 200);
   });
 
   app.openapi(revoke, async (c) => {
     const id = readId(c.req.valid('param').id);
-    return c.json(await inTenant(c, c.var.caller, (tx) => revokeApiKey(tx, id)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => revokeApiKey(tx, id)), 200);
   });
 }

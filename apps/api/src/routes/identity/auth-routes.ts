@@ -166,47 +166,47 @@ const mfaDisable = defineRoute({
 export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(signUpRoute, async (c) => {
     const body = c.req.valid('json');
-    await requestSignUp(c.var.db, c.var.mail, c.var.config, {
+    await requestSignUp(c.get('db'), c.get('mail'), c.get('config'), {
       ...body,
-      ip: c.var.clientIp,
-      requestId: c.var.requestId,
+      ip: c.get('clientIp'),
+      requestId: c.get('requestId'),
     });
     return c.json({ ok: true as const, message: checkYourEmail }, 202);
   });
 
   app.openapi(verifyEmailRoute, async (c) => {
     const body = c.req.valid('json');
-    const session = await verifyEmail(c.var.db, c.var.config, {
+    const session = await verifyEmail(c.get('db'), c.get('config'), {
       ...body,
-      ip: c.var.clientIp,
+      ip: c.get('clientIp'),
       device: deviceOf(c),
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
     });
     return c.json(enteredNewAccount(c, session), 200);
   });
 
   app.openapi(acceptInvitationRoute, async (c) => {
     const body = c.req.valid('json');
-    const session = await acceptInvitation(c.var.db, c.var.config, {
+    const session = await acceptInvitation(c.get('db'), c.get('config'), {
       ...body,
-      ip: c.var.clientIp,
+      ip: c.get('clientIp'),
       device: deviceOf(c),
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
     });
     return c.json(enteredNewAccount(c, session), 200);
   });
 
   app.openapi(signInRoute, async (c) => {
     const body = c.req.valid('json');
-    const workspace = c.var.hostSlug ?? body.workspace;
+    const workspace = c.get('hostSlug') ?? body.workspace;
     if (!workspace) throw new AppError('VALIDATION_FAILED', 'Name the workspace to sign in to.');
-    const result = await signIn(c.var.db, c.var.config, {
+    const result = await signIn(c.get('db'), c.get('config'), {
       email: body.email,
       password: body.password,
       workspace,
-      ip: c.var.clientIp,
+      ip: c.get('clientIp'),
       device: deviceOf(c),
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
       trustedDevice: readTrustedDevice(c),
     });
     setSessionCookie(c, result.token, result.expiresAt);
@@ -219,11 +219,11 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
     const { code } = c.req.valid('json');
     const token = readSessionCookie(c);
     if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in with your password first.');
-    const signedIn = await verifyMfaSignIn(c.var.db, c.var.config, {
+    const signedIn = await verifyMfaSignIn(c.get('db'), c.get('config'), {
       token,
       code,
-      ip: c.var.clientIp,
-      requestId: c.var.requestId,
+      ip: c.get('clientIp'),
+      requestId: c.get('requestId'),
       trustedDevice: readTrustedDevice(c),
     });
     setDeviceCookie(c, signedIn.tenantId, signedIn.userId);
@@ -231,39 +231,39 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(signOutRoute, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     await inTenant(c, auth, (tx) => signOut(tx, auth.sessionId));
     clearSessionCookie(c);
     return c.json({ ok: true as const }, 200);
   });
 
   app.openapi(me, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     return c.json(await inTenant(c, auth, (tx) => getCurrentUser(tx, auth)), 200);
   });
 
   app.openapi(password, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const body = c.req.valid('json');
-    const result = await changePassword(c.var.db, auth, { ...body, trustedDevice: readTrustedDevice(c) });
+    const result = await changePassword(c.get('db'), auth, { ...body, trustedDevice: readTrustedDevice(c) });
     return c.json(result, 200);
   });
 
   app.openapi(mfaSetup, async (c) => {
-    const auth = c.var.caller;
-    return c.json(await inTenant(c, auth, (tx) => beginMfaSetup(tx, c.var.config, auth.userId)), 200);
+    const auth = c.get('caller');
+    return c.json(await inTenant(c, auth, (tx) => beginMfaSetup(tx, c.get('config'), auth.userId)), 200);
   });
 
   app.openapi(mfaConfirm, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { code } = c.req.valid('json');
-    return c.json(await inTenant(c, auth, (tx) => confirmMfaSetup(tx, c.var.config, auth, code)), 200);
+    return c.json(await inTenant(c, auth, (tx) => confirmMfaSetup(tx, c.get('config'), auth, code)), 200);
   });
 
   app.openapi(mfaDisable, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { password, code } = c.req.valid('json');
-    await disableMfa(c.var.db, c.var.config, auth, { password, code, trustedDevice: readTrustedDevice(c) });
+    await disableMfa(c.get('db'), c.get('config'), auth, { password, code, trustedDevice: readTrustedDevice(c) });
     return c.json({ ok: true as const }, 200);
   });
 }

@@ -8,16 +8,16 @@ export const deviceCookie = 'skillhub_device';
 
 /** The claim of the browser's device cookie when this server signed it and it has not expired; else null. */
 export const readTrustedDevice = <E extends AppEnv>(c: Context<E>): DeviceClaim | null =>
-  readDeviceToken(c.var.config.keys.deviceCookie(), getCookie(c, deviceCookie));
+  readDeviceToken(c.get('config').keys.deviceCookie(), getCookie(c, deviceCookie));
 
 /**
  * After a complete sign-in: a new device cookie for this user (HttpOnly, sent
  * only to /auth), which exempts this browser from the per-email sign-in block.
  */
 export function setDeviceCookie<E extends AppEnv>(c: Context<E>, tenantId: string, userId: string): void {
-  setCookie(c, deviceCookie, issueDeviceToken(c.var.config.keys.deviceCookie(), tenantId, userId), {
+  setCookie(c, deviceCookie, issueDeviceToken(c.get('config').keys.deviceCookie(), tenantId, userId), {
     httpOnly: true,
-    secure: c.var.config.cookieSecure,
+    secure: c.get('config').cookieSecure,
     sameSite: 'Lax',
     path: '/auth',
     maxAge: deviceTokenDays * 86_400,

@@ -14,7 +14,7 @@ export function deviceOf(c: Context<AppEnv>): DeviceInfo {
     offered && /^[\w-]{8,128}$/.test(offered)
       ? offered
       : sha256Hex(`${userAgent ?? ''}|${c.req.header('accept-language') ?? ''}`).slice(0, 32);
-  const header = c.var.config.locationHeader;
+  const header = c.get('config').locationHeader;
   const location = header ? (c.req.header(header)?.slice(0, 64) ?? null) : null;
   return { fingerprint, userAgent, location };
 }

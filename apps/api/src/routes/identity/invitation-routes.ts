@@ -38,15 +38,15 @@ const revoke = defineRoute({
 export function registerInvitationRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(create, async (c) => {
     const body = c.req.valid('json');
-    return c.json(await createInvitation(c.var.db, c.var.mail, c.var.config, c.var.caller, body), 201);
+    return c.json(await createInvitation(c.get('db'), c.get('mail'), c.get('config'), c.get('caller'), body), 201);
   });
 
   app.openapi(list, async (c) => {
-    return c.json({ invitations: await inTenant(c, c.var.caller, listInvitations) }, 200);
+    return c.json({ invitations: await inTenant(c, c.get('caller'), listInvitations) }, 200);
   });
 
   app.openapi(revoke, async (c) => {
     const id = readId(c.req.valid('param').id);
-    return c.json(await inTenant(c, c.var.caller, (tx) => revokeInvitation(tx, id)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => revokeInvitation(tx, id)), 200);
   });
 }

@@ -7,7 +7,7 @@ import { sessionCookie } from '../../middleware/authenticate.ts';
 export function setSessionCookie(c: Context<AppEnv>, token: string, expiresAt: Date): void {
   setCookie(c, sessionCookie, token, {
     httpOnly: true,
-    secure: c.var.config.cookieSecure,
+    secure: c.get('config').cookieSecure,
     sameSite: 'Lax',
     path: '/',
     expires: expiresAt,

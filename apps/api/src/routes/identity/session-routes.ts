@@ -58,7 +58,7 @@ const endAny = defineRoute({
 
 export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listOwn, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const sessions = await inTenant(c, auth, (tx) =>
       listSessions(tx, { currentSessionId: auth.sessionId, userId: auth.userId }),
     );
@@ -66,14 +66,14 @@ export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(endOwn, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const id = readId(c.req.valid('param').id);
     await inTenant(c, auth, (tx) => endSession(tx, id, 'revoked_by_user', auth.userId));
     return c.json({ ok: true as const }, 200);
   });
 
   app.openapi(endOthers, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const endedSessions = await inTenant(c, auth, (tx) =>
       endSessionsOf(tx, auth.userId, 'revoked_by_user', auth.sessionId),
     );
@@ -81,7 +81,7 @@ export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(listAll, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { userId, includeEnded } = c.req.valid('query');
     const sessions = await inTenant(c, auth, (tx) =>
       listSessions(tx, { currentSessionId: auth.sessionId, userId, includeEnded: includeEnded === 'true' }),
@@ -91,7 +91,7 @@ export function registerSessionRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(endAny, async (c) => {
     const id = readId(c.req.valid('param').id);
-    await inTenant(c, c.var.caller, (tx) => endSession(tx, id, 'revoked_by_admin'));
+    await inTenant(c, c.get('caller'), (tx) => endSession(tx, id, 'revoked_by_admin'));
     return c.json({ ok: true as const }, 200);
   });
 }

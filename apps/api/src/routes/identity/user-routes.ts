@@ -67,35 +67,35 @@ const reactivate = defineRoute({
 
 export function registerUserRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
-    return c.json({ users: await inTenant(c, c.var.caller, listUsers) }, 200);
+    return c.json({ users: await inTenant(c, c.get('caller'), listUsers) }, 200);
   });
 
   app.openapi(invite, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const body = c.req.valid('json');
     return c.json(await inTenant(c, auth, (tx) => inviteUser(tx, auth.role, body)), 201);
   });
 
   app.openapi(read, async (c) => {
     const id = readId(c.req.valid('param').id);
-    return c.json(await inTenant(c, c.var.caller, (tx) => findUser(tx, id)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => findUser(tx, id)), 200);
   });
 
   app.openapi(changeRole, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const id = readId(c.req.valid('param').id);
     const { role } = c.req.valid('json');
     return c.json(await inTenant(c, auth, (tx) => changeUserRole(tx, auth.role, id, role)), 200);
   });
 
   app.openapi(deactivate, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const id = readId(c.req.valid('param').id);
     return c.json(await inTenant(c, auth, (tx) => deactivateUser(tx, auth.role, auth.userId, id)), 200);
   });
 
   app.openapi(reactivate, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const id = readId(c.req.valid('param').id);
     return c.json(await inTenant(c, auth, (tx) => reactivateUser(tx, auth.role, id)), 200);
   });

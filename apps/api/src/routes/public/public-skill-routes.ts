@@ -61,8 +61,8 @@ const read = defineRoute({
 const anonymous = (c: Context<AppEnv>): RequestActor => ({
   actorType: 'system',
   actorId: 'public',
-  requestId: c.var.requestId,
-  ip: c.var.clientIp,
+  requestId: c.get('requestId'),
+  ip: c.get('clientIp'),
 });
 
 const shaped = <S extends { updatedAt: Date }>(skill: S) => ({ ...skill, updatedAt: skill.updatedAt.toISOString() });
@@ -71,12 +71,12 @@ const shaped = <S extends { updatedAt: Date }>(skill: S) => ({ ...skill, updated
 export function registerPublicSkillRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(list, async (c) => {
     const { workspace } = c.req.valid('param');
-    const page = await listPublicSkills(c.var.db, workspace, c.req.valid('query'), anonymous(c));
+    const page = await listPublicSkills(c.get('db'), workspace, c.req.valid('query'), anonymous(c));
     return c.json({ skills: page.skills.map(shaped), nextAfter: page.nextAfter }, 200);
   });
 
   app.openapi(read, async (c) => {
     const { workspace, slug } = c.req.valid('param');
-    return c.json(shaped(await readPublicSkill(c.var.db, workspace, slug, anonymous(c))), 200);
+    return c.json(shaped(await readPublicSkill(c.get('db'), workspace, slug, anonymous(c))), 200);
   });
 }

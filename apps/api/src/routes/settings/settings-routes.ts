@@ -66,18 +66,18 @@ const effective = defineRoute({
 
 export function registerSettingsRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(read, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     return c.json(await inTenant(c, auth, (tx) => readSettingsFor(tx, auth)), 200);
   });
 
   app.openapi(effective, async (c) => {
-    const settings = await inTenant(c, c.var.caller, (tx) => readEffectiveSettings(tx, c.var.config));
+    const settings = await inTenant(c, c.get('caller'), (tx) => readEffectiveSettings(tx, c.get('config')));
     return c.json({ settings }, 200);
   });
 
   app.openapi(replace, async (c) => {
     const body = c.req.valid('json');
-    const { settings, changed } = await inTenant(c, c.var.caller, (tx) => updateSiteSettings(tx, body));
+    const { settings, changed } = await inTenant(c, c.get('caller'), (tx) => updateSiteSettings(tx, body));
     return c.json({ ...settings, changed }, 200);
   });
 }

@@ -157,25 +157,25 @@ const similarToSkill = defineRoute({
 
 export function registerSkillActivityRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(rate, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { ref } = c.req.valid('param');
     const { score } = c.req.valid('json');
     return c.json(await inTenant(c, auth, (tx) => rateSkill(tx, ref, auth.userId, score)), 200);
   });
 
   app.openapi(unrate, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { ref } = c.req.valid('param');
     return c.json(await inTenant(c, auth, (tx) => removeRating(tx, ref, auth.userId)), 200);
   });
 
   app.openapi(readReview, async (c) => {
     const { ref } = c.req.valid('param');
-    return c.json(await inTenant(c, c.var.caller, (tx) => getReview(tx, ref)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => getReview(tx, ref)), 200);
   });
 
   app.openapi(writeReview, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { ref } = c.req.valid('param');
     const body = c.req.valid('json');
     const { review, created } = await inTenant(c, auth, (tx) => saveReview(tx, ref, auth.userId, body));
@@ -183,7 +183,7 @@ export function registerSkillActivityRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(useSkill, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { ref } = c.req.valid('param');
     const { source } = c.req.valid('json');
     return c.json(await inTenant(c, auth, (tx) => recordUsage(tx, auth, ref, source)), 201);
@@ -193,24 +193,24 @@ export function registerSkillActivityRoutes(app: OpenAPIHono<AppEnv>): void {
     const { ref } = c.req.valid('param');
     const { period, from, to } = c.req.valid('query');
     const input = { period, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined };
-    return c.json(await inTenant(c, c.var.caller, (tx) => getUsageStats(tx, ref, input)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => getUsageStats(tx, ref, input)), 200);
   });
 
   app.openapi(search, async (c) => {
     const { q, limit } = c.req.valid('query');
-    return c.json({ results: await inTenant(c, c.var.caller, (tx) => searchSkills(tx, q, limit)) }, 200);
+    return c.json({ results: await inTenant(c, c.get('caller'), (tx) => searchSkills(tx, q, limit)) }, 200);
   });
 
   app.openapi(similarToText, async (c) => {
     const { q, limit } = c.req.valid('query');
-    const results = await findSkillsSimilarToText(c.var.db, c.var.embeddings, c.var.caller, q, limit);
+    const results = await findSkillsSimilarToText(c.get('db'), c.get('embeddings'), c.get('caller'), q, limit);
     return c.json({ results }, 200);
   });
 
   app.openapi(similarToSkill, async (c) => {
     const { ref } = c.req.valid('param');
     const { limit } = c.req.valid('query');
-    const results = await findSkillsSimilarTo(c.var.db, c.var.embeddings, c.var.caller, ref, limit);
+    const results = await findSkillsSimilarTo(c.get('db'), c.get('embeddings'), c.get('caller'), ref, limit);
     return c.json({ results }, 200);
   });
 }

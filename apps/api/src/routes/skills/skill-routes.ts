@@ -69,37 +69,37 @@ const remove = defineRoute({
 
 export function registerSkillRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(create, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const body = c.req.valid('json');
     const embedding =
-      body.content === undefined ? null : await embedSkill(c.var.embeddings, { ...body, content: body.content });
+      body.content === undefined ? null : await embedSkill(c.get('embeddings'), { ...body, content: body.content });
     return c.json(await inTenant(c, auth, (tx) => createSkill(tx, auth, body, embedding)), 201);
   });
 
   app.openapi(list, async (c) => {
     const query = c.req.valid('query');
-    return c.json(await inTenant(c, c.var.caller, (tx) => listSkills(tx, query)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => listSkills(tx, query)), 200);
   });
 
   app.openapi(merge, async (c) => {
     const { source, target } = c.req.valid('json');
-    return c.json(await inTenant(c, c.var.caller, (tx) => mergeSkills(tx, source, target)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => mergeSkills(tx, source, target)), 200);
   });
 
   app.openapi(read, async (c) => {
     const { ref } = c.req.valid('param');
-    return c.json(await inTenant(c, c.var.caller, (tx) => getSkill(tx, ref)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => getSkill(tx, ref)), 200);
   });
 
   app.openapi(update, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { ref } = c.req.valid('param');
     const body = c.req.valid('json');
     return c.json(await inTenant(c, auth, (tx) => updateSkill(tx, auth, ref, body)), 200);
   });
 
   app.openapi(remove, async (c) => {
-    const auth = c.var.caller;
+    const auth = c.get('caller');
     const { ref } = c.req.valid('param');
     await inTenant(c, auth, (tx) => deleteSkill(tx, auth, ref));
     return c.json({ ok: true as const }, 200);

@@ -44,12 +44,12 @@ export function registerSkillVersionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(publish, async (c) => {
     const { ref } = c.req.valid('param');
     const body = c.req.valid('json');
-    return c.json(await publishSkillVersion(c.var.db, c.var.embeddings, c.var.caller, ref, body), 201);
+    return c.json(await publishSkillVersion(c.get('db'), c.get('embeddings'), c.get('caller'), ref, body), 201);
   });
 
   app.openapi(list, async (c) => {
     const { ref } = c.req.valid('param');
-    return c.json({ versions: await inTenant(c, c.var.caller, (tx) => listVersions(tx, ref)) }, 200);
+    return c.json({ versions: await inTenant(c, c.get('caller'), (tx) => listVersions(tx, ref)) }, 200);
   });
 
   app.openapi(read, async (c) => {
@@ -57,6 +57,6 @@ export function registerSkillVersionRoutes(app: OpenAPIHono<AppEnv>): void {
     const number = Number(version);
     if (!Number.isInteger(number) || number < 1 || number > 1_000_000)
       throw new AppError('NOT_FOUND', 'No such version.');
-    return c.json(await inTenant(c, c.var.caller, (tx) => getVersion(tx, ref, number)), 200);
+    return c.json(await inTenant(c, c.get('caller'), (tx) => getVersion(tx, ref, number)), 200);
   });
 }
