@@ -307,7 +307,7 @@ async function measure(bench: BenchDatabase, loaded: LoadedSkills, started: numb
     const before = await Promise.all(tables.map((t) => bufferCounts(owner, t)));
     await printHeader(owner, { ...config, where: bench.where, loadSeconds: loaded.seconds, warmed });
     console.log(
-      `  signing one tenant context in Node (HMAC-SHA256, nonce, the statement's text and parameters): ${formatUs(signingCost(signContext, loaded.tenantIds))} µs, median of 20 batches of 1,000`,
+      `  signing one tenant context in Node (HMAC-SHA256, the statement's text and parameters): ${formatUs(signingCost(signContext, loaded.tenantIds))} µs, median of 20 batches of 1,000`,
     );
     // The context is set once per explain transaction: one tenant each, a random row per statement.
     let tenantId = '';

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { RequestActor } from './actor.ts';
 import type { ContextKey } from './context-key.ts';
@@ -38,8 +38,10 @@ export function bindingOf(row: { pid?: unknown; started_us?: unknown } | undefin
  * A signed tenant context for one transaction:
  * `<key id>:<hex HMAC-SHA256>:<JSON payload>`. The payload names the tenant,
  * the actor (type, id, role, the user it acts for), the request id and IP,
- * the transaction it is bound to (backend pid `p`, start `s`), when it was
- * issued (ms) and a nonce.
+ * the transaction it is bound to (backend pid `p`, start `s`) and when it
+ * was issued (ms). No nonce: the binding already makes each context unique
+ * to one transaction, and a second context for the same transaction opens
+ * nothing the first did not.
  */
 export function signTenantContext(
   key: ContextKey,
@@ -61,7 +63,6 @@ export function signTenantContext(
     p: String(binding.pid),
     s: binding.startedUs,
     iat: issuedAt,
-    n: randomBytes(12).toString('base64url'),
   });
   const mac = createHmac('sha256', key.secret).update(payload, 'utf8').digest('hex');
   return `${key.id}:${mac}:${payload}`;
