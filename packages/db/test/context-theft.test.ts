@@ -33,8 +33,10 @@ async function whileBIsOpen<T>(attack: (tx: TenantTx) => Promise<T>): Promise<T>
   const open = new Promise<void>((resolve) => {
     opened = resolve;
   });
-  // B waits right after its context was set: the context statement is its backend's latest query.
-  const b = db.withTenant(tenantB, actor('victim'), async () => {
+  // B waits right after its first statement, which carried its context: the context is set on B's
+  // backend and the pipeline that set it is that backend's latest query.
+  const b = db.withTenant(tenantB, actor('victim'), async (tx) => {
+    await tx.execute(sql`select count(*)::int from skills where tenant_id = ${tenantB}`);
     opened();
     await held;
   });

@@ -69,20 +69,24 @@ export async function withTenantOn<T>(
   // accepts a context only in that transaction (migration 0034), so none can be copied to another.
   const began = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
   const binding = bindingOf(began[1]?.rows[0]);
-  await client.query({
+  const { connection: contextFirst, session } = drizzle.sessionOn(client);
+  // The context leaves with the transaction's first statement, in its round trip (ContextFirstClient).
+  contextFirst.holdContext({
     // Prepared once per connection where the connection is the backend itself; behind a transaction-mode
     // pooler (another backend each transaction, its process id not the one the client was told) unnamed.
     ...(binding.pid === backendPid(client) ? { name: 'skillhub.set-tenant-context' } : {}),
     ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
   });
-  const tx = new NodePgTransaction(drizzle.dialect, drizzle.sessionOn(client), drizzle.schema) as TenantTx;
+  const tx = new NodePgTransaction(drizzle.dialect, session, drizzle.schema) as TenantTx;
   let result: T;
   try {
     result = await runInScope({ tenantId, actor, tx }, () => fn(tx));
   } catch (error) {
+    contextFirst.dropContext();
     await client.query('rollback');
     throw error;
   }
+  contextFirst.dropContext();
   let committed: pg.QueryResult<{ changed: string | null }>[];
   try {
     committed = (await client.query(commitText)) as unknown as pg.QueryResult<{ changed: string | null }>[];

@@ -1,0 +1,91 @@
+import pg from 'pg';
+
+/** A statement as node-postgres takes it: text, bind values, and a name when it is prepared once per connection. */
+export interface ContextStatement {
+  text: string;
+  values: string[];
+  name?: string;
+}
+
+/** node-postgres' protocol writer, as far as this module writes to it. */
+interface ProtocolWriter {
+  parsedStatements: Record<string, string>;
+  parse(message: { text: string; name?: string }): void;
+  bind(message: { statement?: string; values: string[] }): void;
+  execute(message: { portal?: string }): void;
+}
+
+/** The parts of node-postgres' Query this subclass calls or overrides (not in its published types). */
+interface QueryInternals {
+  prepare(connection: ProtocolWriter): void;
+  handleDataRow(message: unknown): void;
+  handleCommandComplete(message: unknown, connection: ProtocolWriter): void;
+}
+
+const QueryBase = pg.Query as unknown as new (
+  config: pg.QueryConfig & { rowMode?: string },
+  values?: unknown[],
+) => QueryInternals & pg.Query;
+
+/**
+ * A transaction's first statement, sent in one write and one round trip
+ * with the tenant context statement before it: Parse/Bind/Execute of the
+ * context, then the statement's own Parse/Bind/Describe/Execute, one Sync.
+ * PostgreSQL runs them in order and, if the context statement fails, skips
+ * everything up to the Sync, so the statement never runs without its
+ * context. The context statement's one row and its CommandComplete come
+ * first and are not part of the result.
+ *
+ * `onContextParsed` is called once the context statement is known to be
+ * parsed under its name (its own CommandComplete arrived), so the caller can
+ * skip the Parse next time on this connection; {@link contextRan} tells,
+ * after a failure, whether the context statement had completed.
+ */
+export class ContextFirstQuery extends QueryBase {
+  #context: ContextStatement;
+  #contextParse: boolean;
+  #onContextParsed: () => void;
+  #contextPending = true;
+
+  constructor(
+    context: ContextStatement,
+    contextParse: boolean,
+    onContextParsed: () => void,
+    config: pg.QueryConfig & { rowMode?: string },
+    values: unknown[],
+  ) {
+    super(config, values);
+    this.#context = context;
+    this.#contextParse = contextParse;
+    this.#onContextParsed = onContextParsed;
+  }
+
+  get contextRan(): boolean {
+    return !this.#contextPending;
+  }
+
+  override prepare(connection: ProtocolWriter): void {
+    const context = this.#context;
+    if (this.#contextParse) connection.parse({ text: context.text, ...(context.name ? { name: context.name } : {}) });
+    connection.bind({ ...(context.name ? { statement: context.name } : {}), values: context.values });
+    connection.execute({});
+    super.prepare(connection);
+  }
+
+  override handleDataRow(message: unknown): void {
+    if (!this.#contextPending) super.handleDataRow(message);
+  }
+
+  override handleCommandComplete(message: unknown, connection: ProtocolWriter): void {
+    if (this.#contextPending) {
+      this.#contextPending = false;
+      if (this.#contextParse && this.#context.name) this.#onContextParsed();
+      return;
+    }
+    super.handleCommandComplete(message, connection);
+  }
+}
+
+/** Whether node-postgres sends this statement with the extended protocol, the only one a pipeline can follow. */
+export const usesExtendedProtocol = (config: pg.QueryConfig, values: unknown[] | undefined): boolean =>
+  Boolean(config.name) || (values ?? config.values ?? []).length > 0;

@@ -1,0 +1,98 @@
+// withTenant's tenant context leaves with the transaction's first statement (ContextFirstClient): a
+// read is BEGIN, the statement, COMMIT. Counted on the wire by a proxy in front of PostgreSQL, and
+// the pipeline's guarantees tried: the statement sees its context, a failed first statement leaves
+// the connection usable, and a context statement that fails stops the statement behind it.
+import pg from 'pg';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { Database, eq, skills, sql, systemActor } from '../src/index.ts';
+import { ContextFirstClient } from '../src/tenant-context/context-first-client.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { type RoundTripCounter, startRoundTripCounter } from './support/round-trip-counter.ts';
+import { actor, seedTenantRows } from './support/tenant-rows.ts';
+
+let testDb: TestDatabase;
+let counter: RoundTripCounter;
+let db: Database;
+let tenantA: string;
+let tenantB: string;
+let skillOfA: string;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  const setup = await testDb.openApp();
+  tenantA = (await setup.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
+  tenantB = (await setup.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'))).id;
+  skillOfA = (await seedTenantRows(setup, tenantA)).skills;
+  await seedTenantRows(setup, tenantB);
+  counter = await startRoundTripCounter(testDb.appUrl);
+  // One connection, so every transaction below runs on the same backend, one after another.
+  db = await Database.open({ url: counter.url, contextKey: await testDb.contextKey(), maxConnections: 1 });
+});
+afterAll(async () => {
+  await db?.close();
+  await counter?.close();
+  await testDb.drop();
+});
+
+/** Round trips `fn` costs on the wire. */
+async function roundTrips(fn: () => Promise<unknown>): Promise<number> {
+  counter.reset();
+  await fn();
+  return counter.count();
+}
+
+const readSkill = (tenantId: string, id: string) =>
+  db.withTenant(tenantId, actor('reader'), (tx) => tx.select({ id: skills.id }).from(skills).where(eq(skills.id, id)));
+
+test('a read is three round trips: BEGIN, the statement with its context, COMMIT', async () => {
+  await readSkill(tenantA, skillOfA); // the named context statement is parsed on this connection now
+  expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(3);
+  expect(
+    await roundTrips(() =>
+      db.withTenant(tenantA, actor('reader'), async (tx) => {
+        await tx.select({ id: skills.id }).from(skills).where(eq(skills.id, skillOfA));
+        await tx.select({ id: skills.id }).from(skills).where(eq(skills.slug, 'none'));
+      }),
+    ),
+  ).toBe(4);
+  // A first statement without parameters goes by the simple protocol, which cannot follow a pipeline.
+  expect(await roundTrips(() => db.withTenant(tenantA, actor('reader'), (tx) => tx.execute(sql`select 1`)))).toBe(4);
+  expect(await roundTrips(() => db.withTenant(tenantA, actor('reader'), async () => {}))).toBe(2);
+});
+
+test('the first statement runs under its own context, never the previous transaction’s', async () => {
+  expect(await readSkill(tenantA, skillOfA)).toHaveLength(1);
+  // Same backend, next transaction, another tenant: A's skill is invisible to B's first statement.
+  expect(await readSkill(tenantB, skillOfA)).toHaveLength(0);
+  const seen = await db.withTenant(tenantB, actor('reader'), (tx) =>
+    tx.execute<{ tenant: string }>(sql`select (platform.verified_context()).tenant_id as tenant where ${1}::int = 1`),
+  );
+  expect(seen.rows[0]?.tenant).toBe(tenantB);
+});
+
+test('a first statement that fails rolls back, and the connection serves the next transaction', async () => {
+  const failed = db.withTenant(tenantA, actor('reader'), (tx) => tx.execute(sql`select ${'not a number'}::int as n`));
+  await expect(failed).rejects.toThrow();
+  expect(await readSkill(tenantA, skillOfA)).toHaveLength(1);
+  expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(3);
+});
+
+test('a context statement that fails stops the statement pipelined behind it', async () => {
+  const client = new pg.Client({ connectionString: testDb.ownerUrl });
+  await client.connect();
+  try {
+    await client.query('create temporary table pipeline_probe (n int)');
+    const pool = Object.assign(client, { release: () => {} }) as unknown as pg.PoolClient;
+    const connection = new ContextFirstClient(pool);
+    // An out-of-range setting: set_config raises, and PostgreSQL skips everything up to the Sync.
+    connection.holdContext({ text: "select set_config('statement_timeout', $1, false)", values: ['-5'] });
+    await expect(connection.query('insert into pipeline_probe values ($1)', [1])).rejects.toThrow(/statement_timeout/);
+    const { rows } = await client.query('select count(*)::int as n from pipeline_probe');
+    expect(rows[0]?.n).toBe(0);
+    // Nothing is held back any more: the next statement goes alone, and runs.
+    await connection.query('insert into pipeline_probe values ($1)', [2]);
+    expect((await client.query('select count(*)::int as n from pipeline_probe')).rows[0]?.n).toBe(1);
+  } finally {
+    await client.end();
+  }
+});
