@@ -7,7 +7,14 @@
 
 import { parseArgs } from 'node:util';
 import { Database, desc, eq, type RequestActor, skills, type TenantTx } from '@skillhub/db';
-import { openRawPool, type RawPool, type RawPoolClient, readBinding, tenantContextSigner } from '@skillhub/db/bench';
+import {
+  openRawPool,
+  queryWithContext,
+  type RawPool,
+  type RawPoolClient,
+  readBinding,
+  tenantContextSigner,
+} from '@skillhub/db/bench';
 import { type BenchDatabase, openBenchDatabase } from './lib/bench-database.ts';
 import { inBoundTransaction, inTransaction } from './lib/in-transaction.ts';
 import { median, runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
@@ -205,13 +212,13 @@ function variantsFor(op: Operation, conn: Connections, tenantIds: string[], sign
     },
     {
       key: 'd',
-      label: '(d) raw pg, BEGIN + signed context + query + COMMIT — runtime role, RLS',
+      label: '(d) raw pg, BEGIN + (signed context with the query) + COMMIT — runtime role, RLS',
       run: async () => {
         const p = pick();
         const [text, params] = op.rls(p);
         const got = await inBoundTransaction(conn.d, async (c, binding) => {
-          await c.query(...signContext(p.tenantId, actor, binding));
-          return (await c.query(text, params)).rowCount ?? 0;
+          const result = await queryWithContext(c, signContext(p.tenantId, actor, binding), text, params);
+          return result.rowCount ?? 0;
         });
         check(op, 'd', got);
       },
@@ -225,21 +232,21 @@ function variantsFor(op: Operation, conn: Connections, tenantIds: string[], sign
         const p = pick();
         const [text, params] = op.rls(p);
         const got = await inTransaction(conn.d0, async (c) => {
-          await c.query(plainContext, plainContextParams(p.tenantId));
-          return (await c.query(text, params)).rowCount ?? 0;
+          const result = await queryWithContext(c, [plainContext, plainContextParams(p.tenantId)], text, params);
+          return result.rowCount ?? 0;
         });
         check(op, 'd0', got);
       },
     },
     {
       key: 'e',
-      label: '(e) raw pg, BEGIN + signed context + query + COMMIT — owner, copy without RLS',
+      label: '(e) raw pg, BEGIN + (signed context with the query) + COMMIT — owner, copy without RLS',
       run: async () => {
         const p = pick();
         const [text, params] = op.plain(p);
         const got = await inBoundTransaction(conn.e, async (c, binding) => {
-          await c.query(...signContext(p.tenantId, actor, binding));
-          return (await c.query(text, params)).rowCount ?? 0;
+          const result = await queryWithContext(c, signContext(p.tenantId, actor, binding), text, params);
+          return result.rowCount ?? 0;
         });
         check(op, 'e', got);
       },

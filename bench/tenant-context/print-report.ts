@@ -103,7 +103,7 @@ export function printReport(
   console.log(`  (a)/(b) = ${formatRatio(a.med / base.med)}   (a)/(c) = ${formatRatio(a.med / c.med)}`);
   const parts = [
     `BEGIN/COMMIT round trips (c−b) ${formatDelta(c.med - base.med)}`,
-    `set_config round trip (e−c) ${formatDelta(e.med - c.med)}`,
+    `the context statement, pipelined with the query (e−c) ${formatDelta(e.med - c.med)}`,
     `RLS itself (d−e) ${formatDelta(d.med - e.med)}`,
     `Drizzle + withTenant in Node (a−d) ${formatDelta(a.med - d.med)}`,
   ];

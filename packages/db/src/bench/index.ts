@@ -4,6 +4,7 @@ import pg from 'pg';
 import { StoredTree } from '../audit/tree/stored-tree.ts';
 import type { ChainQuery } from '../audit/verify-chain.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
+import { ContextFirstClient } from '../tenant-context/context-first-client.ts';
 import { parseContextKey } from '../tenant-context/context-key.ts';
 import {
   beginBoundText,
@@ -60,6 +61,22 @@ export function tenantContextSigner(
     const query = tenantContextQuery(key, tenantId, actor, defaultTransactionLimits, binding);
     return [query.text, query.values];
   };
+}
+
+/**
+ * A context statement (`[text, values]`, as {@link tenantContextSigner} or a
+ * plain-setting variant makes it) and a transaction's first statement, sent
+ * in one round trip exactly as withTenant sends them (ContextFirstClient).
+ */
+export function queryWithContext(
+  client: RawPoolClient,
+  context: [string, unknown[]],
+  text: string,
+  params: unknown[],
+): Promise<pg.QueryResult> {
+  const connection = new ContextFirstClient(client);
+  connection.holdContext({ text: context[0], values: context[1].map(String) });
+  return connection.query({ text }, params);
 }
 
 /**
