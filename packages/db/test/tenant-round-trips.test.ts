@@ -70,6 +70,19 @@ test('the first statement runs under its own context, never the previous transac
   expect(seen.rows[0]?.tenant).toBe(tenantB);
 });
 
+test('on a direct connection a hot statement is parsed once and its plan reused, not planned per request', async () => {
+  for (let i = 0; i < 8; i++) await readSkill(tenantA, skillOfA);
+  const prepared = await db.withTenant(tenantA, actor('reader'), (tx) =>
+    tx.execute<{ name: string; plans: number }>(
+      sql`select name, (generic_plans + custom_plans)::int as plans from pg_prepared_statements
+          where statement like ${'%"skills"."id" = $1%'}`,
+    ),
+  );
+  expect(prepared.rows).toHaveLength(1);
+  expect(prepared.rows[0]?.name).toMatch(/^skillhub\.[0-9a-f]{40}$/);
+  expect(prepared.rows[0]?.plans).toBeGreaterThanOrEqual(8);
+});
+
 test('a first statement that fails rolls back, and the connection serves the next transaction', async () => {
   const failed = db.withTenant(tenantA, actor('reader'), (tx) => tx.execute(sql`select ${'not a number'}::int as n`));
   await expect(failed).rejects.toThrow();
@@ -85,7 +98,7 @@ test('a context statement that fails stops the statement pipelined behind it', a
     const pool = Object.assign(client, { release: () => {} }) as unknown as pg.PoolClient;
     const connection = new ContextFirstClient(pool);
     // An out-of-range setting: set_config raises, and PostgreSQL skips everything up to the Sync.
-    connection.holdContext({ text: "select set_config('statement_timeout', $1, false)", values: ['-5'] });
+    connection.holdContext({ text: "select set_config('statement_timeout', $1, false)", values: ['-5'] }, false);
     await expect(connection.query('insert into pipeline_probe values ($1)', [1])).rejects.toThrow(/statement_timeout/);
     const { rows } = await client.query('select count(*)::int as n from pipeline_probe');
     expect(rows[0]?.n).toBe(0);

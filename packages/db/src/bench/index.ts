@@ -66,7 +66,8 @@ export function tenantContextSigner(
 /**
  * A context statement (`[text, values]`, as {@link tenantContextSigner} or a
  * plain-setting variant makes it) and a transaction's first statement, sent
- * in one round trip exactly as withTenant sends them (ContextFirstClient).
+ * in one round trip exactly as withTenant sends them on a direct connection
+ * (ContextFirstClient: the statement prepared once per connection).
  */
 export function queryWithContext(
   client: RawPoolClient,
@@ -75,7 +76,7 @@ export function queryWithContext(
   params: unknown[],
 ): Promise<pg.QueryResult> {
   const connection = new ContextFirstClient(client);
-  connection.holdContext({ text: context[0], values: context[1].map(String) });
+  connection.holdContext({ text: context[0], values: context[1].map(String) }, true);
   return connection.query({ text }, params);
 }
 

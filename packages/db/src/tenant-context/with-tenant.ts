@@ -71,12 +71,17 @@ export async function withTenantOn<T>(
   const binding = bindingOf(began[1]?.rows[0]);
   const { connection: contextFirst, session } = drizzle.sessionOn(client);
   // The context leaves with the transaction's first statement, in its round trip (ContextFirstClient).
-  contextFirst.holdContext({
-    // Prepared once per connection where the connection is the backend itself; behind a transaction-mode
-    // pooler (another backend each transaction, its process id not the one the client was told) unnamed.
-    ...(binding.pid === backendPid(client) ? { name: 'skillhub.set-tenant-context' } : {}),
-    ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
-  });
+  // Statements are prepared once per connection where the connection is the backend itself; behind a
+  // transaction-mode pooler (another backend each transaction, its process id not the one the client was
+  // told) they go unnamed.
+  const direct = binding.pid === backendPid(client);
+  contextFirst.holdContext(
+    {
+      ...(direct ? { name: 'skillhub.set-tenant-context' } : {}),
+      ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
+    },
+    direct,
+  );
   const tx = new NodePgTransaction(drizzle.dialect, session, drizzle.schema) as TenantTx;
   let result: T;
   try {
