@@ -63,8 +63,7 @@ export class ContextFirstClient {
    */
   holdContext(statement: ContextStatement, direct: boolean): void {
     this.#direct = direct;
-    this.#pending =
-      direct && this.#nameUsable ? statement : { text: statement.text, values: statement.values };
+    this.#pending = direct && this.#nameUsable ? statement : { text: statement.text, values: statement.values };
   }
 
   /** Drops a context no statement took (the transaction ran none). */
