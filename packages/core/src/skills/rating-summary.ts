@@ -1,15 +1,27 @@
-import { eq, skills, sql, type TenantTx } from '@skillhub/db';
+import { eq, ratings, skills, sql, type TenantTx } from '@skillhub/db';
 
-/** Keeps the skill's rating count and sum in step with its ratings (same transaction). */
-export const refreshRatingSummary = (tx: TenantTx, skillId: string) =>
-  tx
-    .update(skills)
-    .set({
-      ratingCount: sql`(select count(*) from ratings where skill_id = ${skillId})`,
-      ratingSum: sql`(select coalesce(sum(score), 0) from ratings where skill_id = ${skillId})`,
+/**
+ * Keeps the skill's rating count and sum in step with its ratings (same
+ * transaction). Both totals come from one read of the ratings: every read
+ * of a table under row policies verifies the tenant context again, and two
+ * sub-selects verified it twice as often.
+ */
+export function refreshRatingSummary(tx: TenantTx, skillId: string) {
+  const totals = tx
+    .select({
+      count: sql<number>`count(*)`.as('count'),
+      sum: sql<number>`coalesce(sum(${ratings.score}), 0)`.as('sum'),
     })
+    .from(ratings)
+    .where(eq(ratings.skillId, skillId))
+    .as('totals');
+  return tx
+    .update(skills)
+    .set({ ratingCount: sql`${totals.count}`, ratingSum: sql`${totals.sum}` })
+    .from(totals)
     .where(eq(skills.id, skillId))
     .returning({ count: skills.ratingCount, sum: skills.ratingSum });
+}
 
 export const ratingSummary = (row: { count: number; sum: number } | undefined) => ({
   count: row?.count ?? 0,
