@@ -27,6 +27,7 @@ test('doctor is green on the migrated schema, and --json lists every check', asy
     'runtime_role_safe',
     'runtime_role_owns_nothing',
     'runtime_role_memberships',
+    'runtime_role_no_temporary_objects',
     'rls_enabled',
     'rls_forced',
     'policy_complete',

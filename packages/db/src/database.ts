@@ -26,6 +26,7 @@ import { outsideScope, type TenantTx } from './tenant-context/context-store.ts';
 import { defaultTransactionLimits, type TransactionLimits } from './tenant-context/context-token.ts';
 import { DrizzleParts } from './tenant-context/drizzle-parts.ts';
 import {
+  leftPreparedResidue,
   type TenantConnection,
   type WithTenantSettings,
   withTenantNested,
@@ -218,7 +219,8 @@ export class Database {
       lost = classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
       throw error;
     } finally {
-      client.release(lost);
+      // A connection whose session holds a prepared statement the driver did not make is closed, not pooled.
+      client.release(lost || leftPreparedResidue(client));
     }
   }
 

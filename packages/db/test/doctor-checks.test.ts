@@ -36,7 +36,8 @@ test('each check catches its own breakage, and only that one', async () => {
       alter table usage_events add column note text;
       alter table skill_embeddings drop constraint skill_embeddings_tenant_id_skill_id_key,
         add constraint skill_embeddings_skill_id_key unique (skill_id);
-      create materialized view skill_counts as select tenant_id, count(*) from skills group by tenant_id;`);
+      create materialized view skill_counts as select tenant_id, count(*) from skills group by tenant_id;
+      do $$ begin execute format('grant temporary on database %I to ${role}', current_database()); end $$;`);
     expect(await failures(role)).toEqual([
       'change_capture public.ratings',
       // A column added since capture was generated: its changes would go unnamed.
@@ -49,6 +50,7 @@ test('each check catches its own breakage, and only that one', async () => {
       'policy_complete public.skills',
       'policy_no_extra_permissive public.skills',
       `runtime_role_memberships ${role}`,
+      `runtime_role_no_temporary_objects ${role}`,
       `runtime_role_owns_nothing ${role}`,
       'security_definer public.peek()',
       'view_security_invoker public.skill_counts',

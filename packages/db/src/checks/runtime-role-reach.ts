@@ -31,6 +31,13 @@ interface PowerfulRole extends Record<string, unknown> {
   owns_tables: boolean;
 }
 
+/**
+ * Whether the role may create temporary objects in this database (searched before public: migration
+ * 0043). A superuser may do anything, which runtime_role_safe reports already.
+ */
+const temporaryPrivilegeSql = `select has_database_privilege($1, current_database(), 'TEMPORARY')
+    and not (select rolsuper from pg_roles where rolname = $1) as allowed`;
+
 /** True when the role exists in the cluster. */
 export async function roleExists(run: SqlRunner, roleName: string): Promise<boolean> {
   const { rows } = await run('select from pg_roles where rolname = $1', [roleName]);
@@ -39,14 +46,16 @@ export async function roleExists(run: SqlRunner, roleName: string): Promise<bool
 
 /**
  * What the runtime role could reach past `runtime_role_safe`: objects it
- * owns besides tables, and roles it belongs to that are superusers, have
- * BYPASSRLS or own tables (membership lends their rights, or SET ROLE does).
+ * owns besides tables, roles it belongs to that are superusers, have
+ * BYPASSRLS or own tables (membership lends their rights, or SET ROLE does),
+ * and the right to create temporary objects.
  */
 export async function checkRuntimeRoleReach(run: SqlRunner, roleName: string): Promise<CheckResult[]> {
   const owned = (await run<{ objects: string[] }>(ownedObjectsSql, [roleName])).rows[0]?.objects ?? [];
   const powerful = (await run<PowerfulRole>(powerfulRolesSql, [roleName])).rows.filter(
     (r) => r.superuser || r.bypass_rls || r.owns_tables,
   );
+  const temporary = (await run<{ allowed: boolean }>(temporaryPrivilegeSql, [roleName])).rows[0]?.allowed ?? false;
   const why = (r: PowerfulRole) =>
     `${r.name} (${[r.superuser && 'superuser', r.bypass_rls && 'BYPASSRLS', r.owns_tables && 'owns tables'].filter(Boolean).join(', ')})`;
   return [
@@ -69,6 +78,17 @@ export async function checkRuntimeRoleReach(run: SqlRunner, roleName: string): P
             detail: `is a member of ${powerful.map(why).join(', ')}, whose rights see past row level security`,
             fix: powerful.map((r) => `revoke ${r.name} from ${roleName};`).join(' '),
           },
+    ),
+    checkResult(
+      'runtime_role_no_temporary_objects',
+      roleName,
+      temporary
+        ? {
+            detail:
+              'may create temporary tables and views, which PostgreSQL searches before public: one could stand in for a table',
+            fix: `revoke temporary on database <this database> from public, ${roleName};`,
+          }
+        : null,
     ),
   ];
 }

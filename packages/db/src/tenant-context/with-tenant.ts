@@ -10,12 +10,45 @@ import type { DrizzleParts } from './drizzle-parts.ts';
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * COMMIT, with the read of the mark migration 0027's trigger sets when the transaction changed a
- * credential of its tenant, and RESET ALL after it: a session-level SET that SQL inside `fn` left
- * behind (of app.context, search_path, statement_timeout, ...) would otherwise outlive the request on
- * this pooled connection and reach the next one. Same round trip.
+ * What follows every COMMIT or ROLLBACK, in the same round trip: what SQL inside `fn` (injected or
+ * careless) left on this pooled connection would otherwise reach the next request on it, another
+ * tenant's. RESET ALL ends session-level settings (app.context, search_path, statement_timeout, ...);
+ * DISCARD TEMP drops temporary objects, which PostgreSQL searches before public (a temporary view named
+ * `skills` would stand in for the table in every later statement); the advisory locks a session took
+ * are released. The last statement counts the session's prepared statements, so the caller can tell
+ * whether one was planted (PREPARE, `from_sql`) or one of the driver's removed: a statement prepared
+ * under a name the driver has parsed would run in place of the driver's (connection-residue.test.ts).
  */
-const commitText = "select current_setting('app.credentials_changed', true) as changed; commit; reset all";
+const cleanupText =
+  'reset all; discard temp; select pg_advisory_unlock_all(); ' +
+  'select (count(*) filter (where from_sql))::int as planted, (count(*) filter (where not from_sql))::int as named ' +
+  'from pg_prepared_statements';
+
+/** COMMIT, with the read of the mark migration 0027's trigger sets when the transaction changed a credential of its tenant. */
+const commitText = `select current_setting('app.credentials_changed', true) as changed; commit; ${cleanupText}`;
+const rollbackText = `rollback; ${cleanupText}`;
+
+/** Connections whose session holds prepared statements other than the driver's: never to be reused. */
+const tampered = new WeakSet<pg.PoolClient>();
+
+/** Whether SQL run on `client` left prepared statements behind that the driver did not make (see cleanupText). */
+export const leftPreparedResidue = (client: pg.PoolClient): boolean => tampered.has(client);
+
+/** node-postgres' record of the statements it has parsed under a name on this connection (not in its types). */
+const driverNamedStatements = (client: pg.PoolClient): number =>
+  Object.keys((client as unknown as { connection: { parsedStatements: object } }).connection.parsedStatements).length;
+
+/**
+ * Sends `text` (ending with {@link cleanupText}) and checks the census it ends with: on a connection to
+ * the backend itself, exactly the driver's named statements must be there. Behind a transaction-mode
+ * pooler the driver names none and the backend is shared, so there is nothing of ours to replace.
+ */
+async function endTransaction(client: pg.PoolClient, text: string, direct: boolean): Promise<pg.QueryResult[]> {
+  const results = (await client.query(text)) as unknown as pg.QueryResult[];
+  const census = results[results.length - 1]?.rows[0] as { planted: number; named: number } | undefined;
+  if (direct && (census?.planted !== 0 || census.named !== driverNamedStatements(client))) tampered.add(client);
+  return results;
+}
 
 /** The process id the server announced at connect (BackendKeyData); a pooler announces one of its own. */
 const backendPid = (client: pg.PoolClient): number | undefined => (client as { processID?: number }).processID;
@@ -88,22 +121,22 @@ export async function withTenantOn<T>(
     result = await runInScope({ tenantId, actor, tx }, () => fn(tx));
   } catch (error) {
     contextFirst.dropContext();
-    await client.query('rollback');
+    await endTransaction(client, rollbackText, direct);
     throw error;
   }
   contextFirst.dropContext();
-  let committed: pg.QueryResult<{ changed: string | null }>[];
+  let committed: pg.QueryResult[];
   try {
-    committed = (await client.query(commitText)) as unknown as pg.QueryResult<{ changed: string | null }>[];
+    committed = await endTransaction(client, commitText, direct);
   } catch (error) {
     // `fn` caught a failed statement and went on: the transaction is aborted, the select refused, and
-    // COMMIT never ran. COMMIT ends it as a rollback, which is what a plain COMMIT did here before.
+    // COMMIT never ran. ROLLBACK ends it, as the plain COMMIT that ran here before did.
     if ((error as { code?: string }).code === '25P02') {
-      await client.query('commit');
+      await endTransaction(client, rollbackText, direct);
       return result;
     }
-    // A failed COMMIT has ended the transaction already; this only makes sure.
-    await client.query('rollback');
+    // A failed COMMIT has ended the transaction already; this only makes sure, and cleans up.
+    await endTransaction(client, rollbackText, direct);
     throw error;
   }
   if (committed[0]?.rows[0]?.changed === 'on') settings.onCredentialChange(tenantId);

@@ -43,6 +43,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = new pg.Client({ connectionString: cluster.adminUrl });
   await admin.connect();
   await admin.query(`create database ${name} template ${cluster.template}`);
+  // A database's own privileges are not copied from its template: migration 0043's revoke, again.
+  await admin.query(`revoke temporary on database ${name} from public`);
   await admin.end();
   const ownerUrl = withDatabase(cluster.adminUrl, name);
   const appUrl = withCredentials(ownerUrl, cluster.appRole);
