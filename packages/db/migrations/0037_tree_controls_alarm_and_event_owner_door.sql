@@ -1,3 +1,8 @@
+-- Three gaps around the trees of 0030-0031: the security control alarm did
+-- not watch them; `skillhub audit prove` could not find an event's tenant
+-- by itself; and a request for another tenant's event was not recorded as
+-- a probe. Each part below says what it changes.
+--
 -- The security control alarm of 0018 watched every table with a tenant_id,
 -- the tracked tables and audit.seals. The Merkle trees of 0030 and the
 -- checkpoints of 0031 keep their chain in a `chain` column, so a trigger,
@@ -127,5 +132,24 @@ do $$
 begin
   -- A superuser owner can call it anyway; a plain owner role needs the grant.
   execute format('grant execute on function platform.find_event_tenant(platform.actor, uuid) to %I', current_user);
+end
+$$;
+--> statement-breakpoint
+-- 0010's owner_of, looking into the ledger too: a request for another
+-- tenant's event (its inclusion proof) is a probe like one for another
+-- tenant's skill, and platform.record_foreign_probe records it in the
+-- event's tenant. A system event (no tenant) has no owner to tell.
+create or replace function platform.owner_of(table_name text, row_id uuid) returns text
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  found_tenant text;
+begin
+  if table_name not in ('skills', 'skill_versions', 'ratings', 'usage_events', 'skill_embeddings', 'skill_reviews',
+                        'api_keys', 'users', 'user_sessions', 'audit_logs') then
+    raise exception 'owner_of does not look into %', table_name using errcode = 'invalid_parameter_value';
+  end if;
+  execute pg_catalog.format('select tenant_id from public.%I where id = $1 limit 1', table_name)
+    into found_tenant using row_id;
+  return found_tenant;
 end
 $$;
