@@ -1,6 +1,6 @@
 import { checkpointOrigin, signCheckpoint } from '@skillhub/db';
 import { describe, expect, type TestContext, test } from 'vitest';
-import { type TreeFixture, treeFixture, treeSigner } from './support/tree-fixture.ts';
+import { type TreeFixture, treeFixture, treeSigner, treeVerifierKey } from './support/tree-fixture.ts';
 
 /**
  * Every kind of tampering `skillhub audit verify --since` (and `--full`)
@@ -164,5 +164,35 @@ describe.concurrent('audit verify --since and --full catch tampering', () => {
     const f = await fixture(context);
     const forged = f.savedNote.replace(f.saved.rootHash.toString('base64'), Buffer.alloc(32, 1).toString('base64'));
     expect(await f.checkSigned(forged)).toMatch(/^forged: the signature .* does not match/);
+  });
+});
+
+describe('an evidence bundle over a rewritten stored tree', () => {
+  // The bundle's proofs come from the stored nodes, signed before the rewrite.
+  test('the standalone verifier refuses it', async (context) => {
+    const { startAuditBundle, streamAuditBundle } = await import('@skillhub/core');
+    const verify = await import('@skillhub/verify');
+    const { cliAuth } = await import('../src/runtime/cli-actor.ts');
+    const f = await fixture(context);
+    await f.asSuperuser(
+      `update audit.tree_nodes set hash = sha256('x') where chain = '${f.tenantId}' and level = 4 and index = 1`,
+    );
+    const auth = cliAuth({ id: f.tenantId, slug: 'acme' } as never);
+    const bundle = await startAuditBundle(f.db, auth, 'jsonl');
+    let text = '';
+    await streamAuditBundle(f.db, auth, bundle, async (chunk) => {
+      text += chunk;
+    });
+    async function* lines() {
+      for (const line of text.split('\n')) if (line) yield line;
+    }
+    const report = await verify.checkBundle(lines(), {
+      keys: [await verify.parseVerifierKey(treeVerifierKey)],
+      hasher: verify.nodeHasher,
+      hashLeafText: verify.hashLeafText,
+    });
+    // Leaves 0..15 and 32 prove through the rewritten node (leaves 16..31): their proofs fail.
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.leafIndex)).toEqual([...Array.from({ length: 16 }, (_, i) => i), 32]);
   });
 });
