@@ -194,5 +194,8 @@ describe('an evidence bundle over a rewritten stored tree', () => {
     // Leaves 0..15 and 32 prove through the rewritten node (leaves 16..31): their proofs fail.
     expect(report.ok).toBe(false);
     expect(report.problems.map((p) => p.leafIndex)).toEqual([...Array.from({ length: 16 }, (_, i) => i), 32]);
+    // The events themselves give the signed root: the verifier says the proofs, not the events, changed.
+    for (const problem of report.problems)
+      expect(problem.message).toMatch(/the event is genuine and its proof was changed/);
   });
 });
