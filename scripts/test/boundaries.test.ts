@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const depcruise = path.join(repo, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
@@ -25,9 +25,10 @@ function plant(folder: string, source: string): string {
   return file;
 }
 
-afterEach(() => {
+function removePlanted(): void {
   for (const file of planted.splice(0)) rmSync(path.join(repo, file), { force: true });
-});
+}
+afterEach(removePlanted);
 
 function run(script: string, args: string[]): { code: number | null; output: string } {
   const result = spawnSync(process.execPath, [script, ...args], { cwd: repo, encoding: 'utf8' });
@@ -42,7 +43,17 @@ const checkNames = (...paths: string[]) => run('scripts/check-tenant-context-nam
 const driver = ['p', 'g'].join('');
 const drizzleDriver = ['drizzle-orm', 'node-postgres'].join('/');
 
-test.each([
+// The current tree first, before anything is planted.
+test('the current tree passes every rule', () => {
+  const graph = cruise('packages', 'apps', 'bench', 'scripts');
+  expect(graph.output).not.toContain('error ');
+  expect(graph.code).toBe(0);
+  const names = checkNames();
+  expect(names.output).not.toContain('error ');
+  expect(names.code).toBe(0);
+});
+
+const importViolations: [rule: string, folder: string, source: string][] = [
   ['db-driver-only-in-packages-db', 'packages/core/src', `import pg from '${driver}';\nexport const { Pool } = pg;`],
   ['db-driver-only-in-packages-db', 'apps/api/src', `export const pg = await import('${driver}');`],
   [
@@ -62,28 +73,55 @@ test.each([
   ['apps-never-use-bench-door', 'apps/cli/src', "export { openRawPool } from '@skillhub/db/bench';"],
   ['cli-uses-api-only-to-serve', 'apps/cli/src/commands', "export const api = await import('@skillhub/api');"],
   ['bench-uses-api-only-in-bench-api', 'bench/lib', "export type { RequestAuth } from '@skillhub/api';"],
-])('%s catches %s/__planted_*.ts', (rule, folder, source) => {
-  const file = plant(folder, source);
-  const { code, output } = cruise(file);
-  expect(code).not.toBe(0);
-  expect(output).toContain(`error ${rule}: ${file} →`);
-});
-
-test.each([
+];
+const cycles: [rule: string, folderA: string, folderB: string][] = [
   ['no-cycle-between-packages', 'packages/core/src', 'apps/api/src'],
   ['no-cycle-inside-a-package', 'packages/db/src', 'packages/db/src'],
-])('%s catches %s <-> %s', (rule, folderA, folderB) => {
-  const [a, b] = [plantedPath(folderA), plantedPath(folderB)];
-  const reexport = (from: string, to: string) => {
-    const relative = path.posix.relative(path.posix.dirname(from), to);
-    return `export * from '${relative.startsWith('../') ? relative : `./${relative}`}';\n`;
-  };
-  writeFileSync(path.join(repo, a), reexport(a, b));
-  writeFileSync(path.join(repo, b), reexport(b, a));
-  const { code, output } = cruise(a, b);
-  expect(code).not.toBe(0);
-  // A cycle is reported once, starting from either of its files.
-  expect(output).toMatch(new RegExp(`error ${rule}: (${a} →\\s+${b}|${b} →\\s+${a}) →`));
+];
+
+// Every violation is planted in a file of its own and the checker runs once
+// over all of them: one start of dependency-cruiser instead of one per rule
+// (it resolves the same graph each time). Each test then looks for its own
+// rule named against its own file.
+describe('each rule fails on a violation planted for it', () => {
+  const plantedImports: string[] = [];
+  const plantedCycles: [string, string][] = [];
+  let report: { code: number | null; output: string };
+
+  beforeAll(() => {
+    for (const [, folder, source] of importViolations) plantedImports.push(plant(folder, source));
+    for (const [, folderA, folderB] of cycles) {
+      const [a, b] = [plantedPath(folderA), plantedPath(folderB)];
+      const reexport = (from: string, to: string) => {
+        const relative = path.posix.relative(path.posix.dirname(from), to);
+        return `export * from '${relative.startsWith('../') ? relative : `./${relative}`}';\n`;
+      };
+      writeFileSync(path.join(repo, a), reexport(a, b));
+      writeFileSync(path.join(repo, b), reexport(b, a));
+      plantedCycles.push([a, b]);
+    }
+    try {
+      report = cruise(...plantedImports, ...plantedCycles.flat());
+    } finally {
+      removePlanted();
+    }
+  });
+
+  test.each(
+    importViolations.map(([rule, folder], i) => [rule, folder, i] as const),
+  )('%s catches %s/__planted_*.ts', (rule, _folder, i) => {
+    expect(report.code).not.toBe(0);
+    expect(report.output).toContain(`error ${rule}: ${plantedImports[i]} →`);
+  });
+
+  test.each(
+    cycles.map(([rule, folderA, folderB], i) => [rule, folderA, folderB, i] as const),
+  )('%s catches %s <-> %s', (rule, _folderA, _folderB, i) => {
+    const [a, b] = plantedCycles[i] ?? ['', ''];
+    expect(report.code).not.toBe(0);
+    // A cycle is reported once, starting from either of its files.
+    expect(report.output).toMatch(new RegExp(`error ${rule}: (${a} →\\s+${b}|${b} →\\s+${a}) →`));
+  });
 });
 
 test.each(['apps/api/src', 'packages/core/src'])('tenant-context-names-only-in-db catches %s', (folder) => {
@@ -99,13 +137,4 @@ test('tenant-context-names-only-in-db leaves packages/db alone', () => {
     "export const setContext = `select set_config('app.current_tenant_id', $1, true)`;\n",
   );
   expect(checkNames(file).code).toBe(0);
-});
-
-test('the current tree passes every rule', () => {
-  const graph = cruise('packages', 'apps', 'bench', 'scripts');
-  expect(graph.output).not.toContain('error ');
-  expect(graph.code).toBe(0);
-  const names = checkNames();
-  expect(names.output).not.toContain('error ');
-  expect(names.code).toBe(0);
 });

@@ -13,6 +13,7 @@ let t: TestServer;
 let a: SignedUpUser;
 let b: SignedUpUser;
 let foreignSkill: string;
+let foreignEvent: string;
 beforeAll(async () => {
   t = await startTestServer();
   a = await signUpOwner(t, 'prober');
@@ -20,7 +21,18 @@ beforeAll(async () => {
   const created = await b.client.post<{ id: string }>('/skills', { slug: 'secret-plan', name: 'Secret plan' });
   expect(created.status).toBe(201);
   foreignSkill = created.body.id;
+  const { rows } = await t.testDb.ownerQuery<{ id: string }>(
+    'select id from audit_logs where tenant_id = $1 order by seq limit 1',
+    [b.tenantId],
+  );
+  foreignEvent = rows[0]?.id ?? '';
 });
+
+/** The two shapes of probe: a skill by id, and an audit event's inclusion proof by id. */
+const probes = [
+  { name: 'a skill', path: (id: string) => `/skills/${id}`, foreign: () => foreignSkill },
+  { name: 'an audit event’s proof', path: (id: string) => `/audit/events/${id}/proof`, foreign: () => foreignEvent },
+];
 afterAll(() => t.close());
 
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
@@ -61,14 +73,40 @@ describe('probes of another workspace’s ids', () => {
     expect(await securityEventsOf(t, a.tenantId, 'access_blocked')).toEqual([]);
   });
 
+  // Regression: GET /audit/events/{id}/proof answered 404 for B's event and recorded nothing.
+  test('a probe of B’s audit event for its proof: the same 404 as an unknown id, recorded in B', async () => {
+    // A prober of its own: the first probe of its window becomes an event.
+    const c = await signUpOwner(t, 'auditor');
+    const foreign = await c.client.get(`/audit/events/${foreignEvent}/proof`);
+    const unknown = await c.client.get(`/audit/events/${randomUUID()}/proof`);
+    expect(errorOf(foreign)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect(errorOf(foreign)).toEqual(errorOf(unknown));
+    await t.server.settled();
+    expect(await probesFrom(t, b.tenantId, c.tenantId)).toBe(1);
+    const recorded = (await securityEventsOf(t, b.tenantId, 'access_blocked')).filter(
+      (e) => e.details.resourceId === foreignEvent,
+    );
+    expect(recorded).toEqual([
+      expect.objectContaining({
+        details: expect.objectContaining({
+          reason: 'cross_tenant_resource',
+          resource: 'audit_logs',
+          fromTenant: c.tenantId,
+          actorId: c.userId,
+          path: `/audit/events/${foreignEvent}/proof`,
+        }),
+      }),
+    ]);
+  });
+
   // Recording is made slow on purpose (a trigger sleeps 10 ms on each write
   // of a security event or tally), so an answer that waits for it shows,
   // whatever the load on the machine. Two more tries: on a shared 2-core
   // machine another file's load can still skew one run.
-  test(
-    'the 404 for a foreign id comes as fast as for an unknown one (medians within noise)',
+  test.each(probes)(
+    'the 404 for a foreign id comes as fast as for an unknown one (medians within noise): $name',
     { retry: 2 },
-    async () => {
+    async ({ path, foreign }) => {
       const slowed = ['security_events', 'security_event_tallies'];
       await t.testDb.ownerQuery(`create function test_slow_record() returns trigger language plpgsql as
       $$ begin perform pg_sleep(0.01); return null; end $$`);
@@ -79,16 +117,16 @@ describe('probes of another workspace’s ids', () => {
       }
       try {
         for (let i = 0; i < 10; i++) {
-          await timed(`/skills/${foreignSkill}`);
-          await timed(`/skills/${randomUUID()}`);
+          await timed(path(foreign()));
+          await timed(path(randomUUID()));
         }
         // Back-to-back pairs, the order swapped each round: a pair's difference
         // cancels the load the machine is under at that moment.
         const differences: number[] = [];
         for (let round = 0; round < 60; round++) {
           const foreignFirst = round % 2 === 0;
-          const first = await timed(`/skills/${foreignFirst ? foreignSkill : randomUUID()}`);
-          const second = await timed(`/skills/${foreignFirst ? randomUUID() : foreignSkill}`);
+          const first = await timed(path(foreignFirst ? foreign() : randomUUID()));
+          const second = await timed(path(foreignFirst ? randomUUID() : foreign()));
           differences.push(foreignFirst ? first - second : second - first);
         }
         const report = `median foreign − unknown: ${median(differences).toFixed(2)} ms over ${differences.length} pairs`;

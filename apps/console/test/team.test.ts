@@ -8,7 +8,15 @@ import {
   startTestServer,
   type TestServer,
 } from '../../api/test/support/test-server.ts';
-import { desktop, launchBrowser, openPage, phone, runnable, type Viewport } from './support/browser.ts';
+import {
+  desktop,
+  launchBrowser,
+  openPage,
+  phone,
+  runnable,
+  type StorageState,
+  type Viewport,
+} from './support/browser.ts';
 import { checkPage, signInThroughForm } from './support/page-checks.ts';
 
 /**
@@ -37,9 +45,16 @@ describe.skipIf(!runnable)('running a team from the console', () => {
   });
 
   const url = (path: string) => `${t.server.url}/console${path}`;
+  // Each person signs in through the form once per size (about a second
+  // each); later pages at that size start from that session's cookies.
+  const sessions = new Map<string, StorageState>();
   const signedInPage = async (viewport: Viewport, who: { email: string; password: string } = owner) => {
+    const key = `${who.email} ${viewport.width}`;
+    const known = sessions.get(key);
+    if (known) return openPage(browser, problems, viewport, known);
     const opened = await openPage(browser, problems, viewport);
     await signInThroughForm(opened.page, t.server.url, { workspace: slug, ...who });
+    sessions.set(key, await opened.context.storageState());
     return opened;
   };
   const confirmIn = (page: Page, title: string | RegExp, button: string) =>

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, type TestContext, test } from 'vitest';
 import { type Database, recordAuditEvent, systemActor, verifyAuditChain } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor } from './support/tenant-rows.ts';
@@ -9,10 +9,6 @@ import { actor } from './support/tenant-rows.ts';
  * verification to name the damaged event. A test fails if tampering goes
  * unnoticed.
  */
-let testDb: TestDatabase;
-let db: Database;
-let tenantId: string;
-
 const writeEvents = async (database: Database, tenant: string, count: number) => {
   for (let i = 0; i < count; i++) {
     await database.withTenant(tenant, actor(), () =>
@@ -21,30 +17,35 @@ const writeEvents = async (database: Database, tenant: string, count: number) =>
   }
 };
 
-/** Event ids of the tenant's chain, in chain order. */
-const chainOrder = async () =>
-  (
-    await testDb.ownerQuery<{ event_id: string; position: string }>(
-      'select event_id, position from audit.seals where chain = $1 order by position',
-      [tenantId],
-    )
-  ).rows;
-
-const asSuperuser = (statements: string) =>
-  testDb.ownerQuery(`begin; set local session_replication_role = replica; ${statements}; commit;`);
-
-beforeEach(async () => {
-  testDb = await createTestDatabase();
-  db = await testDb.openApp();
-  tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
+/** A database of the test's own holding acme's sealed chain of 21 events (dropped when the test ends). */
+async function chainFixture({ onTestFinished }: TestContext) {
+  const testDb: TestDatabase = await createTestDatabase();
+  const db: Database = await testDb.openApp();
+  onTestFinished(() => testDb.drop());
+  const tenantId = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
   await writeEvents(db, tenantId, 20);
   // Other test files' open transactions can hold the horizon back for a moment.
   expect(await db.sealCommittedAuditEvents()).toBe(true);
-});
-afterEach(() => testDb.drop());
+  return {
+    testDb,
+    db,
+    tenantId,
+    /** Event ids of the tenant's chain, in chain order. */
+    chainOrder: async () =>
+      (
+        await testDb.ownerQuery<{ event_id: string; position: string }>(
+          'select event_id, position from audit.seals where chain = $1 order by position',
+          [tenantId],
+        )
+      ).rows,
+    asSuperuser: (statements: string) =>
+      testDb.ownerQuery(`begin; set local session_replication_role = replica; ${statements}; commit;`),
+  };
+}
 
-describe('tamper evidence', () => {
-  test('an untouched chain verifies intact with its head', async () => {
+describe.concurrent('tamper evidence', () => {
+  test('an untouched chain verifies intact with its head', async (context) => {
+    const { testDb, db, tenantId } = await chainFixture(context);
     await db.platform.findTenantBySlug('no-such-workspace', systemActor('test')); // a system event, on the system chain
     expect(await db.sealCommittedAuditEvents()).toBe(true);
     const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
@@ -56,7 +57,8 @@ describe('tamper evidence', () => {
     expect(all.chains.map((c) => c.chain)).toEqual(['', tenantId].sort());
   });
 
-  test('editing an event’s metadata (triggers disabled) is named as modified', async () => {
+  test('editing an event’s metadata (triggers disabled) is named as modified', async (context) => {
+    const { testDb, db, tenantId, chainOrder, asSuperuser } = await chainFixture(context);
     const target = (await chainOrder())[7];
     await asSuperuser(`update audit_logs set metadata = '{"i": 999}' where id = '${target?.event_id}'`);
     const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
@@ -74,14 +76,16 @@ describe('tamper evidence', () => {
     );
   });
 
-  test('deleting an event is named as missing', async () => {
+  test('deleting an event is named as missing', async (context) => {
+    const { testDb, tenantId, chainOrder, asSuperuser } = await chainFixture(context);
     const target = (await chainOrder())[4];
     await asSuperuser(`delete from audit_logs where id = '${target?.event_id}'`);
     const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
     expect(result.chains[0]?.break).toMatchObject({ kind: 'missing', eventId: target?.event_id, position: 5 });
   });
 
-  test('a forged event slipped into sealed history is named as inserted', async () => {
+  test('a forged event slipped into sealed history is named as inserted', async (context) => {
+    const { testDb, tenantId, chainOrder } = await chainFixture(context);
     const anchor = (await chainOrder())[3];
     const forged = await testDb.ownerQuery<{ id: string }>(
       `insert into audit_logs (txid, tenant_id, actor_type, actor_id, action, created_at)
@@ -93,7 +97,8 @@ describe('tamper evidence', () => {
     expect(result.chains[0]?.break).toMatchObject({ kind: 'inserted', eventId: forged.rows[0]?.id });
   });
 
-  test('swapping two events’ places is named as reordered', async () => {
+  test('swapping two events’ places is named as reordered', async (context) => {
+    const { testDb, tenantId, chainOrder, asSuperuser } = await chainFixture(context);
     const order = await chainOrder();
     const [a, b] = [order[10]?.event_id, order[11]?.event_id];
     await asSuperuser(`
@@ -104,13 +109,15 @@ describe('tamper evidence', () => {
     expect(result.chains[0]?.break).toMatchObject({ kind: 'reordered', eventId: a, position: 11 });
   });
 
-  test('truncating the ledger is named as missing from the first event', async () => {
+  test('truncating the ledger is named as missing from the first event', async (context) => {
+    const { testDb, tenantId, asSuperuser } = await chainFixture(context);
     await asSuperuser('truncate audit_logs');
     const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
     expect(result.chains[0]?.break).toMatchObject({ kind: 'missing', position: 1 });
   });
 
-  test('deleting the newest events and their seals is caught against a recorded head', async () => {
+  test('deleting the newest events and their seals is caught against a recorded head', async (context) => {
+    const { testDb, tenantId, chainOrder, asSuperuser } = await chainFixture(context);
     const recorded = (await verifyAuditChain(testDb.ownerUrl, { tenantId })).chains[0]?.head;
     expect(recorded?.position).toBe(21);
     const newest = (await chainOrder()).slice(-3).map((r) => `'${r.event_id}'`);
@@ -128,7 +135,8 @@ describe('tamper evidence', () => {
     ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
-  test('rewriting a seal’s hash is caught by the next link', async () => {
+  test('rewriting a seal’s hash is caught by the next link', async (context) => {
+    const { testDb, tenantId, asSuperuser } = await chainFixture(context);
     await asSuperuser(
       `update audit.seals set chain_hash = sha256('x'::bytea) where chain = '${tenantId}' and position = 6`,
     );
@@ -136,7 +144,8 @@ describe('tamper evidence', () => {
     expect(result.chains[0]?.break).toMatchObject({ kind: 'modified', position: 6 });
   });
 
-  test('a time window verifies only its events, anchored on the seal before it', async () => {
+  test('a time window verifies only its events, anchored on the seal before it', async (context) => {
+    const { testDb, tenantId } = await chainFixture(context);
     const times = await testDb.ownerQuery<{ created_at: Date }>(
       `select e.created_at from audit.seals s join audit_logs e on e.id = s.event_id
        where s.chain = $1 order by s.position`,
@@ -152,11 +161,16 @@ describe('tamper evidence', () => {
   });
 });
 
+// 8 × 1,000 events interleave the writers with the sealer's batches many
+// times over in a few seconds; `npm run test:sealing` runs 8 × 5,000.
+const eventsPerWriter = Number(process.env.SKILLHUB_SEALING_EVENTS_PER_WRITER ?? 1_000);
+
 describe('concurrency', () => {
   test(
-    '8 writers × 5,000 events in many tenants, sealed while they write, verify intact',
+    `8 writers × ${eventsPerWriter} events in many tenants, sealed while they write, verify intact`,
     { timeout: 240_000 },
-    async () => {
+    async (context) => {
+      const { testDb, db, tenantId } = await chainFixture(context);
       const writers = await testDb.openApp({ maxConnections: 8 });
       const tenants = await Promise.all(
         Array.from({ length: 16 }, (_, i) =>
@@ -164,7 +178,6 @@ describe('concurrency', () => {
         ),
       );
       const sealer = db.startAuditSealer({ intervalMs: 50 });
-      const eventsPerWriter = 5_000;
       const perTransaction = 10;
       await Promise.all(
         Array.from({ length: 8 }, async (_, writer) => {
@@ -182,13 +195,11 @@ describe('concurrency', () => {
       expect(await db.sealCommittedAuditEvents()).toBe(true);
       const status = await testDb.ownerQuery<{ pending: string }>('select pending from audit.sealing_status()');
       expect(Number(status.rows[0]?.pending)).toBe(0);
-      const result = await verifyAuditChain(testDb.ownerUrl);
+      const result = await verifyAuditChain(testDb.ownerUrl, { concurrency: 1 });
       expect(result.chains.filter((c) => !c.intact)).toEqual([]);
       expect(result.events).toBeGreaterThanOrEqual(8 * eventsPerWriter);
       // Chains verified over three connections in one snapshot: the same verdicts, in the same order.
-      expect(await verifyAuditChain(testDb.ownerUrl, { concurrency: 3 })).toEqual(
-        await verifyAuditChain(testDb.ownerUrl, { concurrency: 1 }),
-      );
+      expect(await verifyAuditChain(testDb.ownerUrl, { concurrency: 3 })).toEqual(result);
     },
   );
 });

@@ -142,4 +142,40 @@ describe('signed checkpoints', () => {
       expect((await db.withTenant(tenantId, actor(), () => readTenantCheckpoint()))?.treeSize).toBe(41);
     });
   }
+
+  // Regression: the door computed the new root from the stored nodes only, so
+  // a leaf hash rewritten inside a completed tile, or a rewritten node, in the
+  // part a new checkpoint newly covers was signed over.
+  for (const [kind, tamper] of [
+    ['node rewrite', `update audit.tree_nodes set hash = sha256('x') where chain = '{t}' and level = 4 and index = 3`],
+    [
+      'leaf rewrite in a completed tile',
+      `update audit.seals set leaf_hash = sha256('x') where chain = '{t}' and position = 50`,
+    ],
+    [
+      'event edit',
+      `update audit_logs set metadata = '{"forged": true}' where id = (select event_id from audit.seals where chain = '{t}' and position = 60)`,
+    ],
+  ] as const) {
+    test(`the door refuses a root its newly covered events do not give: ${kind}`, async () => {
+      await db.signAuditCheckpoints(signer);
+      await writeEvents(30); // leaves 41..70: tiles 2 and 3 complete
+      await asSuperuser(tamper.replaceAll('{t}', tenantId));
+      const failures: string[] = [];
+      await db.signAuditCheckpoints(signer, (error, chain) => {
+        const { cause, message } = error as Error;
+        failures.push(`${chain}: ${cause instanceof Error ? cause.message : message}`);
+      });
+      expect(failures).toEqual([expect.stringMatching(new RegExp(`^${tenantId}: refusing to sign chain`))]);
+      expect((await db.withTenant(tenantId, actor(), () => readTenantCheckpoint()))?.treeSize).toBe(41);
+    });
+  }
+
+  test('the first checkpoint of a chain rehashes its whole history', async () => {
+    await asSuperuser(`update audit.seals set leaf_hash = sha256('x') where chain = '${tenantId}' and position = 3`);
+    const failures: string[] = [];
+    await db.signAuditCheckpoints(signer, (_error, chain) => failures.push(chain));
+    expect(failures).toEqual([tenantId]);
+    expect(await db.withTenant(tenantId, actor(), () => readTenantCheckpoint())).toBeNull();
+  });
 });

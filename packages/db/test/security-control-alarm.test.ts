@@ -171,6 +171,41 @@ const tamperings: Tampering[] = [
     restore: restoreWith('alter table skills enable trigger audit_capture_delete'),
     expected: { table: 'public.skills', control: 'trigger audit_capture_delete', change: 'disabled' },
   },
+  // Regression: the trees' and checkpoints' tables have no tenant_id column and
+  // were not watched, nor were column privileges on any watched table.
+  {
+    name: 'the checkpoints’ append-only guard dropped',
+    tamper: 'drop trigger checkpoints_append_only on audit.checkpoints',
+    restore: restoreWith(`create trigger checkpoints_append_only before update or delete on audit.checkpoints
+                          for each row execute function audit.reject_change()`),
+    expected: { table: 'audit.checkpoints', control: 'trigger checkpoints_append_only', change: 'removed' },
+  },
+  {
+    name: 'the tree nodes’ append-only guard disabled',
+    tamper: 'alter table audit.tree_nodes disable trigger tree_nodes_append_only',
+    restore: restoreWith('alter table audit.tree_nodes enable trigger tree_nodes_append_only'),
+    expected: { table: 'audit.tree_nodes', control: 'trigger tree_nodes_append_only', change: 'disabled' },
+  },
+  {
+    name: 'the runtime role granted DELETE on the tree nodes',
+    tamper: 'grant delete on audit.tree_nodes to skillhub_app',
+    restore: restoreWith('revoke delete on audit.tree_nodes from skillhub_app'),
+    expected: { table: 'audit.tree_nodes', control: 'grants', change: 'altered' },
+  },
+  {
+    name: 'the checkpoints’ tenant policy dropped',
+    tamper: 'drop policy tenant_isolation on audit.checkpoints',
+    restore: async () =>
+      `create policy tenant_isolation on audit.checkpoints as permissive for all to public
+         using (chain = (select platform.current_tenant_id())) with check (chain = (select platform.current_tenant_id()))`,
+    expected: { table: 'audit.checkpoints', control: 'policy tenant_isolation', change: 'removed' },
+  },
+  {
+    name: 'the runtime role granted UPDATE of the seals’ leaf hashes (a column privilege)',
+    tamper: 'grant update (leaf_hash) on audit.seals to skillhub_app',
+    restore: restoreWith('revoke update (leaf_hash) on audit.seals from skillhub_app'),
+    expected: { table: 'audit.seals', control: 'column grants', change: 'added' },
+  },
 ];
 
 describe.each(tamperings)('$name', ({ tamper, restore, expected }) => {
@@ -262,6 +297,26 @@ test('a change made while the alarm is off shows as drift in the doctor, and is 
   expect(recorded.map((a) => [a.command, a.severity])).toEqual(chains.map(() => ['doctor', 'critical']));
   expect((await doctor()).every((r) => r.ok)).toBe(true);
   await testDb.ownerQuery('alter table ratings enable trigger audit_capture_delete');
+});
+
+test('a tree table changed while the alarm is off shows as drift in the doctor', async () => {
+  await testDb.ownerQuery(`
+    alter event trigger skillhub_security_control_alarm disable;
+    alter table audit.checkpoints disable trigger checkpoints_no_truncate;
+    alter event trigger skillhub_security_control_alarm enable always;`);
+  try {
+    const findings = await runDoctor({
+      ownerUrl: testDb.ownerUrl,
+      runtimeRole: inject('skillhubTestCluster').appRole.name,
+    });
+    expect(findings.find((r) => r.check === 'security_control_drift')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('audit.checkpoints trigger checkpoints_no_truncate disabled'),
+    });
+  } finally {
+    await testDb.ownerQuery('alter table audit.checkpoints enable trigger checkpoints_no_truncate');
+  }
+  expect(await unrecordedChanges()).toEqual([]);
 });
 
 describe('an owner that is not a superuser', () => {

@@ -1,3 +1,4 @@
+import { OperatorDoor, type Tenant } from '@skillhub/db';
 import { type Command, InvalidArgumentError } from 'commander';
 import { serverCheckpointKeys } from '../runtime/checkpoint-keys.ts';
 import { cliActor } from '../runtime/cli-actor.ts';
@@ -26,14 +27,16 @@ export function registerAuditProve(audit: Command): void {
   audit
     .command('prove')
     .description("print an audit event's inclusion proof in its tenant's tree at a signed checkpoint (JSON)")
-    .requiredOption('--tenant <slug>', 'the tenant the event belongs to')
+    .option('--tenant <slug>', 'the tenant the event belongs to (default: found from the event)')
     .requiredOption('--event <id>', 'the audit event id', eventId)
     .option('--tree-size <n>', 'a signed checkpoint’s size (default: the latest)', treeSize)
-    .action(async (options: { tenant: string; event: string; treeSize?: number }) => {
+    .action(async (options: { tenant?: string; event: string; treeSize?: number }) => {
       const { proveAuditEvent } = await import('@skillhub/core');
       const { signer } = await serverCheckpointKeys();
-      await withRuntimeDatabase(async (db) => {
-        const tenant = await tenantBySlug(db, options.tenant);
+      await withRuntimeDatabase(async (db, database) => {
+        const tenant = options.tenant
+          ? await tenantBySlug(db, options.tenant)
+          : await eventTenant(database.ownerUrl, options.event);
         await db.sealCommittedAuditEvents(sealTimeoutMs);
         await db.signAuditCheckpoints(signer);
         const proof = await db.withTenant(tenant.id, cliActor(), () =>
@@ -42,4 +45,11 @@ export function registerAuditProve(audit: Command): void {
         process.stdout.write(`${JSON.stringify(proof, null, 2)}\n`);
       });
     });
+}
+
+/** The workspace an event belongs to, found over the operator's connection (recorded as tenant.resolve). */
+async function eventTenant(ownerUrl: string, eventId: string): Promise<Tenant> {
+  const tenant = await OperatorDoor.use(ownerUrl, (door) => door.findEventTenant(eventId, cliActor()));
+  if (!tenant) throw new Error(`no tenant's audit trail holds an event ${eventId}`);
+  return tenant;
 }

@@ -29,6 +29,8 @@ export const launchBrowser = (): Promise<Browser> =>
 export const desktop = { width: 1280, height: 800 } as const;
 export const phone = { width: 390, height: 844 } as const;
 export type Viewport = { width: number; height: number };
+/** A context's cookies and storage, as `context.storageState()` gives them. */
+export type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
 
 /** Where screenshots go: git-ignored, kept after the run for a person to look at. */
 export const artifactsDir = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -36,16 +38,19 @@ export const artifactsDir = fileURLToPath(new URL('../../test-artifacts/', impor
 /**
  * A fresh context (its own cookies) and page at `viewport`; what the page
  * logs as errors (uncaught exceptions, CSP violations, React warnings) is
- * pushed to `problems`.
+ * pushed to `problems`. With `storageState` (an earlier context's cookies),
+ * it starts signed in as that context was.
  */
 export async function openPage(
   browser: Browser,
   problems: string[],
   viewport: Viewport = desktop,
+  storageState?: StorageState,
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     viewport,
     ...(viewport.width < 600 && { isMobile: true, hasTouch: true }),
+    ...(storageState && { storageState }),
   });
   const page = await context.newPage();
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));

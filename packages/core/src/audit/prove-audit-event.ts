@@ -15,8 +15,9 @@ export interface AuditInclusionProofView {
 /**
  * The inclusion proof of one of the current tenant's audit events in its
  * tree at a signed checkpoint (`treeSize`, default the latest). Inside
- * `withTenant`: another tenant's event is NOT_FOUND like a missing one;
- * an event sealed after that checkpoint is VALIDATION_FAILED.
+ * `withTenant`: another tenant's event is NOT_FOUND like a missing one,
+ * and carries the probe the API records in that tenant once the answer
+ * has gone out; an event sealed after that checkpoint is VALIDATION_FAILED.
  */
 export async function proveAuditEvent(eventId: string, treeSize?: number): Promise<AuditInclusionProofView> {
   const proof = await tenantInclusionProof(eventId, treeSize);
@@ -26,6 +27,7 @@ export async function proveAuditEvent(eventId: string, treeSize?: number): Promi
       treeSize === undefined
         ? 'No such sealed audit event, or no signed checkpoint yet.'
         : `No such sealed audit event, or no signed checkpoint of size ${treeSize}.`,
+      { probe: { table: 'audit_logs', id: eventId } },
     );
   }
   return {

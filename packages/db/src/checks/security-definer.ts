@@ -23,6 +23,7 @@ export const systemFunctions: readonly string[] = [
   'platform.create_tenant(platform.actor,text,text,text,text)',
   'platform.current_actor_role()',
   'platform.current_tenant_id()',
+  'platform.find_event_tenant(platform.actor,uuid)',
   'platform.find_tenant(platform.actor,text,text)',
   'platform.list_tenants(platform.actor)',
   'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb)',

@@ -50,6 +50,19 @@ export class OperatorDoor {
     return result.rows.map(toTenant);
   }
 
+  /**
+   * The workspace an audit event belongs to, or null for an unknown event
+   * or one of the system chain; recorded in the system chain as
+   * tenant.resolve, naming the event and what was found.
+   */
+  async findEventTenant(eventId: string, actor: RequestActor): Promise<Tenant | null> {
+    const result = await this.#client.query<TenantRow>(
+      `select * from platform.find_event_tenant(${actorArgument}, $5::uuid)`,
+      [...actorValues(actor), eventId],
+    );
+    return result.rows[0] ? toTenant(result.rows[0]) : null;
+  }
+
   /** Lets a tenant sign in again, or stops it; recorded as tenant.activate / tenant.deactivate in its chain. */
   async setTenantActive(tenantId: string, active: boolean, actor: RequestActor): Promise<Tenant> {
     const result = await this.#client.query<TenantRow>(

@@ -2,9 +2,10 @@
  * Checks an evidence bundle (JSON Lines: header, events, end line) against
  * trusted keys, streaming: memory stays flat whatever the bundle's size.
  */
-import { fromBase64, toBase64, utf8 } from '../bytes.ts';
+import { bytesEqual, fromBase64, toBase64, utf8 } from '../bytes.ts';
 import type { Awaitable, MerkleHasher } from '../merkle-hasher.ts';
 import { verifyInclusion } from '../merkle-proofs.ts';
+import { RootBuilder } from '../merkle-root.ts';
 import type { VerifierKey } from '../verifier-key.ts';
 import { checkHeader, type TrustedHeader } from './bundle-header.ts';
 import { parseCanonicalEvent } from './canonical-event.ts';
@@ -129,6 +130,13 @@ class BundleRun {
   private readonly deferred: Deferred[] = [];
   private relocations = 0;
   private readonly hashLeafText: (text: string) => Awaitable<Uint8Array>;
+  /**
+   * The root of the events themselves, while they come as leaves 0, 1, 2, …
+   * of a complete bundle (dropped at the first line out of that order): when
+   * it is the signed root, a proof that fails is the server's stored tree
+   * rewritten, not the event.
+   */
+  private eventRoot: RootBuilder | undefined;
 
   constructor(
     private readonly trusted: TrustedHeader,
@@ -137,6 +145,7 @@ class BundleRun {
   ) {
     this.memo = new InclusionMemo(options.hasher, trusted.checkpoint.treeSize, trusted.checkpoint.rootHash);
     this.hashLeafText = options.hashLeafText ?? ((text) => options.hasher.hashLeaf(utf8(text)));
+    if (trusted.complete) this.eventRoot = new RootBuilder(options.hasher);
   }
 
   async line(raw: BundleLine, line: number): Promise<void> {
@@ -219,6 +228,8 @@ class BundleRun {
     }
     const hashed = this.hashLeafText(canonical);
     const leafHash = hashed instanceof Uint8Array ? hashed : await hashed;
+    if (this.eventRoot?.size === leafIndex) await this.eventRoot.append(leafHash);
+    else this.eventRoot = undefined;
     if (await this.memo.verify(leafIndex, leafHash, proof)) {
       this.arrived(leafIndex, eventId, line, false);
       if (!read) {
@@ -291,18 +302,28 @@ class BundleRun {
     return undefined;
   }
 
-  private reportEdited({ leafIndex, eventId, line }: Deferred): void {
+  private reportEdited({ leafIndex, eventId, line }: Deferred, eventsGiveRoot = false): void {
     this.ledger.account(leafIndex);
     this.problems.add({
       kind: 'edited',
       line,
       leafIndex,
       eventId,
-      message: `leaf ${leafIndex} does not hash into the signed tree: its canonical text or its proof was changed`,
+      message: eventsGiveRoot
+        ? `leaf ${leafIndex}'s proof does not lead to the signed root, though the bundle's events, in order, hash to it: ` +
+          'the event is genuine and its proof was changed (in the file, or on the server: a rewritten stored leaf or tree node)'
+        : `leaf ${leafIndex} does not hash into the signed tree: its canonical text or its proof was changed`,
     });
   }
 
+  /** Whether every leaf came in order and the events alone give the signed root. */
+  private async eventsGiveSignedRoot(): Promise<boolean> {
+    const { treeSize, rootHash } = this.trusted.checkpoint;
+    return this.eventRoot?.size === treeSize && bytesEqual(await this.eventRoot.root(), rootHash);
+  }
+
   async finish(): Promise<void> {
+    const eventsGiveRoot = this.deferred.length > 0 && (await this.eventsGiveSignedRoot());
     for (const pending of this.deferred) {
       if (this.ledger.has(pending.leafIndex)) {
         this.problems.add({
@@ -312,7 +333,7 @@ class BundleRun {
           eventId: pending.eventId,
           message: `this line claims leaf ${pending.leafIndex}, which another line proves; this event is not in the signed tree`,
         });
-      } else this.reportEdited(pending);
+      } else this.reportEdited(pending, eventsGiveRoot);
     }
     const { treeSize } = this.trusted.checkpoint;
     const truncated = this.endCount === undefined;

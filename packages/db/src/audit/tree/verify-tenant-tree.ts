@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import { requireScope } from '../../identity/current-tx.ts';
 import type { ChainQuery } from '../verify-chain.ts';
 import { emptyRoot, leafHash, nodeHash } from './rfc9162.ts';
-import { StoredTree } from './stored-tree.ts';
+import { StoredTree, tileHeight } from './stored-tree.ts';
 
 /** A tree size and root someone holds (a saved checkpoint). */
 export interface TreeHead {
@@ -64,17 +65,23 @@ export async function verifyTenantTree(
   }
   const cursor = sql.raw(`tree_leaves_${cursorCounter++}`);
   await query(sql`declare ${cursor} no scroll cursor for
-    select s.position - 1 as leaf_index, s.event_id, s.leaf_hash, e.canonical, e.chain
+    select s.position - 1 as leaf_index, s.event_id, s.event_hash, e.canonical, e.chain,
+           -- History sealed before 0030 keeps its leaves in tree_nodes at level 0.
+           coalesce(s.leaf_hash, (select n.hash from audit.tree_nodes n
+                                  where n.chain = s.chain and n.level = 0 and n.index = s.position - 1)) as leaf_hash
     from audit.seals s
     left join lateral (select audit.canonical_text(l) as canonical, coalesce(l.tenant_id, '') as chain
                        from audit_logs l where l.id = s.event_id) e on true
     where s.chain = ${tenantId} and s.position > ${from.treeSize} and s.position <= ${to.treeSize}
     order by s.position`);
   let expected = from.treeSize;
+  // Stored subtrees (levels 4, 8, …) that the appended leaves completed, checked a batch at a time.
+  const completedTiles: TreeNode[] = [];
   for (;;) {
     const rows = await query<{
       leaf_index: string;
       event_id: string;
+      event_hash: Buffer;
       leaf_hash: Buffer | null;
       canonical: string | null;
       chain: string | null;
@@ -84,13 +91,29 @@ export async function verifyTenantTree(
       const index = Number(row.leaf_index);
       if (index !== expected) return fail('missing', expected, null, `leaves ${expected}..${index - 1} are gone`);
       if (row.canonical === null) return fail('missing', index, row.event_id, `event ${row.event_id} was deleted`);
-      const leaf = leafHash(Buffer.from(row.canonical, 'utf8'));
-      if (row.chain !== tenantId || (row.leaf_hash && !leaf.equals(row.leaf_hash))) {
+      const canonical = Buffer.from(row.canonical, 'utf8');
+      const leaf = leafHash(canonical);
+      if (row.chain !== tenantId || !sha256(canonical).equals(row.event_hash)) {
         return fail('modified', index, row.event_id, `event ${row.event_id} differs from what was sealed`);
       }
-      push(stack, leaf);
+      if (!row.leaf_hash || !leaf.equals(row.leaf_hash)) {
+        // The event is what its chain hash says (or the edit shows there), but the
+        // tree stores another leaf: every proof through it is wrong.
+        return fail('rewritten', index, row.event_id, `the stored leaf hash of event ${row.event_id} was rewritten`);
+      }
+      push(stack, leaf, index, completedTiles);
       expected += 1;
       verdict.checked += 1;
+    }
+    const rewritten = await firstRewrittenNode(query, tenantId, completedTiles.splice(0));
+    if (rewritten) {
+      const first = rewritten.index * 2 ** rewritten.level;
+      return fail(
+        'rewritten',
+        first,
+        null,
+        `the stored node at level ${rewritten.level} index ${rewritten.index} (leaves ${first}..${first + 2 ** rewritten.level - 1}) is not what the events hash to`,
+      );
     }
     onProgress?.(verdict.checked);
   }
@@ -116,14 +139,43 @@ export async function verifyTenantTree(
 
 let cursorCounter = 0;
 
-/** Appends a leaf to a stack of complete subtrees (sizes strictly decreasing), merging equal ones. */
-function push(stack: { level: number; hash: Buffer }[], leaf: Buffer): void {
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
+
+interface TreeNode {
+  level: number;
+  index: number;
+  hash: Buffer;
+}
+
+/**
+ * Appends leaf `leafIndex` to a stack of complete subtrees (sizes strictly
+ * decreasing), merging equal ones; each merged subtree the tree stores
+ * (level 4, 8, …) goes to `stored`, to be compared with the stored node.
+ */
+function push(stack: { level: number; hash: Buffer }[], leaf: Buffer, leafIndex: number, stored: TreeNode[]): void {
   let node = { level: 0, hash: leaf };
   for (let top = stack.at(-1); top && top.level === node.level; top = stack.at(-1)) {
     stack.pop();
     node = { level: node.level + 1, hash: nodeHash(top.hash, node.hash) };
+    if (node.level % tileHeight === 0) {
+      stored.push({ level: node.level, index: Math.floor(leafIndex / 2 ** node.level), hash: node.hash });
+    }
   }
   stack.push(node);
+}
+
+/** The first of these computed subtrees whose stored node is missing or holds another hash. */
+async function firstRewrittenNode(query: ChainQuery, chain: string, computed: TreeNode[]): Promise<TreeNode | null> {
+  if (computed.length === 0) return null;
+  const rows = await query<{ level: number; index: string; hash: Buffer }>(
+    sql`select n.level, n.index, n.hash from audit.tree_nodes n
+        join unnest(${`{${computed.map((c) => c.level).join(',')}}`}::int[],
+                    ${`{${computed.map((c) => c.index).join(',')}}`}::bigint[]) w (level, index)
+          on n.level = w.level and n.index = w.index
+        where n.chain = ${chain}`,
+  );
+  const stored = new Map(rows.map((r) => [`${r.level}:${r.index}`, r.hash]));
+  return computed.find((c) => !stored.get(`${c.level}:${c.index}`)?.equals(c.hash)) ?? null;
 }
 
 /** The root of the tree whose complete subtrees, left to right, are `stack` (RFC 9162 folds from the right). */
