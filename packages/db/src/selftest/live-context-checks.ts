@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { attempt, literal } from './attempt.ts';
 import { foreignRows, seen } from './context-switch-checks.ts';
 import type { SelftestCheck } from './selftest-check.ts';
@@ -10,8 +11,10 @@ const contextPattern = /\d+:[0-9a-f]{64}:\{[^']*\}/g;
 /**
  * Runs `fn` while B has a transaction open on another connection (its
  * context set; with `readOwnContext`, read back and handed to `fn`, else
- * untouched so the context statement stays its backend's latest), then
- * lets B's transaction end. Needs two connections in the pool.
+ * set by one statement with parameters, which carries the context in its
+ * round trip as a request's first statement does, so that pipeline stays
+ * its backend's latest query), then lets B's transaction end. Needs two
+ * connections in the pool.
  */
 async function whileBIsOpen<T>(
   setup: AttackSetup,
@@ -29,7 +32,12 @@ async function whileBIsOpen<T>(
   const b = inRolledBackTenant(
     setup,
     async (tx) => {
-      opened(readOwnContext ? await ownContext(tx) : '');
+      if (readOwnContext) {
+        opened(await ownContext(tx));
+      } else {
+        await tx.execute(sql`select ${1}::int as carried`);
+        opened('');
+      }
       await held;
     },
     setup.b,

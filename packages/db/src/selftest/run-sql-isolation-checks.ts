@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { connectionResidueChecks } from './connection-residue-checks.ts';
 import { contextSwitchChecks } from './context-switch-checks.ts';
 import { ledgerDoorChecks } from './ledger-door-checks.ts';
 import { liveContextChecks } from './live-context-checks.ts';
@@ -14,7 +15,8 @@ import { tenantTablesVisibleTo } from './tenant-tables.ts';
  * canary A's verified context against canary B: every tenant table read,
  * written and moved; every way of switching the context, B's context taken
  * while B's transaction runs included; every door into
- * the ledger; the planner's statistics. B must hold rows in the tables it
+ * the ledger; the planner's statistics; what A's SQL leaves on a pooled
+ * connection (temporary objects, prepared statements) for B's next request. B must hold rows in the tables it
  * is attacked through (the caller seeds them).
  *
  * @example
@@ -37,5 +39,6 @@ export async function runSqlIsolationChecks(setup: AttackSetup): Promise<Selftes
   checks.push(...(await liveContextChecks(setup, tables)));
   checks.push(...(await ledgerDoorChecks(setup, copied.skill)));
   checks.push(...(await statisticsChecks(setup)));
+  checks.push(...(await connectionResidueChecks(setup, copied.skill)));
   return checks;
 }
