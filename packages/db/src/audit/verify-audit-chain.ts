@@ -92,7 +92,7 @@ export async function verifyAuditChain(
       clients.map(async (client) => {
         const onClient = queryOn(client);
         for (let i = next++; i < chains.length; i = next++) {
-          verdicts[i] = await verifyChain(onClient, chains[i] ?? '', options, progress);
+          verdicts[i] = await verifyChain(onClient, client, chains[i] ?? '', options, progress);
         }
       }),
     );

@@ -22,9 +22,9 @@ import { type ChainQuery, type ChainVerdict, type ChainWindow, countSeals, verif
 export async function verifyTenantAuditChain(
   window: ChainWindow & { onProgress?: (checked: number, total: number) => void } = {},
 ): Promise<ChainVerdict> {
-  const { tenantId, tx } = requireScope('verifyTenantAuditChain');
+  const { tenantId, tx, client } = requireScope('verifyTenantAuditChain');
   const query: ChainQuery = async <R extends Record<string, unknown>>(statement: SQL) =>
     (await tx.execute(statement)).rows as R[];
   const progress = { checked: 0, total: await countSeals(query, tenantId), onProgress: window.onProgress };
-  return verifyChain(query, tenantId, window, progress);
+  return verifyChain(query, client, tenantId, window, progress);
 }

@@ -78,7 +78,7 @@ export async function withTenantOn<T>(
   const tx = new NodePgTransaction(drizzle.dialect, drizzle.sessionOn(client), drizzle.schema) as TenantTx;
   let result: T;
   try {
-    result = await runInScope({ tenantId, actor, tx }, () => fn(tx));
+    result = await runInScope({ tenantId, actor, tx, client }, () => fn(tx));
   } catch (error) {
     await client.query('rollback');
     throw error;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * RFC 9162 §2.1 hashing and the shape of its proofs, as half-open leaf
@@ -14,6 +14,9 @@ const nodePrefix = Buffer.from([1]);
 
 /** SHA-256(0x00 ‖ leaf input). */
 export const leafHash = (input: Uint8Array): Buffer => createHash('sha256').update(leafPrefix).update(input).digest();
+
+/** SHA-256(0x00 ‖ UTF-8 of `text`) in one call: U+0000 encodes as the single byte 0x00, the leaf prefix. */
+export const leafHashOfText = (text: string): Buffer => hash('sha256', `\u0000${text}`, 'buffer');
 
 /** SHA-256(0x01 ‖ left ‖ right). */
 export const nodeHash = (left: Uint8Array, right: Uint8Array): Buffer =>

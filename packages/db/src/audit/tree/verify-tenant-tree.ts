@@ -1,7 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { requireScope } from '../../identity/current-tx.ts';
 import type { ChainQuery } from '../verify-chain.ts';
-import { emptyRoot, leafHash, nodeHash } from './rfc9162.ts';
+import { sealedEvents } from '../ledger-stream/sealed-events.ts';
+import { emptyRoot, leafHashOfText, nodeHash } from './rfc9162.ts';
 import { StoredTree } from './stored-tree.ts';
 
 /** A tree size and root someone holds (a saved checkpoint). */
@@ -32,7 +33,7 @@ export async function verifyTenantTree(
   to: TreeHead,
   onProgress?: (checked: number) => void,
 ): Promise<TreeVerdict> {
-  const { tenantId, tx } = requireScope('verifyTenantTree');
+  const { tenantId, tx, client } = requireScope('verifyTenantTree');
   const query: ChainQuery = async <R extends Record<string, unknown>>(statement: SQL) =>
     (await tx.execute(statement)).rows as R[];
   const verdict: TreeVerdict = { intact: true, checked: 0 };
@@ -62,31 +63,17 @@ export async function verifyTenantTree(
   if (!fold(stack).equals(from.rootHash)) {
     return fail('rewritten', null, null, `the tree no longer has the root of the checkpoint of size ${from.treeSize}`);
   }
-  const cursor = sql.raw(`tree_leaves_${cursorCounter++}`);
-  await query(sql`declare ${cursor} no scroll cursor for
-    select s.position - 1 as leaf_index, s.event_id, s.leaf_hash, e.canonical, e.chain
-    from audit.seals s
-    left join lateral (select audit.canonical_text(l) as canonical, coalesce(l.tenant_id, '') as chain
-                       from audit_logs l where l.id = s.event_id) e on true
-    where s.chain = ${tenantId} and s.position > ${from.treeSize} and s.position <= ${to.treeSize}
-    order by s.position`);
   let expected = from.treeSize;
-  for (;;) {
-    const rows = await query<{
-      leaf_index: string;
-      event_id: string;
-      leaf_hash: Buffer | null;
-      canonical: string | null;
-      chain: string | null;
-    }>(sql`fetch 5000 from ${cursor}`);
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      const index = Number(row.leaf_index);
+  // Streamed through COPY, each leaf hashed here from the canonical text built in Node.
+  for await (const seals of sealedEvents(client, { chain: tenantId, first: from.treeSize + 1, last: to.treeSize })) {
+    for (const seal of seals) {
+      const index = seal.position - 1;
       if (index !== expected) return fail('missing', expected, null, `leaves ${expected}..${index - 1} are gone`);
-      if (row.canonical === null) return fail('missing', index, row.event_id, `event ${row.event_id} was deleted`);
-      const leaf = leafHash(Buffer.from(row.canonical, 'utf8'));
-      if (row.chain !== tenantId || (row.leaf_hash && !leaf.equals(row.leaf_hash))) {
-        return fail('modified', index, row.event_id, `event ${row.event_id} differs from what was sealed`);
+      const { event, sealedId } = seal;
+      if (!event) return fail('missing', index, sealedId, `event ${sealedId} was deleted`);
+      const leaf = leafHashOfText(event.canonical);
+      if (event.chain !== tenantId || (seal.leafHash !== null && leaf.toString('hex') !== seal.leafHash)) {
+        return fail('modified', index, sealedId, `event ${sealedId} differs from what was sealed`);
       }
       push(stack, leaf);
       expected += 1;
@@ -94,7 +81,6 @@ export async function verifyTenantTree(
     }
     onProgress?.(verdict.checked);
   }
-  await query(sql`close ${cursor}`);
   if (expected !== to.treeSize) {
     return fail(
       'missing',
@@ -113,8 +99,6 @@ export async function verifyTenantTree(
   }
   return verdict;
 }
-
-let cursorCounter = 0;
 
 /** Appends a leaf to a stack of complete subtrees (sizes strictly decreasing), merging equal ones. */
 function push(stack: { level: number; hash: Buffer }[], leaf: Buffer): void {
