@@ -19,23 +19,25 @@ const newline = 0x0a;
  */
 export async function* copyRows(client: pg.ClientBase, query: string): AsyncGenerator<CopyRow[]> {
   const stream = client.query(copyTo(`copy (${query}) to stdout`));
-  let carry: Buffer | null = null;
+  // The bytes of a row still being received; joined once its newline arrives (a huge row spans many chunks).
+  let pending: Buffer[] = [];
   let finished = false;
   try {
     // Not destroyed when the consumer stops early: destroying a COPY midway would leave the connection
     // waiting for its end. The rest is drained instead (below).
     for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-      const bytes: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      // A row never holds a raw newline (COPY escapes it), so the last one ends the complete rows.
-      const end = bytes.lastIndexOf(newline);
+      // A row never holds a raw newline (COPY escapes it), so the chunk's last one ends the complete rows.
+      const end = chunk.lastIndexOf(newline);
       if (end < 0) {
-        carry = bytes;
+        pending.push(chunk);
         continue;
       }
-      carry = end + 1 < bytes.length ? bytes.subarray(end + 1) : null;
-      yield bytes.toString('utf8', 0, end).split('\n').map(splitRow);
+      const complete =
+        pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(0, end)]) : chunk.subarray(0, end);
+      pending = end + 1 < chunk.length ? [chunk.subarray(end + 1)] : [];
+      yield complete.toString('utf8').split('\n').map(splitRow);
     }
-    if (carry && carry.length > 0) yield [splitRow(carry.toString('utf8'))];
+    if (pending.length > 0) yield [splitRow(Buffer.concat(pending).toString('utf8'))];
     finished = true;
   } finally {
     if (!finished) {

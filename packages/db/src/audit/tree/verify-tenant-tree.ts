@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { requireScope } from '../../identity/current-tx.ts';
-import type { ChainQuery } from '../verify-chain.ts';
 import { sealedEvents } from '../ledger-stream/sealed-events.ts';
+import type { ChainQuery } from '../verify-chain.ts';
 import { emptyRoot, leafHashOfText, nodeHash } from './rfc9162.ts';
 import { StoredTree } from './stored-tree.ts';
 
