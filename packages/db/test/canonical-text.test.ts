@@ -62,13 +62,13 @@ beforeAll(async () => {
         sql`select audit.record_event('skill.imported', null, null, ${`{"n": 1.50, "big": 123456789012345678901234567890.000100, "small": 1e-7, "neg": -0, "deep": [[[[{"a": null, "b": []}]]]], "empty": {}, "t": true, "keys": {"bb": 1, "a": 2, "ccc": 3, "\\"q": 4}}`}::jsonb)`,
       );
       // A large event: 2 MB of metadata, spanning many network chunks.
-      await recordAuditEvent({ action: 'skill.bulk', metadata: { blob: 'ü"\\'.repeat(700_000) } });
+      await recordAuditEvent({ action: 'data.exported', metadata: { blob: 'ü"\\'.repeat(700_000) } });
       await tx.execute(
         insertSql('skills', { id: crypto.randomUUID(), slug: 'gone', name: 'Gone', author_id: rows.users }),
       );
       await tx.execute(sql`delete from skills where slug = 'gone'`);
     });
-    await db.withTenant(tenantId, { ...actor(), ip: '10.1.2.3' }, () => recordAuditEvent({ action: 'skill.viewed' }));
+    await db.withTenant(tenantId, { ...actor(), ip: '10.1.2.3' }, () => recordAuditEvent({ action: 'skill.created' }));
   }
   expect(await db.sealCommittedAuditEvents()).toBe(true);
 }, 60_000);
@@ -128,7 +128,7 @@ describe('the canonical text built in Node', () => {
   test('a one-character edit of the large event is named as modified', async () => {
     const [tenantId] = tenants as [string];
     const { rows } = await owner.query<{ id: string }>(
-      `select id from audit_logs where tenant_id = $1 and action = 'skill.bulk'`,
+      `select id from audit_logs where tenant_id = $1 and action = 'data.exported'`,
       [tenantId],
     );
     const id = rows[0]?.id as string;

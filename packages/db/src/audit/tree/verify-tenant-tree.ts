@@ -1,4 +1,4 @@
-import { type SQL, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { requireScope } from '../../identity/current-tx.ts';
 import { sealedEvents } from '../ledger-stream/sealed-events.ts';
 import type { ChainQuery } from '../verify-chain.ts';
