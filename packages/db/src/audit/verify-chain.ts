@@ -112,7 +112,7 @@ export async function verifyChain(
       if (event.order !== seal.sealOrder || (lastOrder && compareOrder(order, lastOrder) <= 0)) {
         return fail('reordered', position, eventId, `event ${eventId} no longer holds its place in the chain`);
       }
-      if (event.chain !== chain) {
+      if (!event.inChain) {
         return fail('modified', position, eventId, `event ${eventId} was moved to another tenant`);
       }
       if (hash('sha256', event.canonical, 'hex') !== seal.eventHash) {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { DbError } from '../../errors.ts';
-import { canonicalColumns, canonicalText } from './canonical-text.ts';
+import { canonicalTextSql } from './canonical-text.ts';
 import { type CopyRow, copyRows } from './copy-rows.ts';
 
 /** One seal of a chain and, when its event still exists, the event's canonical text. */
@@ -16,8 +16,11 @@ export interface SealedEvent {
   chainHash: string;
   /** Hex RFC 9162 leaf hash; null for history sealed before the trees (migration 0030). */
   leafHash: string | null;
-  /** The event as it stands, or null when it was deleted. */
-  event: { order: string; chain: string; canonical: string } | null;
+  /**
+   * The event as it stands, or null when it was deleted: its (txid, seq), whether it is still
+   * in the chain's tenant, and its canonical text in UTF-8 (a view, valid until the next batch).
+   */
+  event: { order: string; inChain: boolean; canonical: Buffer } | null;
 }
 
 export interface SealRange {
@@ -35,37 +38,45 @@ const safePosition = (value: number | null, name: string): string => {
   return String(value);
 };
 
+const columns = 9;
+
 /**
  * Streams a chain's seals in position order, each with its event's
- * canonical text built in Node, through one COPY on `client` (inside the
- * caller's transaction: under a tenant's row policies it sees that
- * tenant's seals and events only). Flat memory: one network chunk and one
- * batch of rows at a time.
+ * canonical text, through one COPY on `client` (inside the caller's
+ * transaction: under a tenant's row policies it sees that tenant's seals
+ * and events only). PostgreSQL reads and prints; every hash is left to the
+ * caller. Flat memory: one network chunk and one batch of rows at a time.
  */
 export async function* sealedEvents(client: pg.ClientBase, range: SealRange): AsyncGenerator<SealedEvent[]> {
   const chain = client.escapeLiteral(range.chain);
+  const tenant = range.chain === '' ? 'null' : chain;
   const first = safePosition(range.first, 'first');
   const last = safePosition(range.last, 'last');
   // Lateral: one index probe per seal. A plain join let the planner hash the whole ledger once per chain.
+  // Every column is digits, hex, a uuid, t/f or JSON text: see copyRows for why that matters.
   const query = `select s.position, s.event_id, s.txid::text || ':' || s.seq,
       pg_catalog.encode(s.event_hash, 'hex'), pg_catalog.encode(s.chain_hash, 'hex'), pg_catalog.encode(s.leaf_hash, 'hex'),
-      e.txid::text || ':' || e.seq, coalesce(e.tenant_id, ''), ${canonicalColumns('e')}
+      e.txid::text || ':' || e.seq, e.tenant_id is not distinct from ${tenant}::text, ${canonicalTextSql('e')}
     from audit.seals s
     left join lateral (select l.* from public.audit_logs l where l.id = s.event_id) e on true
     where s.chain = ${chain} and s.position >= ${first} and (${last}::bigint is null or s.position <= ${last})
     order by s.position`;
-  for await (const rows of copyRows(client, query)) yield rows.map(toSealedEvent);
+  for await (const rows of copyRows(client, query, columns)) yield rows.map(toSealedEvent);
 }
 
+const text = (bytes: Buffer | undefined) => (bytes as Buffer).toString('latin1');
+
 function toSealedEvent(row: CopyRow): SealedEvent {
-  const present = row[8] !== null;
+  const canonical = row[8] as Buffer;
+  const leafHash = row[5] as Buffer;
   return {
-    position: Number(row[0]),
-    sealedId: row[1] as string,
-    sealOrder: row[2] as string,
-    eventHash: row[3] as string,
-    chainHash: row[4] as string,
-    leafHash: row[5] ?? null,
-    event: present ? { order: row[6] as string, chain: row[7] as string, canonical: canonicalText(row, 8) } : null,
+    position: Number(text(row[0])),
+    sealedId: text(row[1]),
+    sealOrder: text(row[2]),
+    eventHash: text(row[3]),
+    chainHash: text(row[4]),
+    leafHash: leafHash.length > 0 ? text(leafHash) : null,
+    // An event that is gone leaves NULLs: an empty canonical text (a present one starts with "[").
+    event: canonical.length > 0 ? { order: text(row[6]), inChain: row[7]?.[0] === 0x74, canonical } : null,
   };
 }

@@ -15,8 +15,16 @@ const nodePrefix = Buffer.from([1]);
 /** SHA-256(0x00 ‖ leaf input). */
 export const leafHash = (input: Uint8Array): Buffer => createHash('sha256').update(leafPrefix).update(input).digest();
 
-/** SHA-256(0x00 ‖ UTF-8 of `text`) in one call: U+0000 encodes as the single byte 0x00, the leaf prefix. */
-export const leafHashOfText = (text: string): Buffer => hash('sha256', `\u0000${text}`, 'buffer');
+/** A reused buffer for leafHashOf: the prefix and the input, hashed in one call. */
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/** SHA-256(0x00 ‖ input) like leafHash, in one call instead of a Hash object per leaf (verification's hot path). */
+export function leafHashOf(input: Uint8Array): Buffer {
+  if (input.length + 1 > scratch.length) scratch = Buffer.allocUnsafe(2 * (input.length + 1));
+  scratch[0] = 0;
+  scratch.set(input, 1);
+  return hash('sha256', scratch.subarray(0, input.length + 1), 'buffer');
+}
 
 /** SHA-256(0x01 ‖ left ‖ right). */
 export const nodeHash = (left: Uint8Array, right: Uint8Array): Buffer =>

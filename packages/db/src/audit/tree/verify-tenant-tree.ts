@@ -2,7 +2,7 @@ import type { SQL } from 'drizzle-orm';
 import { requireScope } from '../../identity/current-tx.ts';
 import { sealedEvents } from '../ledger-stream/sealed-events.ts';
 import type { ChainQuery } from '../verify-chain.ts';
-import { emptyRoot, leafHashOfText, nodeHash } from './rfc9162.ts';
+import { emptyRoot, leafHashOf, nodeHash } from './rfc9162.ts';
 import { StoredTree } from './stored-tree.ts';
 
 /** A tree size and root someone holds (a saved checkpoint). */
@@ -71,8 +71,8 @@ export async function verifyTenantTree(
       if (index !== expected) return fail('missing', expected, null, `leaves ${expected}..${index - 1} are gone`);
       const { event, sealedId } = seal;
       if (!event) return fail('missing', index, sealedId, `event ${sealedId} was deleted`);
-      const leaf = leafHashOfText(event.canonical);
-      if (event.chain !== tenantId || (seal.leafHash !== null && leaf.toString('hex') !== seal.leafHash)) {
+      const leaf = leafHashOf(event.canonical);
+      if (!event.inChain || (seal.leafHash !== null && leaf.toString('hex') !== seal.leafHash)) {
         return fail('modified', index, sealedId, `event ${sealedId} differs from what was sealed`);
       }
       push(stack, leaf);
