@@ -15,7 +15,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkBundle, hashLeafText, nodeHasher, parseVerifierKey, readLines } from '@skillhub/verify';
+import { checkBundleFile, hashLeafText, nodeHasher, parseVerifierKey, readLines } from '@skillhub/verify';
 import { canonicalText, sampleEvent } from '../packages/verifier/test/support/bundle-builder.ts';
 import { LevelTree, leafHash } from '../packages/verifier/test/support/reference-tree.ts';
 import { newSigner, signCheckpoint } from '../packages/verifier/test/support/signing.ts';
@@ -113,7 +113,7 @@ try {
         const sampler = setInterval(() => {
           rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
         }, 100);
-        const report = await checkBundle(readLines(file), { keys: [key], hasher: nodeHasher, hashLeafText });
+        const report = await checkBundleFile(file, { keys: [key], hasher: nodeHasher, hashLeafText });
         clearInterval(sampler);
         if (!report.ok || report.eventsChecked !== events)
           throw new Error(`the bundle did not verify: ${JSON.stringify(report.problems.slice(0, 3))}`);
