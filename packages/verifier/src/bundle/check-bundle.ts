@@ -8,6 +8,7 @@ import { verifyInclusion } from '../merkle-proofs.ts';
 import type { VerifierKey } from '../verifier-key.ts';
 import { checkHeader, type TrustedHeader } from './bundle-header.ts';
 import { parseCanonicalEvent } from './canonical-event.ts';
+import { canonicalTextOf } from './canonical-serialization.ts';
 import { InclusionMemo } from './inclusion-memo.ts';
 import { LeafLedger, type LeafRange } from './leaf-ledger.ts';
 import { type Problem, ProblemList } from './problems.ts';
@@ -287,8 +288,13 @@ class BundleRun {
       });
       return;
     }
-    const read = parseCanonicalEvent(canonical);
-    const eventId = read?.id ?? readableId;
+    // The readable event printed as the canonical text: when it is that text, they agree and nothing is parsed again.
+    const agrees =
+      this.trusted.eventsFormat === 'jsonl' &&
+      typeof readableId === 'string' &&
+      canonicalTextOf(event as Record<string, unknown>) === canonical;
+    const read = agrees ? undefined : parseCanonicalEvent(canonical);
+    const eventId = agrees ? readableId : (read?.id ?? readableId);
     const { treeSize } = this.trusted.checkpoint;
     if (leafIndex >= treeSize) {
       this.problems.add({
@@ -304,6 +310,7 @@ class BundleRun {
     const leafHash = hashed instanceof Uint8Array ? hashed : await hashed;
     if (await this.memo.verify(leafIndex, leafHash, proof)) {
       this.arrived(leafIndex, eventId, line, false);
+      if (agrees) return;
       if (!read) {
         this.problems.add({
           kind: 'malformed',
