@@ -219,8 +219,10 @@ class BundleRun {
     return this.ledger.last;
   }
 
+  /** No leaf missing between the first proved and the last (the leaves before the first are another part's). */
   get gapless(): boolean {
-    return this.ledger.missing().length === 0;
+    const gaps = this.ledger.missing();
+    return gaps.length === 0 || (gaps.length === 1 && gaps[0]?.first === 0 && gaps[0].last === this.firstLeaf - 1);
   }
 
   async line(raw: BundleLine, line: number): Promise<void> {

@@ -55,8 +55,7 @@ export async function checkBundleFile(path: string, options: FileCheckOptions): 
         const parallel = await checkInParallel(
           path,
           check.trusted,
-          { start: header.bytes, end: size },
-          threads,
+          splitRange({ start: header.bytes, end: size }, threads),
           options,
         ).catch(
           () => undefined, // Workers could not run here (a bug would show again in the in-order check).
@@ -92,22 +91,21 @@ export function splitRange(range: ByteRange, parts: number): ByteRange[] {
 }
 
 /**
- * Checks the event lines in `events` (the bytes after the header) with
- * `threads` workers and merges what they saw: `clean` when the in-order
- * check would find nothing wrong.
+ * Checks the event lines in `ranges` (contiguous byte ranges that tile the
+ * bytes after the header, in order) with one worker each and merges what
+ * they saw: `clean` when the in-order check would find nothing wrong.
  */
 export async function checkInParallel(
   path: string,
   trusted: Pick<TrustedHeader, 'checkpoint' | 'eventsFormat' | 'complete'>,
-  events: ByteRange,
-  threads: number,
+  ranges: readonly ByteRange[],
   options: Pick<CheckBundleOptions, 'onProgress' | 'progressEvery'> = {},
 ): Promise<{ clean: boolean; events: number; summaries: SegmentSummary[] }> {
   const progressEvery = options.progressEvery ?? 100_000;
-  const done = new Array<number>(threads).fill(0);
+  const done = new Array<number>(ranges.length).fill(0);
   let reported = 0;
   const summaries = await Promise.all(
-    splitRange(events, threads).map((range, i) =>
+    ranges.map((range, i) =>
       runWorker(
         {
           path,
@@ -172,18 +170,19 @@ function cleanReport(trusted: TrustedHeader, events: number): BundleReport {
   };
 }
 
-// The worker is this package's file beside this one: .ts when run from source in the repository
-// (where tsx is there to load it), .js in the published package.
+// The worker is this package's file beside this one: .js in the published package; .ts when this runs
+// from source in the repository, where the development loader (tsx) is registered in the worker first,
+// since Node 20 applies no loader to a worker's entry module. The published package never takes that path.
 const workerExtension = extname(fileURLToPath(import.meta.url));
 const workerUrl = new URL(`./check-range-worker${workerExtension}`, import.meta.url);
+const fromSource = `import('tsx/esm/api').then((tsx) => tsx.register()).then(() => import(${JSON.stringify(workerUrl.href)}))`;
 
 function runWorker(task: RangeTask, onProgress: (checked: number) => void): Promise<SegmentSummary> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl, {
-      workerData: task,
-      ...(workerExtension === '.ts' &&
-        !process.execArgv.some((arg) => arg.includes('tsx')) && { execArgv: [...process.execArgv, '--import', 'tsx'] }),
-    });
+    const worker =
+      workerExtension === '.ts'
+        ? new Worker(fromSource, { eval: true, workerData: task })
+        : new Worker(workerUrl, { workerData: task });
     let summary: SegmentSummary | undefined;
     worker.on('message', (message: { progress?: number; summary?: SegmentSummary }) => {
       if (message.summary) summary = message.summary;
