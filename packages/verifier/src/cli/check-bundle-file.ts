@@ -39,7 +39,7 @@ export interface RangeTask {
 export interface FileCheckOptions extends CheckBundleOptions {
   /** Worker threads (default: the cores available, at most 8); 1 checks in order on this thread. */
   threads?: number;
-  /** Files smaller than this are checked in order: starting workers would cost more (default 16 MiB). */
+  /** Files smaller than this are checked in order: starting workers would cost more (default 16 MiB, 0 when `threads` is given). */
   minParallelBytes?: number;
 }
 
@@ -47,7 +47,9 @@ export interface FileCheckOptions extends CheckBundleOptions {
 export async function checkBundleFile(path: string, options: FileCheckOptions): Promise<BundleReport> {
   const threads = options.threads ?? Math.min(availableParallelism(), 8);
   const { size } = await stat(path);
-  if (threads > 1 && size >= (options.minParallelBytes ?? 16 * 2 ** 20)) {
+  // Threads asked for by name are used whatever the size.
+  const minBytes = options.minParallelBytes ?? (options.threads === undefined ? 16 * 2 ** 20 : 0);
+  if (threads > 1 && size >= minBytes) {
     const header = await readHeader(path);
     if (header) {
       const check = await checkHeader(header.line, options.keys, options.expectedOrigin);
@@ -57,10 +59,8 @@ export async function checkBundleFile(path: string, options: FileCheckOptions): 
           check.trusted,
           splitRange({ start: header.bytes, end: size }, threads),
           options,
-        ).catch(
-          () => undefined, // Workers could not run here (a bug would show again in the in-order check).
         );
-        if (parallel?.clean) return cleanReport(check.trusted, parallel.events);
+        if (parallel.clean) return cleanReport(check.trusted, parallel.events);
       }
     }
   }
