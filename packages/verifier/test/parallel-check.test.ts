@@ -66,6 +66,9 @@ describe('an intact bundle on two workers', () => {
 const event = (leaf: number) => JSON.parse(bundle.lines[leaf + 1] as string);
 const eventId = (leaf: number) => bundle.events[leaf]?.id as string;
 
+/** The lines with an end line that counts their events, as a forger would rewrite it. */
+const recount = (lines: string[]) => [...lines.slice(0, -1), JSON.stringify({ type: 'end', events: lines.length - 2 })];
+
 // Each tamper touches the lines on both sides of where the second range begins (line `middle`).
 const tampers: { name: string; lines: () => string[]; kind: string; leaf: number; id?: string }[] = [
   {
@@ -101,6 +104,20 @@ const tampers: { name: string; lines: () => string[]; kind: string; leaf: number
   {
     name: 'the last event of the first range repeated as the first of the second',
     lines: () => [...bundle.lines.slice(0, middle), bundle.lines[middle - 1] as string, ...bundle.lines.slice(middle)],
+    kind: 'duplicated',
+    leaf: middle - 2,
+    id: eventId(middle - 2),
+  },
+  {
+    name: 'the last event of the first range removed, the end line recounted',
+    lines: () => recount(bundle.lines.filter((_, i) => i !== middle - 1)),
+    kind: 'removed',
+    leaf: middle - 2,
+  },
+  {
+    name: 'the last event of the first range repeated, the end line recounted',
+    lines: () =>
+      recount([...bundle.lines.slice(0, middle), bundle.lines[middle - 1] as string, ...bundle.lines.slice(middle)]),
     kind: 'duplicated',
     leaf: middle - 2,
     id: eventId(middle - 2),
