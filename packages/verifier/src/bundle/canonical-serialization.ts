@@ -56,8 +56,14 @@ function array(values: unknown[]): string | undefined {
 
 function object(record: Record<string, unknown>): string | undefined {
   const keys = Object.keys(record);
-  for (const key of keys) if (!asciiOnly.test(key)) return undefined;
-  keys.sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+  // Events read from a canonical text keep jsonb's key order; sort only when they do not.
+  let ordered = true;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (!asciiOnly.test(key)) return undefined;
+    if (ordered && i > 0 && !jsonbKeyOrder(keys[i - 1] as string, key)) ordered = false;
+  }
+  if (!ordered) keys.sort((a, b) => (a === b ? 0 : jsonbKeyOrder(a, b) ? -1 : 1));
   let text = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
@@ -67,3 +73,6 @@ function object(record: Record<string, unknown>): string | undefined {
   }
   return `${text}}`;
 }
+
+/** Whether ASCII key `a` comes before `b` in jsonb: shorter first, then bytewise. */
+const jsonbKeyOrder = (a: string, b: string): boolean => a.length < b.length || (a.length === b.length && a < b);
