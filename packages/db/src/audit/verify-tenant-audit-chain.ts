@@ -7,7 +7,7 @@ import { type ChainQuery, type ChainVerdict, type ChainWindow, countSeals, verif
  * `withTenant` transaction, as the runtime role: the row policies show it
  * the tenant's own events and seals and nothing else, so it can serve a
  * tenant's administrators directly. Same checks and verdict as
- * `verifyAuditChain` for one chain, streamed through a cursor.
+ * `verifyAuditChain` for one chain, streamed through COPY.
  *
  * Seal first (`db.sealCommittedAuditEvents()`), or recent events are only
  * counted as unsealed. Under READ COMMITTED a seal written while this runs
