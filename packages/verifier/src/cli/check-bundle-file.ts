@@ -15,12 +15,8 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { checkHeader, type TrustedHeader } from '../bundle/bundle-header.ts';
-import {
-  type BundleReport,
-  type CheckBundleOptions,
-  checkBundle,
-  type SegmentSummary,
-} from '../bundle/check-bundle.ts';
+import type { SegmentSummary } from '../bundle/bundle-segment.ts';
+import { type BundleReport, type CheckBundleOptions, checkBundle } from '../bundle/check-bundle.ts';
 import type { EventsFormat } from '../bundle/readable-fields.ts';
 import { toBase64 } from '../bytes.ts';
 import { type ByteRange, maxLineBytes, readLines } from './read-lines.ts';

@@ -4,7 +4,7 @@
  * saw, with progress along the way.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BundleSegment } from '../bundle/check-bundle.ts';
+import { BundleSegment } from '../bundle/bundle-segment.ts';
 import { hashLeafText, nodeHasher } from '../node-hasher.ts';
 import type { RangeTask } from './check-bundle-file.ts';
 import { readLines } from './read-lines.ts';
