@@ -4,13 +4,17 @@ import {
   inclusionRanges,
   readTenantCheckpoint,
   signCheckpoint,
+  sql,
   streamTenantBundle,
   systemActor,
+  type TreeVerdict,
   tenantInclusionProof,
   verifyTenantTree,
 } from '@skillhub/db';
 import { ownerStoredTree, type RawPool } from '@skillhub/db/bench';
 import { median } from '../lib/interleaved-rounds.ts';
+import { verifyTreeThroughCursor } from './cursor-tree-verify.ts';
+import { ownCpuSeconds, processCpuSeconds } from './process-cpu.ts';
 
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
@@ -91,14 +95,36 @@ export async function measureTrees(
     const bundled = await db.withTenant(chain, actor, () => streamTenantBundle(size, async () => {}));
     const bundleRate = bundled / seconds(t3);
 
-    say('full verification of the tree, hashing in Node');
-    const empty = { treeSize: 0, rootHash: (await ownerStoredTree(pools.owner, chain).root(0)) as Buffer };
-    const t4 = process.hrtime.bigint();
-    const full = await withPeakRss((sample) =>
-      db.withTenant(chain, actor, () => verifyTenantTree(empty, latest, sample)),
+    say(
+      'full verification of the tree (COPY, canonical text printed by PostgreSQL, hashed in Node) vs the cursor baseline',
     );
-    const fullSeconds = seconds(t4);
-    if (!full.result.intact) throw new Error(`the tree does not verify: ${JSON.stringify(full.result.break)}`);
+    const empty = { treeSize: 0, rootHash: (await ownerStoredTree(pools.owner, chain).root(0)) as Buffer };
+    const fullRuns: { seconds: number; nodeCpu: number; backendCpu: number; peakMb: number }[] = [];
+    const cursorRuns: { seconds: number; nodeCpu: number; backendCpu: number }[] = [];
+    let full: { result: TreeVerdict; peakMb: number } | undefined;
+    for (let round = 0; round < 3; round++) {
+      const t4 = process.hrtime.bigint();
+      const cpu4 = ownCpuSeconds();
+      let backendCpu = 0;
+      full = await withPeakRss((sample) =>
+        db.withTenant(chain, actor, async (tx) => {
+          const pid = Number((await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0]?.pid);
+          const before = await processCpuSeconds(pid);
+          const verdict = await verifyTenantTree(empty, latest, sample);
+          backendCpu = (await processCpuSeconds(pid)) - before;
+          return verdict;
+        }),
+      );
+      fullRuns.push({ seconds: seconds(t4), nodeCpu: ownCpuSeconds() - cpu4, backendCpu, peakMb: full.peakMb });
+      if (!full.result.intact) throw new Error(`the tree does not verify: ${JSON.stringify(full.result.break)}`);
+      const t5 = process.hrtime.bigint();
+      const cpu5 = ownCpuSeconds();
+      const baseline = await verifyTreeThroughCursor(pools.owner, chain, size);
+      cursorRuns.push({ seconds: seconds(t5), nodeCpu: ownCpuSeconds() - cpu5, backendCpu: baseline.backendCpu });
+      if (baseline.checked !== size) throw new Error('the cursor baseline read the wrong number of leaves');
+    }
+    if (!full) throw new Error('no full verification ran');
+    const fullSeconds = median(fullRuns.map((r) => r.seconds));
 
     say('incremental verification from earlier sizes');
     const incremental: [number, number][] = [];
@@ -143,8 +169,18 @@ export async function measureTrees(
       `    inclusion proofs: ${n(warmRate)} proofs/s from a warm stored tree (20,000 random leaves, aim ≥ 20,000: ${warmRate >= 20_000 ? 'met' : 'missed'}); ${n(bundleRate)} proofs/s in bundle order with the events' canonical text; ${n(doorRate)} proofs/s one request at a time through withTenant (2,000 random events: a transaction, the leaf lookup, the checkpoint and the tiles each time)`,
     );
     const fullRate = full.result.checked / fullSeconds;
+    const cursorSeconds = median(cursorRuns.map((r) => r.seconds));
+    const us = (runs: { nodeCpu: number; backendCpu: number }[], key: 'nodeCpu' | 'backendCpu') =>
+      ((median(runs.map((r) => r[key])) / size) * 1e6).toFixed(2);
+    const bound = Math.max(median(fullRuns.map((r) => r.nodeCpu)), median(fullRuns.map((r) => r.backendCpu))) / size;
     console.log(
-      `    full verification (canonical text from PostgreSQL, leaf hashes and root in Node): ${n(full.result.checked)} events in ${fullSeconds.toFixed(2)} s = ${n(fullRate)} events/s (aim ≥ 200,000: ${fullRate >= 200_000 ? 'met' : 'missed'}), peak RSS +${full.peakMb.toFixed(0)} MB`,
+      `    full verification (COPY, canonical text printed by PostgreSQL, leaf hashes and root in Node): ${n(full.result.checked)} events in ${fullSeconds.toFixed(2)} s = ${n(fullRate)} events/s (aim ≥ 200,000: ${fullRate >= 200_000 ? 'met' : 'missed'}), peak RSS +${median(fullRuns.map((r) => r.peakMb)).toFixed(0)} MB; median of 3 rounds interleaved with the baseline`,
+    );
+    console.log(
+      `      baseline (audit.canonical_text through a cursor, hashed in Node): ${cursorSeconds.toFixed(2)} s = ${n(size / cursorSeconds)} events/s; speed-up ${(cursorSeconds / fullSeconds).toFixed(2)}×`,
+    );
+    console.log(
+      `      CPU per event: Node ${us(fullRuns, 'nodeCpu')} µs + PostgreSQL backend ${us(fullRuns, 'backendCpu')} µs (baseline: Node ${us(cursorRuns, 'nodeCpu')} µs + backend ${us(cursorRuns, 'backendCpu')} µs); the two run side by side, so on two idle cores the bound is ${n(1 / bound)} events/s`,
     );
     console.log(
       `    incremental verification (--since): ${incremental.map(([added, s]) => `${n(added)} events added → ${(s * 1000).toFixed(0)} ms`).join('; ')} (median of 3)`,

@@ -4,6 +4,7 @@
 // the connection usable, and a context statement that fails stops the statement behind it.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { requireScope } from '../src/identity/current-tx.ts';
 import { Database, eq, skills, sql, systemActor } from '../src/index.ts';
 import { ContextFirstClient } from '../src/tenant-context/context-first-client.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
@@ -81,6 +82,14 @@ test('on a direct connection a hot statement is parsed once and its plan reused,
   expect(prepared.rows).toHaveLength(1);
   expect(prepared.rows[0]?.name).toMatch(/^skillhub\.[0-9a-f]{40}$/);
   expect(prepared.rows[0]?.plans).toBeGreaterThanOrEqual(8);
+});
+
+test('what goes to the connection past Drizzle (COPY) first runs under the context too', async () => {
+  const counted = await db.withTenant(tenantA, actor('reader'), async () => {
+    const client = await requireScope('test').connection();
+    return (await client.query('select count(*)::int as n from skills')).rows[0]?.n;
+  });
+  expect(counted).toBe(1);
 });
 
 test('a first statement that fails rolls back, and the connection serves the next transaction', async () => {

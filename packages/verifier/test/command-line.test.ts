@@ -85,12 +85,23 @@ describe('skillhub-verify <bundle>', () => {
     ],
     [['bundle.jsonl', '--frobnicate'], /Unknown option/],
     [['bundle.jsonl', '--key-file', '/nonexistent/keys'], /cannot read the key file/],
+    [[good, '--key', signer.vkey, '--threads', '0'], /--threads takes a number of threads from 1 to 99/],
+    [[good, '--key', signer.vkey, '--threads', '1e9'], /--threads takes a number of threads from 1 to 99/],
   ])('exits 2 with one line for %j', async (argv, message) => {
     const { code, out, err } = await verify(...argv);
     expect(code).toBe(2);
     expect(out).toEqual([]);
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(message);
+  });
+
+  it('checks on two worker threads when asked, with the same answers', async () => {
+    const ok = await verify(good, '--key', signer.vkey, '--threads', '2');
+    expect({ code: ok.code, err: ok.err }).toEqual({ code: 0, err: [] });
+    expect(ok.out[0]).toMatch(/^OK .*: 25 events checked/);
+    const bad = await verify(tampered, '--key', signer.vkey, '--threads', '2');
+    expect(bad.code).toBe(1);
+    expect(bad.out).toEqual((await verify(tampered, '--key', signer.vkey, '--threads', '1')).out);
   });
 
   it('exits 2 for a bundle file that does not exist', async () => {

@@ -58,6 +58,14 @@ it('verifies a good bundle and names the event of a tampered one', () => {
   expect(bad.code).toBe(1);
   expect(bad.stdout).toContain(`edited: leaf 30, event ${bundle.events[30]?.id}, line 32:`);
 
+  // The same on two worker threads, which load the compiled worker module from the tarball.
+  const okThreads = runPacked(good, '--key', signer.vkey, '--threads', '2');
+  expect({ code: okThreads.code, stderr: okThreads.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(okThreads.stdout).toMatch(/^OK .*: 50 events checked/);
+  const badThreads = runPacked(tampered, '--key', signer.vkey, '--threads', '2');
+  expect(badThreads.code).toBe(1);
+  expect(badThreads.stdout).toContain(`edited: leaf 30, event ${bundle.events[30]?.id}, line 32:`);
+
   const wrongKey = runPacked(good, '--key', newSigner('skillhub.test').vkey, '--json');
   expect(wrongKey.code).toBe(1);
   expect(JSON.parse(wrongKey.stdout)).toMatchObject({ ok: false, problems: [{ kind: 'unknown-key' }] });

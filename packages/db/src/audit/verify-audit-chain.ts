@@ -47,10 +47,11 @@ async function beginReading(client: pg.Client, shared?: { snapshot: string; supe
 
 /**
  * Recomputes the audit hash chains and reports, per chain, "intact, N
- * events, head H" or the first event that breaks it and how. Streams with
- * a cursor (constant memory) inside one read-only snapshot, which extra
- * connections import to verify other chains at the same time (the database
- * computes each event's hash, so chains spread over its cores). Runs as the
+ * events, head H" or the first event that breaks it and how. Streams each
+ * chain through one COPY (constant memory) inside one read-only snapshot,
+ * which extra connections import to verify other chains at the same time
+ * (the database prints each event's canonical text, Node hashes it, so the
+ * work spreads over the database's and this process's cores). Runs as the
  * owner, stepping into skillhub_system to read every tenant's events.
  * (Inside a request, `verifyTenantAuditChain` checks the current tenant's.)
  */
@@ -92,7 +93,7 @@ export async function verifyAuditChain(
       clients.map(async (client) => {
         const onClient = queryOn(client);
         for (let i = next++; i < chains.length; i = next++) {
-          verdicts[i] = await verifyChain(onClient, chains[i] ?? '', options, progress);
+          verdicts[i] = await verifyChain(onClient, client, chains[i] ?? '', options, progress);
         }
       }),
     );

@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
+import type pg from 'pg';
 import { DbError } from '../errors.ts';
+import { sealedEvents } from './ledger-stream/sealed-events.ts';
 
 export type ChainBreakKind = 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated';
 
@@ -55,21 +57,7 @@ export interface ChainProgress {
   onProgress?: (checked: number, total: number) => void;
 }
 
-const fetchSize = 5_000;
-
 const genesis = (chain: string) => createHash('sha256').update(`skillhub audit chain:${chain}`).digest();
-
-interface SealRow extends Record<string, unknown> {
-  position: string;
-  event_id: string;
-  seal_order: string;
-  event_hash: Buffer;
-  chain_hash: Buffer;
-  present: boolean;
-  actual_hash: Buffer | null;
-  event_order: string | null;
-  event_chain: string | null;
-}
 
 /** How many seals the chains to verify hold (for progress); every visible chain when `chain` is undefined. */
 export async function countSeals(query: ChainQuery, chain: string | undefined): Promise<number> {
@@ -82,11 +70,13 @@ export async function countSeals(query: ChainQuery, chain: string | undefined): 
 /**
  * Recomputes one chain over what `query` can see and reports "intact, N
  * events, head H" or the first event that breaks it and how. Streams the
- * seals through a cursor, so memory stays constant; the caller owns the
- * transaction the cursor lives in.
+ * seals and their events through one COPY on `client` (the connection
+ * `query` runs on), hashing in Node, so memory stays constant; the caller
+ * owns the transaction.
  */
 export async function verifyChain(
   query: ChainQuery,
+  client: pg.ClientBase,
   chain: string,
   window: ChainWindow,
   progress: ChainProgress,
@@ -108,59 +98,39 @@ export async function verifyChain(
     verdict.break = { kind, position, eventId, detail };
     return verdict;
   };
-  const cursor = sql.raw(`verify_${cursorCounter++}`);
-  await query(
-    sql`declare ${cursor} no scroll cursor for
-     select s.position, s.event_id, (s.txid::text || ':' || s.seq) as seal_order, s.event_hash, s.chain_hash,
-            e.id is not null as present, case when e.id is not null then audit.event_hash(e) end as actual_hash,
-            (e.txid::text || ':' || e.seq) as event_order, coalesce(e.tenant_id, '') as event_chain
-     from audit.seals s
-     -- Lateral: one index probe per seal. A plain join let the planner hash
-     -- the whole ledger once per chain, which made verifying N chains O(N × ledger).
-     left join lateral (select l.* from audit_logs l where l.id = s.event_id) e on true
-     where s.chain = ${chain} and s.position >= ${first} and (${last}::bigint is null or s.position <= ${last})
-     order by s.position`,
-  );
   let expectedPosition = first;
   let lastOrder: [bigint, bigint] | null = null;
-  for (;;) {
-    const rows = await query<SealRow>(sql`fetch ${sql.raw(String(fetchSize))} from ${cursor}`);
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      const position = Number(row.position);
+  // The rows stream through COPY and every hash is computed here: PostgreSQL only reads and prints columns.
+  for await (const seals of sealedEvents(client, { chain, first, last })) {
+    for (const seal of seals) {
+      const { position, sealedId: eventId, event } = seal;
       if (position !== expectedPosition) {
         return fail('missing', expectedPosition, null, `seals ${expectedPosition}..${position - 1} are gone`);
       }
-      if (!row.present) return fail('missing', position, row.event_id, `event ${row.event_id} was deleted`);
-      const order = parseOrder(row.seal_order);
-      if (row.event_order !== row.seal_order || (lastOrder && compareOrder(order, lastOrder) <= 0)) {
-        return fail(
-          'reordered',
-          position,
-          row.event_id,
-          `event ${row.event_id} no longer holds its place in the chain`,
-        );
+      if (!event) return fail('missing', position, eventId, `event ${eventId} was deleted`);
+      const order = parseOrder(seal.sealOrder);
+      if (event.order !== seal.sealOrder || (lastOrder && compareOrder(order, lastOrder) <= 0)) {
+        return fail('reordered', position, eventId, `event ${eventId} no longer holds its place in the chain`);
       }
-      if (row.event_chain !== chain) {
-        return fail('modified', position, row.event_id, `event ${row.event_id} was moved to another tenant`);
+      if (!event.inChain) {
+        return fail('modified', position, eventId, `event ${eventId} was moved to another tenant`);
       }
-      if (!row.actual_hash?.equals(row.event_hash)) {
-        return fail('modified', position, row.event_id, `event ${row.event_id} differs from what was sealed`);
+      if (hash('sha256', event.canonical, 'hex') !== seal.eventHash) {
+        return fail('modified', position, eventId, `event ${eventId} differs from what was sealed`);
       }
-      const chained = createHash('sha256').update(previous).update(row.event_hash).digest();
-      if (!chained.equals(row.chain_hash)) {
-        return fail('modified', position, row.event_id, `the seal of event ${row.event_id} was rewritten`);
+      const chained = hash('sha256', Buffer.concat([previous, Buffer.from(seal.eventHash, 'hex')]), 'buffer');
+      if (chained.toString('hex') !== seal.chainHash) {
+        return fail('modified', position, eventId, `the seal of event ${eventId} was rewritten`);
       }
       previous = chained;
       lastOrder = order;
       expectedPosition = position + 1;
       verdict.events += 1;
-      verdict.head = { position, hash: chained.toString('hex') };
+      verdict.head = { position, hash: seal.chainHash };
       progress.checked += 1;
     }
     progress.onProgress?.(progress.checked, progress.total);
   }
-  await query(sql`close ${cursor}`);
   if (last === null) {
     const { inserted, unsealed } = await unsealedEvents(query, chain);
     if (inserted)
@@ -203,8 +173,6 @@ async function positionRange(query: ChainQuery, chain: string, window: ChainWind
   );
   return { first: Number(row?.first ?? 1), last: row?.last ? Number(row.last) : 0 };
 }
-
-let cursorCounter = 0;
 
 const parseOrder = (text: string): [bigint, bigint] => {
   const [txid, seq] = text.split(':');

@@ -7,7 +7,7 @@ import { type ChainQuery, type ChainVerdict, type ChainWindow, countSeals, verif
  * `withTenant` transaction, as the runtime role: the row policies show it
  * the tenant's own events and seals and nothing else, so it can serve a
  * tenant's administrators directly. Same checks and verdict as
- * `verifyAuditChain` for one chain, streamed through a cursor.
+ * `verifyAuditChain` for one chain, streamed through COPY.
  *
  * Seal first (`db.sealCommittedAuditEvents()`), or recent events are only
  * counted as unsealed. Under READ COMMITTED a seal written while this runs
@@ -22,9 +22,9 @@ import { type ChainQuery, type ChainVerdict, type ChainWindow, countSeals, verif
 export async function verifyTenantAuditChain(
   window: ChainWindow & { onProgress?: (checked: number, total: number) => void } = {},
 ): Promise<ChainVerdict> {
-  const { tenantId, tx } = requireScope('verifyTenantAuditChain');
+  const { tenantId, tx, connection } = requireScope('verifyTenantAuditChain');
   const query: ChainQuery = async <R extends Record<string, unknown>>(statement: SQL) =>
     (await tx.execute(statement)).rows as R[];
   const progress = { checked: 0, total: await countSeals(query, tenantId), onProgress: window.onProgress };
-  return verifyChain(query, tenantId, window, progress);
+  return verifyChain(query, await connection(), tenantId, window, progress);
 }

@@ -66,6 +66,14 @@ export class ContextFirstClient {
     this.#pending = direct && this.#nameUsable ? statement : { text: statement.text, values: statement.values };
   }
 
+  /** Sends the held context now, alone: for what goes to the connection past this client (COPY). */
+  async sendHeldContext(): Promise<void> {
+    const context = this.#pending;
+    if (!context) return;
+    this.#pending = undefined;
+    await this.client.query(context);
+  }
+
   /** Drops a context no statement took (the transaction ran none). */
   dropContext(): void {
     this.#pending = undefined;

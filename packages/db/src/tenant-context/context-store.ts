@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
 import type * as schema from '../schema/index.ts';
 import type { RequestActor } from './actor.ts';
 
@@ -10,6 +11,11 @@ export interface TenantScope {
   tenantId: string;
   actor: RequestActor;
   tx: TenantTx;
+  /**
+   * The connection the transaction runs on, its tenant context set (sent now if no statement has
+   * carried it yet), for what Drizzle cannot send (COPY); never handed outside this package.
+   */
+  connection: () => Promise<pg.ClientBase>;
 }
 
 const store = new AsyncLocalStorage<TenantScope>();

@@ -118,7 +118,11 @@ export async function withTenantOn<T>(
   const tx = new NodePgTransaction(drizzle.dialect, session, drizzle.schema) as TenantTx;
   let result: T;
   try {
-    result = await runInScope({ tenantId, actor, tx }, () => fn(tx));
+    const connection = async () => {
+      await contextFirst.sendHeldContext();
+      return client;
+    };
+    result = await runInScope({ tenantId, actor, tx, connection }, () => fn(tx));
   } catch (error) {
     contextFirst.dropContext();
     await endTransaction(client, rollbackText, direct);

@@ -9,6 +9,7 @@ import { RootBuilder } from '../merkle-root.ts';
 import type { VerifierKey } from '../verifier-key.ts';
 import { checkHeader, type TrustedHeader } from './bundle-header.ts';
 import { parseCanonicalEvent } from './canonical-event.ts';
+import { canonicalTextOf } from './canonical-serialization.ts';
 import { InclusionMemo } from './inclusion-memo.ts';
 import { LeafLedger, type LeafRange } from './leaf-ledger.ts';
 import { type Problem, ProblemList } from './problems.ts';
@@ -120,9 +121,10 @@ export async function checkBundle(
   };
 }
 
-/** The state of one bundle check between lines. */
-class BundleRun {
+/** The state of one bundle check between lines (also of one part of it: bundle-segment.ts). */
+export class BundleRun {
   events = 0;
+  firstLeaf = -1;
   private endCount: number | undefined;
   private endLine = 0;
   private readonly memo: InclusionMemo;
@@ -146,6 +148,25 @@ class BundleRun {
     this.memo = new InclusionMemo(options.hasher, trusted.checkpoint.treeSize, trusted.checkpoint.rootHash);
     this.hashLeafText = options.hashLeafText ?? ((text) => options.hasher.hashLeaf(utf8(text)));
     if (trusted.complete) this.eventRoot = new RootBuilder(options.hasher);
+  }
+
+  /** The end line's count once it has been read (-1 when it counts nothing valid), else undefined. */
+  get endSeen(): number | undefined {
+    return this.endCount;
+  }
+
+  get deferredCount(): number {
+    return this.deferred.length;
+  }
+
+  get lastLeaf(): number {
+    return this.ledger.last;
+  }
+
+  /** No leaf missing between the first proved and the last (the leaves before the first are another part's). */
+  get gapless(): boolean {
+    const gaps = this.ledger.missing();
+    return gaps.length === 0 || (gaps.length === 1 && gaps[0]?.first === 0 && gaps[0].last === this.firstLeaf - 1);
   }
 
   async line(raw: BundleLine, line: number): Promise<void> {
@@ -213,8 +234,13 @@ class BundleRun {
       });
       return;
     }
-    const read = parseCanonicalEvent(canonical);
-    const eventId = read?.id ?? readableId;
+    // The readable event printed as the canonical text: when it is that text, they agree and nothing is parsed again.
+    const agrees =
+      this.trusted.eventsFormat === 'jsonl' &&
+      typeof readableId === 'string' &&
+      canonicalTextOf(event as Record<string, unknown>) === canonical;
+    const read = agrees ? undefined : parseCanonicalEvent(canonical);
+    const eventId = agrees ? readableId : (read?.id ?? readableId);
     const { treeSize } = this.trusted.checkpoint;
     if (leafIndex >= treeSize) {
       this.problems.add({
@@ -232,6 +258,7 @@ class BundleRun {
     else this.eventRoot = undefined;
     if (await this.memo.verify(leafIndex, leafHash, proof)) {
       this.arrived(leafIndex, eventId, line, false);
+      if (agrees) return;
       if (!read) {
         this.problems.add({
           kind: 'malformed',
@@ -273,6 +300,7 @@ class BundleRun {
   /** Books a proved leaf and reports it when it comes late or twice. */
   private arrived(leafIndex: number, eventId: string | undefined, line: number, alreadyReported: boolean): void {
     const arrival = this.ledger.accept(leafIndex);
+    if (this.firstLeaf < 0) this.firstLeaf = leafIndex;
     if (alreadyReported || arrival === 'in-order') return;
     this.problems.add(
       arrival === 'late'

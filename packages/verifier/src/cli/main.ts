@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { checkBundle } from '../bundle/check-bundle.ts';
 import { checkConsistency } from '../check-consistency.ts';
 import { hashLeafText, nodeHasher } from '../node-hasher.ts';
+import { checkBundleFile } from './check-bundle-file.ts';
 import { loadCheckpoint, loadKeys, loadProof, UsageError } from './inputs.ts';
 import { bundleJson, bundleLines, consistencyJson, consistencyLines } from './output.ts';
 import { readLines } from './read-lines.ts';
@@ -24,7 +25,7 @@ export interface Io {
 }
 
 const usage = `usage:
-  skillhub-verify <bundle.jsonl | -> (--key <vkey> | --key-file <file>) [--origin <origin>] [--json]
+  skillhub-verify <bundle.jsonl | -> (--key <vkey> | --key-file <file>) [--origin <origin>] [--threads <n>] [--json]
   skillhub-verify consistency <checkpoint> <checkpoint> <proof> (--key <vkey> | --key-file <file>) [--json]
 exit codes: 0 everything holds, 1 a problem was found, 2 the command or a file could not be used`;
 
@@ -44,6 +45,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
         key: { type: 'string', multiple: true },
         'key-file': { type: 'string' },
         origin: { type: 'string' },
+        threads: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -73,15 +75,19 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     if (!path || extra.length > 0) throw new UsageError('give one bundle file (or - for standard input)');
     const keys = await loadKeys(values.key ?? [], values['key-file']);
     const started = Date.now();
-    const report = await checkBundle(readLines(path), {
+    const options = {
       keys,
       hasher: nodeHasher,
       hashLeafText,
       expectedOrigin: values.origin,
       onProgress: io.progress
-        ? (events) => io.err(`${events} events checked (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+        ? (events: number) => io.err(`${events} events checked (${((Date.now() - started) / 1000).toFixed(1)} s)`)
         : undefined,
-    });
+    };
+    const report =
+      path === '-'
+        ? await checkBundle(readLines(path), options)
+        : await checkBundleFile(path, { ...options, threads: threadCount(values.threads) });
     for (const line of values.json ? [bundleJson(report)] : bundleLines(report, path)) io.out(line);
     return report.ok ? 0 : 1;
   } catch (error: unknown) {
@@ -90,6 +96,12 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     io.err(`skillhub-verify: ${message}`);
     return 2;
   }
+}
+
+function threadCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]?$/.test(value)) throw new UsageError('--threads takes a number of threads from 1 to 99');
+  return Number(value);
 }
 
 /** The one line to print for an error caused by the caller, or `undefined` for a bug. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * RFC 9162 §2.1 hashing and the shape of its proofs, as half-open leaf
@@ -14,6 +14,17 @@ const nodePrefix = Buffer.from([1]);
 
 /** SHA-256(0x00 ‖ leaf input). */
 export const leafHash = (input: Uint8Array): Buffer => createHash('sha256').update(leafPrefix).update(input).digest();
+
+/** A reused buffer for leafHashOf: the prefix and the input, hashed in one call. */
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/** SHA-256(0x00 ‖ input) like leafHash, in one call instead of a Hash object per leaf (verification's hot path). */
+export function leafHashOf(input: Uint8Array): Buffer {
+  if (input.length + 1 > scratch.length) scratch = Buffer.allocUnsafe(2 * (input.length + 1));
+  scratch[0] = 0;
+  scratch.set(input, 1);
+  return hash('sha256', scratch.subarray(0, input.length + 1), 'buffer');
+}
 
 /** SHA-256(0x01 ‖ left ‖ right). */
 export const nodeHash = (left: Uint8Array, right: Uint8Array): Buffer =>

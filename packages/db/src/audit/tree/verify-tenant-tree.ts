@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import { requireScope } from '../../identity/current-tx.ts';
+import { sealedEvents } from '../ledger-stream/sealed-events.ts';
 import type { ChainQuery } from '../verify-chain.ts';
-import { emptyRoot, leafHash, nodeHash } from './rfc9162.ts';
+import { emptyRoot, leafHashOf, nodeHash } from './rfc9162.ts';
 import { StoredTree, tileHeight } from './stored-tree.ts';
 
 /** A tree size and root someone holds (a saved checkpoint). */
@@ -33,7 +34,7 @@ export async function verifyTenantTree(
   to: TreeHead,
   onProgress?: (checked: number) => void,
 ): Promise<TreeVerdict> {
-  const { tenantId, tx } = requireScope('verifyTenantTree');
+  const { tenantId, tx, connection } = requireScope('verifyTenantTree');
   const query: ChainQuery = async <R extends Record<string, unknown>>(statement: SQL) =>
     (await tx.execute(statement)).rows as R[];
   const verdict: TreeVerdict = { intact: true, checked: 0 };
@@ -63,49 +64,35 @@ export async function verifyTenantTree(
   if (!fold(stack).equals(from.rootHash)) {
     return fail('rewritten', null, null, `the tree no longer has the root of the checkpoint of size ${from.treeSize}`);
   }
-  const cursor = sql.raw(`tree_leaves_${cursorCounter++}`);
-  await query(sql`declare ${cursor} no scroll cursor for
-    select s.position - 1 as leaf_index, s.event_id, s.event_hash, e.canonical, e.chain,
-           -- History sealed before 0030 keeps its leaves in tree_nodes at level 0.
-           coalesce(s.leaf_hash, (select n.hash from audit.tree_nodes n
-                                  where n.chain = s.chain and n.level = 0 and n.index = s.position - 1)) as leaf_hash
-    from audit.seals s
-    left join lateral (select audit.canonical_text(l) as canonical, coalesce(l.tenant_id, '') as chain
-                       from audit_logs l where l.id = s.event_id) e on true
-    where s.chain = ${tenantId} and s.position > ${from.treeSize} and s.position <= ${to.treeSize}
-    order by s.position`);
   let expected = from.treeSize;
-  // Stored subtrees (levels 4, 8, …) that the appended leaves completed, checked a batch at a time.
+  // Stored subtrees (levels 4, 8, …) that the appended leaves completed: compared with the stored nodes
+  // once the stream has ended (the connection serves the COPY until then). About one per 15 leaves.
   const completedTiles: TreeNode[] = [];
-  for (;;) {
-    const rows = await query<{
-      leaf_index: string;
-      event_id: string;
-      event_hash: Buffer;
-      leaf_hash: Buffer | null;
-      canonical: string | null;
-      chain: string | null;
-    }>(sql`fetch 5000 from ${cursor}`);
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      const index = Number(row.leaf_index);
+  // Streamed through COPY, each leaf hashed here from the canonical text PostgreSQL prints.
+  const client = await connection();
+  for await (const seals of sealedEvents(client, { chain: tenantId, first: from.treeSize + 1, last: to.treeSize })) {
+    for (const seal of seals) {
+      const index = seal.position - 1;
       if (index !== expected) return fail('missing', expected, null, `leaves ${expected}..${index - 1} are gone`);
-      if (row.canonical === null) return fail('missing', index, row.event_id, `event ${row.event_id} was deleted`);
-      const canonical = Buffer.from(row.canonical, 'utf8');
-      const leaf = leafHash(canonical);
-      if (row.chain !== tenantId || !sha256(canonical).equals(row.event_hash)) {
-        return fail('modified', index, row.event_id, `event ${row.event_id} differs from what was sealed`);
+      const { event, sealedId } = seal;
+      if (!event) return fail('missing', index, sealedId, `event ${sealedId} was deleted`);
+      if (!event.inChain || sha256Hex(event.canonical) !== seal.eventHash) {
+        return fail('modified', index, sealedId, `event ${sealedId} differs from what was sealed`);
       }
-      if (!row.leaf_hash || !leaf.equals(row.leaf_hash)) {
+      const leaf = leafHashOf(event.canonical);
+      if (seal.leafHash === null || leaf.toString('hex') !== seal.leafHash) {
         // The event is what its chain hash says (or the edit shows there), but the
         // tree stores another leaf: every proof through it is wrong.
-        return fail('rewritten', index, row.event_id, `the stored leaf hash of event ${row.event_id} was rewritten`);
+        return fail('rewritten', index, sealedId, `the stored leaf hash of event ${sealedId} was rewritten`);
       }
       push(stack, leaf, index, completedTiles);
       expected += 1;
       verdict.checked += 1;
     }
-    const rewritten = await firstRewrittenNode(query, tenantId, completedTiles.splice(0));
+    onProgress?.(verdict.checked);
+  }
+  for (let at = 0; at < completedTiles.length; at += 5000) {
+    const rewritten = await firstRewrittenNode(query, tenantId, completedTiles.slice(at, at + 5000));
     if (rewritten) {
       const first = rewritten.index * 2 ** rewritten.level;
       return fail(
@@ -115,9 +102,7 @@ export async function verifyTenantTree(
         `the stored node at level ${rewritten.level} index ${rewritten.index} (leaves ${first}..${first + 2 ** rewritten.level - 1}) is not what the events hash to`,
       );
     }
-    onProgress?.(verdict.checked);
   }
-  await query(sql`close ${cursor}`);
   if (expected !== to.treeSize) {
     return fail(
       'missing',
@@ -137,9 +122,7 @@ export async function verifyTenantTree(
   return verdict;
 }
 
-let cursorCounter = 0;
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
+const sha256Hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 interface TreeNode {
   level: number;
