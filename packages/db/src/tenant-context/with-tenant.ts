@@ -20,9 +20,9 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  * under a name the driver has parsed would run in place of the driver's (connection-residue.test.ts).
  */
 const cleanupText =
-  'reset all; discard temp; select pg_advisory_unlock_all(); ' +
-  'select (count(*) filter (where from_sql))::int as planted, (count(*) filter (where not from_sql))::int as named ' +
-  'from pg_prepared_statements';
+  'reset all; discard temp; ' +
+  'select (count(*) filter (where p.from_sql))::int as planted, (count(*) filter (where not p.from_sql))::int as named ' +
+  'from (select pg_advisory_unlock_all()) unlocked left join pg_prepared_statements p on true';
 
 /** COMMIT, with the read of the mark migration 0027's trigger sets when the transaction changed a credential of its tenant. */
 const commitText = `select current_setting('app.credentials_changed', true) as changed; commit; ${cleanupText}`;
