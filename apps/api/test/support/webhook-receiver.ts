@@ -13,6 +13,8 @@ export interface ReceivedWebhook {
  */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
+  /** Requests that arrived, answered or not yet. */
+  arrivals = 0;
   status = 204;
   delayMs = 0;
   readonly #server: http.Server;
@@ -24,6 +26,7 @@ export class WebhookReceiver {
   static async start(): Promise<WebhookReceiver> {
     let receiver: WebhookReceiver | undefined;
     const server = http.createServer((request, response) => {
+      (receiver as WebhookReceiver).arrivals++;
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
