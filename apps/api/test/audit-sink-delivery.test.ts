@@ -293,3 +293,22 @@ test('the lease: two processes polling at once never hold the same sink', async 
   expect((await db.auditSinks.lease(1000, 30)).some((l) => l.sinkId === sink.id)).toBe(true);
   void sql;
 });
+
+// Regression: a sink that caught up kept its lease until it expired, so the next event waited the whole lease.
+test('a caught-up sink delivers the next sealed event at once, not after its lease', async () => {
+  receiver = await WebhookReceiver.start();
+  const tenant = await newTenant('stream-next');
+  await recordEvents(tenant, 3);
+  const sink = await addSink(tenant, receiver.url);
+  const worker = startAuditSinkWorker(db, workerOptions({ leaseSeconds: 30 }));
+  try {
+    await until(() => receiver.received.length > 0);
+    await recordEvents(tenant, 1);
+    const size = await treeSize(tenant);
+    const started = Date.now();
+    await until(() => receiver.received.some((h) => verified(sink.signingSecret, h).last_leaf === size - 1), 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  } finally {
+    await worker.stop();
+  }
+});

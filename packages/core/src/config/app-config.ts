@@ -54,7 +54,10 @@ export interface SinkConfig {
   pollMs: number;
   /** Sinks one process delivers at once (default 4). */
   concurrency: number;
-  /** How long a process holds a sink it delivers (default 60 s): a process that dies delays its sinks by at most this. */
+  /**
+   * How long a process holds a sink it delivers (SKILLHUB_SINK_LEASE_SECONDS, default 60): a process that dies
+   * mid-batch delays its sinks by at most this; keep it above the webhook timeout.
+   */
   leaseSeconds: number;
   /** Multiplies the retry schedule (1 in production; tests shrink it). */
   retryScale: number;
@@ -122,7 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       batchSize: Math.min(number(env.SKILLHUB_SINK_BATCH_SIZE, 500), 5_000),
       pollMs: 200,
       concurrency: 4,
-      leaseSeconds: 60,
+      leaseSeconds: Math.min(number(env.SKILLHUB_SINK_LEASE_SECONDS, 60), 3_600),
       retryScale: 1,
     },
   };

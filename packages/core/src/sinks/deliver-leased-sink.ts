@@ -35,9 +35,13 @@ export async function deliverLeasedSink(
   let acknowledged = 0;
   let token = lease.leaseToken;
   for (;;) {
-    const batch = await db.auditSinks.withTenant(lease.tenantId, deliveryActor, (tx) =>
-      readSinkBatch(tx, lease.sinkId, token, options.batchSize),
-    );
+    const leased = token;
+    const batch = await db.auditSinks.withTenant(lease.tenantId, deliveryActor, async (tx) => {
+      const next = await readSinkBatch(tx, lease.sinkId, leased, options.batchSize);
+      // Caught up: give the sink back now, so the next event sealed is not held behind this lease.
+      if (!next) await releaseLease(tx, lease.sinkId, leased);
+      return next;
+    });
     if (!batch) return acknowledged;
     const first = batch.events[0]?.leafIndex ?? 0;
     const last = batch.events.at(-1)?.leafIndex ?? first;
@@ -71,6 +75,11 @@ export async function deliverLeasedSink(
     if (renewed === null) return acknowledged;
     token = renewed;
   }
+}
+
+async function releaseLease(tx: TenantTx, sinkId: string, leaseToken: string): Promise<void> {
+  await tx.execute(sql`update audit_sink_cursors set lease_token = null, leased_until = null
+    where sink_id = ${sinkId} and lease_token = ${leaseToken}`);
 }
 
 /** Takes the sink again right after a success, for its next batch. */
