@@ -17,7 +17,7 @@ import { openSigningSecret } from './sink-secret.ts';
  */
 export async function testAuditSink(
   db: Database,
-  auth: RequestAuth,
+  auth: Pick<RequestAuth, 'tenantId' | 'actor'>,
   ring: SecretKeyRing,
   policy: WebhookPolicy,
   id: string,
