@@ -19,6 +19,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { waitUntil } from './support/wait-until.ts';
 import { type ReceivedWebhook, WebhookReceiver } from './support/webhook-receiver.ts';
 
 /**
@@ -96,14 +97,6 @@ interface Batch {
 const verified = (secret: string, hook: ReceivedWebhook) =>
   (new Webhook(secret).verify(hook.body, hook.headers) as { type: string; data: Batch }).data;
 
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.openApp();
@@ -129,7 +122,8 @@ test('batches arrive signed, in leaf order, every leaf once, with the latest che
   const size = await treeSize(tenant);
   const worker = startAuditSinkWorker(db, workerOptions());
   try {
-    await until(
+    await waitUntil(
+      'every leaf delivered',
       () =>
         receiver.received.length > 0 &&
         verified(sink.signingSecret, receiver.received.at(-1) as ReceivedWebhook).last_leaf === size - 1,
@@ -167,13 +161,14 @@ test('a receiver down for a while, then up, gets every event exactly once after 
   try {
     await recordEvents(tenant, 40);
     // Down: several failed attempts on the retry schedule, nothing acknowledged.
-    await until(
+    await waitUntil(
+      'three failed attempts',
       async () => (await db.withTenant(tenant, actor, (tx) => listSinkAttempts(tx, sink.id, 50))).length >= 3,
     );
     await recordEvents(tenant, 40);
     receiver.status = 204;
     const size = await treeSize(tenant);
-    await until(() => {
+    await waitUntil('every leaf after the outage', () => {
       const leaves = new Set(
         receiver.received.flatMap((h) => verified(sink.signingSecret, h).events.map((e) => e.leaf_index)),
       );
@@ -202,12 +197,14 @@ test('replay from a leaf index delivers again from there, under new webhook ids'
   const size = await treeSize(tenant);
   const worker = startAuditSinkWorker(db, workerOptions());
   try {
-    await until(() => receiver.received.some((h) => verified(sink.signingSecret, h).last_leaf === size - 1));
+    await waitUntil('the first pass', () =>
+      receiver.received.some((h) => verified(sink.signingSecret, h).last_leaf === size - 1),
+    );
     const firstIds = receiver.received.map((h) => h.headers['webhook-id']);
     expect(verified(sink.signingSecret, receiver.received[0] as ReceivedWebhook).first_leaf).toBe(5);
     receiver.received.length = 0;
     await db.withTenant(tenant, actor, (tx) => replayAuditSink(tx, sink.id, 2));
-    await until(async () => {
+    await waitUntil('the replay', async () => {
       const last = receiver.received.at(-1);
       return last !== undefined && verified(sink.signingSecret, last).last_leaf >= size - 1;
     });
@@ -226,7 +223,7 @@ test('a sink failing longer than the pause threshold is paused, with a security 
   receiver.status = 500;
   const worker = startAuditSinkWorker(db, workerOptions({ pauseAfterMs: 300 }));
   try {
-    await until(async () => {
+    await waitUntil('the sink paused', async () => {
       const { rows } = await testDb.ownerQuery<{ paused_at: Date | null }>(
         'select paused_at from audit_sink_cursors where sink_id = $1',
         [sink.id],
@@ -302,11 +299,15 @@ test('a caught-up sink delivers the next sealed event at once, not after its lea
   const sink = await addSink(tenant, receiver.url);
   const worker = startAuditSinkWorker(db, workerOptions({ leaseSeconds: 30 }));
   try {
-    await until(() => receiver.received.length > 0);
+    await waitUntil('the first batch', () => receiver.received.length > 0);
     await recordEvents(tenant, 1);
     const size = await treeSize(tenant);
     const started = Date.now();
-    await until(() => receiver.received.some((h) => verified(sink.signingSecret, h).last_leaf === size - 1), 5_000);
+    await waitUntil(
+      'the next event',
+      () => receiver.received.some((h) => verified(sink.signingSecret, h).last_leaf === size - 1),
+      5_000,
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
   } finally {
     await worker.stop();

@@ -7,6 +7,7 @@ import { type Database, recordAuditEvent, systemActor } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { waitUntil } from '../../api/test/support/wait-until.ts';
 import { WebhookReceiver } from '../../api/test/support/webhook-receiver.ts';
 import { type ServerProcess, startServe } from './support/crash/server-process.ts';
 
@@ -39,14 +40,6 @@ afterAll(async () => {
   await testDb.drop();
   await rm(home, { recursive: true, force: true });
 });
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 test('the server killed mid-batch: every leaf arrives, the lost batch again under its webhook-id', async () => {
   const tenant = (await db.platform.createTenant({ name: 'crash', slug: 'sink-crash' }, actor)).id;
@@ -88,7 +81,7 @@ test('the server killed mid-batch: every leaf arrives, the lost batch again unde
       SKILLHUB_SINK_LEASE_SECONDS: '2',
     },
   });
-  await until('the first batch reaches the receiver', () => receiver.arrivals > 0);
+  await waitUntil('the first batch reaches the receiver', () => receiver.arrivals > 0);
   await server.crash();
   const cursor = async () =>
     (
@@ -115,7 +108,7 @@ test('the server killed mid-batch: every leaf arrives, the lost batch again unde
     },
   });
   try {
-    await until('every leaf acknowledged', async () => Number((await cursor())?.delivered_through) === size - 1);
+    await waitUntil('every leaf acknowledged', async () => Number((await cursor())?.delivered_through) === size - 1);
   } finally {
     await worker.stop();
   }

@@ -8,6 +8,7 @@ import {
   startTestServer,
   type TestServer,
 } from '../../api/test/support/test-server.ts';
+import { waitUntil } from '../../api/test/support/wait-until.ts';
 import { WebhookReceiver } from '../../api/test/support/webhook-receiver.ts';
 import { desktop, launchBrowser, openPage, phone, runnable } from './support/browser.ts';
 import { checkPage, signInThroughForm } from './support/page-checks.ts';
@@ -53,11 +54,11 @@ describe.skipIf(!runnable)('audit streams in the console', () => {
     expect(secret).toMatch(/^whsec_/);
 
     // The server delivers what is sealed (the sign-up and the sink's own creation among it) in the background.
-    const deadline = Date.now() + 20_000;
-    while (!receiver.received.some((hook) => hook.body.includes('"audit.events"'))) {
-      if (Date.now() > deadline) throw new Error('no batch delivered within 20 s');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil(
+      'a batch delivered',
+      () => receiver.received.some((hook) => hook.body.includes('"audit.events"')),
+      20_000,
+    );
     const batch = receiver.received.find((hook) => hook.body.includes('"audit.events"'));
     const verified = new Webhook(secret).verify(batch?.body ?? '', batch?.headers ?? {}) as {
       data: { first_leaf: number; events: { leaf_index: number }[] };
