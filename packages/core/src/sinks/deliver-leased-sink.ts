@@ -1,8 +1,8 @@
 import { type AuditSinkLease, type Database, sql, systemActor, type TenantTx } from '@skillhub/db';
 import type { SecretKeyRing } from '../crypto/secret-box.ts';
 import { postWebhook, type WebhookPolicy } from './post-webhook.ts';
-import { readSinkBatch } from './read-sink-batch.ts';
-import { type FailurePolicy, recordSinkAttempt, settleSinkAttempt } from './record-sink-attempt.ts';
+import { readSinkBatch, type SinkBatch } from './read-sink-batch.ts';
+import { type FailurePolicy, recordSinkAttempt, type SinkAttempt, settleSinkAttempt } from './record-sink-attempt.ts';
 import { webhookHeaders } from './sign-webhook.ts';
 import { batchPayload } from './sink-payload.ts';
 import { openSigningSecret } from './sink-secret.ts';
@@ -22,9 +22,9 @@ export const deliveryActor = systemActor('audit-sink-delivery');
 /**
  * Delivers a leased sink batch by batch until it is caught up, a batch
  * fails, the lease is lost, or `budgetMs` is spent. No transaction is open
- * while the receiver is being waited for: each batch is read in one short
- * tenant transaction, posted, and settled in another. Returns how many
- * events were acknowledged.
+ * while the receiver is being waited for: the first batch is read in a
+ * short tenant transaction, posted, and settled in another that also reads
+ * the next. Returns how many events were acknowledged.
  */
 export async function deliverLeasedSink(
   db: Database,
@@ -34,47 +34,53 @@ export async function deliverLeasedSink(
   const started = Date.now();
   let acknowledged = 0;
   let token = lease.leaseToken;
-  for (;;) {
-    const leased = token;
-    const batch = await db.auditSinks.withTenant(lease.tenantId, deliveryActor, async (tx) => {
-      const next = await readSinkBatch(tx, lease.sinkId, leased, options.batchSize);
-      // Caught up: give the sink back now, so the next event sealed is not held behind this lease.
-      if (!next) await releaseLease(tx, lease.sinkId, leased);
-      return next;
+  let batch = await db.auditSinks.withTenant(lease.tenantId, deliveryActor, (tx) =>
+    readNextBatch(tx, lease.sinkId, token, options.batchSize),
+  );
+  while (batch) {
+    const current = batch;
+    const response = await postBatch(current, lease.sinkId, options);
+    // One transaction settles this batch and, after a success within budget, reads the next under a renewed lease.
+    const next = await db.auditSinks.withTenant(lease.tenantId, deliveryActor, async (tx) => {
+      await recordSinkAttempt(tx, response.attempt);
+      await settleSinkAttempt(tx, response.attempt, token, current, options);
+      if (response.attempt.response.error !== null || Date.now() - started >= options.budgetMs) return null;
+      const renewed = await renewLease(tx, lease.sinkId, options.leaseSeconds);
+      if (renewed === null) return null;
+      token = renewed;
+      return await readNextBatch(tx, lease.sinkId, renewed, options.batchSize);
     });
-    if (!batch) return acknowledged;
-    const first = batch.events[0]?.leafIndex ?? 0;
-    const last = batch.events.at(-1)?.leafIndex ?? first;
-    const webhookId = `${lease.sinkId}.${batch.generation}.${first}-${last}`;
-    const at = new Date();
-    const body = batchPayload(batch.sink, batch.events, batch.checkpoint, at);
-    const secret = openSigningSecret(options.secrets, batch.sink, batch.sink.signingSecret);
-    const response = await postWebhook(
-      batch.sink.url,
-      webhookHeaders(secret, webhookId, at, body),
-      body,
-      options.webhooks,
-    );
-    const attempt = {
-      sinkId: lease.sinkId,
-      webhookId,
-      firstLeaf: first,
-      lastLeaf: last,
-      eventCount: batch.events.length,
-      response,
-    };
-    const renewed = await db.auditSinks.withTenant(lease.tenantId, deliveryActor, async (tx) => {
-      await recordSinkAttempt(tx, attempt);
-      await settleSinkAttempt(tx, attempt, token, batch, options);
-      return response.error === null && Date.now() - started < options.budgetMs
-        ? await renewLease(tx, lease.sinkId, options.leaseSeconds)
-        : null;
-    });
-    if (response.error !== null) return acknowledged;
-    acknowledged += batch.events.length;
-    if (renewed === null) return acknowledged;
-    token = renewed;
+    if (response.attempt.response.error !== null) return acknowledged;
+    acknowledged += current.events.length;
+    batch = next;
   }
+  return acknowledged;
+}
+
+/** The next batch under `leaseToken`; when caught up, the lease is given back at once, so the next sealed event is not held behind it. */
+async function readNextBatch(tx: TenantTx, sinkId: string, leaseToken: string, batchSize: number) {
+  const next = await readSinkBatch(tx, sinkId, leaseToken, batchSize);
+  if (!next) await releaseLease(tx, sinkId, leaseToken);
+  return next;
+}
+
+/** Signs and posts one batch (no transaction open meanwhile); the attempt as the history records it. */
+async function postBatch(
+  batch: SinkBatch,
+  sinkId: string,
+  options: DeliveryOptions,
+): Promise<{ attempt: SinkAttempt }> {
+  const first = batch.events[0]?.leafIndex ?? 0;
+  const last = batch.events.at(-1)?.leafIndex ?? first;
+  const webhookId = `${sinkId}.${batch.generation}.${first}-${last}`;
+  const at = new Date();
+  const body = batchPayload(batch.sink, batch.events, batch.checkpoint, at);
+  const secret = openSigningSecret(options.secrets, batch.sink, batch.sink.signingSecret);
+  const headers = webhookHeaders(secret, webhookId, at, body);
+  const response = await postWebhook(batch.sink.url, headers, body, options.webhooks);
+  return {
+    attempt: { sinkId, webhookId, firstLeaf: first, lastLeaf: last, eventCount: batch.events.length, response },
+  };
 }
 
 async function releaseLease(tx: TenantTx, sinkId: string, leaseToken: string): Promise<void> {
