@@ -159,12 +159,7 @@ async function main(): Promise<void> {
     const table = [
       ['', 'median', 'p99', 'max'],
       ['commit → sealed (baseline)', ms(quantile(sealLag, 0.5)), ms(quantile(sealLag, 0.99)), ms(largest(sealLag))],
-      [
-        'commit → received',
-        ms(quantile(deliveryLag, 0.5)),
-        ms(quantile(deliveryLag, 0.99)),
-        ms(largest(deliveryLag)),
-      ],
+      ['commit → received', ms(quantile(deliveryLag, 0.5)), ms(quantile(deliveryLag, 0.99)), ms(largest(deliveryLag))],
       [
         'ratio',
         formatRatio(quantile(deliveryLag, 0.5) / quantile(sealLag, 0.5)),
