@@ -13,17 +13,14 @@
  * delivered. Usage: npm run bench:sinks -- [--rate N] [--seconds N] [--per-commit N] [--writers N].
  * Progress goes to stderr, the report to stdout.
  */
-import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { createAuditSink, loadConfig, secretKeyRing, startAuditSinkWorker } from '@skillhub/core';
-import { Database, sql, systemActor } from '@skillhub/db';
+import { Database } from '@skillhub/db';
 import { openRawPool } from '@skillhub/db/bench';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatRatio, formatTable } from './lib/print-table.ts';
+import { startLeafReceiver, startSinkDelivery } from './lib/sink-bench.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -38,7 +35,6 @@ const seconds = positiveInteger('seconds', flags.seconds);
 const perCommit = positiveInteger('per-commit', flags['per-commit']);
 const writers = positiveInteger('writers', flags.writers);
 const log = (message: string) => process.stderr.write(`${message}\n`);
-const actor = systemActor('bench');
 
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -47,67 +43,15 @@ const quantile = (values: number[], q: number) => {
 
 const largest = (values: number[]) => values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
 
-/** Receives batches; notes for each leaf when it arrived and the commit time its event carries. */
-function startReceiver() {
-  const arrivals = new Map<number, { receivedAt: number; committedAt: number }>();
-  let duplicates = 0;
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const receivedAt = Date.now();
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        data: { events?: { leaf_index: number; event: { metadata: { t?: number } } }[] };
-      };
-      for (const { leaf_index, event } of body.data.events ?? []) {
-        if (arrivals.has(leaf_index)) duplicates++;
-        else arrivals.set(leaf_index, { receivedAt, committedAt: event.metadata.t ?? Number.NaN });
-      }
-      response.writeHead(204).end();
-    });
-  });
-  return {
-    arrivals,
-    duplicates: () => duplicates,
-    listen: () => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
-    url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 async function main(): Promise<void> {
   log('starting PostgreSQL and migrating a fresh database');
   const bench = await openBenchDatabase({ max_connections: '50' });
   const db = await Database.open({ url: bench.appUrl, contextKey: bench.contextKey, maxConnections: writers + 1 });
   const owner = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
-  const receiver = startReceiver();
+  const receiver = startLeafReceiver();
   await receiver.listen();
-  const ring = secretKeyRing([randomBytes(32)]);
-  // SKILLHUB_SINK_* settings apply, as in the server.
-  const sinks = { ...loadConfig(process.env).sinks, allowPrivateNetwork: true };
-  const sealer = db.startAuditSealer({ onError: (error) => log(`sealing: ${String(error)}`) });
-  const worker = startAuditSinkWorker(db, {
-    ...sinks,
-    secrets: ring,
-    webhooks: { allowPrivateNetwork: true, timeoutMs: sinks.timeoutMs },
-    budgetMs: (sinks.leaseSeconds * 1000) / 2,
-    onError: (error) => log(`delivery: ${String(error)}`),
-  });
+  const delivery = await startSinkDelivery(db, receiver.url());
   try {
-    const tenant = (await db.platform.createTenant({ name: 'bench', slug: 'sink-bench' }, actor)).id;
-    await db.withTenant(tenant, actor, (tx) =>
-      createAuditSink(
-        tx,
-        ring,
-        { allowPrivateNetwork: true },
-        {
-          name: 'bench',
-          url: receiver.url(),
-          format: 'jsonl',
-          createdBy: null,
-        },
-      ),
-    );
     const load = os
       .loadavg()
       .map((l) => l.toFixed(2))
@@ -125,11 +69,7 @@ async function main(): Promise<void> {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       else if (wait < -interval) behind++;
       if (inFlight.size >= writers) await Promise.race(inFlight);
-      const commit = db.withTenant(tenant, actor, (tx) =>
-        tx.execute(sql`select audit.record_event('settings.updated', 'bench', i::text,
-                         jsonb_build_object('t', ${Date.now()}::bigint))
-                       from generate_series(1, ${perCommit}) i`),
-      );
+      const commit = delivery.record(perCommit);
       inFlight.add(commit);
       void commit.finally(() => inFlight.delete(commit));
       produced += perCommit;
@@ -139,7 +79,7 @@ async function main(): Promise<void> {
     log(`produced ${produced} events in ${producedSeconds.toFixed(1)} s; waiting for delivery`);
     const { rows } = await owner.query<{ size: string }>(
       `select count(*) as size from audit_logs where tenant_id = $1`,
-      [tenant],
+      [delivery.tenant],
     );
     const expected = Number(rows[0]?.size);
     const deadline = Date.now() + 60_000;
@@ -149,7 +89,7 @@ async function main(): Promise<void> {
       `select extract(epoch from s.sealed_at) * 1000 - (e.metadata->>'t')::bigint as lag_ms
          from audit.seals s join audit_logs e on e.id = s.event_id
         where s.chain = $1 and e.metadata ? 't'`,
-      [tenant],
+      [delivery.tenant],
     );
     const sealLag = sealed.map((r) => Number(r.lag_ms));
     const deliveryLag = [...receiver.arrivals.values()]
@@ -169,13 +109,13 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(
       [
-        `audit sink delivery: ${rate} events/s target for ${seconds} s, ${perCommit} events per commit, ${writers} writers, batches of ${sinks.batchSize}`,
+        `audit sink delivery: ${rate} events/s target for ${seconds} s, ${perCommit} events per commit, ${writers} writers, batches of ${delivery.batchSize}`,
         `machine: ${os.cpus().length} cores, load average ${load} before, ${os
           .loadavg()
           .map((l) => l.toFixed(2))
           .join(' ')} after; ${bench.where}`,
         `produced ${produced} events in ${producedSeconds.toFixed(1)} s (${Math.round(produced / producedSeconds)}/s; ${behind} commits ran late)`,
-        `received ${receiver.arrivals.size} of ${expected} leaves (${receiver.duplicates()} duplicates) by ${deliveredSeconds.toFixed(1)} s (${Math.round(receiver.arrivals.size / deliveredSeconds)}/s)`,
+        `received ${receiver.arrivals.size} of ${expected} leaves (${receiver.state.duplicates} duplicates) by ${deliveredSeconds.toFixed(1)} s (${Math.round(receiver.arrivals.size / deliveredSeconds)}/s)`,
         'lag per event:',
         formatTable(table),
         `target (lag < 2 s at the p99): ${quantile(deliveryLag, 0.99) < 2000 ? 'met' : 'NOT met'}`,
@@ -183,8 +123,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    await worker.stop();
-    await sealer.stop();
+    await delivery.stop();
     await receiver.close();
     await owner.end();
     await db.close();
