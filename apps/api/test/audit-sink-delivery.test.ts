@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type AuditSinkWorkerOptions,
   createAuditSink,
+  deleteAuditSink,
   listSinkAttempts,
   replayAuditSink,
   secretKeyRing,
@@ -312,4 +313,25 @@ test('a caught-up sink delivers the next sealed event at once, not after its lea
   } finally {
     await worker.stop();
   }
+});
+
+// Regression: a sink deleted while its batch was on the way made the settling transaction fail (its history's foreign key).
+test('a sink deleted mid-delivery ends quietly: no error, no history left behind', async () => {
+  receiver = await WebhookReceiver.start();
+  receiver.delayMs = 500;
+  const tenant = await newTenant('stream-deleted');
+  await recordEvents(tenant, 3);
+  const sink = await addSink(tenant, receiver.url);
+  const errors: unknown[] = [];
+  const worker = startAuditSinkWorker(db, workerOptions({ onError: (error) => errors.push(error) }));
+  try {
+    await waitUntil('the batch on its way', () => receiver.arrivals > 0);
+    await db.withTenant(tenant, actor, (tx) => deleteAuditSink(tx, sink.id));
+    await new Promise((resolve) => setTimeout(resolve, 800));
+  } finally {
+    await worker.stop();
+  }
+  expect(errors).toEqual([]);
+  const { rows } = await testDb.ownerQuery('select 1 from audit_sink_attempts where sink_id = $1', [sink.id]);
+  expect(rows).toHaveLength(0);
 });

@@ -12,14 +12,17 @@ export interface SinkAttempt {
   response: WebhookResponse;
 }
 
-/** Appends an attempt to the sink's delivery history. */
+/** Appends an attempt to the sink's delivery history (none once the sink is deleted). */
 export async function recordSinkAttempt(tx: TenantTx, attempt: SinkAttempt): Promise<void> {
   const { response } = attempt;
   const delivered = response.error === null;
+  // A sink deleted while its batch was on the way keeps no history: nothing to append to.
   await tx.execute(sql`insert into audit_sink_attempts
       (sink_id, webhook_id, first_leaf, last_leaf, event_count, status_code, latency_ms, delivered, error)
-    values (${attempt.sinkId}, ${attempt.webhookId}, ${attempt.firstLeaf}, ${attempt.lastLeaf}, ${attempt.eventCount},
-            ${response.statusCode}, ${response.latencyMs}, ${delivered}, ${response.error})`);
+    select ${attempt.sinkId}, ${attempt.webhookId}, ${attempt.firstLeaf}::bigint, ${attempt.lastLeaf}::bigint,
+           ${attempt.eventCount}::integer, ${response.statusCode}::integer, ${response.latencyMs}::integer, ${delivered},
+           ${response.error}
+     where exists (select from audit_sinks where id = ${attempt.sinkId})`);
 }
 
 export interface FailurePolicy {
