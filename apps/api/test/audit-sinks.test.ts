@@ -140,6 +140,30 @@ describe('SSRF: a tenant’s webhook may not reach the server’s own network', 
   });
 });
 
+test('PATCH re-pointing a sink at a private address is refused too; pausing and resuming are recorded', async () => {
+  const created = await a.client.post<{ id: string }>('/audit/sinks', {
+    name: 'patched',
+    url: 'https://siem.example/p',
+  });
+  const refused = await a.client.patch(`/audit/sinks/${created.body.id}`, { url: 'http://169.254.169.254/' });
+  expect(refused.status).toBe(400);
+  const unchanged = await a.client.get<{ url: string }>(`/audit/sinks/${created.body.id}`);
+  expect(unchanged.body.url).toBe('https://siem.example/p');
+  const paused = await a.client.patch<{ pausedAt: string | null }>(`/audit/sinks/${created.body.id}`, {
+    enabled: false,
+  });
+  expect(paused.body.pausedAt).not.toBeNull();
+  const resumed = await a.client.patch<{ pausedAt: string | null }>(`/audit/sinks/${created.body.id}`, {
+    enabled: true,
+  });
+  expect(resumed.body.pausedAt).toBeNull();
+  const { rows } = await t.testDb.ownerQuery<{ n: string }>(
+    `select count(*) as n from audit_logs where action = 'audit_sink.updated' and resource_id = $1`,
+    [created.body.id],
+  );
+  expect(Number(rows[0]?.n)).toBe(2);
+});
+
 describe('another workspace’s sink ids', () => {
   const routes: [string, string, (id: string) => string, unknown?][] = [
     ['GET', 'read', (id) => `/audit/sinks/${id}`],
