@@ -12,11 +12,8 @@
  * Usage: npm run bench:sink-outage -- [--down-minutes N] [--up-minutes N] [--rate N] [--retry-scale X] [--wait-minutes N].
  */
 import { parseArgs } from 'node:util';
-import { Database } from '@skillhub/db';
-import { openRawPool } from '@skillhub/db/bench';
-import { openBenchDatabase } from './lib/bench-database.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
-import { startLeafReceiver, startSinkDelivery } from './lib/sink-bench.ts';
+import { openSinkBench } from './lib/sink-bench.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -42,13 +39,7 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
-  log('starting PostgreSQL and migrating a fresh database');
-  const bench = await openBenchDatabase({ max_connections: '50' });
-  const db = await Database.open({ url: bench.appUrl, contextKey: bench.contextKey, maxConnections: 4 });
-  const owner = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
-  const receiver = startLeafReceiver();
-  await receiver.listen();
-  const delivery = await startSinkDelivery(db, receiver.url(), { retryScale });
+  const { owner, receiver, delivery, close } = await openSinkBench({ connections: 4, retryScale });
   try {
     receiver.state.down = true;
     const started = Date.now();
@@ -92,11 +83,7 @@ async function main(): Promise<void> {
     );
     if (missing.length > 0) process.exitCode = 1;
   } finally {
-    await delivery.stop();
-    await receiver.close();
-    await owner.end();
-    await db.close();
-    await bench.close();
+    await close();
   }
 }
 

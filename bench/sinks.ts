@@ -15,12 +15,9 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Database } from '@skillhub/db';
-import { openRawPool } from '@skillhub/db/bench';
-import { openBenchDatabase } from './lib/bench-database.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatRatio, formatTable } from './lib/print-table.ts';
-import { startLeafReceiver, startSinkDelivery } from './lib/sink-bench.ts';
+import { openSinkBench } from './lib/sink-bench.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -44,13 +41,7 @@ const quantile = (values: number[], q: number) => {
 const largest = (values: number[]) => values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
 
 async function main(): Promise<void> {
-  log('starting PostgreSQL and migrating a fresh database');
-  const bench = await openBenchDatabase({ max_connections: '50' });
-  const db = await Database.open({ url: bench.appUrl, contextKey: bench.contextKey, maxConnections: writers + 1 });
-  const owner = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
-  const receiver = startLeafReceiver();
-  await receiver.listen();
-  const delivery = await startSinkDelivery(db, receiver.url());
+  const { where, owner, receiver, delivery, close } = await openSinkBench({ connections: writers + 1 });
   try {
     const load = os
       .loadavg()
@@ -113,7 +104,7 @@ async function main(): Promise<void> {
         `machine: ${os.cpus().length} cores, load average ${load} before, ${os
           .loadavg()
           .map((l) => l.toFixed(2))
-          .join(' ')} after; ${bench.where}`,
+          .join(' ')} after; ${where}`,
         `produced ${produced} events in ${producedSeconds.toFixed(1)} s (${Math.round(produced / producedSeconds)}/s; ${behind} commits ran late)`,
         `received ${receiver.arrivals.size} of ${expected} leaves (${receiver.state.duplicates} duplicates) by ${deliveredSeconds.toFixed(1)} s (${Math.round(receiver.arrivals.size / deliveredSeconds)}/s)`,
         'lag per event:',
@@ -123,11 +114,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    await delivery.stop();
-    await receiver.close();
-    await owner.end();
-    await db.close();
-    await bench.close();
+    await close();
   }
 }
 

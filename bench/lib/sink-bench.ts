@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuditSink, loadConfig, secretKeyRing, startAuditSinkWorker } from '@skillhub/core';
-import { type Database, sql, systemActor } from '@skillhub/db';
+import { Database, sql, systemActor } from '@skillhub/db';
+import { openRawPool } from '@skillhub/db/bench';
+import { openBenchDatabase } from './bench-database.ts';
 
 const actor = systemActor('bench');
 
@@ -78,6 +80,38 @@ export async function startSinkDelivery(db: Database, url: string, options: { re
     stop: async () => {
       await worker.stop();
       await sealer.stop();
+    },
+  };
+}
+
+/**
+ * Everything a sink benchmark runs on: a fresh database, the runtime
+ * role's handle (`connections`), an owner pool for reading results, the
+ * receiver and the delivery; `close()` takes it all down in reverse.
+ */
+export async function openSinkBench(options: { connections: number; retryScale?: number }) {
+  process.stderr.write('starting PostgreSQL and migrating a fresh database\n');
+  const bench = await openBenchDatabase({ max_connections: '50' });
+  const db = await Database.open({
+    url: bench.appUrl,
+    contextKey: bench.contextKey,
+    maxConnections: options.connections,
+  });
+  const owner = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
+  const receiver = startLeafReceiver();
+  await receiver.listen();
+  const delivery = await startSinkDelivery(db, receiver.url(), options);
+  return {
+    where: bench.where,
+    owner,
+    receiver,
+    delivery,
+    close: async () => {
+      await delivery.stop();
+      await receiver.close();
+      await owner.end();
+      await db.close();
+      await bench.close();
     },
   };
 }
