@@ -1,4 +1,10 @@
-import { type AppConfig, checkpointSigner, createMailDispatcher, type MailDispatcher } from '@skillhub/core';
+import {
+  type AppConfig,
+  checkpointSigner,
+  createMailDispatcher,
+  type MailDispatcher,
+  startAuditSinkWorker,
+} from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import type { Logger } from 'pino';
 import { type AppDependencies, createApp } from './create-app.ts';
@@ -14,6 +20,8 @@ export interface StartSkillhubOptions {
   host: string;
   /** Seal audit events in the background (default true; tests that seal by hand turn it off). */
   sealInBackground?: boolean;
+  /** Deliver audit sinks in the background (default: as `sealInBackground`). */
+  deliverSinks?: boolean;
   /** See {@link AppDependencies.checkResponses}. */
   checkResponses?: boolean;
   /** How long close() lets requests in flight finish, and then the pool drain; default 10 s each. */
@@ -31,7 +39,8 @@ export interface SkillhubServer extends RunningServer {
 /**
  * The whole server as `skillhub serve`, the tests and the API benchmark run
  * it: the HTTP app, the records its answers did not wait for, the mail still
- * on its way, the background audit sealer and the database, stopped in that
+ * on its way, the audit sink delivery, the background audit sealer and the
+ * database, stopped in that
  * order (no request, record, mail or sealing pass outlives what it uses).
  */
 export async function startSkillhub(options: StartSkillhubOptions): Promise<SkillhubServer> {
@@ -45,6 +54,19 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
           checkpoints: checkpointSigner(config),
         })
       : null;
+  const sinks =
+    (options.deliverSinks ?? options.sealInBackground ?? true)
+      ? startAuditSinkWorker(db, {
+          ...config.sinks,
+          // Read when a sink is first delivered, as the MFA secrets' ring is.
+          get secrets() {
+            return config.keys.secrets();
+          },
+          webhooks: { allowPrivateNetwork: config.sinks.allowPrivateNetwork, timeoutMs: config.sinks.timeoutMs },
+          budgetMs: (config.sinks.leaseSeconds * 1000) / 2,
+          onError: (err) => logger.error({ err }, 'audit sink delivery failed'),
+        })
+      : null;
   const records = new BackgroundRecords(logger);
   let server: RunningServer;
   try {
@@ -52,6 +74,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
     server = await startServer(app, { port: options.port, host: options.host, shutdownGraceMs: graceMs });
   } catch (error) {
     await mail.close();
+    await sinks?.stop();
     await sealer?.stop();
     await db.close();
     throw error;
@@ -64,6 +87,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
       await server.close();
       await records.settled();
       await mail.close();
+      await sinks?.stop();
       await sealer?.stop();
       // A statement stuck on the database keeps its client checked out and the
       // pool from ending; the process must still be able to exit.

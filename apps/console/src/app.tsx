@@ -4,6 +4,7 @@ import { Layout } from './components/layout.tsx';
 import { AcceptInvitationPage } from './pages/accept-invitation-page.tsx';
 import { AccountPage } from './pages/account-page.tsx';
 import { ApiKeysPage } from './pages/api-keys-page.tsx';
+import { AuditSinksPage } from './pages/audit-sinks-page.tsx';
 import { AuditTimelinePage } from './pages/audit-timeline-page.tsx';
 import { EditSkillPage } from './pages/edit-skill-page.tsx';
 import { NewSkillPage } from './pages/new-skill-page.tsx';
@@ -34,6 +35,7 @@ const routes: Route[] = [
   { pattern: '/skills/:ref/edit', render: ({ ref = '' }) => <EditSkillPage key={ref} skillRef={ref} /> },
   { pattern: '/skills/:ref/history', render: ({ ref = '' }) => <SkillHistoryPage key={ref} skillRef={ref} /> },
   { pattern: '/audit', adminOnly: true, render: () => <AuditTimelinePage /> },
+  { pattern: '/streams', adminOnly: true, render: () => <AuditSinksPage /> },
   { pattern: '/security', adminOnly: true, render: () => <SecurityActivityPage /> },
   { pattern: '/sessions', render: () => <SessionsPage /> },
   { pattern: '/people', adminOnly: true, render: () => <PeoplePage /> },

@@ -19,6 +19,7 @@ import { MembershipDoor } from './platform/membership-door.ts';
 import { PlatformDoor } from './platform/platform-door.ts';
 import { PublicCatalogDoor } from './platform/public-catalog-door.ts';
 import * as schema from './schema/index.ts';
+import { AuditSinkDoor } from './sinks/audit-sink-door.ts';
 import { runnerFor } from './sql-runner.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
@@ -72,6 +73,21 @@ export interface OpenDatabaseOptions {
   credentialUseFlushMs?: number;
   /** Told when writing credential use fails (it is retried with the next write). */
   onBackgroundError?: (error: unknown) => void;
+  /** Connections of the audit sink delivery pool, apart from the request pool; default 2. */
+  deliveryConnections?: number;
+}
+
+/**
+ * A pool whose clients never crash the process when their server goes: the
+ * pool handles idle clients ('error' on the pool), but node-postgres removes
+ * that listener while a client is checked out. The statement in flight fails
+ * on its own, and the pool discards the client when it comes back.
+ */
+function newPool(url: string, max: number, acquireTimeoutMs = 5_000): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: acquireTimeoutMs });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }
 
 /**
@@ -93,6 +109,9 @@ export class Database {
   /** API keys and sessions resolved on the request path, cached and invalidated by the database. */
   readonly credentials: CredentialDoor;
   readonly #credentialUse: CredentialUse;
+  readonly #deliveryPool: pg.Pool;
+  /** Audit sink delivery: leasing and tenant transactions on a pool of its own. */
+  readonly auditSinks: AuditSinkDoor;
 
   private constructor(pool: pg.Pool, contextKey: ContextKey, limits: TransactionLimits, options: OpenDatabaseOptions) {
     this.#pool = pool;
@@ -114,6 +133,14 @@ export class Database {
       limits,
       onCredentialChange: (tenantId) => this.credentials.forgetTenant(tenantId),
     };
+    this.#deliveryPool = newPool(options.url, options.deliveryConnections ?? 2, options.acquireTimeoutMs);
+    this.auditSinks = new AuditSinkDoor(drizzle(this.#deliveryPool, { schema }), (tenantId, actor, fn) =>
+      outsideScope(() =>
+        this.#onClientOf(this.#deliveryPool, (connection) =>
+          withTenantOn(connection, this.#tenantSettings, tenantId, actor, fn),
+        ),
+      ),
+    );
   }
 
   /**
@@ -125,17 +152,7 @@ export class Database {
    */
   static async open(options: OpenDatabaseOptions): Promise<Database> {
     const contextKey = parseContextKey(options.contextKey);
-    const pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.maxConnections ?? 10,
-      connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
-    });
-    // A client that loses its server must not crash the process: the pool
-    // handles idle clients ('error' on the pool), but node-postgres removes
-    // that listener while a client is checked out. The statement in flight
-    // fails on its own, and the pool discards the client when it comes back.
-    pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
+    const pool = newPool(options.url, options.maxConnections ?? 10, options.acquireTimeoutMs);
     try {
       const client = await pool.connect();
       client.release();
@@ -210,8 +227,12 @@ export class Database {
    * was lost is destroyed, not pooled: it may not know yet that its socket
    * is closed.
    */
-  async #onOwnClient<T>(fn: (connection: TenantConnection) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+  #onOwnClient<T>(fn: (connection: TenantConnection) => Promise<T>): Promise<T> {
+    return this.#onClientOf(this.#pool, fn);
+  }
+
+  async #onClientOf<T>(pool: pg.Pool, fn: (connection: TenantConnection) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
     let lost = false;
     try {
       return await fn({ client, drizzle: this.#drizzle });
@@ -263,6 +284,7 @@ export class Database {
   async close(): Promise<void> {
     await this.credentials.close();
     await this.#credentialUse.close();
+    await this.#deliveryPool.end();
     await this.#pool.end();
   }
 }

@@ -125,6 +125,7 @@ export { readSelftestRecords, type SelftestRecord } from './selftest/read-selfte
 export { runSqlIsolationChecks } from './selftest/run-sql-isolation-checks.ts';
 export type { SelftestCheck, SelftestTenant } from './selftest/selftest-check.ts';
 export type { AttackSetup } from './selftest/tenant-attacks.ts';
+export type { AuditSinkDoor, AuditSinkLease, DeliveryTenantRunner } from './sinks/audit-sink-door.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
 export { parseContextKey, readContextKey } from './tenant-context/context-key.ts';
 export type { TenantTx } from './tenant-context/context-store.ts';

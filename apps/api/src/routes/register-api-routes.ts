@@ -10,6 +10,7 @@ import { registerSessionRoutes } from './identity/session-routes.ts';
 import { registerUserRoutes } from './identity/user-routes.ts';
 import { registerPublicSkillRoutes } from './public/public-skill-routes.ts';
 import { registerSettingsRoutes } from './settings/settings-routes.ts';
+import { registerSinkRoutes } from './sinks/sink-routes.ts';
 import { registerSkillActivityRoutes } from './skills/skill-activity-routes.ts';
 import { registerSkillRoutes } from './skills/skill-routes.ts';
 import { registerSkillVersionRoutes } from './skills/skill-version-routes.ts';
@@ -24,6 +25,7 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>): void {
   registerSecurityEventRoutes(app);
   registerAuditRoutes(app);
   registerProofRoutes(app);
+  registerSinkRoutes(app);
   registerSettingsRoutes(app);
   registerSkillRoutes(app);
   registerSkillVersionRoutes(app);

@@ -26,8 +26,12 @@ export interface TestServer {
  * The real server on a free port of 127.0.0.1, over a fresh test database,
  * mailing through a real SMTP server of its own. Sign-ups are not throttled
  * unless `overrides` says so (tests sign many workspaces up from one IP).
+ * `background` runs the audit sealer and sink delivery as `skillhub serve` does.
  */
-export async function startTestServer(overrides: Partial<AppConfig> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<AppConfig> = {},
+  options: { background?: boolean } = {},
+): Promise<TestServer> {
   const testDb = await createTestDatabase();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = await testDb.openApp({
@@ -52,7 +56,8 @@ export async function startTestServer(overrides: Partial<AppConfig> = {}): Promi
     config,
     port: 0,
     host: '127.0.0.1',
-    sealInBackground: false,
+    // Tests seal by hand unless they ask for the server's background work (sealing, sink delivery).
+    sealInBackground: options.background ?? false,
     checkResponses: true,
   });
   const port = new URL(server.url).port;

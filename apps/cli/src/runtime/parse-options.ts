@@ -20,10 +20,15 @@ export function parseChainHead(value: string): ChainHead {
 }
 
 /** Commander argument parser for a whole number of at least 1. */
-export function parsePositiveInteger(value: string): number {
+export const parsePositiveInteger = (value: string): number => parseWholeNumber(value, 1);
+
+/** Commander argument parser for a whole number of at least 0 (a leaf index). */
+export const parseNonNegativeInteger = (value: string): number => parseWholeNumber(value, 0);
+
+function parseWholeNumber(value: string, least: number): number {
   const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < 1) {
-    throw new InvalidArgumentError('expected a whole number of at least 1.');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < least) {
+    throw new InvalidArgumentError(`expected a whole number of at least ${least}.`);
   }
   return number;
 }

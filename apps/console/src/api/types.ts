@@ -81,3 +81,8 @@ export type SiteSettingsUpdate = Schemas['SiteSettings'];
 
 /** Owners and admins: the roles the API lets read the audit trail and security events and manage API keys. */
 export const isAdmin = (role: Me['user']['role']) => role === 'admin' || role === 'owner';
+
+export type AuditSink = Schemas['AuditSink'];
+export type AuditSinkAttempt = Schemas['AuditSinkAttempt'];
+export type SinkFormat = AuditSink['format'];
+export const sinkFormats = everyMember<SinkFormat>()(['ocsf', 'jsonl']);

@@ -41,6 +41,12 @@ export const actionPhrases: Record<string, string> = {
   'tenant.created': 'created the workspace',
   'tenant.deactivated': 'deactivated the workspace',
   'tenant.activated': 'reactivated the workspace',
+  'audit_sink.created': 'added the audit sink {resource}',
+  'audit_sink.updated': 'changed the audit sink {resource}',
+  'audit_sink.deleted': 'deleted the audit sink {resource}',
+  'audit_sink.tested': 'sent a test message to the audit sink {resource}',
+  'audit_sink.replayed': 'replayed the audit sink {resource} from an earlier event',
+  'audit_sink.paused': 'paused the audit sink {resource}: its receiver kept failing',
   // Written by the database's platform door and alarms.
   'tenant.create': 'created the workspace',
   'tenant.deactivate': 'deactivated the workspace',
@@ -89,6 +95,7 @@ export const tableNouns: Record<string, string> = {
   user_sessions: 'the session',
   tenants: 'the workspace',
   mfa_recovery_codes: 'a recovery code',
+  audit_sinks: 'the audit sink',
 };
 
 const operationVerbs: Record<string, string> = {

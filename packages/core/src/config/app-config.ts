@@ -36,6 +36,31 @@ export interface AppConfig {
   mail: { smtpUrl: string | null; from: string; outboxDir: string };
   /** Sign-up requests allowed per client IP within the window (counted in the database). */
   signUpThrottle: { maxPerIp: number; windowMinutes: number };
+  /** How audit sinks are delivered (see `startAuditSinkWorker`). */
+  sinks: SinkConfig;
+}
+
+/** Audit sink delivery settings (SKILLHUB_SINK_*). */
+export interface SinkConfig {
+  /** Let tenants' webhooks reach loopback, private and reserved addresses (SKILLHUB_SINKS_ALLOW_PRIVATE_NETWORK=true). */
+  allowPrivateNetwork: boolean;
+  /** One webhook exchange is cut off after this long (SKILLHUB_SINK_TIMEOUT_MS, default 10 s). */
+  timeoutMs: number;
+  /** A sink failing this long is paused, with a security event (SKILLHUB_SINK_PAUSE_AFTER_HOURS, default 24). */
+  pauseAfterMs: number;
+  /** Events per webhook batch (SKILLHUB_SINK_BATCH_SIZE, default 500). */
+  batchSize: number;
+  /** Pause between polls while no sink is due (default 200 ms). */
+  pollMs: number;
+  /** Sinks one process delivers at once (default 4). */
+  concurrency: number;
+  /**
+   * How long a process holds a sink it delivers (SKILLHUB_SINK_LEASE_SECONDS, default 60): a process that dies
+   * mid-batch delays its sinks by at most this; keep it above the webhook timeout.
+   */
+  leaseSeconds: number;
+  /** Multiplies the retry schedule (1 in production; tests shrink it). */
+  retryScale: number;
 }
 
 const number = (value: string | undefined, fallback: number) => {
@@ -93,5 +118,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       outboxDir: path.resolve(env.SKILLHUB_HOME ?? '.skillhub', 'mail'),
     },
     signUpThrottle: { maxPerIp: 5, windowMinutes: 15 },
+    sinks: {
+      allowPrivateNetwork: env.SKILLHUB_SINKS_ALLOW_PRIVATE_NETWORK === 'true',
+      timeoutMs: number(env.SKILLHUB_SINK_TIMEOUT_MS, 10_000),
+      pauseAfterMs: number(env.SKILLHUB_SINK_PAUSE_AFTER_HOURS, 24) * 3_600_000,
+      batchSize: Math.min(number(env.SKILLHUB_SINK_BATCH_SIZE, 500), 5_000),
+      pollMs: 200,
+      concurrency: 4,
+      leaseSeconds: Math.min(number(env.SKILLHUB_SINK_LEASE_SECONDS, 60), 3_600),
+      retryScale: 1,
+    },
   };
 }

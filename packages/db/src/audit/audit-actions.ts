@@ -37,6 +37,12 @@ export const auditActions = [
   'tenant.created',
   'tenant.deactivated',
   'tenant.activated',
+  'audit_sink.created',
+  'audit_sink.updated',
+  'audit_sink.deleted',
+  'audit_sink.tested',
+  'audit_sink.replayed',
+  'audit_sink.paused',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

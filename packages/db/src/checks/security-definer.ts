@@ -25,6 +25,7 @@ export const systemFunctions: readonly string[] = [
   'platform.current_tenant_id()',
   'platform.find_event_tenant(platform.actor,uuid)',
   'platform.find_tenant(platform.actor,text,text)',
+  'platform.lease_audit_sinks(integer,integer)',
   'platform.list_tenants(platform.actor)',
   'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb)',
   'platform.log_system_security_event(public.security_event_type,public.security_severity,text,inet,jsonb)',

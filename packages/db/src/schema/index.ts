@@ -1,4 +1,5 @@
 export * from './api-keys.ts';
+export * from './audit-sinks.ts';
 export * from './identity.ts';
 export * from './invitations.ts';
 export * from './site-settings.ts';

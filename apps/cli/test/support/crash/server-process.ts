@@ -26,9 +26,15 @@ const waitForExit = (child: ChildProcess) =>
  * (DATABASE_URL and APP_DATABASE_URL: it migrates, opens the runtime role's
  * pool, seals in the background). Resolves once it says it is running.
  */
-export async function startServe(env: { ownerUrl: string; appUrl: string; port: number }): Promise<ServerProcess> {
+export async function startServe(env: {
+  ownerUrl: string;
+  appUrl: string;
+  port: number;
+  /** More environment for the server (its keys, sink settings). */
+  extra?: Record<string, string>;
+}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', String(env.port), '--host', '127.0.0.1'], {
-    env: { ...process.env, DATABASE_URL: env.ownerUrl, APP_DATABASE_URL: env.appUrl, LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: env.ownerUrl, APP_DATABASE_URL: env.appUrl, LOG_LEVEL: 'warn', ...env.extra },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type * as schema from '../schema/index.ts';
+import type { RequestActor } from '../tenant-context/actor.ts';
+import type { TenantTx } from '../tenant-context/context-store.ts';
+
+/** One sink leased to this process: deliver it, then give the lease back by its token. */
+export interface AuditSinkLease {
+  tenantId: string;
+  sinkId: string;
+  leaseToken: string;
+}
+
+/** Runs a tenant transaction on the delivery pool. */
+export type DeliveryTenantRunner = <T>(
+  tenantId: string,
+  actor: RequestActor,
+  fn: (tx: TenantTx) => Promise<T>,
+) => Promise<T>;
+
+/**
+ * The audit sink delivery worker's way into the database, on a pool of its
+ * own (`deliveryConnections`, default 2): however slow a receiver or large a
+ * backlog, delivery never takes a connection a request is waiting for.
+ *
+ * `lease` is the one cross-tenant step (platform.lease_audit_sinks, SKIP
+ * LOCKED, so processes never share a sink); everything else a delivery reads
+ * or writes goes through `withTenant`, under the sink's tenant's row policies.
+ */
+export class AuditSinkDoor {
+  readonly #db: NodePgDatabase<typeof schema>;
+  readonly withTenant: DeliveryTenantRunner;
+
+  constructor(db: NodePgDatabase<typeof schema>, withTenant: DeliveryTenantRunner) {
+    this.#db = db;
+    this.withTenant = withTenant;
+  }
+
+  /** Leases up to `maxSinks` due sinks with sealed events past their cursor, for `leaseSeconds`. */
+  async lease(maxSinks: number, leaseSeconds: number): Promise<AuditSinkLease[]> {
+    const { rows } = await this.#db.execute<{ tenant_id: string; sink_id: string; lease_token: string }>(
+      sql`select tenant_id, sink_id, lease_token from platform.lease_audit_sinks(${maxSinks}::integer, ${leaseSeconds}::integer)`,
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, sinkId: r.sink_id, leaseToken: r.lease_token }));
+  }
+}
