@@ -163,14 +163,15 @@ revoke all on function platform.lease_audit_sinks(integer, integer) from public;
 grant execute on function platform.lease_audit_sinks(integer, integer) to skillhub_app;
 --> statement-breakpoint
 -- A probe of another workspace's sink id is recorded in that workspace, like
--- a probe of its skills or keys: owner_of learns the sink table.
+-- a probe of its skills or keys: owner_of learns the sink table (and keeps
+-- the ledger, which 0037 added).
 create or replace function platform.owner_of(table_name text, row_id uuid) returns text
 language plpgsql stable security definer set search_path = '' as $$
 declare
   found_tenant text;
 begin
   if table_name not in ('skills', 'skill_versions', 'ratings', 'usage_events', 'skill_embeddings', 'skill_reviews',
-                        'api_keys', 'users', 'user_sessions', 'audit_sinks') then
+                        'api_keys', 'users', 'user_sessions', 'audit_logs', 'audit_sinks') then
     raise exception 'owner_of does not look into %', table_name using errcode = 'invalid_parameter_value';
   end if;
   execute pg_catalog.format('select tenant_id from public.%I where id = $1 limit 1', table_name)
