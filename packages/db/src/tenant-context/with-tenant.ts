@@ -15,23 +15,28 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  * tenant's. RESET ALL ends session-level settings (app.context, search_path, statement_timeout, ...);
  * DISCARD TEMP drops temporary objects, which PostgreSQL searches before public (a temporary view named
  * `skills` would stand in for the table in every later statement); the advisory locks a session took
- * are released. The last statement counts the session's prepared statements, so the caller can tell
- * whether one was planted (PREPARE, `from_sql`) or one of the driver's removed: a statement prepared
- * under a name the driver has parsed would run in place of the driver's (connection-residue.test.ts).
+ * are released. On a connection to the backend itself the last statement also counts the session's
+ * prepared statements, so the caller can tell whether one was planted (PREPARE, `from_sql`) or one of
+ * the driver's removed: a statement prepared under a name the driver has parsed would run in place of
+ * the driver's (connection-residue.test.ts). Behind a transaction-mode pooler the driver names none, so
+ * there is nothing of ours to replace, and the census (about 45 µs of the backend's time) is skipped.
  */
-const cleanupText =
-  'reset all; discard temp; ' +
+const census =
   'select (count(*) filter (where p.from_sql))::int as planted, (count(*) filter (where not p.from_sql))::int as named ' +
   'from (select pg_advisory_unlock_all()) unlocked left join pg_prepared_statements p on true';
+const cleanup = (direct: boolean) => `reset all; discard temp; ${direct ? census : 'select pg_advisory_unlock_all()'}`;
 
 /** COMMIT, with the read of the mark migration 0027's trigger sets when the transaction changed a credential of its tenant. */
-const commitText = `select current_setting('app.credentials_changed', true) as changed; commit; ${cleanupText}`;
-const rollbackText = `rollback; ${cleanupText}`;
+const commitStart = "select current_setting('app.credentials_changed', true) as changed; commit";
+const endTexts = {
+  commit: { direct: `${commitStart}; ${cleanup(true)}`, pooled: `${commitStart}; ${cleanup(false)}` },
+  rollback: { direct: `rollback; ${cleanup(true)}`, pooled: `rollback; ${cleanup(false)}` },
+};
 
 /** Connections whose session holds prepared statements other than the driver's: never to be reused. */
 const tampered = new WeakSet<pg.PoolClient>();
 
-/** Whether SQL run on `client` left prepared statements behind that the driver did not make (see cleanupText). */
+/** Whether SQL run on `client` left prepared statements behind that the driver did not make (see `census`). */
 export const leftPreparedResidue = (client: pg.PoolClient): boolean => tampered.has(client);
 
 /** node-postgres' record of the statements it has parsed under a name on this connection (not in its types). */
@@ -39,14 +44,19 @@ const driverNamedStatements = (client: pg.PoolClient): number =>
   Object.keys((client as unknown as { connection: { parsedStatements: object } }).connection.parsedStatements).length;
 
 /**
- * Sends `text` (ending with {@link cleanupText}) and checks the census it ends with: on a connection to
- * the backend itself, exactly the driver's named statements must be there. Behind a transaction-mode
- * pooler the driver names none and the backend is shared, so there is nothing of ours to replace.
+ * Ends the transaction with COMMIT or ROLLBACK and the cleanup, and on a connection to the backend
+ * itself checks the census: exactly the driver's named statements must be there.
  */
-async function endTransaction(client: pg.PoolClient, text: string, direct: boolean): Promise<pg.QueryResult[]> {
-  const results = (await client.query(text)) as unknown as pg.QueryResult[];
-  const census = results[results.length - 1]?.rows[0] as { planted: number; named: number } | undefined;
-  if (direct && (census?.planted !== 0 || census.named !== driverNamedStatements(client))) tampered.add(client);
+async function endTransaction(
+  client: pg.PoolClient,
+  end: keyof typeof endTexts,
+  direct: boolean,
+): Promise<pg.QueryResult[]> {
+  const texts = endTexts[end];
+  const results = (await client.query(direct ? texts.direct : texts.pooled)) as unknown as pg.QueryResult[];
+  if (!direct) return results;
+  const counted = results[results.length - 1]?.rows[0] as { planted: number; named: number } | undefined;
+  if (counted?.planted !== 0 || counted.named !== driverNamedStatements(client)) tampered.add(client);
   return results;
 }
 
@@ -125,22 +135,22 @@ export async function withTenantOn<T>(
     result = await runInScope({ tenantId, actor, tx, connection }, () => fn(tx));
   } catch (error) {
     contextFirst.dropContext();
-    await endTransaction(client, rollbackText, direct);
+    await endTransaction(client, 'rollback', direct);
     throw error;
   }
   contextFirst.dropContext();
   let committed: pg.QueryResult[];
   try {
-    committed = await endTransaction(client, commitText, direct);
+    committed = await endTransaction(client, 'commit', direct);
   } catch (error) {
     // `fn` caught a failed statement and went on: the transaction is aborted, the select refused, and
     // COMMIT never ran. ROLLBACK ends it, as the plain COMMIT that ran here before did.
     if ((error as { code?: string }).code === '25P02') {
-      await endTransaction(client, rollbackText, direct);
+      await endTransaction(client, 'rollback', direct);
       return result;
     }
     // A failed COMMIT has ended the transaction already; this only makes sure, and cleans up.
-    await endTransaction(client, rollbackText, direct);
+    await endTransaction(client, 'rollback', direct);
     throw error;
   }
   if (committed[0]?.rows[0]?.changed === 'on') settings.onCredentialChange(tenantId);
