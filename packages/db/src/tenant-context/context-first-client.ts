@@ -38,7 +38,10 @@ const parsedStatements = (client: pg.PoolClient): Record<string, string> =>
  * hot statement is parsed and planned once per connection, not on every
  * request: row policies make the plans of even small statements costly
  * (a rating's UPDATE planned in 0.4 ms). PostgreSQL re-plans a prepared
- * statement when a table, policy or setting it depends on changes.
+ * statement when a table, policy or setting it depends on changes. SQL
+ * could drop one and PREPARE its own under the name; withTenant's cleanup
+ * counts the session's statements after every transaction and closes a
+ * connection whose count is not the driver's.
  */
 export class ContextFirstClient {
   readonly client: pg.PoolClient;
