@@ -13,7 +13,7 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  * What follows every COMMIT or ROLLBACK, in the same round trip: what SQL inside `fn` (injected or
  * careless) left on this pooled connection would otherwise reach the next request on it, another
  * tenant's. RESET ALL ends session-level settings (app.context, search_path, statement_timeout, ...);
- * DISCARD TEMP drops temporary objects, which PostgreSQL searches before public (a temporary view named
+ * CLOSE ALL closes cursors declared WITH HOLD; DISCARD TEMP drops temporary objects, which PostgreSQL searches before public (a temporary view named
  * `skills` would stand in for the table in every later statement); the advisory locks a session took
  * are released. On a connection to the backend itself the last statement also counts the session's
  * prepared statements, so the caller can tell whether one was planted (PREPARE, `from_sql`) or one of
@@ -23,8 +23,9 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  */
 const census =
   'select (count(*) filter (where p.from_sql))::int as planted, (count(*) filter (where not p.from_sql))::int as named ' +
-  'from (select pg_advisory_unlock_all()) unlocked left join pg_prepared_statements p on true';
-const cleanup = (direct: boolean) => `reset all; discard temp; ${direct ? census : 'select pg_advisory_unlock_all()'}`;
+  'from (select pg_catalog.pg_advisory_unlock_all()) unlocked left join pg_catalog.pg_prepared_statements p on true';
+const cleanup = (direct: boolean) =>
+  `reset all; close all; discard temp; ${direct ? census : 'select pg_catalog.pg_advisory_unlock_all()'}`;
 
 /** COMMIT, with the read of the mark migration 0027's trigger sets when the transaction changed a credential of its tenant. */
 const commitStart = "select current_setting('app.credentials_changed', true) as changed; commit";
