@@ -13,9 +13,9 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  * What follows every COMMIT or ROLLBACK, in the same round trip: what SQL inside `fn` (injected or
  * careless) left on this pooled connection would otherwise reach the next request on it, another
  * tenant's. RESET ALL ends session-level settings (app.context, search_path, statement_timeout, ...);
- * CLOSE ALL closes cursors declared WITH HOLD; DISCARD TEMP drops temporary objects, which PostgreSQL searches before public (a temporary view named
- * `skills` would stand in for the table in every later statement); the advisory locks a session took
- * are released. On a connection to the backend itself the last statement also counts the session's
+ * CLOSE ALL closes cursors declared WITH HOLD; DISCARD TEMP drops temporary objects, which PostgreSQL
+ * searches before public and pg_catalog (a temporary view named `skills` would stand in for the table
+ * in every later statement); the advisory locks a session took are released. On a connection to the backend itself the last statement also counts the session's
  * prepared statements, so the caller can tell whether one was planted (PREPARE, `from_sql`) or one of
  * the driver's removed: a statement prepared under a name the driver has parsed would run in place of
  * the driver's (connection-residue.test.ts). Behind a transaction-mode pooler the driver names none, so
