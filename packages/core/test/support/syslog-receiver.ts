@@ -134,7 +134,7 @@ export class SyslogReceiver {
     this.#server = server;
   }
 
-  static async start(tlsOptions?: { key: string; cert: string }): Promise<SyslogReceiver> {
+  static async start(tlsOptions?: { key: string; cert: string }, port = 0): Promise<SyslogReceiver> {
     let receiver: SyslogReceiver | undefined;
     const onConnection = (socket: net.Socket) => {
       const self = receiver as SyslogReceiver;
@@ -159,7 +159,7 @@ export class SyslogReceiver {
     };
     const server = tlsOptions ? tls.createServer(tlsOptions, onConnection) : net.createServer(onConnection);
     receiver = new SyslogReceiver(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return receiver;
   }
 
