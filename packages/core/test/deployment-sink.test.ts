@@ -15,6 +15,7 @@ import {
   systemActor,
 } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
+import { generate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { type ParsedSyslogMessage, SyslogReceiver } from './support/syslog-receiver.ts';
 
@@ -91,9 +92,9 @@ function leavesByChain(messages: readonly ParsedSyslogMessage[]): Map<string, nu
   return seen;
 }
 
-async function setSyslogSink(port: number) {
+async function setSyslogSink(port: number, scheme = 'syslog') {
   const { settings } = deploymentSinkSettings(ring, {
-    url: `syslog://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     format: 'jsonl',
     fromLeaf: 0,
   });
@@ -199,4 +200,23 @@ test('a sink failing longer than its threshold is paused, and the pause is a sec
   expect(await db.deploymentSink.lease(10, 30)).toEqual([]);
   expect(await OperatorDoor.use(testDb.ownerUrl, (door) => door.replayDeploymentSink(null))).toBe(true);
   expect((await db.deploymentSink.lease(10, 30)).length).toBeGreaterThan(0);
+});
+
+test('over TLS to a receiver whose certificate the operator trusts (SKILLHUB_DEPLOYMENT_SINK_CA), every chain arrives', async () => {
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+  });
+  const tenant = (await db.platform.createTenant({ name: 't', slug: 'deploy-tls' }, actor)).id;
+  await recordEvents(tenant, 5);
+  receiver = await SyslogReceiver.start({ key: pems.private, cert: pems.cert });
+  await setSyslogSink(receiver.port, 'syslog+tls');
+  expect(await db.sealCommittedAuditEvents()).toBe(true);
+  const worker = startAuditSinkWorker(db, workerOptions({ syslogCa: pems.cert }));
+  const live = receiver;
+  await waitUntil('every chain delivered over TLS', () => deliveredEverything(() => live.messages));
+  await worker.stop();
+  expect(live.errors).toEqual([]);
+  expect(leavesByChain(live.messages).get(tenant)?.length).toBe((await treeSizes()).get(tenant));
 });

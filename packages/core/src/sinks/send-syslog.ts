@@ -53,9 +53,9 @@ export function sendSyslogFrames(
       for (const frame of frames) socket.write(frame);
       socket.end();
     });
-    socket.on('data', () => {
-      // A syslog receiver says nothing back; whatever it sends is read and dropped so the socket can close.
-    });
+    // A syslog receiver says nothing back: bytes from it mean something else is listening (a TLS server
+    // answering plain text with an alert, say), and the batch did not land.
+    socket.once('data', () => finish('the receiver answered: not a syslog receiver (plain TCP to a TLS port?)'));
     let receiverClosed = false;
     // The receiver's FIN counts only once every frame of ours was flushed; one before that means it hung up early.
     socket.once('end', () => {
