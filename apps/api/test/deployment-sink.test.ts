@@ -11,13 +11,14 @@ import {
   generateSignerKey,
   OperatorDoor,
   parseSignerKey,
-  recordAuditEvent,
   systemActor,
 } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { generate } from 'selfsigned';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { type ParsedSyslogMessage, SyslogReceiver } from './support/syslog-receiver.ts';
+import { type ParsedSyslogMessage, SyslogReceiver } from '../../../packages/core/test/support/syslog-receiver.ts';
+import { recordSealedEvents, sinkWorkerOptions } from './support/sink-test-kit.ts';
+import { waitUntil } from './support/wait-until.ts';
 
 /**
  * The operator's deployment sink over syslog: every tenant's chain and the
@@ -37,37 +38,10 @@ const signer: CheckpointSigner = {
   key: parseSignerKey(generateSignerKey('audit.example')),
 };
 
-const workerOptions = (overrides: Partial<AuditSinkWorkerOptions> = {}): AuditSinkWorkerOptions => ({
-  secrets: ring,
-  webhooks: { allowPrivateNetwork: false, timeoutMs: 2_000 },
-  batchSize: 25,
-  leaseSeconds: 30,
-  budgetMs: 10_000,
-  pauseAfterMs: 60_000,
-  // The production schedule at a thousandth: 5 ms, 300 ms, 1.8 s.
-  retryScale: 0.001,
-  pollMs: 20,
-  concurrency: 4,
-  onError: (error) => {
-    throw error;
-  },
-  ...overrides,
-});
+const workerOptions = (overrides: Partial<AuditSinkWorkerOptions> = {}) =>
+  sinkWorkerOptions(ring, { webhooks: { allowPrivateNetwork: false, timeoutMs: 2_000 }, concurrency: 4, ...overrides });
 
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function recordEvents(tenantId: string, count: number): Promise<void> {
-  await db.withTenant(tenantId, actor, async () => {
-    for (let i = 0; i < count; i++) await recordAuditEvent({ action: 'settings.updated', metadata: { i } });
-  });
-  expect(await db.sealCommittedAuditEvents()).toBe(true);
-}
+const recordEvents = (tenantId: string, count: number) => recordSealedEvents(db, tenantId, count);
 
 /** Every chain's sealed size, the system chain as ''. */
 async function treeSizes(): Promise<Map<string, number>> {
