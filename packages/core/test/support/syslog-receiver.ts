@@ -128,6 +128,8 @@ export class SyslogReceiver {
   readonly messages: ParsedSyslogMessage[] = [];
   readonly errors: string[] = [];
   hangUpEarly = false;
+  /** How long the receiver waits before closing its side after the sender's (a slow receiver: the batch is unacknowledged meanwhile). */
+  holdMs = 0;
   readonly #server: net.Server;
 
   private constructor(server: net.Server) {
@@ -153,11 +155,14 @@ export class SyslogReceiver {
       });
       socket.on('end', () => {
         if (reader.leftover > 0) self.errors.push(`${reader.leftover} bytes of an incomplete frame`);
-        socket.end();
+        setTimeout(() => socket.end(), self.holdMs);
       });
       socket.on('error', () => {});
     };
-    const server = tlsOptions ? tls.createServer(tlsOptions, onConnection) : net.createServer(onConnection);
+    // Half-open: the receiver, not node, decides when to close its side after the sender's FIN.
+    const server = tlsOptions
+      ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }, onConnection)
+      : net.createServer({ allowHalfOpen: true }, onConnection);
     receiver = new SyslogReceiver(server);
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return receiver;
