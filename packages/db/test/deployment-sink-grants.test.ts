@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { OperatorDoor } from '../src/index.ts';
+import { OperatorDoor, runDoctor } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 /**
@@ -49,4 +49,21 @@ test('the runtime role can neither read nor change the deployment sink, nor forg
     'select delivered_through from platform.deployment_sink_cursors',
   );
   expect(rows.every((r) => Number(r.delivered_through) < 1000000)).toBe(true);
+});
+
+test('the doctor warns of a paused deployment sink, and says how to resume it', async () => {
+  const doctorSays = async () =>
+    (await runDoctor({ ownerUrl: testDb.ownerUrl, runtimeRole: 'skillhub_app' })).find(
+      (r) => r.check === 'deployment_sink_not_paused',
+    );
+  expect(await doctorSays()).toMatchObject({ ok: true });
+  await testDb.ownerQuery(
+    "update platform.deployment_sink set paused_at = now(), paused_reason = 'chain a failing since yesterday'",
+  );
+  expect(await doctorSays()).toMatchObject({
+    ok: false,
+    severity: 'warning',
+    detail: expect.stringContaining('chain a failing since yesterday'),
+    fix: expect.stringContaining('skillhub sink deployment replay'),
+  });
 });
