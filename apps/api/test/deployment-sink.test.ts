@@ -15,10 +15,12 @@ import {
 } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { generate } from 'selfsigned';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { type ParsedSyslogMessage, SyslogReceiver } from '../../../packages/core/test/support/syslog-receiver.ts';
 import { recordSealedEvents, sinkWorkerOptions } from './support/sink-test-kit.ts';
 import { waitUntil } from './support/wait-until.ts';
+import { WebhookReceiver } from './support/webhook-receiver.ts';
 
 /**
  * The operator's deployment sink over syslog: every tenant's chain and the
@@ -193,4 +195,38 @@ test('over TLS to a receiver whose certificate the operator trusts (SKILLHUB_DEP
   await worker.stop();
   expect(live.errors).toEqual([]);
   expect(leavesByChain(live.messages).get(tenant)?.length).toBe((await treeSizes()).get(tenant));
+});
+
+test('to a webhook: every chain in signed batches the standardwebhooks verifier accepts, each leaf once per chain', async () => {
+  const tenant = (await db.platform.createTenant({ name: 'w', slug: 'deploy-webhook' }, actor)).id;
+  await recordEvents(tenant, 30);
+  const hooks = await WebhookReceiver.start();
+  try {
+    const { settings, signingSecret } = deploymentSinkSettings(ring, { url: hooks.url, format: 'jsonl', fromLeaf: 0 });
+    await OperatorDoor.use(testDb.ownerUrl, (door) => door.setDeploymentSink(settings));
+    expect(await db.sealCommittedAuditEvents()).toBe(true);
+    const sizes = await treeSizes();
+    const worker = startAuditSinkWorker(db, workerOptions());
+    const leaves = () => {
+      const byChain = new Map<string, Set<number>>();
+      for (const hook of hooks.received) {
+        const { data } = new Webhook(signingSecret ?? '').verify(hook.body, hook.headers) as {
+          data: { tenant: string; events: { leaf_index: number }[] };
+        };
+        const seen = byChain.get(data.tenant) ?? new Set<number>();
+        for (const e of data.events) seen.add(e.leaf_index);
+        byChain.set(data.tenant, seen);
+      }
+      return byChain;
+    };
+    await waitUntil('every chain delivered by webhook', () =>
+      [...sizes].every(([chain, size]) => leaves().get(chain)?.size === size),
+    );
+    await worker.stop();
+    expect([...(leaves().get(tenant) ?? [])].sort((x, y) => x - y)).toEqual(
+      Array.from({ length: sizes.get(tenant) ?? 0 }, (_, i) => i),
+    );
+  } finally {
+    await hooks.close();
+  }
 });
