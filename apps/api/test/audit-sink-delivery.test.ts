@@ -20,6 +20,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { recordSealedEvents, sinkWorkerOptions } from './support/sink-test-kit.ts';
 import { waitUntil } from './support/wait-until.ts';
 import { type ReceivedWebhook, WebhookReceiver } from './support/webhook-receiver.ts';
 
@@ -40,33 +41,13 @@ const signer: CheckpointSigner = {
   key: parseSignerKey(generateSignerKey('audit.example')),
 };
 
-const workerOptions = (overrides: Partial<AuditSinkWorkerOptions> = {}): AuditSinkWorkerOptions => ({
-  secrets: ring,
-  webhooks: { allowPrivateNetwork: true, timeoutMs: 2_000 },
-  batchSize: 25,
-  leaseSeconds: 30,
-  budgetMs: 10_000,
-  pauseAfterMs: 60_000,
-  // The production schedule (0 s, 5 s, 5 min, ...) at a thousandth: 5 ms, 300 ms, 1.8 s.
-  retryScale: 0.001,
-  pollMs: 20,
-  concurrency: 2,
-  onError: (error) => {
-    throw error;
-  },
-  ...overrides,
-});
+const workerOptions = (overrides: Partial<AuditSinkWorkerOptions> = {}) => sinkWorkerOptions(ring, overrides);
 
 async function newTenant(slug: string): Promise<string> {
   return (await db.platform.createTenant({ name: slug, slug }, actor)).id;
 }
 
-async function recordEvents(tenantId: string, count: number): Promise<void> {
-  await db.withTenant(tenantId, actor, async () => {
-    for (let i = 0; i < count; i++) await recordAuditEvent({ action: 'settings.updated', metadata: { i } });
-  });
-  expect(await db.sealCommittedAuditEvents()).toBe(true);
-}
+const recordEvents = (tenantId: string, count: number) => recordSealedEvents(db, tenantId, count);
 
 async function treeSize(tenantId: string): Promise<number> {
   const { rows } = await testDb.ownerQuery<{ size: string }>(

@@ -112,7 +112,9 @@ export { type AuditSinkWorker, type AuditSinkWorkerOptions, startAuditSinkWorker
 export { retryDelayMs, retryDelaysMs } from './sinks/backoff-schedule.ts';
 export { type CreateAuditSinkInput, createAuditSink } from './sinks/create-audit-sink.ts';
 export { deleteAuditSink } from './sinks/delete-audit-sink.ts';
+export { deliverDeploymentChain } from './sinks/deliver-deployment-chain.ts';
 export { type DeliveryOptions, deliverLeasedSink } from './sinks/deliver-leased-sink.ts';
+export { type DeploymentSinkInput, deploymentSinkSettings } from './sinks/deployment-sink-settings.ts';
 export { findAuditSink } from './sinks/find-audit-sink.ts';
 export { listAuditSinks } from './sinks/list-audit-sinks.ts';
 export { listSinkAttempts, type SinkAttemptView } from './sinks/list-sink-attempts.ts';

@@ -20,6 +20,7 @@ import { PlatformDoor } from './platform/platform-door.ts';
 import { PublicCatalogDoor } from './platform/public-catalog-door.ts';
 import * as schema from './schema/index.ts';
 import { AuditSinkDoor } from './sinks/audit-sink-door.ts';
+import { DeploymentSinkDoor } from './sinks/deployment-sink-door.ts';
 import { runnerFor } from './sql-runner.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
@@ -112,6 +113,8 @@ export class Database {
   readonly #deliveryPool: pg.Pool;
   /** Audit sink delivery: leasing and tenant transactions on a pool of its own. */
   readonly auditSinks: AuditSinkDoor;
+  /** The operator's deployment sink: every chain's delivery, on the same pool. */
+  readonly deploymentSink: DeploymentSinkDoor;
 
   private constructor(pool: pg.Pool, contextKey: ContextKey, limits: TransactionLimits, options: OpenDatabaseOptions) {
     this.#pool = pool;
@@ -134,6 +137,7 @@ export class Database {
       onCredentialChange: (tenantId) => this.credentials.forgetTenant(tenantId),
     };
     this.#deliveryPool = newPool(options.url, options.deliveryConnections ?? 2, options.acquireTimeoutMs);
+    this.deploymentSink = new DeploymentSinkDoor(drizzle(this.#deliveryPool, { schema }));
     this.auditSinks = new AuditSinkDoor(drizzle(this.#deliveryPool, { schema }), (tenantId, actor, fn) =>
       outsideScope(() =>
         this.#onClientOf(this.#deliveryPool, (connection) =>

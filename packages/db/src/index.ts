@@ -108,6 +108,7 @@ export {
 export { createUserSession, type NewSessionInput, terminateSession, touchSession } from './identity/sessions.ts';
 export type { RuntimeRoleSpec } from './migrate/ensure-runtime-role.ts';
 export { type MigrateResult, type MigrationStatus, migrationStatus, runMigrations } from './migrate/run-migrations.ts';
+export type { DeploymentSinkSettings, DeploymentSinkState } from './platform/deployment-sink-settings.ts';
 export {
   isNewAccount,
   type MembershipOrigin,
@@ -126,6 +127,7 @@ export { runSqlIsolationChecks } from './selftest/run-sql-isolation-checks.ts';
 export type { SelftestCheck, SelftestTenant } from './selftest/selftest-check.ts';
 export type { AttackSetup } from './selftest/tenant-attacks.ts';
 export type { AuditSinkDoor, AuditSinkLease, DeliveryTenantRunner } from './sinks/audit-sink-door.ts';
+export type { DeploymentBatch, DeploymentChainLease, DeploymentSinkDoor } from './sinks/deployment-sink-door.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
 export { parseContextKey, readContextKey } from './tenant-context/context-key.ts';
 export type { TenantTx } from './tenant-context/context-store.ts';

@@ -5,6 +5,7 @@ import { cliActor } from '../runtime/cli-actor.ts';
 import { parseNonNegativeInteger, parseUuid } from '../runtime/parse-options.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
 import { tenantBySlug } from '../runtime/tenant-by-slug.ts';
+import { registerDeploymentSink } from './sink-deployment.ts';
 
 interface SinkOptions {
   tenant: string;
@@ -19,6 +20,7 @@ interface SinkOptions {
  */
 export function registerSink(program: Command): void {
   const sink = program.command('sink').description("inspect, test and replay a workspace's audit sinks");
+  registerDeploymentSink(sink);
   sink
     .command('list')
     .description('sinks of a workspace with where delivery stands (last delivered leaf, lag, failures)')

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ServerKeys, serverKeysFrom } from './server-keys.ts';
 
@@ -48,6 +49,11 @@ export interface SinkConfig {
   timeoutMs: number;
   /** A sink failing this long is paused, with a security event (SKILLHUB_SINK_PAUSE_AFTER_HOURS, default 24). */
   pauseAfterMs: number;
+  /**
+   * PEM certificates (a private CA) a `syslog+tls://` deployment sink's receiver may present besides the
+   * system's trusted ones, read from the file SKILLHUB_DEPLOYMENT_SINK_CA names.
+   */
+  syslogCa?: string;
   /** Events per webhook batch (SKILLHUB_SINK_BATCH_SIZE, default 500). */
   batchSize: number;
   /** Pause between polls while no sink is due (default 200 ms). */
@@ -127,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: 4,
       leaseSeconds: Math.min(number(env.SKILLHUB_SINK_LEASE_SECONDS, 60), 3_600),
       retryScale: 1,
+      ...(env.SKILLHUB_DEPLOYMENT_SINK_CA ? { syslogCa: readFileSync(env.SKILLHUB_DEPLOYMENT_SINK_CA, 'utf8') } : {}),
     },
   };
 }

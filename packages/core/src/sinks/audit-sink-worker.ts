@@ -1,4 +1,5 @@
 import type { Database } from '@skillhub/db';
+import { deliverDeploymentChain } from './deliver-deployment-chain.ts';
 import { type DeliveryOptions, deliverLeasedSink } from './deliver-leased-sink.ts';
 
 export interface AuditSinkWorkerOptions extends DeliveryOptions {
@@ -15,7 +16,8 @@ export interface AuditSinkWorker {
 }
 
 /**
- * Streams sealed audit events to every due sink, in the server process:
+ * Streams sealed audit events to every due sink (the tenants' and the
+ * deployment sink's chains), in the server process:
  * lease due sinks (never the ones another process holds), deliver each,
  * poll again at once while there was work, else after `pollMs`. Delivery
  * runs on the database's delivery pool, so it never takes a connection
@@ -28,9 +30,14 @@ export function startAuditSinkWorker(db: Database, options: AuditSinkWorkerOptio
   let running: Promise<void> = Promise.resolve();
   const round = async (): Promise<boolean> => {
     const leases = await db.auditSinks.lease(options.concurrency, options.leaseSeconds);
-    const results = await Promise.allSettled(leases.map((lease) => deliverLeasedSink(db, lease, options)));
+    // The operator's deployment sink, one lease per chain (every tenant's and the system chain).
+    const chains = await db.deploymentSink.lease(options.concurrency, options.leaseSeconds);
+    const results = await Promise.allSettled([
+      ...leases.map((lease) => deliverLeasedSink(db, lease, options)),
+      ...chains.map((chain) => deliverDeploymentChain(db, chain, options)),
+    ]);
     for (const result of results) if (result.status === 'rejected') options.onError(result.reason);
-    return leases.length > 0;
+    return leases.length + chains.length > 0;
   };
   const tick = () => {
     running = round()

@@ -15,6 +15,8 @@ export interface DeliveryOptions extends FailurePolicy {
   leaseSeconds: number;
   /** Stop taking new batches of this sink after this long (well inside the lease). */
   budgetMs: number;
+  /** PEM certificates a syslog+tls deployment sink's receiver may present besides the system's (a private CA). */
+  syslogCa?: string;
 }
 
 export const deliveryActor = systemActor('audit-sink-delivery');

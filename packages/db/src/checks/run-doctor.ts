@@ -4,6 +4,7 @@ import { runnerFor, type SqlRunner } from '../sql-runner.ts';
 import { checkAuditChain } from './audit-chain.ts';
 import { checkChangeCapture } from './change-capture.ts';
 import { checkCitusReadiness } from './citus-readiness.ts';
+import { checkDeploymentSink } from './deployment-sink.ts';
 import { checkLedgerProtection } from './ledger-protection.ts';
 import { checkMigrationsApplied } from './migrations-applied.ts';
 import { checkPermissivePolicies } from './permissive-policies.ts';
@@ -59,6 +60,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['citus_keys', () => checkCitusReadiness(run)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],
       ['sealing_refused', () => checkRefusedEvents(run)],
+      ['deployment_sink_not_paused', () => checkDeploymentSink(run)],
       ['audit_chain', () => checkAuditChain(ownerUrl, options.onAuditProgress)],
     ];
     for (const check of checks) results.push(...(await guarded(check)));

@@ -3,6 +3,7 @@ import { DbError } from '../errors.ts';
 import { openClient } from '../open-client.ts';
 import type { Tenant } from '../schema/tenants.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
+import type { DeploymentSinkSettings, DeploymentSinkState } from './deployment-sink-settings.ts';
 import { type TenantRow, toTenant } from './tenant-row.ts';
 
 const actorArgument = 'row($1, $2, $3, $4::inet)::platform.actor';
@@ -71,5 +72,85 @@ export class OperatorDoor {
     );
     if (!result.rows[0]) throw new DbError('TENANT_NOT_FOUND', `no tenant with id ${tenantId}`);
     return toTenant(result.rows[0]);
+  }
+
+  /**
+   * Sets the deployment sink (replacing one that was set): every chain
+   * starts over from `fromLeaf`, unpaused. Recorded in the system chain by
+   * change capture, the secret redacted.
+   */
+  async setDeploymentSink(settings: DeploymentSinkSettings): Promise<void> {
+    await this.#client.query('begin');
+    try {
+      await this.#client.query('delete from platform.deployment_sink_cursors');
+      await this.#client.query(
+        `insert into platform.deployment_sink (url, format, signing_secret, from_leaf) values ($1, $2, $3, $4)
+         on conflict (singleton) do update set url = excluded.url, format = excluded.format,
+           signing_secret = excluded.signing_secret, from_leaf = excluded.from_leaf, paused_at = null,
+           paused_reason = null, updated_at = now()`,
+        [settings.url, settings.format, settings.signingSecret, settings.fromLeaf],
+      );
+      await this.#client.query('commit');
+    } catch (error) {
+      await this.#client.query('rollback');
+      throw error;
+    }
+  }
+
+  /** The deployment sink and where each chain stands, or null when none is set. */
+  async showDeploymentSink(): Promise<DeploymentSinkState | null> {
+    const sink = await this.#client.query<{
+      url: string;
+      format: string;
+      from_leaf: string;
+      paused_at: Date | null;
+      paused_reason: string | null;
+    }>('select url, format, from_leaf, paused_at, paused_reason from platform.deployment_sink');
+    const row = sink.rows[0];
+    if (!row) return null;
+    const chains = await this.#client.query<{ chain: string; delivered_through: string; failures: number }>(
+      'select chain, delivered_through, failures from platform.deployment_sink_cursors order by chain',
+    );
+    return {
+      url: row.url,
+      format: row.format,
+      fromLeaf: Number(row.from_leaf),
+      pausedAt: row.paused_at,
+      pausedReason: row.paused_reason,
+      chains: chains.rows.map((c) => ({
+        chain: c.chain,
+        deliveredThrough: Number(c.delivered_through),
+        failures: c.failures,
+      })),
+    };
+  }
+
+  /**
+   * Delivers every chain again from `fromLeaf` (or resumes a paused sink
+   * where each chain stands, when `fromLeaf` is null); a new generation,
+   * and any lease taken from the process holding it. False when no sink is set.
+   */
+  async replayDeploymentSink(fromLeaf: number | null): Promise<boolean> {
+    const sink = await this.#client.query(
+      `update platform.deployment_sink set paused_at = null, paused_reason = null, updated_at = now(),
+         from_leaf = coalesce($1, from_leaf)`,
+      [fromLeaf],
+    );
+    if (sink.rowCount === 0) return false;
+    await this.#client.query(
+      `update platform.deployment_sink_cursors
+          set delivered_through = coalesce($1::bigint - 1, delivered_through), pending_through = null,
+              generation = generation + 1, failures = 0, failing_since = null, next_attempt_at = now(),
+              lease_token = null, leased_until = null`,
+      [fromLeaf],
+    );
+    return true;
+  }
+
+  /** Removes the deployment sink and its cursors; false when none was set. */
+  async removeDeploymentSink(): Promise<boolean> {
+    await this.#client.query('delete from platform.deployment_sink_cursors');
+    const { rowCount } = await this.#client.query('delete from platform.deployment_sink');
+    return (rowCount ?? 0) > 0;
   }
 }

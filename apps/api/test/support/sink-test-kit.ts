@@ -1,0 +1,32 @@
+import type { AuditSinkWorkerOptions, SecretKeyRing } from '@skillhub/core';
+import { type Database, recordAuditEvent, systemActor } from '@skillhub/db';
+import { expect } from 'vitest';
+
+/** Delivery settings for sink tests: small batches, and the production retry schedule at a thousandth. */
+export const sinkWorkerOptions = (
+  secrets: SecretKeyRing,
+  overrides: Partial<AuditSinkWorkerOptions> = {},
+): AuditSinkWorkerOptions => ({
+  secrets,
+  webhooks: { allowPrivateNetwork: true, timeoutMs: 2_000 },
+  batchSize: 25,
+  leaseSeconds: 30,
+  budgetMs: 10_000,
+  pauseAfterMs: 60_000,
+  // The production schedule (0 s, 5 s, 5 min, ...) at a thousandth: 5 ms, 300 ms, 1.8 s.
+  retryScale: 0.001,
+  pollMs: 20,
+  concurrency: 2,
+  onError: (error) => {
+    throw error;
+  },
+  ...overrides,
+});
+
+/** Records `count` events in the tenant's chain and seals them. */
+export async function recordSealedEvents(db: Database, tenantId: string, count: number): Promise<void> {
+  await db.withTenant(tenantId, systemActor('test'), async () => {
+    for (let i = 0; i < count; i++) await recordAuditEvent({ action: 'settings.updated', metadata: { i } });
+  });
+  expect(await db.sealCommittedAuditEvents()).toBe(true);
+}

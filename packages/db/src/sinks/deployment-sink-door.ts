@@ -1,0 +1,82 @@
+import { sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type * as schema from '../schema/index.ts';
+
+/** One chain of the deployment sink leased to this process, with the sink it goes to. */
+export interface DeploymentChainLease {
+  /** A tenant id, or '' for the system chain. */
+  chain: string;
+  leaseToken: string;
+  url: string;
+  format: 'ocsf' | 'jsonl';
+  /** Sealed by the server (https sinks only). */
+  signingSecret: string | null;
+}
+
+/** A leased chain's next batch, pinned until settled. */
+export interface DeploymentBatch {
+  generation: number;
+  failures: number;
+  failingSince: string | null;
+  events: Array<{ leafIndex: number; event: Record<string, unknown> }>;
+  checkpoint: { treeSize: number; note: string } | null;
+}
+
+/**
+ * The delivery worker's way to the deployment sink (migration 0040), on the
+ * delivery pool. The runtime role can neither read nor change the sink's
+ * tables; it calls three SECURITY DEFINER functions: lease chains (SKIP
+ * LOCKED), read a leased chain's batch, settle it.
+ */
+export class DeploymentSinkDoor {
+  readonly #db: NodePgDatabase<typeof schema>;
+
+  constructor(db: NodePgDatabase<typeof schema>) {
+    this.#db = db;
+  }
+
+  /** Up to `maxChains` due chains with sealed events past their cursor; none while no sink is set or it is paused. */
+  async lease(maxChains: number, leaseSeconds: number): Promise<DeploymentChainLease[]> {
+    const { rows } = await this.#db.execute<{
+      chain: string;
+      lease_token: string;
+      url: string;
+      format: 'ocsf' | 'jsonl';
+      signing_secret: string | null;
+    }>(sql`select * from platform.lease_deployment_chains(${maxChains}::integer, ${leaseSeconds}::integer)`);
+    return rows.map((r) => ({
+      chain: r.chain,
+      leaseToken: r.lease_token,
+      url: r.url,
+      format: r.format,
+      signingSecret: r.signing_secret,
+    }));
+  }
+
+  /** The next batch under `leaseToken`, or null (lease lost, sink paused or removed, caught up). */
+  async readBatch(chain: string, leaseToken: string, batchSize: number): Promise<DeploymentBatch | null> {
+    const { rows } = await this.#db.execute<{ batch: DeploymentBatch | null }>(
+      sql`select platform.read_deployment_batch(${chain}, ${leaseToken}::uuid, ${batchSize}::integer) as batch`,
+    );
+    return rows[0]?.batch ?? null;
+  }
+
+  /**
+   * Moves the cursor after a success (`failure` null) or schedules the
+   * retry; pauses the sink once the chain has failed for `pauseAfterMs`
+   * (recorded in the system chain). Returns whether it paused the sink.
+   */
+  async settle(
+    lease: DeploymentChainLease,
+    lastLeaf: number,
+    failure: string | null,
+    retryMs: number,
+    pauseAfterMs: number,
+  ): Promise<boolean> {
+    const { rows } = await this.#db.execute<{ paused: boolean }>(
+      sql`select platform.settle_deployment_batch(${lease.chain}, ${lease.leaseToken}::uuid, ${lastLeaf}::bigint,
+            ${failure}::text, ${retryMs / 1000}::double precision, ${pauseAfterMs / 1000}::double precision) as paused`,
+    );
+    return rows[0]?.paused === true;
+  }
+}
