@@ -96,6 +96,7 @@ export const tableNouns: Record<string, string> = {
   tenants: 'the workspace',
   mfa_recovery_codes: 'a recovery code',
   audit_sinks: 'the audit sink',
+  deployment_sink: 'the deployment audit sink',
 };
 
 const operationVerbs: Record<string, string> = {

@@ -131,6 +131,7 @@ export class SyslogReceiver {
   /** How long the receiver waits before closing its side after the sender's (a slow receiver: the batch is unacknowledged meanwhile). */
   holdMs = 0;
   readonly #server: net.Server;
+  readonly #sockets = new Set<net.Socket>();
 
   private constructor(server: net.Server) {
     this.#server = server;
@@ -164,6 +165,13 @@ export class SyslogReceiver {
       ? tls.createServer({ ...tlsOptions, allowHalfOpen: true }, onConnection)
       : net.createServer({ allowHalfOpen: true }, onConnection);
     receiver = new SyslogReceiver(server);
+    // Every raw connection (a TLS server's too, before its handshake), so stop() can end the ones a
+    // sender left half open rather than wait for them.
+    const sockets = receiver.#sockets;
+    server.on('connection', (socket: net.Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return receiver;
   }
@@ -173,6 +181,8 @@ export class SyslogReceiver {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
   }
 }

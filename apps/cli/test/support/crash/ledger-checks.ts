@@ -79,6 +79,8 @@ export async function compareLedgerWithTables(ownerQuery: OwnerQuery, tenantIds:
   const { rows: tables } = await ownerQuery<{ name: string; qualified: string; redact: string[] }>(
     `select c.relname as name, format('%I.%I', n.nspname, c.relname) as qualified, t.redact
      from audit.tracked_tables t join pg_class c on c.oid = t.relid join pg_namespace n on n.oid = c.relnamespace
+     -- Tenant tables only: the writers write in tenants (the operator's deployment sink has no tenant).
+     where exists (select from pg_attribute a where a.attrelid = t.relid and a.attname = 'tenant_id' and not a.attisdropped)
      order by 1`,
   );
   const result: LedgerComparison = { changes: 0, changesWithoutEvents: 0, eventsWithoutChanges: 0, byTable: {} };
