@@ -19,7 +19,7 @@ function statementName(text: string): string {
 }
 
 /** node-postgres' per-connection record of the statements it has parsed under a name (not in its published types). */
-const parsedStatements = (client: pg.PoolClient): Record<string, string> =>
+export const parsedStatements = (client: pg.PoolClient): Record<string, string> =>
   (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
 
 /**

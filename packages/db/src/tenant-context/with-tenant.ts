@@ -2,6 +2,7 @@ import { NodePgTransaction } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { DbError } from '../errors.ts';
 import type { RequestActor } from './actor.ts';
+import { parsedStatements } from './context-first-client.ts';
 import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
 import { beginBoundText, bindingOf, type TransactionLimits, tenantContextQuery } from './context-token.ts';
@@ -40,10 +41,6 @@ const tampered = new WeakSet<pg.PoolClient>();
 /** Whether SQL run on `client` left prepared statements behind that the driver did not make (see `census`). */
 export const leftPreparedResidue = (client: pg.PoolClient): boolean => tampered.has(client);
 
-/** node-postgres' record of the statements it has parsed under a name on this connection (not in its types). */
-const driverNamedStatements = (client: pg.PoolClient): number =>
-  Object.keys((client as unknown as { connection: { parsedStatements: object } }).connection.parsedStatements).length;
-
 /**
  * Ends the transaction with COMMIT or ROLLBACK and the cleanup, and on a connection to the backend
  * itself checks the census: exactly the driver's named statements must be there.
@@ -57,7 +54,7 @@ async function endTransaction(
   const results = (await client.query(direct ? texts.direct : texts.pooled)) as unknown as pg.QueryResult[];
   if (!direct) return results;
   const counted = results[results.length - 1]?.rows[0] as { planted: number; named: number } | undefined;
-  if (counted?.planted !== 0 || counted.named !== driverNamedStatements(client)) tampered.add(client);
+  if (counted?.planted !== 0 || counted.named !== Object.keys(parsedStatements(client)).length) tampered.add(client);
   return results;
 }
 
