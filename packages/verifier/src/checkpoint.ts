@@ -17,6 +17,20 @@ export interface Checkpoint {
   extensions: string[];
 }
 
+/**
+ * A signed checkpoint as Skillhub hands it out, in a proof answer and in a
+ * bundle's header alike: the signed note's text, what it says, and the key
+ * it names.
+ */
+export interface CheckpointView {
+  origin: string;
+  tree_size: number;
+  root_hash: string;
+  checkpoint: string;
+  key_id: string;
+  key_name: string;
+}
+
 const decimal = /^(0|[1-9][0-9]*)$/;
 
 /** Reads a checkpoint's text (the signed part of the note); throws {@link NoteFormatError} if malformed. */

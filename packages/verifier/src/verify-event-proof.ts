@@ -7,7 +7,7 @@
 import { parseCanonicalEvent } from './bundle/canonical-event.ts';
 import type { ProblemKind } from './bundle/problems.ts';
 import { bytesEqual, fromBase64, toBase64, utf8 } from './bytes.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import type { Checkpoint, CheckpointView } from './checkpoint.ts';
 import type { MerkleHasher } from './merkle-hasher.ts';
 import { verifyInclusion } from './merkle-proofs.ts';
 import { parseVerifierKey, type VerifierKey } from './verifier-key.ts';
@@ -20,14 +20,7 @@ export interface EventProofResponse {
   tree_size: number;
   canonical: string;
   proof: string[];
-  checkpoint: {
-    origin: string;
-    tree_size: number;
-    root_hash: string;
-    checkpoint: string;
-    key_id: string;
-    key_name: string;
-  };
+  checkpoint: CheckpointView;
 }
 
 /** The answer of `GET /.well-known/skillhub/checkpoint-keys`. */

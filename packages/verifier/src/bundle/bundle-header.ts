@@ -2,22 +2,16 @@
  * The first line of an evidence bundle and the signed checkpoint it carries:
  * checked against the trusted keys before any event is read.
  */
-import type { Checkpoint } from '../checkpoint.ts';
+import type { Checkpoint, CheckpointView } from '../checkpoint.ts';
 import type { VerifierKey } from '../verifier-key.ts';
 import { verifyCheckpoint } from '../verify-checkpoint.ts';
 import type { Problem } from './problems.ts';
 import type { EventsFormat } from './readable-fields.ts';
 
 /** The header line, as the contract writes it. */
-export interface BundleHeader {
+export interface BundleHeader extends CheckpointView {
   type: 'skillhub.evidence-bundle';
   version: 1;
-  origin: string;
-  tree_size: number;
-  root_hash: string;
-  checkpoint: string;
-  key_id: string;
-  key_name: string;
   events_format: EventsFormat;
   complete: boolean;
 }
