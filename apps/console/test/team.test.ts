@@ -188,7 +188,7 @@ describe.skipIf(!runnable)('running a team from the console', () => {
         ).body.users.find((u) => u.email === email);
       await expect.poll(async () => (await idOf())?.role).toBe('admin');
 
-      await row.getByRole('button', { name: 'Deactivate' }).click();
+      await row.getByRole('button', { name: `Deactivate ${email}`, exact: true }).click();
       await confirmIn(page, `Deactivate Nina ${size}?`, 'Deactivate');
       await row.getByText('Deactivated').waitFor();
       expect((await idOf())?.isActive).toBe(false);

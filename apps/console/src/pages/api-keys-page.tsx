@@ -173,7 +173,13 @@ export function ApiKeysPage() {
               </span>
             )
           ) : (
-            <button type="button" className="danger" onClick={() => void revoke(key)} disabled={action.busy}>
+            <button
+              type="button"
+              className="danger"
+              aria-label={`Revoke ${key.name}`}
+              onClick={() => void revoke(key)}
+              disabled={action.busy}
+            >
               Revoke
             </button>
           )

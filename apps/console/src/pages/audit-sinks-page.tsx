@@ -192,13 +192,29 @@ export function AuditSinksPage() {
         error={sinks.error ?? action.error}
         actions={(sink) => (
           <>
-            <button type="button" onClick={() => setOpen(open === sink.id ? null : sink.id)}>
+            <button
+              type="button"
+              aria-label={`History ${sink.name}`}
+              aria-expanded={open === sink.id}
+              onClick={() => setOpen(open === sink.id ? null : sink.id)}
+            >
               History
             </button>{' '}
-            <button type="button" onClick={() => void test(sink)} disabled={action.busy}>
+            <button
+              type="button"
+              aria-label={`Test ${sink.name}`}
+              onClick={() => void test(sink)}
+              disabled={action.busy}
+            >
               Test
             </button>{' '}
-            <button type="button" className="danger" onClick={() => void remove(sink)} disabled={action.busy}>
+            <button
+              type="button"
+              className="danger"
+              aria-label={`Delete ${sink.name}`}
+              onClick={() => void remove(sink)}
+              disabled={action.busy}
+            >
               Delete
             </button>
           </>

@@ -121,11 +121,22 @@ export function PeoplePage() {
         rowAttributes={(user) => ({ className: user.isActive ? undefined : 'revoked', 'data-email': user.email })}
         actions={(user) =>
           locked(user) ? null : user.isActive ? (
-            <button type="button" className="danger" onClick={() => void deactivate(user)} disabled={action.busy}>
+            <button
+              type="button"
+              className="danger"
+              aria-label={`Deactivate ${user.email}`}
+              onClick={() => void deactivate(user)}
+              disabled={action.busy}
+            >
               Deactivate
             </button>
           ) : (
-            <button type="button" onClick={() => void reactivate(user)} disabled={action.busy}>
+            <button
+              type="button"
+              aria-label={`Reactivate ${user.email}`}
+              onClick={() => void reactivate(user)}
+              disabled={action.busy}
+            >
               Reactivate
             </button>
           )
@@ -139,7 +150,13 @@ export function PeoplePage() {
         empty={{ message: 'No invitations waiting to be accepted.', testId: 'no-invitations' }}
         error={invitations.error}
         actions={(invitation) => (
-          <button type="button" className="danger" onClick={() => void revoke(invitation)} disabled={action.busy}>
+          <button
+            type="button"
+            className="danger"
+            aria-label={`Revoke ${invitation.email}`}
+            onClick={() => void revoke(invitation)}
+            disabled={action.busy}
+          >
             Revoke
           </button>
         )}

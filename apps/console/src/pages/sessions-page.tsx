@@ -83,7 +83,13 @@ export function SessionsPage() {
         error={sessions.error ?? action.error}
         rowAttributes={(session) => ({ className: session.current ? 'current' : undefined })}
         actions={(session) => (
-          <button type="button" className="danger" onClick={() => void end(session)} disabled={action.busy}>
+          <button
+            type="button"
+            className="danger"
+            aria-label={`${session.current ? 'End (sign out)' : 'End'} ${deviceName(session.userAgent)}`}
+            onClick={() => void end(session)}
+            disabled={action.busy}
+          >
             {session.current ? 'End (sign out)' : 'End'}
           </button>
         )}

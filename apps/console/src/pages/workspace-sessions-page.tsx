@@ -74,7 +74,13 @@ export function WorkspaceSessionsPage() {
         error={sessions.error ?? users.error ?? action.error}
         rowAttributes={(session) => ({ className: session.current ? 'current' : undefined })}
         actions={(session) => (
-          <button type="button" className="danger" onClick={() => void end(session)} disabled={action.busy}>
+          <button
+            type="button"
+            className="danger"
+            aria-label={`End ${who(session)}, ${deviceName(session.userAgent)}`}
+            onClick={() => void end(session)}
+            disabled={action.busy}
+          >
             End
           </button>
         )}
