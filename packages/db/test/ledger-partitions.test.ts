@@ -12,6 +12,7 @@ import { type Database, recordAuditEvent, systemActor, verifyAuditChain } from '
 import { runnerFor } from '../src/sql-runner.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor } from './support/tenant-rows.ts';
+import { expectTreesMatchEvents } from './support/trees-match-events.ts';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -24,15 +25,7 @@ const suffix = (y: number, m: number) => `${y}${String(m).padStart(2, '0')}`;
 
 const owner = () => runnerFor({ query: (text, params) => testDb.ownerQuery(text, params) });
 
-/** Every chain's stored tree root equals the root recomputed from its events. */
-const treesMatchEvents = async () => {
-  const { rows } = await testDb.ownerQuery<{ chain: string; stored: Buffer; recomputed: Buffer }>(
-    `select chain, audit.tree_root(chain, n) as stored, audit.root_from_events(chain, 0, n) as recomputed
-     from (select chain, max(position) as n from audit.seals group by chain) c`,
-  );
-  expect(rows.length).toBeGreaterThan(0);
-  for (const row of rows) expect(row.stored.equals(row.recomputed), `tree of chain '${row.chain}'`).toBe(true);
-};
+const treesMatchEvents = () => expectTreesMatchEvents((text) => testDb.ownerQuery(text));
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -193,6 +186,12 @@ describe('the runtime role reaches no partition directly', () => {
     await app.connect();
     try {
       expect(await ensureLedgerPartitions(runnerFor(app))).toHaveLength(8);
+      // Made by the runtime role itself, and still closed to it.
+      const made = (await ensureLedgerPartitions(runnerFor(app), { monthsAhead: 6 })).filter((m) => m.created);
+      expect(made.length).toBeGreaterThan(0);
+      for (const m of made) {
+        await expect(app.query(`select * from ${m.partition}`), m.partition).rejects.toMatchObject({ code: '42501' });
+      }
       await expect(
         ensureLedgerPartitions(runnerFor(app), { at: new Date(Date.UTC(year + 40, 0, 1)) }),
       ).rejects.toMatchObject({ code: '42501' });
