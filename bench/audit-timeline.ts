@@ -36,7 +36,6 @@ const config = {
 };
 const progress = (message: string) => process.stderr.write(`· ${message}\n`);
 const n = (value: number) => value.toLocaleString('en-US');
-const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 
 const columns = `id, tenant_id, actor_type, actor_id, action, resource_type, resource_id, host(ip_address), request_id,
   metadata, operation::text, table_name, old_record, new_record, changed_fields, created_at`;
