@@ -300,7 +300,8 @@ revoke all on audit.ledger_partitions from public;
 -- distant years. A new partition is locked down before it is attached: no
 -- grants, RLS enabled and forced with the parent's policy, its own TRUNCATE
 -- guard. ATTACH takes a SHARE UPDATE EXCLUSIVE lock on the parent, which
--- does not block reads or writes; lock_timeout bounds the wait behind a DDL.
+-- does not block reads or writes; lock_timeout bounds the wait for a table
+-- lock (behind another DDL, say), not the wait for a concurrent caller.
 create function audit.ensure_ledger_partitions(p_at timestamptz default now(), p_months_ahead integer default 3)
 returns table (table_name text, partition_name text, range_from timestamptz, range_to timestamptz, created boolean)
 language plpgsql security definer set search_path = '' set lock_timeout = '10s' as $$
@@ -321,7 +322,11 @@ begin
     raise exception 'ledger partitions: only the owner may create partitions for another time than now'
       using errcode = '42501';
   end if;
+  -- A second caller waits for the first to finish, however long that takes
+  -- (the first is itself bounded by lock_timeout on each DDL lock).
+  perform pg_catalog.set_config('lock_timeout', '0', true);
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skillhub.ledger_partitions'));
+  perform pg_catalog.set_config('lock_timeout', '10s', true);
   first_month := pg_catalog.date_trunc('month', p_at at time zone 'UTC') at time zone 'UTC';
   foreach t in array array['audit_logs', 'security_events'] loop
     for i in 0 .. p_months_ahead loop
@@ -338,8 +343,7 @@ begin
       execute pg_catalog.format('create table public.%I (like public.%I including defaults including constraints)',
         part, t);
       execute pg_catalog.format('revoke all on public.%I from public, skillhub_app, skillhub_system', part);
-      execute pg_catalog.format('alter table public.%I enable row level security', part);
-      execute pg_catalog.format('alter table public.%I force row level security', part);
+      execute pg_catalog.format('alter table public.%I enable row level security, force row level security', part);
       execute pg_catalog.format('create policy tenant_isolation on public.%I as permissive for all to public '
         'using (tenant_id = (select platform.current_tenant_id())) '
         'with check (tenant_id = (select platform.current_tenant_id()))', part);
