@@ -9,6 +9,16 @@ import {
   startAuditSealer,
 } from './audit/audit-sealer.ts';
 import { type CheckpointSigner, signGrownTrees } from './audit/checkpoints/sign-grown-trees.ts';
+import {
+  type EnsureLedgerPartitionsOptions,
+  ensureLedgerPartitions,
+  type LedgerPartitionMonth,
+} from './audit/partitions/ensure-ledger-partitions.ts';
+import {
+  type PartitionMaintainer,
+  type PartitionMaintainerOptions,
+  startPartitionMaintainer,
+} from './audit/partitions/partition-maintainer.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
 import { classifyDatabaseError } from './classify-database-error.ts';
 import { CredentialDoor, defaultCredentialTtlMs } from './credentials/credential-door.ts';
@@ -267,6 +277,20 @@ export class Database {
   /** Signs a checkpoint of every tree that grew since its last one, now (see {@link signGrownTrees}). */
   signAuditCheckpoints(signer: CheckpointSigner, onError?: (error: unknown, chain: string) => void): Promise<number> {
     return signGrownTrees(this.#db, signer, onError);
+  }
+
+  /**
+   * Makes sure the ledger has its partitions for this month and the months
+   * ahead (see {@link ensureLedgerPartitions}); as the runtime role, for the
+   * present only.
+   */
+  ensureLedgerPartitions(options?: Omit<EnsureLedgerPartitionsOptions, 'at'>): Promise<LedgerPartitionMonth[]> {
+    return ensureLedgerPartitions(runnerFor(this.#pool), options);
+  }
+
+  /** Makes sure of the ledger's partitions now and every hour until stopped (the server runs one). */
+  startPartitionMaintainer(options?: PartitionMaintainerOptions): PartitionMaintainer {
+    return startPartitionMaintainer(() => this.ensureLedgerPartitions(), options);
   }
 
   /** True when a trivial query succeeds. */
