@@ -37,7 +37,8 @@ revoke all on platform.deployment_sink_attempts from public;
 --> statement-breakpoint
 grant select, insert, delete on platform.deployment_sink_attempts to skillhub_system;
 --> statement-breakpoint
-grant delete on audit_sink_attempts to skillhub_system;
+-- Delete with a where clause reads the rows it deletes.
+grant select, delete on audit_sink_attempts to skillhub_system;
 --> statement-breakpoint
 -- Settles a deployment batch as 0040's settle_deployment_batch does and, in
 -- the same transaction, appends the attempt to the history, only while
