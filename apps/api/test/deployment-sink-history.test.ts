@@ -6,12 +6,11 @@ import {
   startAuditSinkWorker,
   testDeploymentSink,
 } from '@skillhub/core';
-import { type Database, OperatorDoor, systemActor } from '@skillhub/db';
-import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
+import { OperatorDoor, systemActor } from '@skillhub/db';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { afterEach, expect, test } from 'vitest';
 import { SyslogReceiver } from '../../../packages/core/test/support/syslog-receiver.ts';
-import { recordSealedEvents, sinkWorkerOptions } from './support/sink-test-kit.ts';
+import { recordSealedEvents, sinkTestDatabase, sinkWorkerOptions } from './support/sink-test-kit.ts';
 import { waitUntil } from './support/wait-until.ts';
 import { WebhookReceiver } from './support/webhook-receiver.ts';
 
@@ -21,20 +20,20 @@ import { WebhookReceiver } from './support/webhook-receiver.ts';
  * holding the chain; `show` gives each chain's lag; a test message reaches
  * a real syslog or webhook receiver and is recorded, delivered or not.
  */
-let testDb: TestDatabase;
-let db: Database;
+const t = sinkTestDatabase();
 const ring = secretKeyRing([randomBytes(32)]);
 const actor = systemActor('test');
 let receiver: SyslogReceiver | undefined;
 
 const workerOptions = (overrides: Partial<AuditSinkWorkerOptions> = {}) =>
   sinkWorkerOptions(ring, { concurrency: 4, ...overrides });
-const show = (attempts = 10) => OperatorDoor.use(testDb.ownerUrl, (door) => door.showDeploymentSink(attempts));
-const runTest = () => OperatorDoor.use(testDb.ownerUrl, (door) => testDeploymentSink(door, ring, { timeoutMs: 2_000 }));
+const show = (attempts = 10) => OperatorDoor.use(t.testDb.ownerUrl, (door) => door.showDeploymentSink(attempts));
+const runTest = () =>
+  OperatorDoor.use(t.testDb.ownerUrl, (door) => testDeploymentSink(door, ring, { timeoutMs: 2_000 }));
 
 async function setSink(url: string): Promise<string | null> {
   const { settings, signingSecret } = deploymentSinkSettings(ring, { url, format: 'jsonl', fromLeaf: 0 });
-  await OperatorDoor.use(testDb.ownerUrl, (door) => door.setDeploymentSink(settings));
+  await OperatorDoor.use(t.testDb.ownerUrl, (door) => door.setDeploymentSink(settings));
   return signingSecret;
 }
 
@@ -46,26 +45,18 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = await testDb.openApp();
-});
-afterAll(async () => {
-  await db.close();
-  await testDb.drop();
-});
 afterEach(async () => {
   await receiver?.stop();
   receiver = undefined;
-  await OperatorDoor.use(testDb.ownerUrl, (door) => door.removeDeploymentSink());
+  await OperatorDoor.use(t.testDb.ownerUrl, (door) => door.removeDeploymentSink());
 });
 
 test('each batch is recorded with its chain, leaves, outcome and latency; show gives each chain its lag', async () => {
-  const tenant = (await db.platform.createTenant({ name: 'h', slug: 'history-a' }, actor)).id;
-  await recordSealedEvents(db, tenant, 60);
+  const tenant = (await t.db.platform.createTenant({ name: 'h', slug: 'history-a' }, actor)).id;
+  await recordSealedEvents(t.db, tenant, 60);
   receiver = await SyslogReceiver.start();
   await setSink(`syslog://127.0.0.1:${receiver.port}`);
-  let worker = startAuditSinkWorker(db, workerOptions());
+  let worker = startAuditSinkWorker(t.db, workerOptions());
   await waitUntil('every chain caught up', async () => {
     const state = await show();
     return (
@@ -74,7 +65,7 @@ test('each batch is recorded with its chain, leaves, outcome and latency; show g
   });
   await worker.stop();
 
-  const { rows } = await testDb.ownerQuery<{
+  const { rows } = await t.testDb.ownerQuery<{
     chain: string;
     first_leaf: string;
     last_leaf: string;
@@ -108,8 +99,8 @@ test('each batch is recorded with its chain, leaves, outcome and latency; show g
   // The receiver goes away: attempts fail and are recorded with the error; the chain falls behind.
   await receiver.stop();
   receiver = undefined;
-  await recordSealedEvents(db, tenant, 5);
-  worker = startAuditSinkWorker(db, workerOptions({ onError: () => {} }));
+  await recordSealedEvents(t.db, tenant, 5);
+  worker = startAuditSinkWorker(t.db, workerOptions({ onError: () => {} }));
   await waitUntil('a failed attempt recorded', async () =>
     ((await show())?.attempts ?? []).some((a) => a.chain === tenant && !a.delivered),
   );
@@ -125,18 +116,18 @@ test('each batch is recorded with its chain, leaves, outcome and latency; show g
 });
 
 test('a process that no longer holds the chain records no attempt and moves nothing', async () => {
-  const tenant = (await db.platform.createTenant({ name: 'l', slug: 'history-lease' }, actor)).id;
-  await recordSealedEvents(db, tenant, 3);
+  const tenant = (await t.db.platform.createTenant({ name: 'l', slug: 'history-lease' }, actor)).id;
+  await recordSealedEvents(t.db, tenant, 3);
   await setSink(`syslog://127.0.0.1:${await closedPort()}`);
-  const leases = await db.deploymentSink.lease(100, 30);
+  const leases = await t.db.deploymentSink.lease(100, 30);
   const lease = leases.find((l) => l.chain === tenant);
   expect(lease).toBeDefined();
   if (!lease) return;
   // A forged or stale token: the history and the cursor stay as they are.
   const forged = { ...lease, leaseToken: '00000000-0000-4000-8000-000000000000' };
   const attempt = { messageId: 'forged', firstLeaf: 0, lastLeaf: 1000, eventCount: 1001, statusCode: 200 };
-  await db.deploymentSink.settle(forged, { ...attempt, latencyMs: 1, error: null }, 0, 60_000);
-  const { rows } = await testDb.ownerQuery<{ n: string }>(
+  await t.db.deploymentSink.settle(forged, { ...attempt, latencyMs: 1, error: null }, 0, 60_000);
+  const { rows } = await t.testDb.ownerQuery<{ n: string }>(
     'select count(*) as n from platform.deployment_sink_attempts',
   );
   expect(Number(rows[0]?.n)).toBe(0);
@@ -186,7 +177,7 @@ test('sink deployment test over a webhook: signed so the standardwebhooks verifi
 
 test('with no deployment sink set, a test is refused and nothing is recorded', async () => {
   await expect(runTest()).rejects.toMatchObject({ code: 'NOT_FOUND' });
-  const { rows } = await testDb.ownerQuery<{ n: string }>(
+  const { rows } = await t.testDb.ownerQuery<{ n: string }>(
     'select count(*) as n from platform.deployment_sink_attempts',
   );
   expect(Number(rows[0]?.n)).toBe(0);

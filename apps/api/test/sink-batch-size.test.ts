@@ -6,10 +6,9 @@ import {
   secretKeyRing,
   startAuditSinkWorker,
 } from '@skillhub/core';
-import { type Database, systemActor } from '@skillhub/db';
-import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { recordSealedEvents, sinkWorkerOptions } from './support/sink-test-kit.ts';
+import { systemActor } from '@skillhub/db';
+import { expect, test } from 'vitest';
+import { recordSealedEvents, sinkTestDatabase, sinkWorkerOptions } from './support/sink-test-kit.ts';
 import { waitUntil } from './support/wait-until.ts';
 import { WebhookReceiver } from './support/webhook-receiver.ts';
 
@@ -19,16 +18,15 @@ import { WebhookReceiver } from './support/webhook-receiver.ts';
  * size; a batch pinned before is resent whole, under the same webhook-id,
  * whatever size is asked now; and the worker prunes delivery history.
  */
-let testDb: TestDatabase;
-let db: Database;
+const t = sinkTestDatabase();
 const ring = secretKeyRing([randomBytes(32)]);
 const actor = systemActor('test');
 
 const workerOptions = (overrides: Partial<AuditSinkWorkerOptions> = {}) => sinkWorkerOptions(ring, overrides);
 
 async function sinkTo(slug: string, url: string): Promise<{ tenant: string; sink: string }> {
-  const tenant = (await db.platform.createTenant({ name: slug, slug }, actor)).id;
-  const sink = await db.withTenant(tenant, actor, (tx) =>
+  const tenant = (await t.db.platform.createTenant({ name: slug, slug }, actor)).id;
+  const sink = await t.db.withTenant(tenant, actor, (tx) =>
     createAuditSink(tx, ring, { allowPrivateNetwork: true }, { name: 'siem', url, format: 'jsonl', createdBy: null }),
   );
   return { tenant, sink: sink.id };
@@ -36,15 +34,6 @@ async function sinkTo(slug: string, url: string): Promise<{ tenant: string; sink
 
 const batchSizes = (hooks: WebhookReceiver) =>
   hooks.received.map((h) => (JSON.parse(h.body) as { data: { events: unknown[] } }).data.events.length);
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = await testDb.openApp();
-});
-afterAll(async () => {
-  await db.close();
-  await testDb.drop();
-});
 
 test('sizes double while batches come back full, return to the base after a short one, and hold on a failure', () => {
   const sizes = new AdaptiveBatchSize(10, 80);
@@ -66,9 +55,9 @@ test('a sink with a backlog gets growing batches, every leaf once', async () => 
   const hooks = await WebhookReceiver.start();
   try {
     const { tenant } = await sinkTo('batch-grow', hooks.url);
-    await recordSealedEvents(db, tenant, 300);
-    const worker = startAuditSinkWorker(db, workerOptions({ batchSize: 10, maxBatchSize: 80 }));
-    const { rows } = await testDb.ownerQuery<{ size: string }>(
+    await recordSealedEvents(t.db, tenant, 300);
+    const worker = startAuditSinkWorker(t.db, workerOptions({ batchSize: 10, maxBatchSize: 80 }));
+    const { rows } = await t.testDb.ownerQuery<{ size: string }>(
       'select max(position) as size from audit.seals where chain = $1',
       [tenant],
     );
@@ -92,18 +81,18 @@ test('a pinned batch is resent whole under its webhook-id when a smaller batch i
   const hooks = await WebhookReceiver.start();
   try {
     const { tenant, sink } = await sinkTo('batch-pinned', hooks.url);
-    await recordSealedEvents(db, tenant, 60);
+    await recordSealedEvents(t.db, tenant, 60);
     hooks.status = 503;
-    const failing = startAuditSinkWorker(db, workerOptions({ batchSize: 40, onError: () => {} }));
+    const failing = startAuditSinkWorker(t.db, workerOptions({ batchSize: 40, onError: () => {} }));
     await waitUntil('a failed attempt', () => hooks.arrivals > 0);
     await failing.stop();
-    const { rows } = await testDb.ownerQuery<{ webhook_id: string; event_count: number }>(
+    const { rows } = await t.testDb.ownerQuery<{ webhook_id: string; event_count: number }>(
       'select webhook_id, event_count from audit_sink_attempts where sink_id = $1 order by attempted_at limit 1',
       [sink],
     );
     expect(rows[0]?.event_count).toBe(40);
     hooks.status = 204;
-    const worker = startAuditSinkWorker(db, workerOptions({ batchSize: 10 }));
+    const worker = startAuditSinkWorker(t.db, workerOptions({ batchSize: 10 }));
     await waitUntil('the pinned batch resent', () => hooks.received.length > 0);
     await worker.stop();
     expect(hooks.received[0]?.headers['webhook-id']).toBe(rows[0]?.webhook_id);
@@ -115,19 +104,19 @@ test('a pinned batch is resent whole under its webhook-id when a smaller batch i
 
 test('the worker prunes delivery history to the newest attempts per sink', async () => {
   const { tenant, sink } = await sinkTo('batch-prune', 'https://siem.example/hook');
-  await testDb.ownerQuery(
+  await t.testDb.ownerQuery(
     `insert into audit_sink_attempts (tenant_id, sink_id, attempted_at, webhook_id, event_count, latency_ms, delivered)
      select $1, $2, now() - make_interval(secs => i), 'w' || i, 1, 1, true from generate_series(1, 150) i`,
     [tenant, sink],
   );
   const count = async () => {
-    const { rows } = await testDb.ownerQuery<{ n: string }>(
+    const { rows } = await t.testDb.ownerQuery<{ n: string }>(
       'select count(*) as n from audit_sink_attempts where sink_id = $1',
       [sink],
     );
     return Number(rows[0]?.n);
   };
-  const worker = startAuditSinkWorker(db, workerOptions({ history: { days: 30, perSink: 100, everyMs: 20 } }));
+  const worker = startAuditSinkWorker(t.db, workerOptions({ history: { days: 30, perSink: 100, everyMs: 20 } }));
   await waitUntil('pruned', async () => (await count()) === 100);
   await worker.stop();
 });
