@@ -18,8 +18,9 @@ export const deploymentSecretOwner = { tenantId: '', id: 'deployment' } as const
 /**
  * Delivers one batch of a leased chain to the deployment sink and settles
  * it with its attempt in the sink's history (the cursor moves on success;
- * a failure schedules the retry or pauses the sink). One batch per lease: the worker leases again at once while
- * there is work. Returns how many events were acknowledged.
+ * a failure schedules the retry or pauses the sink). One batch per lease:
+ * the worker leases again at once while there is work. Returns how many
+ * events were acknowledged.
  */
 export async function deliverDeploymentChain(
   db: Database,
