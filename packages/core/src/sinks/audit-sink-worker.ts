@@ -1,4 +1,4 @@
-import { type Database, startTimerLoop } from '@skillhub/db';
+import { type Database, startTimerLoop, type TimerLoop } from '@skillhub/db';
 import { AdaptiveBatchSize } from './adaptive-batch-size.ts';
 import { deliverDeploymentChain } from './deliver-deployment-chain.ts';
 import { type DeliveryOptions, deliverLeasedSink } from './deliver-leased-sink.ts';
@@ -30,13 +30,15 @@ export interface AuditSinkWorker {
 
 /**
  * Streams sealed audit events to every due sink (the tenants' and the
- * deployment sink's chains), in the server process:
- * lease due sinks (never the ones another process holds), deliver each,
- * poll again at once while there was work, else after `pollMs`; now and
- * then, prune the delivery history. Delivery runs on the database's
- * delivery pool, so it never takes a connection from requests; a receiver
- * that hangs costs one lease until the webhook timeout cuts it off. Batch
- * sizes adapt per sink between `batchSize` and `maxBatchSize` (see
+ * deployment sink's chains), in the server process: lease due sinks (never
+ * the ones another process holds) and deliver each, up to `concurrency`
+ * tenant sinks and `concurrency` deployment chains at once; lease again
+ * as soon as a delivery ends, else every `pollMs`; now and then, prune the
+ * delivery history. Deliveries do not wait for each other: a sink with a
+ * large backlog (up to its budget) or a receiver that hangs (up to the
+ * timeout) holds one slot, never another sink's turn. Delivery runs on the
+ * database's delivery pool, so it never takes a connection from requests.
+ * Batch sizes adapt per sink between `batchSize` and `maxBatchSize` (see
  * AdaptiveBatchSize).
  */
 export function startAuditSinkWorker(db: Database, options: AuditSinkWorkerOptions): AuditSinkWorker {
@@ -48,22 +50,40 @@ export function startAuditSinkWorker(db: Database, options: AuditSinkWorkerOptio
     nextPrune = Date.now() + history.everyMs;
     await db.auditSinks.pruneHistory(history.days, history.perSink);
   };
-  const round = async (): Promise<boolean> => {
-    const leases = await db.auditSinks.lease(options.concurrency, options.leaseSeconds);
-    // The operator's deployment sink, one lease per chain (every tenant's and the system chain).
-    const chains = await db.deploymentSink.lease(options.concurrency, options.leaseSeconds);
-    const results = await Promise.allSettled([
-      ...leases.map((lease) => deliverLeasedSink(db, lease, options, sizes)),
-      ...chains.map((chain) => deliverDeploymentChain(db, chain, options, sizes)),
-      prune(),
-    ]);
-    for (const result of results) if (result.status === 'rejected') options.onError(result.reason);
-    return leases.length + chains.length > 0;
+  const inFlight = new Set<Promise<void>>();
+  const busy = { sinks: 0, chains: 0 };
+  const launch = (kind: keyof typeof busy, delivery: () => Promise<unknown>) => {
+    busy[kind]++;
+    const running: Promise<void> = delivery()
+      .then(
+        () => {},
+        (error: unknown) => options.onError(error),
+      )
+      .finally(() => {
+        busy[kind]--;
+        inFlight.delete(running);
+        // After an await in `round`, so `loop` is set by now.
+        loop.wake();
+      });
+    inFlight.add(running);
   };
-  const loop = startTimerLoop({
-    round: async () => ((await round()) ? 0 : options.pollMs),
-    onError: options.onError,
-    afterErrorMs: options.pollMs,
-  });
-  return { stop: () => loop.stop() };
+  const round = async (): Promise<number> => {
+    const freeSinks = options.concurrency - busy.sinks;
+    const freeChains = options.concurrency - busy.chains;
+    const leases = freeSinks > 0 ? await db.auditSinks.lease(freeSinks, options.leaseSeconds) : [];
+    for (const lease of leases) launch('sinks', () => deliverLeasedSink(db, lease, options, sizes));
+    // The operator's deployment sink, one lease per chain (every tenant's and the system chain).
+    const chains = freeChains > 0 ? await db.deploymentSink.lease(freeChains, options.leaseSeconds) : [];
+    for (const chain of chains) launch('chains', () => deliverDeploymentChain(db, chain, options, sizes));
+    await prune().catch(options.onError);
+    // While there was work, look again at once; a delivery's end also wakes the loop, for its freed slot.
+    return leases.length + chains.length > 0 ? 0 : options.pollMs;
+  };
+  const loop: TimerLoop = startTimerLoop({ round, onError: options.onError, afterErrorMs: options.pollMs });
+  return {
+    stop: async () => {
+      await loop.stop();
+      await Promise.all(inFlight);
+    },
+  };
 }
