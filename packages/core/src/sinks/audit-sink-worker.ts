@@ -76,8 +76,9 @@ export function startAuditSinkWorker(db: Database, options: AuditSinkWorkerOptio
     const chains = freeChains > 0 ? await db.deploymentSink.lease(freeChains, options.leaseSeconds) : [];
     for (const chain of chains) launch('chains', () => deliverDeploymentChain(db, chain, options, sizes));
     await prune().catch(options.onError);
-    // While there was work, look again at once; a delivery's end also wakes the loop, for its freed slot.
-    return leases.length + chains.length > 0 ? 0 : options.pollMs;
+    // A round leases all that is due, up to the free slots; a delivery's end wakes the loop for its freed
+    // slot, so looking again at once would only spend the delivery pool's two connections on empty leases.
+    return options.pollMs;
   };
   const loop: TimerLoop = startTimerLoop({ round, onError: options.onError, afterErrorMs: options.pollMs });
   return {
