@@ -35,7 +35,7 @@ async function sinkTo(slug: string, url: string): Promise<{ tenant: string; sink
 const batchSizes = (hooks: WebhookReceiver) =>
   hooks.received.map((h) => (JSON.parse(h.body) as { data: { events: unknown[] } }).data.events.length);
 
-test('sizes double while batches come back full, return to the base after a short one, and hold on a failure', () => {
+test('sizes double while batches come back full, shrink to twice a short batch (not below the base), and hold on a failure', () => {
   const sizes = new AdaptiveBatchSize(10, 80);
   const asked: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -45,7 +45,10 @@ test('sizes double while batches come back full, return to the base after a shor
   expect(asked).toEqual([10, 20, 40, 80, 80]);
   sizes.settle('s', 80, 80, false);
   expect(sizes.next('s')).toBe(80);
-  sizes.settle('s', 80, 3, true);
+  // A short batch leaves room for twice what came: the next burst of that size goes in one batch.
+  sizes.settle('s', 80, 30, true);
+  expect(sizes.next('s')).toBe(60);
+  sizes.settle('s', 60, 3, true);
   expect(sizes.next('s')).toBe(10);
   expect(sizes.next('another')).toBe(10);
   expect(new AdaptiveBatchSize(500, 100).max).toBe(500);
