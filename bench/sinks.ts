@@ -10,14 +10,18 @@
  * Baseline, same run: sealing, which delivery can never beat (only sealed
  * events leave). Reported: median and p99 of commit→sealed and
  * commit→received per event, their ratio, and events/s produced vs
- * delivered. Usage: npm run bench:sinks -- [--rate N] [--seconds N] [--per-commit N] [--writers N].
+ * delivered. `--sink` picks the sink: the workspace's own webhook
+ * (`tenant`), or the operator's deployment sink, which also carries every
+ * other chain, as a webhook (`deployment-webhook`) or syslog over TCP
+ * (`deployment-syslog`, into the tests' strict RFC 5424 receiver).
+ * Usage: npm run bench:sinks -- [--rate N] [--seconds N] [--per-commit N] [--writers N] [--sink KIND].
  * Progress goes to stderr, the report to stdout.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatRatio, formatTable } from './lib/print-table.ts';
-import { openSinkBench } from './lib/sink-bench.ts';
+import { type BenchSink, benchSinks, openSinkBench } from './lib/sink-bench.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -25,8 +29,14 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '30' },
     'per-commit': { type: 'string', default: '50' },
     writers: { type: 'string', default: '3' },
+    sink: { type: 'string', default: 'tenant' },
   },
 });
+if (!benchSinks.includes(flags.sink as BenchSink)) {
+  process.stderr.write(`--sink is one of ${benchSinks.join(', ')}\n`);
+  process.exit(2);
+}
+const sink = flags.sink as BenchSink;
 const rate = positiveInteger('rate', flags.rate);
 const seconds = positiveInteger('seconds', flags.seconds);
 const perCommit = positiveInteger('per-commit', flags['per-commit']);
@@ -41,7 +51,7 @@ const quantile = (values: number[], q: number) => {
 const largest = (values: number[]) => values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
 
 async function main(): Promise<void> {
-  const { where, owner, receiver, delivery, close } = await openSinkBench({ connections: writers + 1 });
+  const { where, owner, receiver, delivery, close } = await openSinkBench({ connections: writers + 1, sink });
   try {
     const load = os
       .loadavg()
@@ -100,7 +110,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(
       [
-        `audit sink delivery: ${rate} events/s target for ${seconds} s, ${perCommit} events per commit, ${writers} writers, batches of ${delivery.batchSize}`,
+        `audit sink delivery (${sink} sink): ${rate} events/s target for ${seconds} s, ${perCommit} events per commit, ${writers} writers, batches of ${delivery.batchSize} growing to ${delivery.maxBatchSize} while behind`,
         `machine: ${os.cpus().length} cores, load average ${load} before, ${os
           .loadavg()
           .map((l) => l.toFixed(2))

@@ -165,6 +165,35 @@ test('PATCH re-pointing a sink at a private address is refused too; pausing and 
   expect(Number(rows[0]?.n)).toBe(2);
 });
 
+// Regression: a PATCH that changed nothing still recorded an audit_sink.updated event.
+test('a PATCH that changes nothing (no field, or each as it is) answers the sink and records nothing', async () => {
+  const created = await a.client.post<{ id: string }>('/audit/sinks', { name: 'still', url: 'https://siem.example/s' });
+  const events = async () => {
+    const { rows } = await t.testDb.ownerQuery<{ n: string }>(
+      `select count(*) as n from audit_logs where resource_id = $1 and (action = 'audit_sink.updated' or operation = 'UPDATE')`,
+      [created.body.id],
+    );
+    return Number(rows[0]?.n);
+  };
+  for (const body of [{}, { name: 'still' }, { url: 'https://siem.example/s', format: 'ocsf' }, { enabled: true }]) {
+    const answer = await a.client.patch<{ name: string }>(`/audit/sinks/${created.body.id}`, body);
+    expect(answer.status, JSON.stringify(body)).toBe(200);
+    expect(answer.body.name).toBe('still');
+  }
+  expect(await events()).toBe(0);
+  const renamed = await a.client.patch<{ name: string }>(`/audit/sinks/${created.body.id}`, {
+    name: 'moved',
+    format: 'ocsf',
+  });
+  expect(renamed.body.name).toBe('moved');
+  const { rows } = await t.testDb.ownerQuery<{ metadata: Record<string, unknown> }>(
+    `select metadata from audit_logs where action = 'audit_sink.updated' and resource_id = $1`,
+    [created.body.id],
+  );
+  // Only what changed is recorded.
+  expect(rows.map((r) => r.metadata)).toEqual([{ name: 'moved' }]);
+});
+
 describe('another workspace’s sink ids', () => {
   const routes: [string, string, (id: string) => string, unknown?][] = [
     ['GET', 'read', (id) => `/audit/sinks/${id}`],

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { SyslogReceiver } from '../../../packages/core/test/support/syslog-receiver.ts';
 import { envFor, runCli } from './support/run-cli.ts';
 
-/** `skillhub sink deployment`: the operator sets, shows, replays and removes the deployment sink; bad input is one line and a non-zero exit. */
+/**
+ * `skillhub sink deployment`: the operator sets, shows, tests, replays and
+ * removes the deployment sink; bad input is one line and a non-zero exit.
+ */
 let testDb: TestDatabase;
 let env: Record<string, string>;
 
@@ -32,6 +36,9 @@ test('bad input is refused in one line, and nothing is set', async () => {
     /--from-leaf/,
   );
   oneLineError(await runCli(['sink', 'deployment', 'replay'], env), /no deployment sink is set/);
+  oneLineError(await runCli(['sink', 'deployment', 'test'], env), /no deployment sink is set/);
+  oneLineError(await runCli(['sink', 'deployment', 'show', '--attempts', '5000'], env), /--attempts/);
+  oneLineError(await runCli(['sink', 'deployment', 'show', '--attempts', '1e3'], env), /--attempts/);
   const shown = await runCli(['sink', 'deployment', 'show'], env);
   expect(shown.stdout.trim()).toBe('no deployment sink is set');
 });
@@ -68,4 +75,29 @@ test('set, show, replay and remove; a webhook gets a signing secret shown once a
 
   expect((await runCli(['sink', 'deployment', 'remove'], env)).code).toBe(0);
   oneLineError(await runCli(['sink', 'deployment', 'remove'], env), /no deployment sink is set/);
+});
+
+test('test sends one message to a real syslog receiver (one line, exit 0), fails in one line when it is down, and show lists both', async () => {
+  const receiver = await SyslogReceiver.start();
+  const port = receiver.port;
+  try {
+    expect((await runCli(['sink', 'deployment', 'set', '--url', `syslog://127.0.0.1:${port}`], env)).code).toBe(0);
+    const sent = await runCli(['sink', 'deployment', 'test'], env);
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    expect(sent.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(sent.stdout).toMatch(/syslog:\/\/127\.0\.0\.1:\d+ took the test message in \d+ ms/);
+    expect(receiver.messages.map((m) => m.msgId)).toEqual(['test']);
+  } finally {
+    await receiver.stop();
+  }
+  oneLineError(await runCli(['sink', 'deployment', 'test'], env), /did not take the test message .*ECONNREFUSED/);
+  const shown = await runCli(['sink', 'deployment', 'show', '--attempts', '5'], env);
+  expect(shown.code).toBe(0);
+  expect(shown.stdout).toContain('latest 2 attempts:');
+  const attempts = shown.stdout.split('\n').filter((line) => line.includes('(test)'));
+  expect(attempts).toHaveLength(2);
+  expect(attempts[0]).toMatch(/failed .*ECONNREFUSED/);
+  expect(attempts[1]).toContain('delivered');
+  expect((await runCli(['sink', 'deployment', 'remove'], env)).code).toBe(0);
 });

@@ -107,8 +107,14 @@ export { type PublicSiteSettings, readSettingsFor } from './settings/read-settin
 export { readSiteSettings } from './settings/read-site-settings.ts';
 export { SiteSettingsDocument } from './settings/site-settings-document.ts';
 export { updateSiteSettings } from './settings/update-site-settings.ts';
+export { AdaptiveBatchSize } from './sinks/adaptive-batch-size.ts';
 export type { AuditSinkView } from './sinks/audit-sink-view.ts';
-export { type AuditSinkWorker, type AuditSinkWorkerOptions, startAuditSinkWorker } from './sinks/audit-sink-worker.ts';
+export {
+  type AuditSinkWorker,
+  type AuditSinkWorkerOptions,
+  type SinkHistoryRetention,
+  startAuditSinkWorker,
+} from './sinks/audit-sink-worker.ts';
 export { retryDelayMs, retryDelaysMs } from './sinks/backoff-schedule.ts';
 export { type CreateAuditSinkInput, createAuditSink } from './sinks/create-audit-sink.ts';
 export { deleteAuditSink } from './sinks/delete-audit-sink.ts';
@@ -122,6 +128,7 @@ export type { WebhookPolicy, WebhookResponse } from './sinks/post-webhook.ts';
 export { replayAuditSink } from './sinks/replay-audit-sink.ts';
 export { type SinkFormat, sinkFormats } from './sinks/sink-payload.ts';
 export { testAuditSink } from './sinks/test-audit-sink.ts';
+export { type DeploymentSinkTestOptions, testDeploymentSink } from './sinks/test-deployment-sink.ts';
 export { type UpdateAuditSinkInput, updateAuditSink } from './sinks/update-audit-sink.ts';
 export { type CreateSkillInput, createSkill } from './skills/create-skill.ts';
 export { deleteSkill } from './skills/delete-skill.ts';

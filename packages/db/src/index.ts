@@ -92,6 +92,7 @@ export {
 } from './audit/verify-audit-chain.ts';
 export type { ChainWindow } from './audit/verify-chain.ts';
 export { verifyTenantAuditChain } from './audit/verify-tenant-audit-chain.ts';
+export { startTimerLoop, type TimerLoop, type TimerLoopOptions } from './background/timer-loop.ts';
 export { type DoctorOptions, runDoctor } from './checks/run-doctor.ts';
 export { type RoleFacts, readRoleFacts, runtimeRoleProblems } from './checks/runtime-role.ts';
 export { systemFunctions } from './checks/security-definer.ts';
@@ -116,7 +117,12 @@ export {
 export { createUserSession, type NewSessionInput, terminateSession, touchSession } from './identity/sessions.ts';
 export type { RuntimeRoleSpec } from './migrate/ensure-runtime-role.ts';
 export { type MigrateResult, type MigrationStatus, migrationStatus, runMigrations } from './migrate/run-migrations.ts';
-export type { DeploymentSinkSettings, DeploymentSinkState } from './platform/deployment-sink-settings.ts';
+export type {
+  DeploymentSinkAttemptView,
+  DeploymentSinkSettings,
+  DeploymentSinkState,
+  DeploymentSinkTarget,
+} from './platform/deployment-sink-settings.ts';
 export {
   isNewAccount,
   type MembershipOrigin,
@@ -135,7 +141,12 @@ export { runSqlIsolationChecks } from './selftest/run-sql-isolation-checks.ts';
 export type { SelftestCheck, SelftestTenant } from './selftest/selftest-check.ts';
 export type { AttackSetup } from './selftest/tenant-attacks.ts';
 export type { AuditSinkDoor, AuditSinkLease, DeliveryTenantRunner } from './sinks/audit-sink-door.ts';
-export type { DeploymentBatch, DeploymentChainLease, DeploymentSinkDoor } from './sinks/deployment-sink-door.ts';
+export type {
+  DeploymentAttempt,
+  DeploymentBatch,
+  DeploymentChainLease,
+  DeploymentSinkDoor,
+} from './sinks/deployment-sink-door.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
 export { parseContextKey, readContextKey } from './tenant-context/context-key.ts';
 export type { TenantTx } from './tenant-context/context-store.ts';

@@ -1,6 +1,7 @@
 import type { AuditSinkWorkerOptions, SecretKeyRing } from '@skillhub/core';
 import { type Database, recordAuditEvent, systemActor } from '@skillhub/db';
-import { expect } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 /** Delivery settings for sink tests: small batches, and the production retry schedule at a thousandth. */
 export const sinkWorkerOptions = (
@@ -29,4 +30,18 @@ export async function recordSealedEvents(db: Database, tenantId: string, count: 
     for (let i = 0; i < count; i++) await recordAuditEvent({ action: 'settings.updated', metadata: { i } });
   });
   expect(await db.sealCommittedAuditEvents()).toBe(true);
+}
+
+/** A test file's own database and the runtime role's handle on it, made before its tests and dropped after. */
+export function sinkTestDatabase(): { readonly testDb: TestDatabase; readonly db: Database } {
+  const opened = {} as { testDb: TestDatabase; db: Database };
+  beforeAll(async () => {
+    opened.testDb = await createTestDatabase();
+    opened.db = await opened.testDb.openApp();
+  });
+  afterAll(async () => {
+    await opened.db.close();
+    await opened.testDb.drop();
+  });
+  return opened;
 }

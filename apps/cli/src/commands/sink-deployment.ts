@@ -1,16 +1,23 @@
 import { OperatorDoor } from '@skillhub/db';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { out } from '../output/out.ts';
-import { formatTable } from '../output/table.ts';
 import { parseNonNegativeInteger } from '../runtime/parse-options.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
+import { describeDeploymentSink } from './describe-deployment-sink.ts';
 
 /** Runs `fn` on the operator's door (the owner's connection): no tenant, and no tenant's role, reaches the deployment sink. */
 const asOperator = <T>(fn: (door: OperatorDoor) => Promise<T>): Promise<T> =>
   withRuntimeDatabase((_db, database) => OperatorDoor.use(database.ownerUrl, fn), { migrate: true });
 
+/** `--attempts`: 0 to 1000. */
+const parseAttemptCount = (value: string): number => {
+  const count = parseNonNegativeInteger(value);
+  if (count > 1000) throw new InvalidArgumentError('at most 1000.');
+  return count;
+};
+
 /**
- * `skillhub sink deployment set|show|replay|remove`: the operator's sink,
+ * `skillhub sink deployment set|show|test|replay|remove`: the operator's sink,
  * which receives every workspace's sealed events and the system chain's
  * (syslog RFC 5424 over TCP or TLS, or a signed webhook). Each change is
  * recorded in the system chain.
@@ -36,19 +43,33 @@ export function registerDeploymentSink(sink: Command): void {
     });
   deployment
     .command('show')
-    .description('the deployment sink and where delivery stands in each chain')
-    .action(async () => {
-      const state = await asOperator((door) => door.showDeploymentSink());
+    .description('the deployment sink, where delivery stands in each chain (lag) and its latest attempts')
+    .option('--attempts <n>', 'how many of the latest attempts to list (at most 1000)', parseAttemptCount, 10)
+    .action(async (options: { attempts: number }) => {
+      const state = await asOperator((door) => door.showDeploymentSink(options.attempts));
       if (!state) {
         out('no deployment sink is set');
         return;
       }
-      const status = state.pausedAt
-        ? `paused since ${state.pausedAt.toISOString()}: ${state.pausedReason ?? ''}`
-        : 'active';
-      out(`${state.url} (${state.format}), from leaf ${state.fromLeaf}, ${status}`);
-      const rows = state.chains.map((c) => [c.chain || '(system)', String(c.deliveredThrough), String(c.failures)]);
-      if (rows.length > 0) out(formatTable(['chain', 'delivered through leaf', 'failures'], rows).trimEnd());
+      for (const line of describeDeploymentSink(state, new Date())) out(line);
+    });
+  deployment
+    .command('test')
+    .description('send one test message to the receiver now and print the outcome (exit 1 if it failed)')
+    .action(async () => {
+      const { loadConfig, testDeploymentSink } = await import('@skillhub/core');
+      const config = loadConfig();
+      const result = await asOperator((door) =>
+        testDeploymentSink(door, config.keys.secrets(), {
+          timeoutMs: config.sinks.timeoutMs,
+          ...(config.sinks.syslogCa ? { syslogCa: config.sinks.syslogCa } : {}),
+        }),
+      );
+      if (result.error !== null) {
+        throw new Error(`${result.url} did not take the test message (${result.latencyMs} ms): ${result.error}`);
+      }
+      const status = result.statusCode === null ? 'closed by the receiver' : `status ${result.statusCode}`;
+      out(`${result.url} took the test message in ${result.latencyMs} ms (${status}, ${result.messageId})`);
     });
   deployment
     .command('replay')

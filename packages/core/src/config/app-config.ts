@@ -54,8 +54,16 @@ export interface SinkConfig {
    * system's trusted ones, read from the file SKILLHUB_DEPLOYMENT_SINK_CA names.
    */
   syslogCa?: string;
-  /** Events per webhook batch (SKILLHUB_SINK_BATCH_SIZE, default 500). */
+  /** Events per batch while a sink keeps up (SKILLHUB_SINK_BATCH_SIZE, default 500). */
   batchSize: number;
+  /**
+   * Events per batch a sink that falls behind grows to, doubling from `batchSize` (SKILLHUB_SINK_MAX_BATCH_SIZE,
+   * default 2000, at most 5000; chosen with `npm run bench:sinks`, see bench/README.md). Lower it for receivers
+   * that refuse bodies of a few megabytes.
+   */
+  maxBatchSize: number;
+  /** How much delivery history is kept (SKILLHUB_SINK_HISTORY_DAYS, default 30; SKILLHUB_SINK_HISTORY_PER_SINK, default 10,000). */
+  history: { days: number; perSink: number; everyMs: number };
   /** Pause between polls while no sink is due (default 200 ms). */
   pollMs: number;
   /** Sinks one process delivers at once (default 4). */
@@ -129,6 +137,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: number(env.SKILLHUB_SINK_TIMEOUT_MS, 10_000),
       pauseAfterMs: number(env.SKILLHUB_SINK_PAUSE_AFTER_HOURS, 24) * 3_600_000,
       batchSize: Math.min(number(env.SKILLHUB_SINK_BATCH_SIZE, 500), 5_000),
+      maxBatchSize: Math.min(number(env.SKILLHUB_SINK_MAX_BATCH_SIZE, 2_000), 5_000),
+      history: {
+        days: Math.floor(Math.min(Math.max(number(env.SKILLHUB_SINK_HISTORY_DAYS, 30), 1), 3_650)),
+        perSink: Math.floor(Math.min(Math.max(number(env.SKILLHUB_SINK_HISTORY_PER_SINK, 10_000), 100), 10_000_000)),
+        everyMs: 3_600_000,
+      },
       pollMs: 200,
       concurrency: 4,
       leaseSeconds: Math.min(number(env.SKILLHUB_SINK_LEASE_SECONDS, 60), 3_600),

@@ -1,5 +1,6 @@
 import { type AuditSinkLease, type Database, sql, systemActor, type TenantTx } from '@skillhub/db';
 import type { SecretKeyRing } from '../crypto/secret-box.ts';
+import { AdaptiveBatchSize } from './adaptive-batch-size.ts';
 import { postWebhook, type WebhookPolicy } from './post-webhook.ts';
 import { readSinkBatch, type SinkBatch } from './read-sink-batch.ts';
 import { type FailurePolicy, recordSinkAttempt, type SinkAttempt, settleSinkAttempt } from './record-sink-attempt.ts';
@@ -10,7 +11,10 @@ import { openSigningSecret } from './sink-secret.ts';
 export interface DeliveryOptions extends FailurePolicy {
   secrets: SecretKeyRing;
   webhooks: WebhookPolicy;
+  /** Events a batch asks for while the sink keeps up. */
   batchSize: number;
+  /** Events a batch may grow to while the sink falls behind (see AdaptiveBatchSize); `batchSize` when absent. */
+  maxBatchSize?: number;
   /** How long a lease lasts: a process that dies holding one delays its sink by at most this. */
   leaseSeconds: number;
   /** Stop taking new batches of this sink after this long (well inside the lease). */
@@ -32,16 +36,20 @@ export async function deliverLeasedSink(
   db: Database,
   lease: AuditSinkLease,
   options: DeliveryOptions,
+  sizes = new AdaptiveBatchSize(options.batchSize, options.maxBatchSize ?? options.batchSize),
 ): Promise<number> {
   const started = Date.now();
   let acknowledged = 0;
   let token = lease.leaseToken;
+  let asked = sizes.next(lease.sinkId);
   let batch = await db.auditSinks.withTenant(lease.tenantId, deliveryActor, (tx) =>
-    readNextBatch(tx, lease.sinkId, token, options.batchSize),
+    readNextBatch(tx, lease.sinkId, token, asked),
   );
   while (batch) {
     const current = batch;
     const response = await postBatch(current, lease.sinkId, options);
+    sizes.settle(lease.sinkId, asked, current.events.length, response.attempt.response.error === null);
+    asked = sizes.next(lease.sinkId);
     // One transaction settles this batch and, after a success within budget, reads the next under a renewed lease.
     const next = await db.auditSinks.withTenant(lease.tenantId, deliveryActor, async (tx) => {
       await recordSinkAttempt(tx, response.attempt);
@@ -50,7 +58,7 @@ export async function deliverLeasedSink(
       const renewed = await renewLease(tx, lease.sinkId, options.leaseSeconds);
       if (renewed === null) return null;
       token = renewed;
-      return await readNextBatch(tx, lease.sinkId, renewed, options.batchSize);
+      return await readNextBatch(tx, lease.sinkId, renewed, asked);
     });
     if (response.attempt.response.error !== null) return acknowledged;
     acknowledged += current.events.length;

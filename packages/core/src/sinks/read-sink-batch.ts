@@ -18,7 +18,9 @@ export interface SinkBatch {
  * past the cursor. Only sealed events exist here: they are read from the
  * tenant's seals, in leaf order (leaf index = seal position - 1). A batch
  * once read is pinned (`pending_through`), so every retry sends the very
- * same events under the same `webhook-id`, whatever was sealed meanwhile.
+ * same events under the same `webhook-id`, whatever was sealed meanwhile,
+ * and is read whole even when `batchSize` has shrunk since (another
+ * process, or a batch size that adapts).
  */
 export async function readSinkBatch(
   tx: TenantTx,
@@ -51,7 +53,7 @@ export async function readSinkBatch(
       from (select position, event_id from audit.seals
              where chain = ${state.tenant_id} and position > ${after}
                ${through === null ? sql`` : sql`and position <= ${through}`}
-             order by position limit ${batchSize}) s
+             order by position ${through === null ? sql`limit ${batchSize}` : sql``}) s
       join audit_logs e on e.id = s.event_id
      order by s.position`);
   if (events.length === 0) return null;

@@ -34,19 +34,7 @@ export function syslogBatchFrames(
   at: Date,
 ): Buffer[] {
   const frame = (msgId: string, params: StructuredDataElement['params'], message: string) =>
-    octetCountedFrame(
-      formatSyslogMessage({
-        facility: logAuditFacility,
-        severity: noticeSeverity,
-        timestamp: at,
-        hostname: source.hostname,
-        appName: 'skillhub',
-        procId: String(process.pid),
-        msgId,
-        structuredData: [{ id: skillhubSdId, params }],
-        message,
-      }),
-    );
+    skillhubFrame(source.hostname, at, msgId, params, message);
   const encode = source.format === 'ocsf' ? toOcsfEvent : (event: SealedEvent['event']) => event;
   const frames = events.map((sealed) =>
     frame(
@@ -71,4 +59,27 @@ export function syslogBatchFrames(
     );
   }
   return frames;
+}
+
+/** One octet-counted RFC 5424 frame under Skillhub's SD-ID, facility "log audit", severity notice. */
+export function skillhubFrame(
+  hostname: string,
+  at: Date,
+  msgId: string,
+  params: StructuredDataElement['params'],
+  message: string,
+): Buffer {
+  return octetCountedFrame(
+    formatSyslogMessage({
+      facility: logAuditFacility,
+      severity: noticeSeverity,
+      timestamp: at,
+      hostname,
+      appName: 'skillhub',
+      procId: String(process.pid),
+      msgId,
+      structuredData: [{ id: skillhubSdId, params }],
+      message,
+    }),
+  );
 }

@@ -128,6 +128,8 @@ export class SyslogReceiver {
   readonly messages: ParsedSyslogMessage[] = [];
   readonly errors: string[] = [];
   hangUpEarly = false;
+  /** Called with each message as it is parsed (a benchmark notes its arrival time). */
+  onMessage: ((message: ParsedSyslogMessage) => void) | undefined;
   /** How long the receiver waits before closing its side after the sender's (a slow receiver: the batch is unacknowledged meanwhile). */
   holdMs = 0;
   readonly #server: net.Server;
@@ -148,7 +150,11 @@ export class SyslogReceiver {
       const reader = new OctetCountingReader();
       socket.on('data', (chunk: Buffer) => {
         try {
-          for (const frame of reader.push(chunk)) self.messages.push(parseSyslogMessage(frame));
+          for (const frame of reader.push(chunk)) {
+            const message = parseSyslogMessage(frame);
+            self.messages.push(message);
+            self.onMessage?.(message);
+          }
         } catch (error) {
           self.errors.push(String(error));
           socket.destroy();

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { startTimerLoop } from '../background/timer-loop.ts';
 import type * as schema from '../schema/index.ts';
 import { type CheckpointSigner, signGrownTrees } from './checkpoints/sign-grown-trees.ts';
 
@@ -64,38 +65,35 @@ export interface AuditSealerOptions {
  * after a sealing run, and once more when stopped.
  */
 export function startAuditSealer(db: NodePgDatabase<typeof schema>, options: AuditSealerOptions = {}): AuditSealer {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
   // The first round signs whatever grew while the server was down.
   let grown = true;
   let lastCheckpoint = 0;
+  const intervalMs = options.intervalMs ?? defaultSealIntervalMs;
+  const onError = (error: unknown) => options.onError?.(error);
   const checkpoint = async (force: boolean) => {
     const signer = options.checkpoints;
     if (!signer || !grown) return;
     if (!force && Date.now() - lastCheckpoint < (options.checkpointIntervalMs ?? defaultCheckpointIntervalMs)) return;
     lastCheckpoint = Date.now();
     grown = false;
-    await signGrownTrees(db, signer, (error) => options.onError?.(error));
+    await signGrownTrees(db, signer, onError);
   };
   const sealAndSign = async (force: boolean) => {
     if ((await sealPendingEvents(db)) > 0) grown = true;
     await checkpoint(force);
   };
-  const tick = () => {
-    running = sealAndSign(false)
-      .catch((error: unknown) => options.onError?.(error))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, options.intervalMs ?? defaultSealIntervalMs);
-      });
-  };
-  tick();
+  const loop = startTimerLoop({
+    round: async () => {
+      await sealAndSign(false);
+      return intervalMs;
+    },
+    onError,
+    afterErrorMs: intervalMs,
+  });
   return {
     stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      await sealAndSign(true).catch((error: unknown) => options.onError?.(error));
+      await loop.stop();
+      await sealAndSign(true).catch(onError);
     },
   };
 }

@@ -3,7 +3,12 @@ import { DbError } from '../errors.ts';
 import { openClient } from '../open-client.ts';
 import type { Tenant } from '../schema/tenants.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
-import type { DeploymentSinkSettings, DeploymentSinkState } from './deployment-sink-settings.ts';
+import type {
+  DeploymentSinkAttemptView,
+  DeploymentSinkSettings,
+  DeploymentSinkState,
+  DeploymentSinkTarget,
+} from './deployment-sink-settings.ts';
 import { type TenantRow, toTenant } from './tenant-row.ts';
 
 const actorArgument = 'row($1, $2, $3, $4::inet)::platform.actor';
@@ -97,8 +102,12 @@ export class OperatorDoor {
     }
   }
 
-  /** The deployment sink and where each chain stands, or null when none is set. */
-  async showDeploymentSink(): Promise<DeploymentSinkState | null> {
+  /**
+   * The deployment sink, where each chain stands (delivered and sealed
+   * leaf, since when the oldest undelivered event waits) and its latest
+   * `attempts` attempts, newest first; null when none is set.
+   */
+  async showDeploymentSink(attempts = 10): Promise<DeploymentSinkState | null> {
     const sink = await this.#client.query<{
       url: string;
       format: string;
@@ -108,9 +117,35 @@ export class OperatorDoor {
     }>('select url, format, from_leaf, paused_at, paused_reason from platform.deployment_sink');
     const row = sink.rows[0];
     if (!row) return null;
-    const chains = await this.#client.query<{ chain: string; delivered_through: string; failures: number }>(
-      'select chain, delivered_through, failures from platform.deployment_sink_cursors order by chain',
+    // Seal positions are 1-based (leaf i is position i + 1): the first undelivered leaf is position delivered + 2.
+    const chains = await this.#client.query<{
+      chain: string;
+      delivered_through: string;
+      sealed_through: string | null;
+      failures: number;
+      oldest_undelivered: Date | null;
+      last_delivered_at: Date | null;
+    }>(
+      `select c.chain, c.delivered_through, c.failures,
+              (select max(s.position) - 1 from audit.seals s where s.chain = c.chain) as sealed_through,
+              (select s.sealed_at from audit.seals s where s.chain = c.chain and s.position = c.delivered_through + 2)
+                as oldest_undelivered,
+              (select max(a.attempted_at) from platform.deployment_sink_attempts a
+                where a.chain = c.chain and a.delivered) as last_delivered_at
+         from platform.deployment_sink_cursors c order by c.chain`,
     );
+    const history = await this.#client.query<{
+      attempted_at: Date;
+      chain: string | null;
+      message_id: string;
+      first_leaf: string | null;
+      last_leaf: string | null;
+      event_count: number;
+      status_code: number | null;
+      latency_ms: number;
+      delivered: boolean;
+      error: string | null;
+    }>('select * from platform.deployment_sink_attempts order by attempted_at desc, id desc limit $1', [attempts]);
     return {
       url: row.url,
       format: row.format,
@@ -120,9 +155,44 @@ export class OperatorDoor {
       chains: chains.rows.map((c) => ({
         chain: c.chain,
         deliveredThrough: Number(c.delivered_through),
+        sealedThrough: c.sealed_through === null ? -1 : Number(c.sealed_through),
         failures: c.failures,
+        oldestUndeliveredSealedAt: c.oldest_undelivered,
+        lastDeliveredAt: c.last_delivered_at,
+      })),
+      attempts: history.rows.map((a) => ({
+        attemptedAt: a.attempted_at,
+        chain: a.chain,
+        messageId: a.message_id,
+        firstLeaf: a.first_leaf === null ? null : Number(a.first_leaf),
+        lastLeaf: a.last_leaf === null ? null : Number(a.last_leaf),
+        eventCount: a.event_count,
+        statusCode: a.status_code,
+        latencyMs: a.latency_ms,
+        delivered: a.delivered,
+        error: a.error,
       })),
     };
+  }
+
+  /** Where the deployment sink sends (its secret still sealed), or null when none is set. */
+  async deploymentSinkTarget(): Promise<DeploymentSinkTarget | null> {
+    const { rows } = await this.#client.query<{ url: string; format: 'ocsf' | 'jsonl'; signing_secret: string | null }>(
+      'select url, format, signing_secret from platform.deployment_sink',
+    );
+    const row = rows[0];
+    return row ? { url: row.url, format: row.format, signingSecret: row.signing_secret } : null;
+  }
+
+  /** Appends a test message's outcome to the deployment sink's history (no chain, no leaves). */
+  async recordDeploymentSinkTest(
+    attempt: Pick<DeploymentSinkAttemptView, 'messageId' | 'statusCode' | 'latencyMs' | 'error'>,
+  ): Promise<void> {
+    await this.#client.query(
+      `insert into platform.deployment_sink_attempts (chain, message_id, event_count, status_code, latency_ms, delivered, error)
+       values (null, $1, 0, $2, $3, $4, left($5, 500))`,
+      [attempt.messageId, attempt.statusCode, Math.max(0, attempt.latencyMs), attempt.error === null, attempt.error],
+    );
   }
 
   /**
@@ -147,9 +217,10 @@ export class OperatorDoor {
     return true;
   }
 
-  /** Removes the deployment sink and its cursors; false when none was set. */
+  /** Removes the deployment sink, its cursors and its delivery history; false when none was set. */
   async removeDeploymentSink(): Promise<boolean> {
     await this.#client.query('delete from platform.deployment_sink_cursors');
+    await this.#client.query('delete from platform.deployment_sink_attempts');
     const { rowCount } = await this.#client.query('delete from platform.deployment_sink');
     return (rowCount ?? 0) > 0;
   }

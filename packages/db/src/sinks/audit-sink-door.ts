@@ -23,9 +23,11 @@ export type DeliveryTenantRunner = <T>(
  * own (`deliveryConnections`, default 2): however slow a receiver or large a
  * backlog, delivery never takes a connection a request is waiting for.
  *
- * `lease` is the one cross-tenant step (platform.lease_audit_sinks, SKIP
- * LOCKED, so processes never share a sink); everything else a delivery reads
- * or writes goes through `withTenant`, under the sink's tenant's row policies.
+ * `lease` is the one cross-tenant step of a delivery
+ * (platform.lease_audit_sinks, SKIP LOCKED, so processes never share a
+ * sink); everything else a delivery reads or writes goes through
+ * `withTenant`, under the sink's tenant's row policies. `pruneHistory`
+ * bounds every sink's delivery history (platform.prune_sink_history).
  */
 export class AuditSinkDoor {
   readonly #db: NodePgDatabase<typeof schema>;
@@ -42,5 +44,18 @@ export class AuditSinkDoor {
       sql`select tenant_id, sink_id, lease_token from platform.lease_audit_sinks(${maxSinks}::integer, ${leaseSeconds}::integer)`,
     );
     return rows.map((r) => ({ tenantId: r.tenant_id, sinkId: r.sink_id, leaseToken: r.lease_token }));
+  }
+
+  /**
+   * Removes delivery history (every tenant sink's and the deployment
+   * sink's) older than `keepDays`, and all but the newest `keepPerSink`
+   * attempts of each sink and chain; returns how many rows went. The
+   * database refuses less than a day or 100 attempts.
+   */
+  async pruneHistory(keepDays: number, keepPerSink: number): Promise<number> {
+    const { rows } = await this.#db.execute<{ removed: string }>(
+      sql`select platform.prune_sink_history(${keepDays}::integer, ${keepPerSink}::integer) as removed`,
+    );
+    return Number(rows[0]?.removed ?? 0);
   }
 }

@@ -22,11 +22,25 @@ export interface DeploymentBatch {
   checkpoint: { treeSize: number; note: string } | null;
 }
 
+/** One delivery attempt of a deployment batch, as its history records it. */
+export interface DeploymentAttempt {
+  /** The webhook-id, or the syslog batch's name (chain, generation, leaves). */
+  messageId: string;
+  firstLeaf: number;
+  lastLeaf: number;
+  eventCount: number;
+  statusCode: number | null;
+  latencyMs: number;
+  /** Null when the receiver took the batch. */
+  error: string | null;
+}
+
 /**
  * The delivery worker's way to the deployment sink (migration 0040), on the
  * delivery pool. The runtime role can neither read nor change the sink's
- * tables; it calls three SECURITY DEFINER functions: lease chains (SKIP
- * LOCKED), read a leased chain's batch, settle it.
+ * tables; it calls SECURITY DEFINER functions: lease chains (SKIP
+ * LOCKED), read a leased chain's batch, and settle it with its attempt
+ * (migration 0050).
  */
 export class DeploymentSinkDoor {
   readonly #db: NodePgDatabase<typeof schema>;
@@ -62,20 +76,23 @@ export class DeploymentSinkDoor {
   }
 
   /**
-   * Moves the cursor after a success (`failure` null) or schedules the
-   * retry; pauses the sink once the chain has failed for `pauseAfterMs`
-   * (recorded in the system chain). Returns whether it paused the sink.
+   * Moves the cursor after a success (`attempt.error` null) or schedules the
+   * retry, and appends the attempt to the sink's history, in one
+   * statement and only while the lease holds; pauses the sink once the
+   * chain has failed for `pauseAfterMs` (recorded in the system chain).
+   * Returns whether it paused the sink.
    */
   async settle(
     lease: DeploymentChainLease,
-    lastLeaf: number,
-    failure: string | null,
+    attempt: DeploymentAttempt,
     retryMs: number,
     pauseAfterMs: number,
   ): Promise<boolean> {
     const { rows } = await this.#db.execute<{ paused: boolean }>(
-      sql`select platform.settle_deployment_batch(${lease.chain}, ${lease.leaseToken}::uuid, ${lastLeaf}::bigint,
-            ${failure}::text, ${retryMs / 1000}::double precision, ${pauseAfterMs / 1000}::double precision) as paused`,
+      sql`select platform.settle_deployment_attempt(${lease.chain}, ${lease.leaseToken}::uuid, ${attempt.messageId},
+            ${attempt.firstLeaf}::bigint, ${attempt.lastLeaf}::bigint, ${attempt.eventCount}::integer,
+            ${attempt.statusCode}::integer, ${attempt.latencyMs}::integer, ${attempt.error}::text,
+            ${retryMs / 1000}::double precision, ${pauseAfterMs / 1000}::double precision) as paused`,
     );
     return rows[0]?.paused === true;
   }
