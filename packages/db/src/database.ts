@@ -31,6 +31,7 @@ import { PublicCatalogDoor } from './platform/public-catalog-door.ts';
 import * as schema from './schema/index.ts';
 import { AuditSinkDoor } from './sinks/audit-sink-door.ts';
 import { DeploymentSinkDoor } from './sinks/deployment-sink-door.ts';
+import { sinkDeliveryRunner } from './sinks/sink-delivery-transaction.ts';
 import { runnerFor } from './sql-runner.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
@@ -147,8 +148,9 @@ export class Database {
       onCredentialChange: (tenantId) => this.credentials.forgetTenant(tenantId),
     };
     this.#deliveryPool = newPool(options.url, options.deliveryConnections ?? 2, options.acquireTimeoutMs);
-    this.deploymentSink = new DeploymentSinkDoor(drizzle(this.#deliveryPool, { schema }));
-    this.auditSinks = new AuditSinkDoor(drizzle(this.#deliveryPool, { schema }), (tenantId, actor, fn) =>
+    const delivering = sinkDeliveryRunner(drizzle(this.#deliveryPool, { schema }), contextKey, limits);
+    this.deploymentSink = new DeploymentSinkDoor(delivering);
+    this.auditSinks = new AuditSinkDoor(delivering, (tenantId, actor, fn) =>
       outsideScope(() =>
         this.#onClientOf(this.#deliveryPool, (connection) =>
           withTenantOn(connection, this.#tenantSettings, tenantId, actor, fn),

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import type * as schema from '../schema/index.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
 import type { TenantTx } from '../tenant-context/context-store.ts';
+import type { SinkDeliveryRunner } from './sink-delivery-transaction.ts';
 
 /** One sink leased to this process: deliver it, then give the lease back by its token. */
 export interface AuditSinkLease {
@@ -28,20 +27,24 @@ export type DeliveryTenantRunner = <T>(
  * sink); everything else a delivery reads or writes goes through
  * `withTenant`, under the sink's tenant's row policies. `pruneHistory`
  * bounds every sink's delivery history (platform.prune_sink_history).
+ * Both run under the delivery worker's signed context, the only one those
+ * functions answer (migration 0051).
  */
 export class AuditSinkDoor {
-  readonly #db: NodePgDatabase<typeof schema>;
+  readonly #delivering: SinkDeliveryRunner;
   readonly withTenant: DeliveryTenantRunner;
 
-  constructor(db: NodePgDatabase<typeof schema>, withTenant: DeliveryTenantRunner) {
-    this.#db = db;
+  constructor(delivering: SinkDeliveryRunner, withTenant: DeliveryTenantRunner) {
+    this.#delivering = delivering;
     this.withTenant = withTenant;
   }
 
   /** Leases up to `maxSinks` due sinks with sealed events past their cursor, for `leaseSeconds`. */
   async lease(maxSinks: number, leaseSeconds: number): Promise<AuditSinkLease[]> {
-    const { rows } = await this.#db.execute<{ tenant_id: string; sink_id: string; lease_token: string }>(
-      sql`select tenant_id, sink_id, lease_token from platform.lease_audit_sinks(${maxSinks}::integer, ${leaseSeconds}::integer)`,
+    const { rows } = await this.#delivering((tx) =>
+      tx.execute<{ tenant_id: string; sink_id: string; lease_token: string }>(
+        sql`select tenant_id, sink_id, lease_token from platform.lease_audit_sinks(${maxSinks}::integer, ${leaseSeconds}::integer)`,
+      ),
     );
     return rows.map((r) => ({ tenantId: r.tenant_id, sinkId: r.sink_id, leaseToken: r.lease_token }));
   }
@@ -53,8 +56,10 @@ export class AuditSinkDoor {
    * database refuses less than a day or 100 attempts.
    */
   async pruneHistory(keepDays: number, keepPerSink: number): Promise<number> {
-    const { rows } = await this.#db.execute<{ removed: string }>(
-      sql`select platform.prune_sink_history(${keepDays}::integer, ${keepPerSink}::integer) as removed`,
+    const { rows } = await this.#delivering((tx) =>
+      tx.execute<{ removed: string }>(
+        sql`select platform.prune_sink_history(${keepDays}::integer, ${keepPerSink}::integer) as removed`,
+      ),
     );
     return Number(rows[0]?.removed ?? 0);
   }

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import type * as schema from '../schema/index.ts';
+import type { SinkDeliveryRunner } from './sink-delivery-transaction.ts';
 
 /** One chain of the deployment sink leased to this process, with the sink it goes to. */
 export interface DeploymentChainLease {
@@ -40,24 +39,27 @@ export interface DeploymentAttempt {
  * delivery pool. The runtime role can neither read nor change the sink's
  * tables; it calls SECURITY DEFINER functions: lease chains (SKIP
  * LOCKED), read a leased chain's batch, and settle it with its attempt
- * (migration 0050).
+ * (migration 0050), each in a transaction under the delivery worker's
+ * signed context, the only one those functions answer (migration 0051).
  */
 export class DeploymentSinkDoor {
-  readonly #db: NodePgDatabase<typeof schema>;
+  readonly #delivering: SinkDeliveryRunner;
 
-  constructor(db: NodePgDatabase<typeof schema>) {
-    this.#db = db;
+  constructor(delivering: SinkDeliveryRunner) {
+    this.#delivering = delivering;
   }
 
   /** Up to `maxChains` due chains with sealed events past their cursor; none while no sink is set or it is paused. */
   async lease(maxChains: number, leaseSeconds: number): Promise<DeploymentChainLease[]> {
-    const { rows } = await this.#db.execute<{
-      chain: string;
-      lease_token: string;
-      url: string;
-      format: 'ocsf' | 'jsonl';
-      signing_secret: string | null;
-    }>(sql`select * from platform.lease_deployment_chains(${maxChains}::integer, ${leaseSeconds}::integer)`);
+    const { rows } = await this.#delivering((tx) =>
+      tx.execute<{
+        chain: string;
+        lease_token: string;
+        url: string;
+        format: 'ocsf' | 'jsonl';
+        signing_secret: string | null;
+      }>(sql`select * from platform.lease_deployment_chains(${maxChains}::integer, ${leaseSeconds}::integer)`),
+    );
     return rows.map((r) => ({
       chain: r.chain,
       leaseToken: r.lease_token,
@@ -69,8 +71,10 @@ export class DeploymentSinkDoor {
 
   /** The next batch under `leaseToken`, or null (lease lost, sink paused or removed, caught up). */
   async readBatch(chain: string, leaseToken: string, batchSize: number): Promise<DeploymentBatch | null> {
-    const { rows } = await this.#db.execute<{ batch: DeploymentBatch | null }>(
-      sql`select platform.read_deployment_batch(${chain}, ${leaseToken}::uuid, ${batchSize}::integer) as batch`,
+    const { rows } = await this.#delivering((tx) =>
+      tx.execute<{ batch: DeploymentBatch | null }>(
+        sql`select platform.read_deployment_batch(${chain}, ${leaseToken}::uuid, ${batchSize}::integer) as batch`,
+      ),
     );
     return rows[0]?.batch ?? null;
   }
@@ -88,11 +92,13 @@ export class DeploymentSinkDoor {
     retryMs: number,
     pauseAfterMs: number,
   ): Promise<boolean> {
-    const { rows } = await this.#db.execute<{ paused: boolean }>(
-      sql`select platform.settle_deployment_attempt(${lease.chain}, ${lease.leaseToken}::uuid, ${attempt.messageId},
+    const { rows } = await this.#delivering((tx) =>
+      tx.execute<{ paused: boolean }>(
+        sql`select platform.settle_deployment_attempt(${lease.chain}, ${lease.leaseToken}::uuid, ${attempt.messageId},
             ${attempt.firstLeaf}::bigint, ${attempt.lastLeaf}::bigint, ${attempt.eventCount}::integer,
             ${attempt.statusCode}::integer, ${attempt.latencyMs}::integer, ${attempt.error}::text,
             ${retryMs / 1000}::double precision, ${pauseAfterMs / 1000}::double precision) as paused`,
+      ),
     );
     return rows[0]?.paused === true;
   }

@@ -69,6 +69,25 @@ export function signTenantContext(
 }
 
 /**
+ * A signed context for the server's sink delivery worker (migration 0051):
+ * no tenant, claim `k` = `sink-delivery`, bound to one transaction like a
+ * tenant context. The sink doors (lease, read, settle, prune) answer only a
+ * transaction that carries one, so SQL injected into a request, which runs
+ * under that request's tenant context, cannot reach them.
+ */
+export function signSinkDeliveryContext(key: ContextKey, binding: TransactionBinding, issuedAt = Date.now()): string {
+  const payload = JSON.stringify({
+    t: null,
+    k: 'sink-delivery',
+    p: String(binding.pid),
+    s: binding.startedUs,
+    iat: issuedAt,
+  });
+  const mac = createHmac('sha256', key.secret).update(payload, 'utf8').digest('hex');
+  return `${key.id}:${mac}:${payload}`;
+}
+
+/**
  * Bounds on one tenant transaction, set with the context (same round trip,
  * transaction-local, so they pass through PgBouncer in transaction mode,
  * which refuses them as startup parameters): a statement that runs too long
