@@ -5,6 +5,7 @@ import { ledgerDoorChecks } from './ledger-door-checks.ts';
 import { liveContextChecks } from './live-context-checks.ts';
 import { rowChecks } from './row-checks.ts';
 import type { SelftestCheck } from './selftest-check.ts';
+import { sinkDoorChecks } from './sink-door-checks.ts';
 import { statisticsChecks } from './statistics-checks.ts';
 import { type AttackSetup, inRolledBackTenant, ownContext } from './tenant-attacks.ts';
 import { tenantTablesVisibleTo } from './tenant-tables.ts';
@@ -40,5 +41,6 @@ export async function runSqlIsolationChecks(setup: AttackSetup): Promise<Selftes
   checks.push(...(await ledgerDoorChecks(setup, copied.skill)));
   checks.push(...(await statisticsChecks(setup)));
   checks.push(...(await connectionResidueChecks(setup, copied.skill)));
+  checks.push(...(await sinkDoorChecks(setup)));
   return checks;
 }
