@@ -7,6 +7,8 @@ export {
 } from './audit/audit-action-families.ts';
 export { type AuditCheckpointView, checkpointSigner, checkpointView } from './audit/audit-checkpoint-view.ts';
 export type { AuditEventFilters, AuditEventView } from './audit/audit-event-query.ts';
+export { type EraseDataSubjectInput, eraseDataSubject } from './audit/erase-data-subject.ts';
+export { erasedMarker } from './audit/open-personal-fields.ts';
 export { countAuditEventFamilies } from './audit/count-audit-event-families.ts';
 export {
   type AuditBundle,

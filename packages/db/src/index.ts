@@ -41,6 +41,8 @@ export {
   signCheckpoint,
   verifierKey,
 } from './audit/checkpoints/signed-note.ts';
+export { type ErasureReport, eraseSubject } from './audit/personal/erase-subject.ts';
+export { parseSubject, type Subject, type SubjectKind } from './audit/personal/subject.ts';
 export { recordAuditEvent } from './audit/record-audit-event.ts';
 export {
   assertSigningKey,
