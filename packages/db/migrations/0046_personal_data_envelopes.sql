@@ -49,16 +49,17 @@
 -- break those functions, so this migration uses it where it is.
 
 -- The keys, one per subject and workspace (chain '' is the system chain,
--- as in audit.seals). No grant to the runtime role, RLS forced with no
--- policy: only skillhub_system, through the SECURITY DEFINER functions
--- below, reads or writes a key.
+-- as in audit.seals). No grant to the runtime role: only skillhub_system,
+-- through the SECURITY DEFINER functions below, reads or writes a key. The
+-- tenant policy is there as on every tenant table, a second wall should a
+-- grant ever slip in.
 create table audit.subject_keys (
   key_id uuid not null default gen_random_uuid(),
   tenant_id text not null,
   subject text not null,
   secret bytea not null default public.gen_random_bytes(32),
   created_at timestamptz not null default now(),
-  constraint subject_keys_pkey primary key (key_id),
+  constraint subject_keys_pkey primary key (tenant_id, key_id),
   constraint subject_keys_tenant_id_subject_key unique (tenant_id, subject),
   constraint subject_keys_subject_check check (subject ~ '^(user:[0-9a-f-]{36}|email:[0-9a-f]{64})$'),
   constraint subject_keys_secret_check check (pg_catalog.octet_length(secret) = 32)
@@ -69,6 +70,10 @@ revoke all on audit.subject_keys from public;
 alter table audit.subject_keys enable row level security;
 --> statement-breakpoint
 alter table audit.subject_keys force row level security;
+--> statement-breakpoint
+create policy tenant_isolation on audit.subject_keys as permissive for all to public
+  using (tenant_id = (select platform.current_tenant_id()))
+  with check (tenant_id = (select platform.current_tenant_id()));
 --> statement-breakpoint
 grant select, insert, delete on audit.subject_keys to skillhub_system;
 --> statement-breakpoint

@@ -39,11 +39,14 @@ export function registerErase(program: Command): void {
       }
       const verb = report.dryRun ? 'would become unreadable' : 'unreadable';
       out(`subject ${report.subject} (${report.subjects.length} key id${report.subjects.length === 1 ? '' : 's'})`);
-      out(`account ${report.account}${report.dryRun && report.account === 'active' ? ' (erasure refused until deactivated)' : ''}`);
+      out(
+        `account ${report.account}${report.dryRun && report.account === 'active' ? ' (erasure refused until deactivated)' : ''}`,
+      );
       out(`events ${report.events} ${verb}: ${report.fields.join(', ') || 'no fields'}`);
       out(`security-events ${report.securityEvents} ${report.dryRun ? 'would be redacted' : 'redacted'}`);
       out(`sessions ${report.sessions} ${report.dryRun ? 'would be deleted' : 'deleted'}`);
-      if (report.eventsInClear > 0) out(`events-in-clear ${report.eventsInClear} written before encryption, not erasable`);
+      if (report.eventsInClear > 0)
+        out(`events-in-clear ${report.eventsInClear} written before encryption, not erasable`);
       out(`keys ${report.keys} ${report.dryRun ? 'would be destroyed' : 'destroyed'}`);
     });
 }

@@ -8,6 +8,7 @@ import { checkDeploymentSink } from './deployment-sink.ts';
 import { checkLedgerProtection } from './ledger-protection.ts';
 import { checkMigrationsApplied } from './migrations-applied.ts';
 import { checkPermissivePolicies } from './permissive-policies.ts';
+import { checkPersonalClassification } from './personal-classification.ts';
 import { checkRuntimeRoleReach, roleExists } from './runtime-role-reach.ts';
 import { checkRefusedEvents, checkSealingStatus } from './sealing-status.ts';
 import { checkSecurityControlAlarm } from './security-control-alarm.ts';
@@ -56,6 +57,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['security_definer', () => checkSecurityDefiner(run)],
       ['ledger_protected', () => checkLedgerProtection(run)],
       ['change_capture', () => checkChangeCapture(run)],
+      ['personal_fields_classified', () => checkPersonalClassification(run)],
       ['security_control_alarm', () => checkSecurityControlAlarm(run)],
       ['citus_keys', () => checkCitusReadiness(run)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],

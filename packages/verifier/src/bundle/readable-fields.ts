@@ -3,7 +3,7 @@
  * text says, so editing what a person reads (an actor, an action, a time)
  * is caught even though only the canonical text is hashed.
  */
-import { type CanonicalEvent, canonicalFields, fieldsOf } from './canonical-event.ts';
+import { type CanonicalEvent, type canonicalFields, fieldsOf } from './canonical-event.ts';
 import { jsonEqual } from './json-equal.ts';
 
 /** The formats of the readable part of a bundle's events. */

@@ -28,7 +28,8 @@ const ErasureReport = z
     events: z.number().int().openapi({ description: 'Audit events holding this person’s encrypted values' }),
     fields: z.array(z.string()).openapi({ description: 'Which fields, as part.name (new_record.email, ip_address)' }),
     eventsInClear: z.number().int().openapi({
-      description: 'Events written before personal values were encrypted that name the person: erasure cannot reach them',
+      description:
+        'Events written before personal values were encrypted that name the person: erasure cannot reach them',
     }),
     securityEvents: z.number().int(),
     sessions: z.number().int(),

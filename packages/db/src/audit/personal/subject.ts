@@ -29,7 +29,9 @@ const email = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u;
  */
 export function parseSubject(text: string): Subject | undefined {
   const trimmed = text.trim();
-  const [prefix, rest] = trimmed.includes(':') ? [trimmed.slice(0, trimmed.indexOf(':')), trimmed.slice(trimmed.indexOf(':') + 1)] : ['', trimmed];
+  const [prefix, rest] = trimmed.includes(':')
+    ? [trimmed.slice(0, trimmed.indexOf(':')), trimmed.slice(trimmed.indexOf(':') + 1)]
+    : ['', trimmed];
   if ((prefix === '' || prefix === 'user') && uuid.test(rest)) return { kind: 'user', value: rest.toLowerCase() };
   if ((prefix === '' || prefix === 'email') && rest.length <= 254 && email.test(rest)) {
     return { kind: 'email', value: rest.toLowerCase() };
