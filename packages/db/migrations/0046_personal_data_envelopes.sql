@@ -77,6 +77,8 @@ create policy tenant_isolation on audit.subject_keys as permissive for all to pu
 --> statement-breakpoint
 grant select, insert, delete on audit.subject_keys to skillhub_system;
 --> statement-breakpoint
+grant select on user_sessions to skillhub_system;
+--> statement-breakpoint
 -- The deployment's secret for email subjects (one row).
 create table audit.subject_secret (
   singleton boolean not null default true,
@@ -250,7 +252,8 @@ revoke all on function audit.subject_key(text, text) from public;
 -- its subject column names (the old row's, so that a change of the column
 -- itself stays with the person it was about). Application events: the
 -- personal metadata keys, for the person the event is about (metadata
--- user_id, else metadata email, else a `user` resource). The IP address is
+-- user_id, else metadata email, else a `user` resource, else the owner of
+-- a `session` resource). The IP address is
 -- the acting user's when a user acts, else the event's subject's; an event
 -- with no person (a system job, an API key's call about no one) keeps it in
 -- clear.
@@ -295,10 +298,13 @@ begin
         end if;
       end loop;
     end if;
-  elsif new.metadata is not null and new.metadata <> '{}' then
+  else
     row_subject := coalesce(audit.subject_of('user', new.metadata ->> 'user_id'),
                             audit.subject_of('email', new.metadata ->> 'email'),
-                            case when new.resource_type = 'user' then audit.subject_of('user', new.resource_id) end);
+                            case when new.resource_type = 'user' then audit.subject_of('user', new.resource_id) end,
+                            case when new.resource_type = 'session' then
+                              (select 'user:' || u.user_id::text from public.user_sessions u
+                               where u.tenant_id = new.tenant_id and u.id::text = new.resource_id) end);
     for field in select m.key from pg_catalog.jsonb_object_keys(new.metadata) m(key)
                  join audit.personal_metadata_keys p on p.key = m.key loop
       s := coalesce(row_subject, audit.subject_of('user', case when new.actor_type = 'user' then new.actor_id end));

@@ -70,7 +70,7 @@ grant update (email, display_name, password_hash, mfa_enabled, mfa_secret, mfa_l
 --> statement-breakpoint
 grant select, update (email) on invitations to skillhub_system;
 --> statement-breakpoint
-grant select, delete on user_sessions to skillhub_system;
+grant delete on user_sessions to skillhub_system;
 --> statement-breakpoint
 grant delete on security_event_tallies to skillhub_system;
 --> statement-breakpoint
