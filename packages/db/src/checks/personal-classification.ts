@@ -11,7 +11,7 @@ interface ClassFacts extends Record<string, unknown> {
 // Per tracked table: columns with no class, secret columns change capture copies
 // (not in its redacted list), and personal columns with no subject column to key them.
 const classFactsSql = `
-  select t.relid::text as relation,
+  select format('%I.%I', n.nspname, rel.relname) as relation,
     array(select a.attname::text from pg_attribute a
           where a.attrelid = t.relid and a.attnum > 0 and not a.attisdropped
             and not exists (select from audit.column_classes c where c.relid = t.relid and c.column_name = a.attname)
@@ -22,6 +22,8 @@ const classFactsSql = `
     exists (select from audit.column_classes c where c.relid = t.relid and c.class = 'personal')
       and not exists (select from audit.subject_columns s where s.relid = t.relid) as personal_without_subject
   from audit.tracked_tables t
+  join pg_class rel on rel.oid = t.relid
+  join pg_namespace n on n.oid = rel.relnamespace
   order by 1`;
 
 /**
