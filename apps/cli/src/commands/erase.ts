@@ -26,12 +26,15 @@ export function registerErase(program: Command): void {
     .option('--dry-run', 'report what would become unreadable; change nothing')
     .option('--json', 'print the report as one JSON line')
     .action(async (options: EraseOptions) => {
-      const { eraseDataSubject } = await import('@skillhub/core');
+      const { eraseDataSubject, toAppError } = await import('@skillhub/core');
       const report = await withRuntimeDatabase(async (db) => {
         const tenant = await tenantBySlug(db, options.tenant);
         return db.withTenant(tenant.id, cliActor(), () =>
           eraseDataSubject({ subject: options.subject, dryRun: options.dryRun === true }),
         );
+      }).catch((error: unknown) => {
+        // The same words the API answers with (a refusal's code decides them), never a query.
+        throw toAppError(error) ?? error;
       });
       if (options.json) {
         out(JSON.stringify(report));

@@ -59,9 +59,10 @@ export async function eraseSubject(subject: Subject, options: { dryRun: boolean 
     if (!report) throw new DbError('SUBJECT_NOT_FOUND', 'no report');
     return report;
   } catch (error) {
-    const state = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as { code?: unknown }).code;
-    const code = typeof state === 'string' ? refusals[state] : undefined;
-    if (code) throw new DbError(code, (error as Error).message, { cause: error });
+    // Drizzle wraps the driver's error (its message names the query); the refusal is the driver's.
+    const driver = ((error as { cause?: unknown }).cause ?? error) as { code?: unknown; message?: unknown };
+    const code = typeof driver.code === 'string' ? refusals[driver.code] : undefined;
+    if (code) throw new DbError(code, String(driver.message), { cause: error });
     throw classifyDatabaseError(error) ?? error;
   }
 }
