@@ -89,13 +89,14 @@ create table audit.subject_secret (
 --> statement-breakpoint
 revoke all on audit.subject_secret from public;
 --> statement-breakpoint
+-- Before row security is forced: a migration owner that is not a superuser is bound by it too.
+insert into audit.subject_secret default values;
+--> statement-breakpoint
 alter table audit.subject_secret enable row level security;
 --> statement-breakpoint
 alter table audit.subject_secret force row level security;
 --> statement-breakpoint
 grant select on audit.subject_secret to skillhub_system;
---> statement-breakpoint
-insert into audit.subject_secret default values;
 --> statement-breakpoint
 -- The subject id of a user id or an email address; null for anything else.
 create function audit.subject_of(kind text, value text) returns text
