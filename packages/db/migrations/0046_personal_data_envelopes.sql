@@ -355,18 +355,13 @@ create trigger audit_logs_personal_fields before insert on audit_logs
 -- as before.
 create or replace function audit.canonical_text(e public.audit_logs) returns text
 language sql immutable set search_path = '' as $$
-  select case when e.personal is null then pg_catalog.jsonb_build_array(
+  select (pg_catalog.jsonb_build_array(
     e.id, e.txid::text, e.seq, e.tenant_id, e.actor_type, e.actor_id, e.action, e.resource_type,
     e.resource_id, e.ip_address::text, e.request_id, e.metadata, e.operation::text, e.table_name,
     e.old_record, e.new_record, e.changed_fields,
     pg_catalog.to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-  )::text else pg_catalog.jsonb_build_array(
-    e.id, e.txid::text, e.seq, e.tenant_id, e.actor_type, e.actor_id, e.action, e.resource_type,
-    e.resource_id, e.ip_address::text, e.request_id, e.metadata, e.operation::text, e.table_name,
-    e.old_record, e.new_record, e.changed_fields,
-    pg_catalog.to_char(e.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-    e.personal, e.subject_id
-  )::text end
+  ) operator(pg_catalog.||) case when e.personal is null then '[]'::jsonb
+                                 else pg_catalog.jsonb_build_array(e.personal, e.subject_id) end)::text
 $$;
 --> statement-breakpoint
 -- 0007's event hash, kept the SHA-256 of the canonical text.
