@@ -265,15 +265,21 @@ declare
   columns text[];
   subject_column text;
   subject_kind text;
+  subject_value text;
   row_subject text;
   actor_subject text;
-  pairs jsonb := '{}';
-  field text;
   ip_subject text;
+  keys text[];
+  -- [subject, [part, name], value] per personal value, gathered set-based.
+  moved jsonb := '[]';
   s text;
   k audit.subject_keys;
   envelope jsonb := '{}';
 begin
+  -- A user id names its subject directly; only an email needs the HMAC door.
+  if new.actor_type = 'user' and new.actor_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    actor_subject := 'user:' || pg_catalog.lower(new.actor_id);
+  end if;
   if new.table_name is not null then
     select pg_catalog.array_agg(cc.column_name::text), max(sc.column_name), max(sc.kind)
       into columns, subject_column, subject_kind
@@ -283,58 +289,69 @@ begin
     left join audit.subject_columns sc on sc.relid = t.relid
     where c.relname = new.table_name;
     if columns is not null then
-      row_subject := audit.subject_of(subject_kind, coalesce(new.old_record, new.new_record) ->> subject_column);
+      subject_value := coalesce(new.old_record, new.new_record) ->> subject_column;
+      row_subject := case when subject_kind = 'user' and subject_value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                            then 'user:' || pg_catalog.lower(subject_value)
+                          when subject_kind = 'email' then audit.subject_of('email', subject_value) end;
     end if;
     if row_subject is not null then
-      foreach field in array columns loop
-        if new.old_record ? field then
-          pairs := pairs || pg_catalog.jsonb_build_object(row_subject, coalesce(pairs -> row_subject, '[]')
-                     || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(array['old_record', field], new.old_record -> field)));
-          new.old_record := new.old_record - field;
-        end if;
-        if new.new_record ? field then
-          pairs := pairs || pg_catalog.jsonb_build_object(row_subject, coalesce(pairs -> row_subject, '[]')
-                     || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(array['new_record', field], new.new_record -> field)));
-          new.new_record := new.new_record - field;
-        end if;
-      end loop;
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(row_subject, pg_catalog.jsonb_build_array(r.part, r.key), r.value)), '[]')
+        into moved
+      from (select 'old_record' as part, o.key, o.value from pg_catalog.jsonb_each(new.old_record) o
+            where o.key = any (columns)
+            union all
+            select 'new_record', n.key, n.value from pg_catalog.jsonb_each(new.new_record) n
+            where n.key = any (columns)) r;
+      new.old_record := new.old_record operator(pg_catalog.-) columns;
+      new.new_record := new.new_record operator(pg_catalog.-) columns;
     end if;
   else
-    row_subject := coalesce(audit.subject_of('user', new.metadata ->> 'user_id'),
-                            audit.subject_of('email', new.metadata ->> 'email'),
-                            case when new.resource_type = 'user' then audit.subject_of('user', new.resource_id) end,
-                            case when new.resource_type = 'session' then
-                              (select 'user:' || u.user_id::text from public.user_sessions u
-                               where u.tenant_id = new.tenant_id and u.id::text = new.resource_id) end);
-    for field in select m.key from pg_catalog.jsonb_object_keys(new.metadata) m(key)
-                 join audit.personal_metadata_keys p on p.key = m.key loop
-      s := coalesce(row_subject, audit.subject_of('user', case when new.actor_type = 'user' then new.actor_id end));
-      exit when s is null;
-      pairs := pairs || pg_catalog.jsonb_build_object(s, coalesce(pairs -> s, '[]')
-                 || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(array['metadata', field], new.metadata -> field)));
-      new.metadata := new.metadata - field;
-    end loop;
+    row_subject := coalesce(
+      case when new.metadata ->> 'user_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+           then 'user:' || pg_catalog.lower(new.metadata ->> 'user_id') end,
+      case when new.metadata ? 'email' then audit.subject_of('email', new.metadata ->> 'email') end,
+      case when new.resource_type = 'user'
+                and new.resource_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+           then 'user:' || pg_catalog.lower(new.resource_id) end,
+      case when new.resource_type = 'session' then
+        (select 'user:' || u.user_id::text from public.user_sessions u
+         where u.tenant_id = new.tenant_id and u.id::text = new.resource_id) end);
+    s := coalesce(row_subject, actor_subject);
+    if s is not null and new.metadata <> '{}' then
+      select pg_catalog.array_agg(m.key), coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(s, pg_catalog.jsonb_build_array('metadata', m.key), m.value)), '[]')
+        into keys, moved
+      from pg_catalog.jsonb_each(new.metadata) m
+      join audit.personal_metadata_keys p on p.key = m.key;
+      if keys is not null then
+        new.metadata := new.metadata operator(pg_catalog.-) keys;
+      end if;
+    end if;
   end if;
   if new.ip_address is not null then
-    actor_subject := case when new.actor_type = 'user' then audit.subject_of('user', new.actor_id) end;
     ip_subject := coalesce(actor_subject, row_subject);
     if ip_subject is not null then
-      pairs := pairs || pg_catalog.jsonb_build_object(ip_subject, coalesce(pairs -> ip_subject, '[]')
-                 || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(array['ip_address'], new.ip_address::text)));
+      moved := moved operator(pg_catalog.||) pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_array(
+                 ip_subject, pg_catalog.jsonb_build_array('ip_address'), new.ip_address::text));
       new.ip_address := null;
     end if;
   end if;
-  if pairs = '{}' then
+  if moved = '[]' then
     return new;
   end if;
-  for s in select pg_catalog.jsonb_object_keys(pairs) loop
-    k := audit.subject_key(chain, s);
-    envelope := envelope || pg_catalog.jsonb_build_object(s, pg_catalog.jsonb_build_object(
-      'key', k.key_id,
-      'fields', (select pg_catalog.jsonb_agg(p -> 0) from pg_catalog.jsonb_array_elements(pairs -> s) p),
-      'data', pg_catalog.translate(pg_catalog.encode(public.pgp_sym_encrypt((pairs -> s)::text,
-                pg_catalog.encode(k.secret, 'hex'), 'cipher-algo=aes256, s2k-mode=1, compress-algo=0'), 'base64'),
-                E'\n', '')));
+  for s in select distinct m ->> 0 from pg_catalog.jsonb_array_elements(moved) m loop
+    select * into k from audit.subject_keys sk where sk.tenant_id = chain and sk.subject = s;
+    if not found then
+      k := audit.subject_key(chain, s);
+    end if;
+    envelope := envelope operator(pg_catalog.||) (
+      select pg_catalog.jsonb_build_object(s, pg_catalog.jsonb_build_object(
+        'key', k.key_id,
+        'fields', pg_catalog.jsonb_agg(m -> 1),
+        'data', pg_catalog.translate(pg_catalog.encode(public.pgp_sym_encrypt(
+                  pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(m -> 1, m -> 2))::text,
+                  pg_catalog.encode(k.secret, 'hex'), 'cipher-algo=aes256, s2k-mode=1, compress-algo=0'), 'base64'),
+                  E'\n', '')))
+      from pg_catalog.jsonb_array_elements(moved) m where m ->> 0 = s);
   end loop;
   new.personal := envelope;
   new.subject_id := coalesce(row_subject, actor_subject, ip_subject);
