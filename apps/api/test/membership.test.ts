@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { inviteUser } from '@skillhub/core';
 import { siteSettings, systemActor } from '@skillhub/db';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openedIpSql } from '../../../packages/db/test/support/opened-ip.ts';
 import type { HttpClient } from './support/http-client.ts';
 import { errorOf } from './support/identity.ts';
 import { tokenIn } from './support/mail-inbox.ts';
@@ -299,7 +300,7 @@ describe('sign-up in one transaction (issue 12, bug 3)', () => {
     });
     expect(verified.status).toBe(200);
     const { rows } = await t.testDb.ownerQuery<{ action: string; actor_type: string; actor_id: string; ip: string }>(
-      `select action, actor_type, actor_id, host(ip_address) as ip from audit_logs
+      `select action, actor_type, actor_id, ${openedIpSql('l')} as ip from audit_logs l
        where request_id = 'verify-who' and tenant_id = $1 order by seq`,
       [verified.body.tenantId],
     );

@@ -39,6 +39,7 @@ const expected: Record<string, string> = {
   'GET /users/{id}': 'admins',
   'PATCH /users/{id}/role': 'admins',
   'POST /users/{id}/deactivate': 'admins',
+  'POST /audit/erasures': 'admins',
   'POST /users/{id}/reactivate': 'admins',
   'POST /invitations': 'admins',
   'GET /invitations': 'admins',

@@ -7,6 +7,7 @@ import { ApiKeysPage } from './pages/api-keys-page.tsx';
 import { AuditSinksPage } from './pages/audit-sinks-page.tsx';
 import { AuditTimelinePage } from './pages/audit-timeline-page.tsx';
 import { EditSkillPage } from './pages/edit-skill-page.tsx';
+import { ErasurePage } from './pages/erasure-page.tsx';
 import { NewSkillPage } from './pages/new-skill-page.tsx';
 import { PeoplePage } from './pages/people-page.tsx';
 import { SecurityActivityPage } from './pages/security-activity-page.tsx';
@@ -37,6 +38,7 @@ const routes: Route[] = [
   { pattern: '/audit', adminOnly: true, render: () => <AuditTimelinePage /> },
   { pattern: '/streams', adminOnly: true, render: () => <AuditSinksPage /> },
   { pattern: '/security', adminOnly: true, render: () => <SecurityActivityPage /> },
+  { pattern: '/erasure', adminOnly: true, render: () => <ErasurePage /> },
   { pattern: '/sessions', render: () => <SessionsPage /> },
   { pattern: '/people', adminOnly: true, render: () => <PeoplePage /> },
   { pattern: '/workspace-sessions', adminOnly: true, render: () => <WorkspaceSessionsPage /> },

@@ -17,6 +17,7 @@ const pages = [
   '/skills/layout-check/history',
   '/audit',
   '/security',
+  '/erasure',
   '/sessions',
   '/api-keys',
   '/settings',

@@ -268,6 +268,7 @@ describe.skipIf(!runnable)('running a team from the console', () => {
     const links = await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents();
     expect(links).not.toContain('People');
     expect(links).not.toContain('Signed in now');
+    expect(links).not.toContain('Erase personal data');
     await page.goto(url('/people'));
     await page.getByText('This page is for workspace admins and owners.').waitFor();
     await context.close();

@@ -8,6 +8,7 @@ export {
 export { type AuditCheckpointView, checkpointSigner, checkpointView } from './audit/audit-checkpoint-view.ts';
 export type { AuditEventFilters, AuditEventView } from './audit/audit-event-query.ts';
 export { countAuditEventFamilies } from './audit/count-audit-event-families.ts';
+export { type EraseDataSubjectInput, eraseDataSubject } from './audit/erase-data-subject.ts';
 export {
   type AuditBundle,
   type BundleEventFormat,
@@ -30,6 +31,7 @@ export { type AuditChainState, getAuditChainState, type LastVerification } from 
 export { type AuditEventsPage, type ListAuditEventsInput, listAuditEvents } from './audit/list-audit-events.ts';
 export { type CheckpointKeyView, listCheckpointKeys } from './audit/list-checkpoint-keys.ts';
 export { type ListSecurityEventsInput, listSecurityEvents } from './audit/list-security-events.ts';
+export { erasedMarker } from './audit/open-personal-fields.ts';
 export { type AuditConsistencyProofView, proveAuditConsistency } from './audit/prove-audit-consistency.ts';
 export { type AuditInclusionProofView, proveAuditEvent } from './audit/prove-audit-event.ts';
 export { readAuditCheckpoint } from './audit/read-audit-checkpoint.ts';

@@ -28,6 +28,12 @@ export const DbErrorCode = {
   TRANSIENT_CONFLICT: 'TRANSIENT_CONFLICT',
   /** A chain's Merkle tree lacks stored nodes or no longer matches its checkpoint: sealed history was tampered with. */
   AUDIT_TREE_BROKEN: 'AUDIT_TREE_BROKEN',
+  /** Erasure named a subject of whom the workspace holds nothing. */
+  SUBJECT_NOT_FOUND: 'SUBJECT_NOT_FOUND',
+  /** Erasure named a member who is still active in the workspace. */
+  SUBJECT_STILL_ACTIVE: 'SUBJECT_STILL_ACTIVE',
+  /** The caller may not erase subjects (not an owner or admin of the workspace). */
+  ERASURE_FORBIDDEN: 'ERASURE_FORBIDDEN',
 } as const;
 export type DbErrorCode = (typeof DbErrorCode)[keyof typeof DbErrorCode];
 

@@ -49,6 +49,8 @@ export {
 export type { LedgerPartition } from './audit/partitions/list-ledger-partitions.ts';
 export { type LedgerMaintenance, maintainLedger } from './audit/partitions/maintain-ledger.ts';
 export type { PartitionMaintainer, PartitionMaintainerOptions } from './audit/partitions/partition-maintainer.ts';
+export { type ErasureReport, eraseSubject } from './audit/personal/erase-subject.ts';
+export { parseSubject, type Subject, type SubjectKind } from './audit/personal/subject.ts';
 export { recordAuditEvent } from './audit/record-audit-event.ts';
 export {
   assertSigningKey,

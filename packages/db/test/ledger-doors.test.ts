@@ -109,16 +109,27 @@ describe('application events: only the event itself comes from the caller', () =
               txid = (select max(txid) from audit_logs) as latest, created_at > now() - interval '1 minute' as recent
        from audit_logs where action in ('skill.deleted', 'skill.merged') and request_id = 'req-ledger' order by seq`,
     );
+    // The acting user's address is sealed in the event's envelope (migration 0046): read it opened, in A.
     const expected = {
       tenant_id: tenantA,
       actor_type: 'user',
       actor_id: userA,
       request_id: 'req-ledger',
-      ip: '198.51.100.7',
+      ip: null,
     };
     expect(rows).toEqual([
       { ...expected, action: 'skill.deleted', latest: true, recent: true },
       { ...expected, action: 'skill.merged', latest: true, recent: true },
+    ]);
+    const opened = await db.withTenant(tenantA, asUserOfA, (tx) =>
+      tx.execute<{ r: { path: string[]; value: string }[] }>(
+        sql`select audit.reveal_personal(personal) as r from audit_logs
+            where action in ('skill.deleted', 'skill.merged') and request_id = 'req-ledger' order by seq`,
+      ),
+    );
+    expect(opened.rows.map((row) => row.r)).toEqual([
+      [{ path: ['ip_address'], value: '198.51.100.7/32' }],
+      [{ path: ['ip_address'], value: '198.51.100.7/32' }],
     ]);
   });
 

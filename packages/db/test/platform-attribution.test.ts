@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiKeys, type Database, OperatorDoor, type RequestActor, sql, userSessions, users } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { openedIpSql } from './support/opened-ip.ts';
 import { actor } from './support/tenant-rows.ts';
 
 interface Attributed extends Record<string, unknown> {
@@ -36,8 +37,8 @@ const operator = (): RequestActor => ({
 const recordsOf = async (requestId: string) =>
   (
     await testDb.ownerQuery<Attributed>(
-      `select tenant_id, action, actor_type, actor_id, request_id, host(ip_address) as ip, resource_id, metadata
-       from audit_logs where request_id = $1 order by seq`,
+      `select tenant_id, action, actor_type, actor_id, request_id, ${openedIpSql('l')} as ip, resource_id, metadata
+       from audit_logs l where request_id = $1 order by seq`,
       [requestId],
     )
   ).rows;

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { registerAuditRoutes } from './audit/audit-routes.ts';
+import { registerErasureRoutes } from './audit/erasure-routes.ts';
 import { registerProofRoutes } from './audit/proof-routes.ts';
 import { registerSecurityEventRoutes } from './audit/security-event-routes.ts';
 import { registerApiKeyRoutes } from './identity/api-key-routes.ts';
@@ -25,6 +26,7 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>): void {
   registerSecurityEventRoutes(app);
   registerAuditRoutes(app);
   registerProofRoutes(app);
+  registerErasureRoutes(app);
   registerSinkRoutes(app);
   registerSettingsRoutes(app);
   registerSkillRoutes(app);

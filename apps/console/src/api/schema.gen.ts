@@ -3335,6 +3335,91 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/audit/erasures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Erase a person’s data (crypto-shredding), or with dryRun see what would become unreadable (admins) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ErasureRequest'];
+        };
+      };
+      responses: {
+        /** @description What was (or, in a dry run, would be) erased */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErasureReport'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/audit/sinks': {
     parameters: {
       query?: never;
@@ -6348,6 +6433,39 @@ export interface components {
       to: number;
       /** @description RFC 9162 §2.1.4 consistency proof */
       proof: string[];
+    };
+    ErasureReport: {
+      /** @description user:<id>, or email:<HMAC of the address>; never the address */
+      subject: string;
+      /** @description Every subject whose key goes (an account and its address) */
+      subjects: string[];
+      dryRun: boolean;
+      /**
+       * @description active: erasure is refused until the member is deactivated
+       * @enum {string}
+       */
+      account: 'none' | 'active' | 'deactivated';
+      /** @description Audit events holding this person’s encrypted values */
+      events: number;
+      /** @description Which fields, as part.name (new_record.email, ip_address) */
+      fields: string[];
+      /** @description Events written before personal values were encrypted that name the person: erasure cannot reach them */
+      eventsInClear: number;
+      securityEvents: number;
+      sessions: number;
+      keys: number;
+    };
+    ErasureRequest: {
+      /**
+       * @description The person: a user id or an email address (optionally prefixed user: or email:)
+       * @example alice@example.com
+       */
+      subject: string;
+      /**
+       * @description true (the default): report what would become unreadable and change nothing
+       * @default true
+       */
+      dryRun?: boolean;
     };
     AuditSink: {
       /** Format: uuid */

@@ -86,3 +86,6 @@ export type AuditSink = Schemas['AuditSink'];
 export type AuditSinkAttempt = Schemas['AuditSinkAttempt'];
 export type SinkFormat = AuditSink['format'];
 export const sinkFormats = everyMember<SinkFormat>()(['ocsf', 'jsonl']);
+
+/** What erasing a person reaches (a dry run) or reached (POST /audit/erasures). */
+export type ErasureReport = Schemas['ErasureReport'];

@@ -15,6 +15,7 @@ const nav: NavItem[] = [
   { to: '/audit', label: 'Audit trail', adminOnly: true },
   { to: '/streams', label: 'Audit streams', adminOnly: true },
   { to: '/security', label: 'Security activity', adminOnly: true },
+  { to: '/erasure', label: 'Erase personal data', adminOnly: true },
   { to: '/people', label: 'People', adminOnly: true },
   { to: '/sessions', label: 'Sessions' },
   { to: '/workspace-sessions', label: 'Signed in now', adminOnly: true },

@@ -44,10 +44,20 @@ export interface AuditBundle {
   checkpoint: AuditCheckpointView;
 }
 
-/** The canonical text's fields by name: the bundle's readable form of an event in JSON Lines. */
+/** What an event with a personal-data envelope appends to the 18 (migration 0046). */
+export const envelopeFields = ['personal', 'subject_id'] as const;
+
+/**
+ * The canonical text's fields by name: the bundle's readable form of an
+ * event in JSON Lines. An event with an envelope reads as committed: its
+ * personal values stay encrypted (`personal`), as the leaf hashes them; a
+ * bundle never carries them in clear, so one exported before an erasure
+ * holds nothing the erasure could not take back.
+ */
 export function canonicalRecord(canonical: string): Record<string, unknown> {
   const values = JSON.parse(canonical) as unknown[];
-  return Object.fromEntries(canonicalFields.map((name, i) => [name, values[i] ?? null]));
+  const names = values.length > canonicalFields.length ? [...canonicalFields, ...envelopeFields] : canonicalFields;
+  return Object.fromEntries(names.map((name, i) => [name, values[i] ?? null]));
 }
 
 const asView = (e: Record<string, unknown>): AuditEventView => ({

@@ -1,13 +1,13 @@
 import { type Database, logSecurityEvent, recordAuditEvent, sql } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 import { AppError } from '../errors/app-error.ts';
-import {
-  type AuditEventFilters,
-  type AuditEventView,
-  auditEventColumns,
-  auditEventCondition,
-} from './audit-event-query.ts';
+import { type AuditEventFilters, auditEventCondition } from './audit-event-query.ts';
 import { type ExportFormat, exportEncoders } from './export-formats.ts';
+import {
+  type AuditEventRowWithPersonal,
+  auditEventColumnsWithPersonal,
+  openPersonalFields,
+} from './open-personal-fields.ts';
 
 /** The longest range one export may cover. */
 export const maxExportDays = 366;
@@ -69,7 +69,7 @@ export async function recordAuditExport(db: Database, auth: RequestAuth, input: 
  * memory holds one batch whatever the range (a slow reader slows the
  * export down; it never piles up). One read-only transaction and one
  * cursor give a consistent snapshot; the row policy limits it to the
- * tenant. Returns how many events were written.
+ * tenant. Personal fields are opened for the tenant, or marked erased. Returns how many events were written.
  */
 export async function streamAuditExport(
   db: Database,
@@ -83,16 +83,16 @@ export async function streamAuditExport(
     // Read-only: no transaction id is taken, so a long export never holds back sealing.
     await tx.execute(sql`set transaction read only`);
     await tx.execute(sql`declare audit_export no scroll cursor for
-      select ${auditEventColumns} from audit_logs where ${auditEventCondition(range)}
+      select ${auditEventColumnsWithPersonal} from audit_logs where ${auditEventCondition(range)}
       order by created_at, id`);
     await write(encoder.head());
     let written = 0;
     for (;;) {
-      const { rows } = await tx.execute<AuditEventView & Record<string, unknown>>(
+      const { rows } = await tx.execute<AuditEventRowWithPersonal & Record<string, unknown>>(
         sql`fetch ${sql.raw(String(batchSize))} from audit_export`,
       );
       if (rows.length === 0) break;
-      await write(encoder.batch(rows, written));
+      await write(encoder.batch(rows.map(openPersonalFields), written));
       written += rows.length;
     }
     await write(encoder.tail());

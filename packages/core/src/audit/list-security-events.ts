@@ -31,8 +31,11 @@ export async function listSecurityEvents(tx: TenantTx, input: ListSecurityEvents
       eventType: securityEvents.eventType,
       severity: securityEvents.severity,
       userId: securityEvents.userId,
-      email: securityEvents.email,
-      ipAddress: sql<string | null>`host(${securityEvents.ipAddress})`,
+      // Erasure (migration 0047) redacts the row in place and marks it.
+      email: sql<string | null>`case when ${securityEvents.details} ->> 'erased' = 'true' then 'erased'
+        else ${securityEvents.email} end`,
+      ipAddress: sql<string | null>`case when ${securityEvents.details} ->> 'erased' = 'true' then 'erased'
+        else host(${securityEvents.ipAddress}) end`,
       sessionId: securityEvents.sessionId,
       details: securityEvents.details,
       createdAt: isoTimestamp(at),

@@ -19,6 +19,12 @@ const appErrorByDbCode: Record<DbErrorCode, [AppErrorCode, string]> = {
     'CONFLICT',
     'This workspace’s audit tree no longer matches its sealed history; an operator should run skillhub audit verify --full.',
   ],
+  SUBJECT_NOT_FOUND: ['NOT_FOUND', 'This workspace holds no personal data of that subject.'],
+  SUBJECT_STILL_ACTIVE: [
+    'CONFLICT',
+    'That person is still an active member of this workspace; deactivate them first, then erase.',
+  ],
+  ERASURE_FORBIDDEN: ['FORBIDDEN', 'Only a workspace owner or admin may erase a person’s data.'],
   TRANSIENT_CONFLICT: ['UNAVAILABLE', 'The database was busy with a conflicting change; try again.'],
   STATEMENT_TIMEOUT: ['UNAVAILABLE', 'The database took too long to answer; try again.'],
   DATABASE_UNREACHABLE: ['UNAVAILABLE', 'The server is busy or its database is unreachable; try again shortly.'],

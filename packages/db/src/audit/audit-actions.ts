@@ -33,6 +33,7 @@ export const auditActions = [
   'audit.verified',
   'audit.head_signed',
   'audit.exported',
+  'subject.erased',
   'data.exported',
   'tenant.created',
   'tenant.deactivated',

@@ -9,6 +9,7 @@ import { checkLedgerPartitions } from './ledger-partitions.ts';
 import { checkLedgerProtection } from './ledger-protection.ts';
 import { checkMigrationsApplied } from './migrations-applied.ts';
 import { checkPermissivePolicies } from './permissive-policies.ts';
+import { checkPersonalClassification } from './personal-classification.ts';
 import { checkRuntimeRoleReach, roleExists } from './runtime-role-reach.ts';
 import { checkRefusedEvents, checkSealingStatus } from './sealing-status.ts';
 import { checkSecurityControlAlarm } from './security-control-alarm.ts';
@@ -58,6 +59,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['ledger_protected', () => checkLedgerProtection(run)],
       ['ledger_partitions_ahead', () => checkLedgerPartitions(run)],
       ['change_capture', () => checkChangeCapture(run)],
+      ['personal_fields_classified', () => checkPersonalClassification(run)],
       ['security_control_alarm', () => checkSecurityControlAlarm(run)],
       ['citus_keys', () => checkCitusReadiness(run)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],

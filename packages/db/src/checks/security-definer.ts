@@ -9,13 +9,18 @@ import { type CheckResult, checkResult } from './tenant-isolation.ts';
  */
 export const systemFunctions: readonly string[] = [
   'audit.check_security_controls(text)',
+  'audit.encrypt_personal_fields()',
   'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
+  'audit.erase_subject(text,text,boolean)',
   'audit.extend_trees(text[],bigint[],bigint[])',
   'audit.record_checkpoint(text,bigint,text,text)',
   'audit.record_event(text,text,text,jsonb)',
+  'audit.reveal_personal(jsonb)',
   'audit.seal_pending(integer)',
   'audit.sealing_status()',
   'audit.security_control_alarm()',
+  'audit.subject_key(text,text)',
+  'audit.subject_of(text,text)',
   'audit.trees_to_checkpoint()',
   'audit.unsealed_before(xid8)',
   'platform.accept_invitation(text,text,text,inet,text)',

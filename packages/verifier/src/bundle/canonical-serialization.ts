@@ -10,14 +10,15 @@
  * beyond ASCII, whose order in UTF-8 and UTF-16 may differ) gives
  * `undefined` or a different text, and the caller compares field by field.
  */
-import { canonicalFields } from './canonical-event.ts';
+import { fieldsOf } from './canonical-event.ts';
 
 /** The canonical text the readable event would have, or undefined when it cannot be printed so. */
 export function canonicalTextOf(readable: Record<string, unknown>): string | undefined {
-  if (Object.keys(readable).length !== canonicalFields.length) return undefined;
+  const fields = fieldsOf(readable);
+  if (Object.keys(readable).length !== fields.length) return undefined;
   let text = '[';
-  for (let i = 0; i < canonicalFields.length; i++) {
-    const field = canonicalFields[i] as string;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as string;
     if (!Object.hasOwn(readable, field)) return undefined;
     const value = jsonb(readable[field]);
     if (value === undefined) return undefined;

@@ -3,7 +3,7 @@
  * text says, so editing what a person reads (an actor, an action, a time)
  * is caught even though only the canonical text is hashed.
  */
-import { type CanonicalEvent, canonicalFields } from './canonical-event.ts';
+import { type CanonicalEvent, type canonicalFields, fieldsOf } from './canonical-event.ts';
 import { jsonEqual } from './json-equal.ts';
 
 /** The formats of the readable part of a bundle's events. */
@@ -13,7 +13,8 @@ export type EventsFormat = 'jsonl' | 'ocsf';
  * The readable fields that disagree with the canonical event, each as a short
  * sentence; empty when all agree.
  *
- * - `jsonl`: the event must carry exactly the 18 canonical fields by name,
+ * - `jsonl`: the event must carry exactly the 18 canonical fields by name
+ *   (20 with a personal-data envelope: `personal` and `subject_id`),
  *   each equal to the canonical value (numbers and ids may be written as
  *   text, an address with or without its /32 or /128 prefix length);
  * - `ocsf`: every field the OCSF mapping copies from the event (ids, tenant,
@@ -57,13 +58,15 @@ const show = (value: unknown) => {
 
 function jsonlDisagreements(readable: Record<string, unknown>, canonical: CanonicalEvent): string[] {
   const out: string[] = [];
-  for (const field of canonicalFields) {
+  const fields = fieldsOf(canonical);
+  const said = canonical as Record<string, unknown>;
+  for (const field of fields) {
     if (!Object.hasOwn(readable, field)) out.push(`the readable event lacks ${field}`);
-    else if (!sameValue(field, readable[field], canonical[field])) {
-      out.push(`${field} reads ${show(readable[field])} but the canonical text says ${show(canonical[field])}`);
+    else if (!sameValue(field, readable[field], said[field])) {
+      out.push(`${field} reads ${show(readable[field])} but the canonical text says ${show(said[field])}`);
     }
   }
-  const known = new Set<string>(canonicalFields);
+  const known = new Set<string>(fields);
   for (const field of Object.keys(readable)) {
     if (!known.has(field)) out.push(`the readable event adds ${field}, which the canonical text does not hold`);
   }

@@ -16,6 +16,10 @@
  * is the same to_char text, which holds no character JSON escapes.
  * `canonical-text.test.ts` compares the two over every kind of event, every
  * chain and hostile values.
+ *
+ * An event with a personal-data envelope (migration 0046) appends two more
+ * elements, the envelope (jsonb) and the subject id; an event without one
+ * prints the 18 it always did.
  */
 export function canonicalTextSql(alias: string): string {
   const e = alias;
@@ -42,5 +46,6 @@ export function canonicalTextSql(alias: string): string {
     jsonb(`pg_catalog.to_jsonb(${e}.changed_fields)`),
     `'"' || pg_catalog.to_char(${e}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'`,
   ];
-  return `'[' || ${elements.join(` || ', ' || `)} || ']'`;
+  const sealed = `case when ${e}.personal is null then '' else ', ' || ${e}.personal::text || ', ' || ${string(`${e}.subject_id`)} end`;
+  return `'[' || ${elements.join(` || ', ' || `)} || ${sealed} || ']'`;
 }

@@ -1,0 +1,71 @@
+import pg from 'pg';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type Database, sql, systemActor } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { actor, insertSql } from './support/tenant-rows.ts';
+
+/**
+ * The subject keys (migration 0046) are out of the runtime role's reach:
+ * it cannot read them or the email secret, cannot call the doors that make
+ * or name them, and cannot erase outside a workspace context. Opening an
+ * envelope takes the key of the transaction's own tenant: tenant B's
+ * context opens none of A's, even handed A's envelope.
+ */
+let testDb: TestDatabase;
+let db: Database;
+let tenantA: string;
+let tenantB: string;
+let envelopeOfA: unknown;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = await testDb.openApp();
+  tenantA = (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
+  tenantB = (await db.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'))).id;
+  await db.withTenant(tenantA, actor(), (tx) =>
+    tx.execute(insertSql('users', { email: 'pat@acme.test', display_name: 'Pat' })),
+  );
+  const { rows } = await testDb.ownerQuery<{ personal: unknown }>(
+    `select personal from audit_logs where tenant_id = $1 and action = 'users.insert'`,
+    [tenantA],
+  );
+  envelopeOfA = rows[0]?.personal;
+  expect(envelopeOfA).toBeTruthy();
+});
+afterAll(() => testDb.drop());
+
+test('the runtime role can neither read the keys nor call the key doors', async () => {
+  const client = new pg.Client({ connectionString: testDb.appUrl });
+  await client.connect();
+  try {
+    for (const statement of [
+      'select * from audit.subject_keys',
+      'select * from audit.subject_secret',
+      `select audit.subject_key('${tenantA}', 'user:3f1c2d4e-0000-4000-8000-000000000001')`,
+      `select audit.subject_of('email', 'someone@acme.test')`,
+      'delete from audit.subject_keys',
+      `select audit.erase_subject('email', 'someone@acme.test', false)`,
+    ]) {
+      await expect(client.query(statement), statement).rejects.toMatchObject({ code: '42501' });
+    }
+    // No context, no tenant: nothing opens.
+    const opened = await client.query('select audit.reveal_personal($1::jsonb) as r', [JSON.stringify(envelopeOfA)]);
+    expect(opened.rows[0]?.r).toBeNull();
+  } finally {
+    await client.end();
+  }
+});
+
+test('tenant B’s context opens none of tenant A’s envelope; A’s opens it', async () => {
+  const reveal = (tenant: string) =>
+    db.withTenant(tenant, actor(), (tx) =>
+      tx.execute<{ r: { path: string[]; value?: unknown; erased?: boolean }[] }>(
+        sql`select audit.reveal_personal(${JSON.stringify(envelopeOfA)}::jsonb) as r`,
+      ),
+    );
+  const asB = (await reveal(tenantB)).rows[0]?.r ?? [];
+  expect(asB.length).toBeGreaterThan(0);
+  expect(asB.every((f) => f.erased === true && !('value' in f))).toBe(true);
+  const asA = (await reveal(tenantA)).rows[0]?.r ?? [];
+  expect(asA.some((f) => f.path.join('.') === 'new_record.email' && typeof f.value === 'string')).toBe(true);
+});
