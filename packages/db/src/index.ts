@@ -39,9 +39,19 @@ export {
   parseSignerKey,
   parseVerifierKey,
   signCheckpoint,
+  signNote,
   verifierKey,
 } from './audit/checkpoints/signed-note.ts';
 export { recordAuditEvent } from './audit/record-audit-event.ts';
+export {
+  applyRetention,
+  type RetentionBounds,
+  type RetentionOutcome,
+  type RetentionStatus,
+} from './audit/retention/apply-retention.ts';
+export { type LegalHold, listLegalHolds, placeLegalHold, releaseLegalHold } from './audit/retention/legal-holds.ts';
+export { parseRetentionNote, type RetentionNote, retentionNoteSignedBy } from './audit/retention/retention-note.ts';
+export { listRetentionRecords, type RetentionRecord } from './audit/retention/retention-records.ts';
 export {
   assertSigningKey,
   checkSignedChainHead,

@@ -8,13 +8,21 @@ import { type CheckResult, checkResult } from './tenant-isolation.ts';
  * here, on purpose.
  */
 export const systemFunctions: readonly string[] = [
+  'audit.apply_retention(text,integer,integer)',
+  'audit.assert_may_hold()',
+  'audit.assert_subject_not_on_hold(text,text)',
   'audit.check_security_controls(text)',
   'audit.extend_trees(text[],bigint[],bigint[])',
+  'audit.guard_ledger_row()',
+  'audit.place_legal_hold(text,text)',
   'audit.record_checkpoint(text,bigint,text,text)',
   'audit.record_event(text,text,text,jsonb)',
+  'audit.release_legal_hold(uuid,text)',
+  'audit.retention_plan(text,integer,integer)',
   'audit.seal_pending(integer)',
   'audit.sealing_status()',
   'audit.security_control_alarm()',
+  'audit.subject_on_hold(text,text)',
   'audit.trees_to_checkpoint()',
   'audit.unsealed_before(xid8)',
   'platform.accept_invitation(text,text,text,inet,text)',

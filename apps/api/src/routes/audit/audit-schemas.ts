@@ -120,7 +120,7 @@ export const AuditEventsPage = z
 
 const ChainHead = z.object({ position: z.number(), hash: z.string() });
 const ChainBreak = z.object({
-  kind: z.enum(['modified', 'missing', 'inserted', 'reordered', 'truncated']),
+  kind: z.enum(['modified', 'missing', 'inserted', 'reordered', 'truncated', 'forged']),
   position: z.number().nullable(),
   eventId: z.string().nullable(),
   detail: z.string(),
