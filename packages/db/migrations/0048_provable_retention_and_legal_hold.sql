@@ -466,3 +466,19 @@ grant execute on function audit.place_legal_hold(text, text), audit.release_lega
 -- asks only about its own workspace, through the doors above.
 grant execute on function audit.subject_on_hold(text, text), audit.assert_subject_not_on_hold(text, text)
   to skillhub_system;
+--> statement-breakpoint
+-- The workspaces the server's maintenance loop applies retention to: the
+-- active ones that set a policy. Ids only (the runtime role may not list
+-- workspaces since 0029; this names only those with work to do, no content).
+create function audit.tenants_with_retention() returns setof text
+language sql stable security definer set search_path = '' as $$
+  select s.tenant_id from public.site_settings s join public.tenants t on t.id = s.tenant_id
+  where s.audit_retention_days is not null and t.is_active
+  order by 1
+$$;
+--> statement-breakpoint
+alter function audit.tenants_with_retention() owner to skillhub_system;
+--> statement-breakpoint
+revoke all on function audit.tenants_with_retention() from public;
+--> statement-breakpoint
+grant execute on function audit.tenants_with_retention() to skillhub_app;

@@ -269,6 +269,16 @@ export class Database {
     return signGrownTrees(this.#db, signer, onError);
   }
 
+  /**
+   * The active workspaces that set an audit retention policy (ids only,
+   * through `audit.tenants_with_retention`): what the server's retention
+   * loop visits, each then in its own `withTenant`.
+   */
+  async tenantsWithRetention(): Promise<string[]> {
+    const { rows } = await this.#db.execute<{ id: string }>(sql`select audit.tenants_with_retention() as id`);
+    return rows.map((row) => row.id);
+  }
+
   /** True when a trivial query succeeds. */
   async ping(): Promise<boolean> {
     try {

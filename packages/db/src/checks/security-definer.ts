@@ -23,6 +23,7 @@ export const systemFunctions: readonly string[] = [
   'audit.sealing_status()',
   'audit.security_control_alarm()',
   'audit.subject_on_hold(text,text)',
+  'audit.tenants_with_retention()',
   'audit.trees_to_checkpoint()',
   'audit.unsealed_before(xid8)',
   'platform.accept_invitation(text,text,text,inet,text)',

@@ -155,6 +155,9 @@ export const AuditTrailStatus = z
     head: ChainHead.nullable(),
     unsealed: z.number(),
     break: ChainBreak.nullable(),
+    removed: z
+      .array(z.object({ startLeaf: z.number(), endLeaf: z.number(), removedAt: z.string(), record: z.string() }))
+      .openapi({ description: 'Leaves [startLeaf, endLeaf) removed by policy under a signed retention record' }),
   })
   .openapi('AuditTrailStatus');
 
