@@ -4,6 +4,7 @@ import {
   createMailDispatcher,
   type MailDispatcher,
   startAuditSinkWorker,
+  startRetentionLoop,
 } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import type { Logger } from 'pino';
@@ -22,6 +23,8 @@ export interface StartSkillhubOptions {
   sealInBackground?: boolean;
   /** Deliver audit sinks in the background (default: as `sealInBackground`). */
   deliverSinks?: boolean;
+  /** Apply retention every `config.retention.intervalMs` (default: as `sealInBackground`). */
+  applyRetention?: boolean;
   /** See {@link AppDependencies.checkResponses}. */
   checkResponses?: boolean;
   /** How long close() lets requests in flight finish, and then the pool drain; default 10 s each. */
@@ -39,7 +42,7 @@ export interface SkillhubServer extends RunningServer {
 /**
  * The whole server as `skillhub serve`, the tests and the API benchmark run
  * it: the HTTP app, the records its answers did not wait for, the mail still
- * on its way, the audit sink delivery, the background audit sealer and the
+ * on its way, the retention loop, the audit sink delivery, the background audit sealer and the
  * database, stopped in that
  * order (no request, record, mail or sealing pass outlives what it uses).
  */
@@ -67,6 +70,15 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
           onError: (err) => logger.error({ err }, 'audit sink delivery failed'),
         })
       : null;
+  const retention =
+    (options.applyRetention ?? options.sealInBackground ?? true)
+      ? startRetentionLoop(
+          db,
+          config,
+          (err) => logger.error({ err }, 'audit retention failed'),
+          (tenantId, events) => logger.info({ tenantId, events }, 'audit retention removed expired events'),
+        )
+      : null;
   const records = new BackgroundRecords(logger);
   let server: RunningServer;
   try {
@@ -74,6 +86,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
     server = await startServer(app, { port: options.port, host: options.host, shutdownGraceMs: graceMs });
   } catch (error) {
     await mail.close();
+    await retention?.stop();
     await sinks?.stop();
     await sealer?.stop();
     await db.close();
@@ -87,6 +100,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
       await server.close();
       await records.settled();
       await mail.close();
+      await retention?.stop();
       await sinks?.stop();
       await sealer?.stop();
       // A statement stuck on the database keeps its client checked out and the
