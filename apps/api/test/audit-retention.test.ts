@@ -5,6 +5,7 @@ import {
   parseVerifierKey,
   retentionNoteSignedBy,
 } from '@skillhub/db';
+import { checkBundle, hashLeafText, nodeHasher, parseVerifierKey as parseVkey } from '@skillhub/verify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { errorOf, inviteUser } from './support/identity.ts';
 import { type SignedUpUser, signUpOwner, startTestServer, type TestServer } from './support/test-server.ts';
@@ -121,4 +122,45 @@ test('a removal shows as a signed record the workspace checks itself, and verify
   expect(verified.status).toBe(200);
   expect(verified.body.intact).toBe(true);
   expect(verified.body.removed).toEqual([expect.objectContaining({ endLeaf: note.endLeaf })]);
+});
+
+test('an offline bundle after retention verifies with the standalone verifier, the removed prefix named', async () => {
+  const { checkpointSigner } = await import('@skillhub/core');
+  await b.client.post('/skills', { name: 'After', slug: 'after', description: 'd', content: 'c' });
+  expect(await t.db.sealCommittedAuditEvents()).toBe(true);
+  await t.db.signAuditCheckpoints(checkpointSigner(t.config));
+  const exported = await b.client.get('/audit/export?format=bundle');
+  expect(exported.status).toBe(200);
+  const keys = await t.client.get<{ keys: { vkey: string; current: boolean }[] }>(
+    '/.well-known/skillhub/checkpoint-keys',
+  );
+  const key = await parseVkey(keys.body.keys.find((k) => k.current)?.vkey ?? '');
+  const check = (text: string) =>
+    checkBundle(
+      (async function* () {
+        yield* text.trimEnd().split('\n');
+      })(),
+      { keys: [key], hasher: nodeHasher, hashLeafText },
+    );
+  const report = await check(exported.text);
+  expect(report.problems).toEqual([]);
+  expect(report.ok).toBe(true);
+  expect(report.removedByPolicy).toEqual([expect.objectContaining({ startLeaf: 0 })]);
+  const removedEnd = report.removedByPolicy?.[0]?.endLeaf ?? 0;
+  expect(report.eventsChecked).toBe((report.treeSize ?? 0) - removedEnd);
+
+  // Without its records the same bundle is missing leaves; with a record re-signed by another key, forged.
+  const [header = '', ...rest] = exported.text.split('\n');
+  const parsed = JSON.parse(header) as { retention: string[] };
+  const stripped = await check([JSON.stringify({ ...parsed, retention: undefined }), ...rest].join('\n'));
+  expect(stripped.problems).toEqual([expect.objectContaining({ kind: 'removed', leafIndex: 0 })]);
+  const other = parseSignerKey(generateSignerKey(key.keyName));
+  const { signNote } = await import('@skillhub/db');
+  const body = parseRetentionNote(parsed.retention[0] ?? '').body;
+  const forged = await check([JSON.stringify({ ...parsed, retention: [signNote(other, body)] }), ...rest].join('\n'));
+  expect(forged.problems).toEqual([
+    expect.objectContaining({ kind: 'retention-forged' }),
+    expect.objectContaining({ kind: 'removed', leafIndex: 0 }),
+  ]);
+  expect(forged.ok).toBe(false);
 });
