@@ -9,6 +9,7 @@ import { AuditTimelinePage } from './pages/audit-timeline-page.tsx';
 import { EditSkillPage } from './pages/edit-skill-page.tsx';
 import { NewSkillPage } from './pages/new-skill-page.tsx';
 import { PeoplePage } from './pages/people-page.tsx';
+import { RetentionPage } from './pages/retention-page.tsx';
 import { SecurityActivityPage } from './pages/security-activity-page.tsx';
 import { SessionsPage } from './pages/sessions-page.tsx';
 import { SettingsPage } from './pages/settings-page.tsx';
@@ -36,6 +37,7 @@ const routes: Route[] = [
   { pattern: '/skills/:ref/history', render: ({ ref = '' }) => <SkillHistoryPage key={ref} skillRef={ref} /> },
   { pattern: '/audit', adminOnly: true, render: () => <AuditTimelinePage /> },
   { pattern: '/streams', adminOnly: true, render: () => <AuditSinksPage /> },
+  { pattern: '/retention', adminOnly: true, render: () => <RetentionPage /> },
   { pattern: '/security', adminOnly: true, render: () => <SecurityActivityPage /> },
   { pattern: '/sessions', render: () => <SessionsPage /> },
   { pattern: '/people', adminOnly: true, render: () => <PeoplePage /> },

@@ -86,3 +86,7 @@ export type AuditSink = Schemas['AuditSink'];
 export type AuditSinkAttempt = Schemas['AuditSinkAttempt'];
 export type SinkFormat = AuditSink['format'];
 export const sinkFormats = everyMember<SinkFormat>()(['ocsf', 'jsonl']);
+
+export type RetentionState = Schemas['RetentionState'];
+export type LegalHold = Schemas['LegalHold'];
+export type RetentionRecord = Schemas['RetentionRecord'];
