@@ -99,6 +99,7 @@ export { outboxMailer } from './mail/outbox-mailer.ts';
 export { smtpMailer } from './mail/smtp-mailer.ts';
 export { decodeCursor, encodeCursor, isoTimestamp } from './pagination/cursor.ts';
 export { type PlaceLegalHoldInput, placeLegalHold } from './retention/place-legal-hold.ts';
+export { type RetentionState, readRetentionState } from './retention/read-retention-state.ts';
 export { releaseLegalHold } from './retention/release-legal-hold.ts';
 export { retentionKeys } from './retention/retention-keys.ts';
 export { effectiveDays, type RetentionPolicy, readRetentionPolicy } from './retention/retention-policy.ts';

@@ -1,4 +1,4 @@
-import { listLegalHolds, listRetentionRecords, OperatorDoor, type RetentionOutcome, type Tenant } from '@skillhub/db';
+import { OperatorDoor, type RetentionOutcome, type Tenant } from '@skillhub/db';
 import type { Command } from 'commander';
 import { out } from '../output/out.ts';
 import { cliActor } from '../runtime/cli-actor.ts';
@@ -26,9 +26,8 @@ export function registerRetention(program: Command): void {
         const all = await OperatorDoor.use(database.ownerUrl, (door) => door.listTenants(cliActor()));
         for (const tenant of all) {
           const status = await db.withTenant(tenant.id, cliActor(), async (tx) => {
-            const policy = await core.readRetentionPolicy(tx, config);
-            const holds = (await listLegalHolds()).filter((h) => h.releasedAt === null);
-            const records = await listRetentionRecords();
+            const { policy, holds: all, records } = await core.readRetentionState(tx, config);
+            const holds = all.filter((h) => h.releasedAt === null);
             const last = records.at(-1);
             return {
               tenant: tenant.slug,

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { placeLegalHold, readRetentionPolicy, releaseLegalHold, setRetentionPolicy } from '@skillhub/core';
-import { type LegalHold, listLegalHolds, listRetentionRecords, type RetentionRecord } from '@skillhub/db';
+import { placeLegalHold, readRetentionState, releaseLegalHold, setRetentionPolicy } from '@skillhub/core';
+import type { LegalHold, RetentionRecord } from '@skillhub/db';
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, IdParam, json, jsonBody, Ok, readId } from '../../openapi/define-route.ts';
 import { adminGuard, auditReaderGuard } from '../../openapi/route-guards.ts';
@@ -69,12 +69,11 @@ const recordView = (r: RetentionRecord) => ({
 
 export function registerRetentionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(read, async (c) => {
-    const state = await inTenant(c, c.var.caller, async (tx) => ({
-      policy: await readRetentionPolicy(tx, c.var.config),
-      holds: (await listLegalHolds()).map(holdView),
-      records: (await listRetentionRecords()).map(recordView),
-    }));
-    return c.json(state, 200);
+    const state = await inTenant(c, c.var.caller, (tx) => readRetentionState(tx, c.var.config));
+    return c.json(
+      { policy: state.policy, holds: state.holds.map(holdView), records: state.records.map(recordView) },
+      200,
+    );
   });
 
   app.openapi(setPolicy, async (c) => {

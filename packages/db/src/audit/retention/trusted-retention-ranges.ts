@@ -1,7 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { CheckpointKey } from '../checkpoints/signed-note.ts';
-import type { ChainQuery } from '../verify-chain.ts';
 import { parseRetentionNote, retentionNoteSignedBy } from './retention-note.ts';
+
+/** Runs one statement in the verifying transaction (verify-chain's ChainQuery, which imports this file). */
+type ChainQuery = <R extends Record<string, unknown>>(query: SQL) => Promise<R[]>;
 
 /** A range of leaves a signed retention record says left by policy. */
 export interface RemovedRange {
