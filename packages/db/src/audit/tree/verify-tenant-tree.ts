@@ -96,12 +96,16 @@ export async function verifyTenantTree(
           `event ${sealedId} is still here, inside the range the ${removed.record} says left`,
         );
       }
+      // A checkpoint a retention record was made against must still be what the leaves so far fold to.
+      const pinnedBroken = () => {
+        const pinned = removals.get(index + 1);
+        return pinned !== undefined && !fold(stack).equals(pinned);
+      };
       if (removed && seal.leafHash) {
         push(stack, Buffer.from(seal.leafHash, 'hex'), index, completedTiles);
         expected += 1;
         verdict.removed += 1;
-        const pinned = removals.get(index + 1);
-        if (pinned && !fold(stack).equals(pinned)) {
+        if (pinnedBroken()) {
           return fail(
             'rewritten',
             index,
@@ -124,8 +128,7 @@ export async function verifyTenantTree(
       push(stack, leaf, index, completedTiles);
       expected += 1;
       verdict.checked += 1;
-      const pinned = removals.get(index + 1);
-      if (pinned && !fold(stack).equals(pinned)) {
+      if (pinnedBroken()) {
         return fail(
           'rewritten',
           index,
