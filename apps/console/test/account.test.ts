@@ -101,6 +101,14 @@ describe.skipIf(!runnable)('your own account in the console', () => {
       const table = page.getByRole('table', { name: 'Your sessions' });
       const others = table.locator('tbody tr:not(.current)', { hasText: /Chrome on/ });
       await others.first().waitFor();
+      expect(await table.locator('th[scope="col"]').allTextContents()).toEqual([
+        'Device',
+        'IP',
+        'Signed in',
+        'Last active',
+        'Expires',
+        'Actions',
+      ]);
       const before = await table.locator('tbody tr').count();
       await others.first().getByRole('button', { name: 'End' }).click();
       const dialog = page.getByRole('dialog', { name: /^End the session on Chrome on/ });

@@ -73,6 +73,13 @@ describe.skipIf(!runnable)('audit streams in the console', () => {
     const history = await page.getByRole('table', { name: 'Deliveries to SIEM' }).textContent();
     expect(history).toContain('test');
     expect(history).toContain('204');
+    // The history has no action column; the sinks' list has one, named for screen readers.
+    expect(
+      await page.getByRole('table', { name: 'Deliveries to SIEM' }).locator('th[scope="col"]').allTextContents(),
+    ).toEqual(['When', 'Leaves', 'Answer', 'Latency']);
+    expect(await page.getByRole('table', { name: 'Audit sinks' }).locator('th[scope="col"]').allTextContents()).toEqual(
+      ['Name', 'URL', 'State', 'Delivered through', 'Lag', 'Actions'],
+    );
     await page.reload();
     await page.getByRole('table', { name: 'Audit sinks' }).waitFor();
     expect(await page.getByTestId('new-sink-secret').count()).toBe(0);

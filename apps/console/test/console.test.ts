@@ -102,7 +102,8 @@ describe.skipIf(!runnable)('the console in a real browser', () => {
     expect(await page.getByTestId('new-api-key').textContent()).toMatch(/^sk_/);
     await page.getByRole('table', { name: 'API keys' }).getByText('CI agent').waitFor();
     await screenshot(page, 'api-keys');
-    await page.getByRole('button', { name: 'Revoke' }).click();
+    // The row action names its row for screen readers, not "Revoke" on every row.
+    await page.getByRole('button', { name: 'Revoke CI agent', exact: true }).click();
     await page.getByRole('dialog', { name: 'Revoke “CI agent”?' }).getByRole('button', { name: 'Revoke key' }).click();
     await page.getByText(/^revoked /).waitFor();
 

@@ -155,6 +155,17 @@ describe.skipIf(!runnable)('running a team from the console', () => {
       await page.getByRole('button', { name: 'Send invitation' }).click();
       await page.getByText(`Invitation mailed to ${email}.`).waitFor();
       await page.getByRole('table', { name: 'Pending invitations' }).getByText(email).waitFor();
+      // Every heading is a column heading for a screen reader, the buttons' column named too.
+      expect(await page.getByRole('table', { name: 'People' }).locator('th[scope="col"]').allTextContents()).toEqual([
+        'Name',
+        'Role',
+        'Status',
+        'Joined',
+        'Actions',
+      ]);
+      expect(
+        await page.getByRole('table', { name: 'Pending invitations' }).locator('th[scope="col"]').allTextContents(),
+      ).toEqual(['Email', 'Role', 'Sent', 'Link expires', 'Actions']);
 
       // The link from the mail the SMTP receiver got, opened in another browser.
       const link = linkIn(await t.inbox.waitFor(email, /invited you/), '/accept-invitation');
@@ -177,7 +188,7 @@ describe.skipIf(!runnable)('running a team from the console', () => {
         ).body.users.find((u) => u.email === email);
       await expect.poll(async () => (await idOf())?.role).toBe('admin');
 
-      await row.getByRole('button', { name: 'Deactivate' }).click();
+      await row.getByRole('button', { name: `Deactivate ${email}`, exact: true }).click();
       await confirmIn(page, `Deactivate Nina ${size}?`, 'Deactivate');
       await row.getByText('Deactivated').waitFor();
       expect((await idOf())?.isActive).toBe(false);
@@ -207,6 +218,14 @@ describe.skipIf(!runnable)('running a team from the console', () => {
       const table = page.getByRole('table', { name: 'Workspace sessions' });
       const rows = table.locator('tbody tr', { hasText: `max-${size}@crew.test` });
       await rows.first().waitFor();
+      expect(await table.locator('th[scope="col"]').allTextContents()).toEqual([
+        'Who',
+        'Device',
+        'IP',
+        'Last active',
+        'Signed in',
+        'Actions',
+      ]);
       // Who, device and IP are on the row.
       await checkPage(page, `workspace-sessions-${size}`, viewport);
       // Their browser's session (the other one is the test's own API client).
@@ -266,6 +285,15 @@ describe.skipIf(!runnable)('running a team from the console', () => {
     const table = page.getByRole('table', { name: 'API keys' });
     const row = table.locator('tr', { hasText: 'Quarterly export' });
     await row.getByText(/in 30 days|in 4 weeks|next month/).waitFor();
+    expect(await table.locator('th[scope="col"]').allTextContents()).toEqual([
+      'Name',
+      'Key',
+      'Scopes',
+      'Created',
+      'Expires',
+      'Last used',
+      'Actions',
+    ]);
 
     // Its time passes (the owner moves it; the app cannot): marked expired.
     await t.testDb.ownerQuery(

@@ -2,10 +2,9 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
 import { type ApiKey, apiKeyScopes } from '../api/types.ts';
 import { useConfirm } from '../components/confirm-dialog.tsx';
-import { ErrorBanner } from '../components/error-banner.tsx';
+import { type Column, DataTable, type EmptyState } from '../components/data-table.tsx';
 import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { TableScroll } from '../components/table-scroll.tsx';
 import { When } from '../components/when.tsx';
 import { toggled } from '../toggled.ts';
 import { useAction } from '../use-action.ts';
@@ -34,6 +33,32 @@ function Expiry({ apiKey }: { apiKey: ApiKey }) {
   }
   return <When at={apiKey.expiresAt} />;
 }
+
+const keyColumns: Column<ApiKey>[] = [
+  { header: 'Name', cell: (key) => key.name },
+  { header: 'Key', cell: (key) => <code>{key.prefix}…</code> },
+  {
+    header: 'Scopes',
+    cell: (key) =>
+      key.scopes.map((scope) => (
+        <code key={scope} className="scope">
+          {scope}
+        </code>
+      )),
+  },
+  { header: 'Created', cell: (key) => <When at={key.createdAt} /> },
+  { header: 'Expires', cell: (key) => <Expiry apiKey={key} /> },
+  {
+    header: 'Last used',
+    cell: (key) => (key.lastUsedAt ? <When at={key.lastUsedAt} /> : <span className="muted">never</span>),
+  },
+];
+
+const noKeys: EmptyState = {
+  message: 'No API keys yet.',
+  hint: 'A key lets a script or CI job call the API as this workspace, limited to the scopes you tick. Create one above; its secret is shown once.',
+  testId: 'no-api-keys',
+};
 
 /** Creates API keys (the secret is shown once), lists them and revokes them. */
 export function ApiKeysPage() {
@@ -133,72 +158,33 @@ export function ApiKeysPage() {
           </div>
         </div>
       )}
-      <ErrorBanner error={keys.error ?? action.error} />
-      {keys.data?.apiKeys.length === 0 && (
-        <div className="empty" data-testid="no-api-keys">
-          <p>No API keys yet.</p>
-          <p className="small">
-            A key lets a script or CI job call the API as this workspace, limited to the scopes you tick. Create one
-            above; its secret is shown once.
-          </p>
-        </div>
-      )}
-      {Boolean(keys.data?.apiKeys.length) && (
-        <TableScroll label="API keys">
-          <table className="table" aria-label="API keys">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Key</th>
-                <th>Scopes</th>
-                <th>Created</th>
-                <th>Expires</th>
-                <th>Last used</th>
-                <th>
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data?.apiKeys.map((key) => (
-                <tr key={key.id} className={key.revokedAt || isExpired(key) ? 'revoked' : undefined}>
-                  <td>{key.name}</td>
-                  <td>
-                    <code>{key.prefix}…</code>
-                  </td>
-                  <td>
-                    {key.scopes.map((scope) => (
-                      <code key={scope} className="scope">
-                        {scope}
-                      </code>
-                    ))}
-                  </td>
-                  <td>
-                    <When at={key.createdAt} />
-                  </td>
-                  <td>
-                    <Expiry apiKey={key} />
-                  </td>
-                  <td>{key.lastUsedAt ? <When at={key.lastUsedAt} /> : <span className="muted">never</span>}</td>
-                  <td className="right">
-                    {key.revokedAt || isExpired(key) ? (
-                      key.revokedAt && (
-                        <span className="muted">
-                          revoked <When at={key.revokedAt} />
-                        </span>
-                      )
-                    ) : (
-                      <button type="button" className="danger" onClick={() => void revoke(key)} disabled={action.busy}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
-      )}
+      <DataTable
+        label="API keys"
+        rows={keys.data?.apiKeys}
+        columns={keyColumns}
+        empty={noKeys}
+        error={keys.error ?? action.error}
+        rowAttributes={(key) => ({ className: key.revokedAt || isExpired(key) ? 'revoked' : undefined })}
+        actions={(key) =>
+          key.revokedAt || isExpired(key) ? (
+            key.revokedAt && (
+              <span className="muted">
+                revoked <When at={key.revokedAt} />
+              </span>
+            )
+          ) : (
+            <button
+              type="button"
+              className="danger"
+              aria-label={`Revoke ${key.name}`}
+              onClick={() => void revoke(key)}
+              disabled={action.busy}
+            >
+              Revoke
+            </button>
+          )
+        }
+      />
       {dialog}
     </>
   );

@@ -2,10 +2,9 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
 import { type AuditSink, type AuditSinkAttempt, type SinkFormat, sinkFormats } from '../api/types.ts';
 import { useConfirm } from '../components/confirm-dialog.tsx';
-import { ErrorBanner } from '../components/error-banner.tsx';
+import { type Column, DataTable, type EmptyState } from '../components/data-table.tsx';
 import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { TableScroll } from '../components/table-scroll.tsx';
 import { When } from '../components/when.tsx';
 import { useAction } from '../use-action.ts';
 import { useResource } from '../use-resource.ts';
@@ -19,41 +18,56 @@ function SinkState({ sink }: { sink: AuditSink }) {
   return <span className="badge">{sink.lagEvents === 0 ? 'caught up' : 'delivering'}</span>;
 }
 
+const attemptColumns: Column<AuditSinkAttempt>[] = [
+  { header: 'When', cell: (attempt) => <When at={attempt.attemptedAt} /> },
+  {
+    header: 'Leaves',
+    cell: (attempt) => (attempt.firstLeaf === null ? 'test' : `${attempt.firstLeaf}–${attempt.lastLeaf}`),
+  },
+  { header: 'Answer', cell: (attempt) => attempt.error ?? attempt.statusCode },
+  { header: 'Latency', cell: (attempt) => `${attempt.latencyMs} ms` },
+];
+
 /** The latest delivery attempts of one sink: status, latency, the leaves each carried. */
 function SinkHistory({ sink }: { sink: AuditSink }) {
   const history = useResource(`sink-attempts:${sink.id}`, () =>
     api<{ attempts: AuditSinkAttempt[] }>(`/audit/sinks/${sink.id}/attempts?limit=20`),
   );
-  if (history.error) return <ErrorBanner error={history.error} />;
-  const attempts = history.data?.attempts ?? [];
-  if (attempts.length === 0) return <p className="muted small">No delivery attempts yet.</p>;
   return (
-    <TableScroll label={`Deliveries to ${sink.name}`}>
-      <table className="table" aria-label={`Deliveries to ${sink.name}`}>
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Leaves</th>
-            <th>Answer</th>
-            <th>Latency</th>
-          </tr>
-        </thead>
-        <tbody>
-          {attempts.map((attempt) => (
-            <tr key={attempt.id} className={attempt.delivered ? undefined : 'revoked'}>
-              <td>
-                <When at={attempt.attemptedAt} />
-              </td>
-              <td>{attempt.firstLeaf === null ? 'test' : `${attempt.firstLeaf}–${attempt.lastLeaf}`}</td>
-              <td>{attempt.error ?? attempt.statusCode}</td>
-              <td>{attempt.latencyMs} ms</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableScroll>
+    <DataTable
+      label={`Deliveries to ${sink.name}`}
+      rows={history.data?.attempts}
+      columns={attemptColumns}
+      empty={{ message: 'No delivery attempts yet.' }}
+      error={history.error}
+      rowAttributes={(attempt) => ({ className: attempt.delivered ? undefined : 'revoked' })}
+    />
   );
 }
+
+const sinkColumns: Column<AuditSink>[] = [
+  { header: 'Name', cell: (sink) => sink.name },
+  { header: 'URL', cell: (sink) => <code>{sink.url}</code> },
+  { header: 'State', cell: (sink) => <SinkState sink={sink} /> },
+  {
+    header: 'Delivered through',
+    cell: (sink) => (sink.deliveredThrough < 0 ? 'nothing yet' : `leaf ${sink.deliveredThrough}`),
+  },
+  {
+    header: 'Lag',
+    cell: (sink) => (
+      <>
+        {sink.lagEvents} events{sink.lagEvents > 0 && `, ${sink.lagSeconds.toFixed(1)} s`}
+      </>
+    ),
+  },
+];
+
+const noSinks: EmptyState = {
+  message: 'No audit streams yet.',
+  hint: 'Add a webhook above to keep a copy of the audit trail in a system of your own.',
+  testId: 'no-sinks',
+};
 
 /**
  * Streams of the workspace's sealed audit events to its own systems (a
@@ -170,59 +184,42 @@ export function AuditSinksPage() {
           {tested}
         </p>
       )}
-      <ErrorBanner error={sinks.error ?? action.error} />
-      {sinks.data?.sinks.length === 0 && (
-        <div className="empty" data-testid="no-sinks">
-          <p>No audit streams yet.</p>
-          <p className="small">Add a webhook above to keep a copy of the audit trail in a system of your own.</p>
-        </div>
-      )}
-      {Boolean(sinks.data?.sinks.length) && (
-        <TableScroll label="Audit sinks">
-          <table className="table" aria-label="Audit sinks">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>URL</th>
-                <th>State</th>
-                <th>Delivered through</th>
-                <th>Lag</th>
-                <th>
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {sinks.data?.sinks.map((sink) => (
-                <tr key={sink.id}>
-                  <td>{sink.name}</td>
-                  <td>
-                    <code>{sink.url}</code>
-                  </td>
-                  <td>
-                    <SinkState sink={sink} />
-                  </td>
-                  <td>{sink.deliveredThrough < 0 ? 'nothing yet' : `leaf ${sink.deliveredThrough}`}</td>
-                  <td>
-                    {sink.lagEvents} events{sink.lagEvents > 0 && `, ${sink.lagSeconds.toFixed(1)} s`}
-                  </td>
-                  <td className="right">
-                    <button type="button" onClick={() => setOpen(open === sink.id ? null : sink.id)}>
-                      History
-                    </button>{' '}
-                    <button type="button" onClick={() => void test(sink)} disabled={action.busy}>
-                      Test
-                    </button>{' '}
-                    <button type="button" className="danger" onClick={() => void remove(sink)} disabled={action.busy}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
-      )}
+      <DataTable
+        label="Audit sinks"
+        rows={sinks.data?.sinks}
+        columns={sinkColumns}
+        empty={noSinks}
+        error={sinks.error ?? action.error}
+        actions={(sink) => (
+          <>
+            <button
+              type="button"
+              aria-label={`History ${sink.name}`}
+              aria-expanded={open === sink.id}
+              onClick={() => setOpen(open === sink.id ? null : sink.id)}
+            >
+              History
+            </button>{' '}
+            <button
+              type="button"
+              aria-label={`Test ${sink.name}`}
+              onClick={() => void test(sink)}
+              disabled={action.busy}
+            >
+              Test
+            </button>{' '}
+            <button
+              type="button"
+              className="danger"
+              aria-label={`Delete ${sink.name}`}
+              onClick={() => void remove(sink)}
+              disabled={action.busy}
+            >
+              Delete
+            </button>
+          </>
+        )}
+      />
       {sinks.data?.sinks
         .filter((sink) => sink.id === open)
         .map((sink) => (

@@ -2,14 +2,21 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client.ts';
 import { type Invitation, type Role, roles, type User } from '../api/types.ts';
 import { useConfirm } from '../components/confirm-dialog.tsx';
+import { type Column, DataTable } from '../components/data-table.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { TableScroll } from '../components/table-scroll.tsx';
 import { When } from '../components/when.tsx';
 import { useMe } from '../session.tsx';
 import { useAction } from '../use-action.ts';
 import { useResource } from '../use-resource.ts';
+
+const invitationColumns: Column<Invitation>[] = [
+  { header: 'Email', cell: (invitation) => invitation.email },
+  { header: 'Role', cell: (invitation) => invitation.role },
+  { header: 'Sent', cell: (invitation) => <When at={invitation.createdAt} /> },
+  { header: 'Link expires', cell: (invitation) => <When at={invitation.expiresAt} /> },
+];
 
 /**
  * The workspace's people (admins): invite by email, change roles,
@@ -59,125 +66,101 @@ export function PeoplePage() {
       invitations.reload();
     });
 
+  const self = (user: User) => user.id === me.user.id;
+  const locked = (user: User) => self(user) || (user.role === 'owner' && !owner);
+  const userColumns: Column<User>[] = [
+    {
+      header: 'Name',
+      cell: (user) => (
+        <>
+          {user.displayName}
+          {self(user) && <span className="badge current-badge">you</span>}
+          <div className="muted small">{user.email}</div>
+        </>
+      ),
+    },
+    {
+      header: 'Role',
+      cell: (user) => (
+        <select
+          aria-label={`Role of ${user.displayName}`}
+          value={user.role}
+          disabled={locked(user) || action.busy}
+          onChange={(event) => void changeRole(user, event.target.value as Role)}
+        >
+          {(locked(user) ? roles : offeredRoles).map((role) => (
+            <option key={role} value={role}>
+              {role}
+            </option>
+          ))}
+        </select>
+      ),
+    },
+    {
+      header: 'Status',
+      cell: (user) => (
+        <>
+          {user.isActive ? 'Active' : <strong>Deactivated</strong>}
+          {user.mfaEnabled && <div className="muted small">two-factor on</div>}
+        </>
+      ),
+    },
+    { header: 'Joined', cell: (user) => <When at={user.createdAt} /> },
+  ];
+
   return (
     <>
       <PageHeader title="People" />
       <InviteForm roles={offeredRoles} onInvited={invitations.reload} />
-      <ErrorBanner error={users.error ?? action.error} />
-      <TableScroll label="People">
-        <table className="table" aria-label="People">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Role</th>
-              <th>Status</th>
-              <th>Joined</th>
-              <th>
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.data?.users.map((user) => {
-              const self = user.id === me.user.id;
-              const locked = self || (user.role === 'owner' && !owner);
-              return (
-                <tr key={user.id} className={user.isActive ? undefined : 'revoked'} data-email={user.email}>
-                  <td>
-                    {user.displayName}
-                    {self && <span className="badge current-badge">you</span>}
-                    <div className="muted small">{user.email}</div>
-                  </td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${user.displayName}`}
-                      value={user.role}
-                      disabled={locked || action.busy}
-                      onChange={(event) => void changeRole(user, event.target.value as Role)}
-                    >
-                      {(locked ? roles : offeredRoles).map((role) => (
-                        <option key={role} value={role}>
-                          {role}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    {user.isActive ? 'Active' : <strong>Deactivated</strong>}
-                    {user.mfaEnabled && <div className="muted small">two-factor on</div>}
-                  </td>
-                  <td>
-                    <When at={user.createdAt} />
-                  </td>
-                  <td className="right">
-                    {locked ? null : user.isActive ? (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => void deactivate(user)}
-                        disabled={action.busy}
-                      >
-                        Deactivate
-                      </button>
-                    ) : (
-                      <button type="button" onClick={() => void reactivate(user)} disabled={action.busy}>
-                        Reactivate
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </TableScroll>
+      <DataTable
+        label="People"
+        rows={users.data?.users}
+        columns={userColumns}
+        empty={{ message: 'Nobody is in this workspace yet.' }}
+        error={users.error ?? action.error}
+        rowAttributes={(user) => ({ className: user.isActive ? undefined : 'revoked', 'data-email': user.email })}
+        actions={(user) =>
+          locked(user) ? null : user.isActive ? (
+            <button
+              type="button"
+              className="danger"
+              aria-label={`Deactivate ${user.email}`}
+              onClick={() => void deactivate(user)}
+              disabled={action.busy}
+            >
+              Deactivate
+            </button>
+          ) : (
+            <button
+              type="button"
+              aria-label={`Reactivate ${user.email}`}
+              onClick={() => void reactivate(user)}
+              disabled={action.busy}
+            >
+              Reactivate
+            </button>
+          )
+        }
+      />
       <h2 className="section-heading">Pending invitations</h2>
-      <ErrorBanner error={invitations.error} />
-      {invitations.data?.invitations.length === 0 ? (
-        <p className="muted" data-testid="no-invitations">
-          No invitations waiting to be accepted.
-        </p>
-      ) : (
-        <TableScroll label="Pending invitations">
-          <table className="table" aria-label="Pending invitations">
-            <thead>
-              <tr>
-                <th>Email</th>
-                <th>Role</th>
-                <th>Sent</th>
-                <th>Link expires</th>
-                <th>
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {invitations.data?.invitations.map((invitation) => (
-                <tr key={invitation.id}>
-                  <td>{invitation.email}</td>
-                  <td>{invitation.role}</td>
-                  <td>
-                    <When at={invitation.createdAt} />
-                  </td>
-                  <td>
-                    <When at={invitation.expiresAt} />
-                  </td>
-                  <td className="right">
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => void revoke(invitation)}
-                      disabled={action.busy}
-                    >
-                      Revoke
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
-      )}
+      <DataTable
+        label="Pending invitations"
+        rows={invitations.data?.invitations}
+        columns={invitationColumns}
+        empty={{ message: 'No invitations waiting to be accepted.', testId: 'no-invitations' }}
+        error={invitations.error}
+        actions={(invitation) => (
+          <button
+            type="button"
+            className="danger"
+            aria-label={`Revoke ${invitation.email}`}
+            onClick={() => void revoke(invitation)}
+            disabled={action.busy}
+          >
+            Revoke
+          </button>
+        )}
+      />
       {dialog}
     </>
   );

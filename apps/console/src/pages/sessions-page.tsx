@@ -1,14 +1,31 @@
 import { api } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
 import { useConfirm } from '../components/confirm-dialog.tsx';
-import { ErrorBanner } from '../components/error-banner.tsx';
+import { type Column, DataTable } from '../components/data-table.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { TableScroll } from '../components/table-scroll.tsx';
 import { When } from '../components/when.tsx';
 import { deviceName } from '../device-name.ts';
 import { useSession } from '../session.tsx';
 import { useAction } from '../use-action.ts';
 import { useResource } from '../use-resource.ts';
+
+const sessionColumns: Column<Session>[] = [
+  {
+    header: 'Device',
+    title: (session) => session.userAgent ?? undefined,
+    cell: (session) => (
+      <>
+        {deviceName(session.userAgent)}
+        {session.current && <span className="badge current-badge">this browser</span>}
+        {session.location && <div className="muted small">{session.location}</div>}
+      </>
+    ),
+  },
+  { header: 'IP', className: 'muted', cell: (session) => session.lastIp ?? session.ipAddress },
+  { header: 'Signed in', cell: (session) => <When at={session.createdAt} /> },
+  { header: 'Last active', cell: (session) => <When at={session.lastActivityAt} /> },
+  { header: 'Expires', cell: (session) => <When at={session.expiresAt} /> },
+];
 
 /** Your live sessions, each with an end button; ending the current one signs you out. */
 export function SessionsPage() {
@@ -58,49 +75,25 @@ export function SessionsPage() {
         </button>
       </PageHeader>
       <p className="muted">Where you are signed in. Ending a session signs that device out at once.</p>
-      <ErrorBanner error={sessions.error ?? action.error} />
-      <TableScroll label="Your sessions">
-        <table className="table" aria-label="Your sessions">
-          <thead>
-            <tr>
-              <th>Device</th>
-              <th>IP</th>
-              <th>Signed in</th>
-              <th>Last active</th>
-              <th>Expires</th>
-              <th>
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.data?.sessions.map((session) => (
-              <tr key={session.id} className={session.current ? 'current' : undefined}>
-                <td title={session.userAgent ?? undefined}>
-                  {deviceName(session.userAgent)}
-                  {session.current && <span className="badge current-badge">this browser</span>}
-                  {session.location && <div className="muted small">{session.location}</div>}
-                </td>
-                <td className="muted">{session.lastIp ?? session.ipAddress}</td>
-                <td>
-                  <When at={session.createdAt} />
-                </td>
-                <td>
-                  <When at={session.lastActivityAt} />
-                </td>
-                <td>
-                  <When at={session.expiresAt} />
-                </td>
-                <td className="right">
-                  <button type="button" className="danger" onClick={() => void end(session)} disabled={action.busy}>
-                    {session.current ? 'End (sign out)' : 'End'}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableScroll>
+      <DataTable
+        label="Your sessions"
+        rows={sessions.data?.sessions}
+        columns={sessionColumns}
+        empty={{ message: 'No live sessions.' }}
+        error={sessions.error ?? action.error}
+        rowAttributes={(session) => ({ className: session.current ? 'current' : undefined })}
+        actions={(session) => (
+          <button
+            type="button"
+            className="danger"
+            aria-label={`${session.current ? 'End (sign out)' : 'End'} ${deviceName(session.userAgent)}`}
+            onClick={() => void end(session)}
+            disabled={action.busy}
+          >
+            {session.current ? 'End (sign out)' : 'End'}
+          </button>
+        )}
+      />
       {dialog}
     </>
   );

@@ -1,9 +1,8 @@
 import { api } from '../api/client.ts';
 import type { Session, User } from '../api/types.ts';
 import { useConfirm } from '../components/confirm-dialog.tsx';
-import { ErrorBanner } from '../components/error-banner.tsx';
+import { type Column, DataTable } from '../components/data-table.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { TableScroll } from '../components/table-scroll.tsx';
 import { When } from '../components/when.tsx';
 import { deviceName } from '../device-name.ts';
 import { useSession } from '../session.tsx';
@@ -35,60 +34,57 @@ export function WorkspaceSessionsPage() {
       else sessions.reload();
     });
 
-  const list = sessions.data?.sessions;
+  const columns: Column<Session>[] = [
+    {
+      header: 'Who',
+      cell: (session) => (
+        <>
+          {who(session)}
+          {session.current && <span className="badge current-badge">this browser</span>}
+          <div className="muted small">{people.get(session.userId)?.email}</div>
+        </>
+      ),
+    },
+    {
+      header: 'Device',
+      title: (session) => session.userAgent ?? undefined,
+      cell: (session) => (
+        <>
+          {deviceName(session.userAgent)}
+          {session.location && <div className="muted small">{session.location}</div>}
+        </>
+      ),
+    },
+    { header: 'IP', className: 'muted', cell: (session) => session.lastIp ?? session.ipAddress },
+    { header: 'Last active', cell: (session) => <When at={session.lastActivityAt} /> },
+    { header: 'Signed in', cell: (session) => <When at={session.createdAt} /> },
+  ];
+
   return (
     <>
       <PageHeader title="Signed in now" />
       <p className="muted">
         Everyone signed in to this workspace, most recent first. Ending a session signs that device out.
       </p>
-      <ErrorBanner error={sessions.error ?? users.error ?? action.error} />
-      {list?.length === 0 && <p className="muted">Nobody is signed in.</p>}
-      {Boolean(list?.length) && (
-        <TableScroll label="Workspace sessions">
-          <table className="table" aria-label="Workspace sessions">
-            <thead>
-              <tr>
-                <th>Who</th>
-                <th>Device</th>
-                <th>IP</th>
-                <th>Last active</th>
-                <th>Signed in</th>
-                <th>
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list?.map((session) => (
-                <tr key={session.id} className={session.current ? 'current' : undefined}>
-                  <td>
-                    {who(session)}
-                    {session.current && <span className="badge current-badge">this browser</span>}
-                    <div className="muted small">{people.get(session.userId)?.email}</div>
-                  </td>
-                  <td title={session.userAgent ?? undefined}>
-                    {deviceName(session.userAgent)}
-                    {session.location && <div className="muted small">{session.location}</div>}
-                  </td>
-                  <td className="muted">{session.lastIp ?? session.ipAddress}</td>
-                  <td>
-                    <When at={session.lastActivityAt} />
-                  </td>
-                  <td>
-                    <When at={session.createdAt} />
-                  </td>
-                  <td className="right">
-                    <button type="button" className="danger" onClick={() => void end(session)} disabled={action.busy}>
-                      End
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
-      )}
+      <DataTable
+        label="Workspace sessions"
+        rows={sessions.data?.sessions}
+        columns={columns}
+        empty={{ message: 'Nobody is signed in.' }}
+        error={sessions.error ?? users.error ?? action.error}
+        rowAttributes={(session) => ({ className: session.current ? 'current' : undefined })}
+        actions={(session) => (
+          <button
+            type="button"
+            className="danger"
+            aria-label={`End ${who(session)}, ${deviceName(session.userAgent)}`}
+            onClick={() => void end(session)}
+            disabled={action.busy}
+          >
+            End
+          </button>
+        )}
+      />
       {dialog}
     </>
   );
