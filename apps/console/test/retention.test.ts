@@ -51,8 +51,8 @@ describe.skipIf(!runnable)('retention in the console', () => {
     await page.getByRole('table', { name: 'Legal holds' }).waitFor();
     expect(await page.getByRole('table', { name: 'Legal holds' }).textContent()).toContain('matter 7');
     await page.getByLabel('Reason for a release').fill('matter closed');
-    await page.getByRole('button', { name: 'Release', exact: true }).click();
-    await page.getByRole('button', { name: 'Release hold' }).click();
+    await page.getByRole('button', { name: 'Release hold on the whole workspace' }).click();
+    await page.getByRole('button', { name: 'Release hold', exact: true }).click();
     await expect
       .poll(() => page.getByRole('table', { name: 'Legal holds' }).textContent())
       .toContain('released: matter closed');

@@ -1,11 +1,11 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { LegalHold, RetentionState } from '../api/types.ts';
+import type { LegalHold, RetentionRecord, RetentionState } from '../api/types.ts';
 import { useConfirm } from '../components/confirm-dialog.tsx';
+import { type Column, DataTable } from '../components/data-table.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { FieldError } from '../components/field-error.tsx';
 import { PageHeader } from '../components/layout.tsx';
-import { TableScroll } from '../components/table-scroll.tsx';
 import { When } from '../components/when.tsx';
 import { useAction } from '../use-action.ts';
 import { useResource } from '../use-resource.ts';
@@ -102,50 +102,39 @@ function PlaceHoldForm({ onPlaced }: { onPlaced(): void }) {
   );
 }
 
-function HoldsTable({ holds, onRelease }: { holds: LegalHold[]; onRelease(hold: LegalHold): void }) {
-  if (holds.length === 0)
-    return (
-      <p className="empty" data-testid="no-holds">
-        No legal holds.
-      </p>
-    );
-  return (
-    <TableScroll label="Legal holds">
-      <table className="table" aria-label="Legal holds">
-        <thead>
-          <tr>
-            <th>On</th>
-            <th>Reason</th>
-            <th>Placed</th>
-            <th>State</th>
-            <th>
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {holds.map((hold) => (
-            <tr key={hold.id} className={hold.releasedAt ? 'revoked' : undefined}>
-              <td>{hold.subject ?? 'the whole workspace'}</td>
-              <td>{hold.reason}</td>
-              <td>
-                <When at={hold.placedAt} /> by {hold.placedBy}
-              </td>
-              <td>{hold.releasedAt ? `released: ${hold.releaseReason}` : 'active'}</td>
-              <td className="right">
-                {!hold.releasedAt && (
-                  <button type="button" onClick={() => onRelease(hold)}>
-                    Release
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableScroll>
-  );
-}
+const holdSubject = (hold: LegalHold) => hold.subject ?? 'the whole workspace';
+
+const holdColumns: Column<LegalHold>[] = [
+  { header: 'On', cell: holdSubject },
+  { header: 'Reason', cell: (hold) => hold.reason },
+  {
+    header: 'Placed',
+    cell: (hold) => (
+      <>
+        <When at={hold.placedAt} /> by {hold.placedBy}
+      </>
+    ),
+  },
+  { header: 'State', cell: (hold) => (hold.releasedAt ? `released: ${hold.releaseReason}` : 'active') },
+];
+
+type RecordRow = RetentionRecord & { id: number };
+
+const recordColumns: Column<RecordRow>[] = [
+  { header: 'Leaves', cell: (record) => `${record.startLeaf}–${record.endLeaf - 1}` },
+  { header: 'Removed', cell: (record) => <When at={record.removedAt} /> },
+  { header: 'Policy', cell: (record) => `${record.keepDays} days` },
+  { header: 'Events', cell: (record) => record.eventsRemoved },
+  {
+    header: 'Signed record',
+    cell: (record) => (
+      <details>
+        <summary>key {record.keyId}</summary>
+        <pre className="small">{record.note}</pre>
+      </details>
+    ),
+  },
+];
 
 /**
  * The workspace's audit retention: how long events are kept, the legal
@@ -160,7 +149,7 @@ export function RetentionPage() {
   const release = (hold: LegalHold) =>
     action.run(async () => {
       const ok = await confirm({
-        title: `Release the hold on ${hold.subject ?? 'the whole workspace'}?`,
+        title: `Release the hold on ${holdSubject(hold)}?`,
         message: `Retention may then remove what it kept. Reason recorded: “${releaseReason || 'released from the console'}”.`,
         confirmLabel: 'Release hold',
       });
@@ -184,50 +173,29 @@ export function RetentionPage() {
           Reason for a release
           <input name="releaseReason" value={releaseReason} onChange={(e) => setReleaseReason(e.target.value)} />
         </label>
-        <HoldsTable holds={state.data?.holds ?? []} onRelease={(hold) => void release(hold)} />
+        <DataTable
+          label="Legal holds"
+          rows={state.data?.holds}
+          columns={holdColumns}
+          empty={{ message: 'No legal holds.', testId: 'no-holds' }}
+          rowAttributes={(hold) => ({ className: hold.releasedAt ? 'revoked' : undefined })}
+          actions={(hold) =>
+            hold.releasedAt ? null : (
+              <button type="button" onClick={() => void release(hold)} disabled={action.busy}>
+                Release<span className="visually-hidden"> hold on {holdSubject(hold)}</span>
+              </button>
+            )
+          }
+        />
       </section>
       <section className="panel stack">
         <h2>Past removals</h2>
-        {state.data?.records.length === 0 && (
-          <p className="empty" data-testid="no-removals">
-            Nothing has been removed.
-          </p>
-        )}
-        {Boolean(state.data?.records.length) && (
-          <TableScroll label="Retention records">
-            <table className="table" aria-label="Retention records">
-              <thead>
-                <tr>
-                  <th>Leaves</th>
-                  <th>Removed</th>
-                  <th>Policy</th>
-                  <th>Events</th>
-                  <th>Signed record</th>
-                </tr>
-              </thead>
-              <tbody>
-                {state.data?.records.map((record) => (
-                  <tr key={record.startLeaf}>
-                    <td>
-                      {record.startLeaf}–{record.endLeaf - 1}
-                    </td>
-                    <td>
-                      <When at={record.removedAt} />
-                    </td>
-                    <td>{record.keepDays} days</td>
-                    <td>{record.eventsRemoved}</td>
-                    <td>
-                      <details>
-                        <summary>key {record.keyId}</summary>
-                        <pre className="small">{record.note}</pre>
-                      </details>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableScroll>
-        )}
+        <DataTable
+          label="Retention records"
+          rows={state.data?.records.map((record) => ({ ...record, id: record.startLeaf }))}
+          columns={recordColumns}
+          empty={{ message: 'Nothing has been removed.', testId: 'no-removals' }}
+        />
       </section>
       {dialog}
     </>
