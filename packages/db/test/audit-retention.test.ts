@@ -10,15 +10,19 @@ import {
   parseSignerKey,
   parseVerifierKey,
   placeLegalHold,
+  readTenantCheckpoint,
   recordAuditEvent,
   releaseLegalHold,
   retentionNoteSignedBy,
   systemActor,
+  tenantConsistencyProof,
+  tenantInclusionProof,
   verifierKey,
   verifyAuditChain,
   verifyTenantAuditChain,
 } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { referenceLeaf, verifyConsistency, verifyInclusion } from './support/rfc9162-reference.ts';
 import { actor } from './support/tenant-rows.ts';
 
 /**
@@ -126,6 +130,34 @@ describe('retention', () => {
       [tenantId],
     );
     expect(applied.rows[0]?.metadata.eventsRemoved).toBe(21);
+  });
+
+  test('after a removal, inclusion proofs of what remains and consistency from before the removal still verify', async () => {
+    await writeHistory(20, 5);
+    await setPolicy(30);
+    const before = await db.withTenant(tenantId, actor(), () => readTenantCheckpoint());
+    expect((await run()).status).toBe('removed');
+    await db.withTenant(tenantId, actor(), () => recordAuditEvent({ action: 'skill.updated', resourceType: 'skill' }));
+    await sealAndSign();
+    await db.withTenant(tenantId, actor(), async () => {
+      const latest = await readTenantCheckpoint();
+      if (!before || !latest) throw new Error('no checkpoint');
+      expect(latest.treeSize).toBeGreaterThan(before.treeSize);
+      const proof = await tenantConsistencyProof(before.treeSize, latest.treeSize);
+      expect(verifyConsistency(before.treeSize, latest.treeSize, before.rootHash, latest.rootHash, proof)).toBe(true);
+      const { rows } = await testDb.ownerQuery<{ id: string }>(
+        `select id from audit_logs where tenant_id = $1 order by seq limit 3`,
+        [tenantId],
+      );
+      for (const { id } of rows) {
+        const inclusion = await tenantInclusionProof(id, latest.treeSize);
+        if (!inclusion) throw new Error(`no proof for ${id}`);
+        const leaf = referenceLeaf(Buffer.from(inclusion.canonical));
+        expect(verifyInclusion(inclusion.leafIndex, latest.treeSize, leaf, inclusion.proof, latest.rootHash)).toBe(
+          true,
+        );
+      }
+    });
   });
 
   test('running twice, or from two processes at once, removes once', async () => {
