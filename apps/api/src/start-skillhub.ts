@@ -21,6 +21,8 @@ export interface StartSkillhubOptions {
   host: string;
   /** Seal audit events in the background (default true; tests that seal by hand turn it off). */
   sealInBackground?: boolean;
+  /** Make sure of the ledger's monthly partitions at start and hourly (default true). */
+  maintainPartitions?: boolean;
   /** Deliver audit sinks in the background (default: as `sealInBackground`). */
   deliverSinks?: boolean;
   /** Apply retention every `config.retention.intervalMs` (default: as `sealInBackground`). */
@@ -42,8 +44,8 @@ export interface SkillhubServer extends RunningServer {
 /**
  * The whole server as `skillhub serve`, the tests and the API benchmark run
  * it: the HTTP app, the records its answers did not wait for, the mail still
- * on its way, the retention loop, the audit sink delivery, the background audit sealer and the
- * database, stopped in that
+ * on its way, the retention loop, the audit sink delivery, the ledger's partition
+ * maintenance, the background audit sealer and the database, stopped in that
  * order (no request, record, mail or sealing pass outlives what it uses).
  */
 export async function startSkillhub(options: StartSkillhubOptions): Promise<SkillhubServer> {
@@ -57,6 +59,17 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
           checkpoints: checkpointSigner(config),
         })
       : null;
+  // Awaited before serving: a server started on the last evening of a month
+  // must not take writes for the next one without its partition.
+  const partitions =
+    (options.maintainPartitions ?? true)
+      ? db.startPartitionMaintainer({
+          onCreated: (created) =>
+            logger.info({ partitions: created.map((m) => m.partition) }, 'ledger partitions created'),
+          onError: (err) => logger.error({ err }, 'creating the ledger partitions ahead failed; retried hourly'),
+        })
+      : null;
+  await partitions?.started;
   const sinks =
     (options.deliverSinks ?? options.sealInBackground ?? true)
       ? startAuditSinkWorker(db, {
@@ -88,6 +101,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
     await mail.close();
     await retention?.stop();
     await sinks?.stop();
+    await partitions?.stop();
     await sealer?.stop();
     await db.close();
     throw error;
@@ -102,6 +116,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
       await mail.close();
       await retention?.stop();
       await sinks?.stop();
+      await partitions?.stop();
       await sealer?.stop();
       // A statement stuck on the database keeps its client checked out and the
       // pool from ending; the process must still be able to exit.

@@ -3,6 +3,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerKey } from './commands/key.ts';
+import { registerMaintain } from './commands/maintain.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerRetention } from './commands/retention.ts';
 import { registerSecrets } from './commands/secrets.ts';
@@ -23,6 +24,7 @@ const program = new Command('skillhub')
 
 registerServe(program);
 registerMigrate(program);
+registerMaintain(program);
 registerDoctor(program);
 registerAudit(program);
 registerTenant(program);

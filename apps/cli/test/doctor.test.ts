@@ -37,6 +37,8 @@ test('doctor is green on the migrated schema, and --json lists every check', asy
     'security_definer',
     'ledger_no_destructive_grants',
     'ledger_triggers',
+    'ledger_partitions_ahead',
+    'ledger_partition_grants',
     'change_capture',
     'security_control_alarm',
     'security_control_drift',

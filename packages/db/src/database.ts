@@ -9,6 +9,16 @@ import {
   startAuditSealer,
 } from './audit/audit-sealer.ts';
 import { type CheckpointSigner, signGrownTrees } from './audit/checkpoints/sign-grown-trees.ts';
+import {
+  type EnsureLedgerPartitionsOptions,
+  ensureLedgerPartitions,
+  type LedgerPartitionMonth,
+} from './audit/partitions/ensure-ledger-partitions.ts';
+import {
+  type PartitionMaintainer,
+  type PartitionMaintainerOptions,
+  startPartitionMaintainer,
+} from './audit/partitions/partition-maintainer.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
 import { classifyDatabaseError } from './classify-database-error.ts';
 import { CredentialDoor, defaultCredentialTtlMs } from './credentials/credential-door.ts';
@@ -277,6 +287,20 @@ export class Database {
   async tenantsWithRetention(): Promise<string[]> {
     const { rows } = await this.#db.execute<{ id: string }>(sql`select audit.tenants_with_retention() as id`);
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * Makes sure the ledger has its partitions for this month and the months
+   * ahead (see {@link ensureLedgerPartitions}); as the runtime role, for the
+   * present only.
+   */
+  ensureLedgerPartitions(options?: Omit<EnsureLedgerPartitionsOptions, 'at'>): Promise<LedgerPartitionMonth[]> {
+    return ensureLedgerPartitions(runnerFor(this.#pool), options);
+  }
+
+  /** Makes sure of the ledger's partitions now and every hour until stopped (the server runs one). */
+  startPartitionMaintainer(options?: PartitionMaintainerOptions): PartitionMaintainer {
+    return startPartitionMaintainer(() => this.ensureLedgerPartitions(), options);
   }
 
   /** True when a trivial query succeeds. */

@@ -42,6 +42,14 @@ export {
   signNote,
   verifierKey,
 } from './audit/checkpoints/signed-note.ts';
+export {
+  defaultMonthsAhead,
+  type EnsureLedgerPartitionsOptions,
+  type LedgerPartitionMonth,
+} from './audit/partitions/ensure-ledger-partitions.ts';
+export type { LedgerPartition } from './audit/partitions/list-ledger-partitions.ts';
+export { type LedgerMaintenance, maintainLedger } from './audit/partitions/maintain-ledger.ts';
+export type { PartitionMaintainer, PartitionMaintainerOptions } from './audit/partitions/partition-maintainer.ts';
 export { recordAuditEvent } from './audit/record-audit-event.ts';
 export {
   applyRetention,

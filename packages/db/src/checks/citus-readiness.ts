@@ -14,7 +14,8 @@ const keysSql = `
     from pg_class c
     join pg_namespace n on n.oid = c.relnamespace
     join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and a.attnotnull and not a.attisdropped
-    where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+    where c.relkind in ('r', 'p') and not c.relispartition
+      and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
   ), keys as (
     select t.name as table_name, k.conname::text as key_name, k.contype::text as kind,
       case when k.contype = 'f'

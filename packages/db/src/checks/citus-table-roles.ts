@@ -18,14 +18,15 @@ export const citusReferenceTables = ['public.tenants', 'platform.context_keys'];
  */
 export const nullableTenantLedger = ['public.audit_logs', 'public.security_events', 'public.security_event_tallies'];
 
-// Every table with a tenant_id column: its type and nullability.
+// Every table with a tenant_id column (a partition goes where its parent goes): its type and nullability.
 const columnsSql = `
   select format('%I.%I', n.nspname, c.relname) as name, format_type(a.atttypid, a.atttypmod) as type,
          a.attnotnull as not_null
   from pg_class c
   join pg_namespace n on n.oid = c.relnamespace
   join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
-  where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+  where c.relkind in ('r', 'p') and not c.relispartition
+      and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
   order by 1`;
 
 // Every foreign key with a side that has a tenant_id column and a side that has none.
@@ -34,7 +35,8 @@ const crossingKeysSql = `
     select c.oid from pg_class c
     join pg_namespace n on n.oid = c.relnamespace
     join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
-    where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+    where c.relkind in ('r', 'p') and not c.relispartition
+      and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
   )
   select k.conname::text as key_name, format('%I.%I', cn.nspname, c.relname) as child,
          format('%I.%I', pn.nspname, p.relname) as parent, k.conrelid in (select oid from tenant_tables) as child_is_tenant

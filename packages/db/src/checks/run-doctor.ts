@@ -5,6 +5,7 @@ import { checkAuditChain } from './audit-chain.ts';
 import { checkChangeCapture } from './change-capture.ts';
 import { checkCitusReadiness } from './citus-readiness.ts';
 import { checkDeploymentSink } from './deployment-sink.ts';
+import { checkLedgerPartitions } from './ledger-partitions.ts';
 import { checkLedgerProtection } from './ledger-protection.ts';
 import { checkMigrationsApplied } from './migrations-applied.ts';
 import { checkPermissivePolicies } from './permissive-policies.ts';
@@ -55,6 +56,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['view_security_invoker', () => checkViews(run)],
       ['security_definer', () => checkSecurityDefiner(run)],
       ['ledger_protected', () => checkLedgerProtection(run)],
+      ['ledger_partitions_ahead', () => checkLedgerPartitions(run)],
       ['change_capture', () => checkChangeCapture(run)],
       ['security_control_alarm', () => checkSecurityControlAlarm(run)],
       ['citus_keys', () => checkCitusReadiness(run)],

@@ -12,6 +12,7 @@ export const systemFunctions: readonly string[] = [
   'audit.assert_may_hold()',
   'audit.assert_subject_not_on_hold(text,text)',
   'audit.check_security_controls(text)',
+  'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
   'audit.extend_trees(text[],bigint[],bigint[])',
   'audit.guard_ledger_row()',
   'audit.place_legal_hold(text,text)',
@@ -59,6 +60,14 @@ export const systemFunctions: readonly string[] = [
   'platform.verified_context()',
 ];
 
+/**
+ * Functions that must run as the ledger's owner, whatever that role is:
+ * only a table's owner may attach a partition to it (migration 0044).
+ */
+export const ledgerOwnerFunctions: readonly string[] = [
+  'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
+];
+
 // A capture function audit.enable_tracking generated (listed in
 // audit.tracked_tables) is SECURITY DEFINER by design: change records are
 // written by it alone.
@@ -66,7 +75,8 @@ const securityDefinerSql = `
   select p.oid::regprocedure::text as name, pg_get_userbyid(p.proowner) as owner, r.rolsuper as owner_superuser,
     (select c from unnest(p.proconfig) c where c like 'search_path=%') as search_path,
     p.pronamespace = 'audit'::regnamespace and p.pronargs = 0
-      and p.proname in (select function_name from audit.tracked_tables) as generated_capture
+      and p.proname in (select function_name from audit.tracked_tables) as generated_capture,
+    p.proowner = (select c.relowner from pg_class c where c.oid = to_regclass('public.audit_logs')) as owns_ledger
   from pg_proc p
   join pg_roles r on r.oid = p.proowner
   where p.prosecdef and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
@@ -78,13 +88,16 @@ interface DefinerFacts extends Record<string, unknown> {
   owner_superuser: boolean;
   search_path: string | null;
   generated_capture: boolean;
+  owns_ledger: boolean;
 }
 
 /**
  * A SECURITY DEFINER function runs with its owner's rights, here a role
  * that sees every tenant. Each must be one of {@link systemFunctions}, pin
  * its search_path (or a caller's objects could stand in for the ones it
- * names) and belong to a role that is not a superuser.
+ * names) and belong to a role that is not a superuser, except those that
+ * must run as the ledger's owner ({@link ledgerOwnerFunctions}), which must
+ * belong to exactly that role.
  */
 export async function checkSecurityDefiner(run: SqlRunner): Promise<CheckResult[]> {
   const { rows } = await run<DefinerFacts>(securityDefinerSql);
@@ -104,7 +117,14 @@ export async function checkSecurityDefiner(run: SqlRunner): Promise<CheckResult[
         fix: `alter function ${fn.name} set search_path = '';`,
       });
     }
-    if (fn.owner_superuser) {
+    const ledgerOwner = ledgerOwnerFunctions.includes(fn.name);
+    if (ledgerOwner && !fn.owns_ledger) {
+      problems.push({
+        detail: `belongs to ${fn.owner}, not to the ledger's owner, so it cannot attach partitions`,
+        fix: `alter function ${fn.name} owner to <the owner of public.audit_logs>;`,
+      });
+    }
+    if (fn.owner_superuser && !ledgerOwner) {
       problems.push({
         detail: `belongs to superuser ${fn.owner}, so it runs with every right`,
         fix: `alter function ${fn.name} owner to skillhub_system;`,

@@ -85,19 +85,27 @@ export const mfaRecoveryCodes = pgTable(
   ],
 );
 
-/** Append-only; written only through the platform functions that record security events (migration 0023). */
-export const securityEvents = pgTable('security_events', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  tenantId: text('tenant_id').references(() => tenants.id),
-  eventType: securityEventType('event_type').notNull(),
-  severity: securitySeverity('severity').notNull().default('info'),
-  userId: uuid('user_id'),
-  email: text('email'),
-  ipAddress: inet('ip_address'),
-  sessionId: uuid('session_id'),
-  details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * Append-only; written only through the platform functions that record security events (migration 0023).
+ * Partitioned by month on created_at (migration 0044), hence the key (id, created_at); Drizzle does not model
+ * the partitions.
+ */
+export const securityEvents = pgTable(
+  'security_events',
+  {
+    id: uuid('id').notNull().defaultRandom(),
+    tenantId: text('tenant_id').references(() => tenants.id),
+    eventType: securityEventType('event_type').notNull(),
+    severity: securitySeverity('severity').notNull().default('info'),
+    userId: uuid('user_id'),
+    email: text('email'),
+    ipAddress: inet('ip_address'),
+    sessionId: uuid('session_id'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.createdAt] })],
+);
 
 /**
  * Repeated identical failures per five-minute window (migration 0021): the

@@ -1,0 +1,161 @@
+/**
+ * The ledger partitioned by month (migration 0044) against the same events
+ * in an unpartitioned copy with the same indexes, in one run: (a) one
+ * tenant's last 50 events, (b) one tenant's events in a 30-day window,
+ * medians of interleaved rounds; then (c) a month leaving the partitioned
+ * ledger by DETACH + DROP at two sizes, against DELETE of the same rows.
+ * Usage: npm run bench:timeline -- [--events N] [--tenants N] [--drop-rows N]
+ * (also --rounds, --ops, --warmup). Progress goes to stderr, the report to stdout.
+ */
+import { parseArgs } from 'node:util';
+import { openRawPool, type RawPool } from '@skillhub/db/bench';
+import { openBenchDatabase } from './lib/bench-database.ts';
+import { median, runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
+import { positiveInteger } from './lib/positive-integer.ts';
+import { formatRatio, formatTable } from './lib/print-table.ts';
+import { timeMonthDrop } from './timeline/drop-month.ts';
+import { loadLedgers, monthStart } from './timeline/load-ledgers.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    events: { type: 'string', default: '2000000' },
+    tenants: { type: 'string', default: '1000' },
+    'drop-rows': { type: 'string', default: '50000' },
+    rounds: { type: 'string', default: '5' },
+    ops: { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '50' },
+  },
+});
+const config = {
+  events: positiveInteger('events', flags.events),
+  tenants: positiveInteger('tenants', flags.tenants),
+  dropRows: positiveInteger('drop-rows', flags['drop-rows']),
+  rounds: positiveInteger('rounds', flags.rounds),
+  ops: positiveInteger('ops', flags.ops),
+  warmup: positiveInteger('warmup', flags.warmup),
+};
+const progress = (message: string) => process.stderr.write(`· ${message}\n`);
+const n = (value: number) => value.toLocaleString('en-US');
+
+const columns = `id, tenant_id, actor_type, actor_id, action, resource_type, resource_id, host(ip_address), request_id,
+  metadata, operation::text, table_name, old_record, new_record, changed_fields, created_at`;
+// The console's queries (listAuditEvents): newest first, a page of 50 and one more to know whether a next exists.
+const lastPage = (table: string) =>
+  `select ${columns} from ${table} where tenant_id = $1 order by created_at desc, id desc limit 51`;
+const windowPage = (table: string) =>
+  `select ${columns} from ${table} where tenant_id = $1 and created_at >= $2::timestamptz
+     and created_at < $2::timestamptz + interval '30 days' order by created_at desc, id desc limit 51`;
+
+function variants(owner: RawPool): Variant[] {
+  const tenant = () => `t-${String(Math.floor(Math.random() * config.tenants)).padStart(6, '0')}`;
+  // A window start in the first eleven months, so the window lies within the loaded year.
+  const windowStart = () => new Date(monthStart(0).getTime() + Math.random() * 330 * 86_400_000).toISOString();
+  // Planned per query (an unnamed statement, as a pooler in transaction mode runs it), or prepared once per
+  // connection and reused (as withTenant does on a direct connection; after five runs PostgreSQL may keep a
+  // generic plan, which prunes partitions when it runs).
+  const query = (text: string, params: () => unknown[], min: number, name?: string) => async () => {
+    const { rowCount } = await owner.query({ name, text, values: params() });
+    if ((rowCount ?? 0) < min) throw new Error(`expected at least ${min} rows, got ${rowCount}`);
+  };
+  const perWindow = Math.floor(((config.events / config.tenants) * 30) / 365);
+  const windowRows = Math.min(51, Math.max(1, Math.floor(perWindow * 0.8)));
+  const tables = { part: 'public.audit_logs', flat: 'bench_timeline.audit_logs_flat' } as const;
+  const labels = { part: 'partitioned', flat: 'unpartitioned' } as const;
+  return (['planned', 'prepared'] as const).flatMap((mode) =>
+    (['part', 'flat'] as const).flatMap((layout) => {
+      const name = (q: string) => (mode === 'prepared' ? `${q}-${layout}` : undefined);
+      return [
+        {
+          key: `last-${layout}-${mode}`,
+          label: `(a) last 50 — ${labels[layout]}, ${mode}`,
+          run: query(lastPage(tables[layout]), () => [tenant()], 51, name('last')),
+        },
+        {
+          key: `window-${layout}-${mode}`,
+          label: `(b) 30-day window — ${labels[layout]}, ${mode}`,
+          run: query(windowPage(tables[layout]), () => [tenant(), windowStart()], windowRows, name('window')),
+        },
+      ];
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  progress('starting PostgreSQL and migrating a fresh database');
+  const bench = await openBenchDatabase({
+    shared_buffers: '1GB',
+    maintenance_work_mem: '512MB',
+    max_wal_size: '8GB',
+    max_connections: '50',
+  });
+  const owner = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
+  try {
+    progress(`loading ${n(config.events)} events over 12 months across ${n(config.tenants)} tenants, twice`);
+    const loadSeconds = await loadLedgers(owner, config.events, config.tenants, progress);
+    const results = await runInterleaved(variants(owner), {
+      rounds: config.rounds,
+      opsPerRound: config.ops,
+      warmupOps: config.warmup,
+      onProgress: progress,
+    });
+    const ms = (key: string) => median(results.find((r) => r.key === key)?.latenciesUs ?? []) / 1000;
+    progress(`dropping months of ${n(config.dropRows)} and ${n(config.dropRows * 10)} events`);
+    const drops = [
+      await timeMonthDrop(owner, 13, config.dropRows, true),
+      await timeMonthDrop(owner, 14, config.dropRows, false),
+      await timeMonthDrop(owner, 15, config.dropRows * 10, true),
+      await timeMonthDrop(owner, 16, config.dropRows * 10, false),
+    ];
+    const { rows: parts } = await owner.query<{ n: string }>(
+      `select count(*) as n from audit.ledger_partitions where table_name = 'audit_logs'`,
+    );
+    console.log(`\nLedger timeline, partitioned by month vs unpartitioned (${bench.where})`);
+    console.log(
+      `${n(config.events)} events over 12 months, ${n(config.tenants)} tenants (~${n(Math.round(config.events / config.tenants))} each); ` +
+        `audit_logs has ${parts[0]?.n} partitions; loaded in ${loadSeconds.toFixed(0)} s; ` +
+        `${config.rounds} interleaved rounds of ${config.ops} queries, medians, as the owner\n`,
+    );
+    const rows = [['query', 'partitioned ms', 'unpartitioned ms', 'partitioned / unpartitioned']];
+    for (const mode of ['planned', 'prepared'] as const) {
+      for (const [label, query] of [
+        ["(a) a tenant's last 50 events", 'last'],
+        ["(b) a tenant's events in a 30-day window", 'window'],
+      ] as const) {
+        const part = ms(`${query}-part-${mode}`);
+        const flat = ms(`${query}-flat-${mode}`);
+        rows.push([`${label}, ${mode}`, part.toFixed(3), flat.toFixed(3), formatRatio(part / flat)]);
+      }
+    }
+    console.log(formatTable(rows));
+    console.log(
+      '\n(c) a month leaving the ledger: DROP of its partition vs DELETE of the same rows from a plain table\n',
+    );
+    const dropRows = [['rows in the month', 'MiB', 'how', 'detach ms', 'drop ms', 'delete ms', 'partition / delete']];
+    for (const d of drops) {
+      dropRows.push([
+        n(d.rows),
+        (d.bytes / 2 ** 20).toFixed(1),
+        d.detached ? 'detach, drop' : 'drop',
+        d.detachMs.toFixed(1),
+        d.dropMs.toFixed(1),
+        d.deleteMs.toFixed(1),
+        formatRatio((d.detachMs + d.dropMs) / d.deleteMs),
+      ]);
+    }
+    console.log(formatTable(dropRows));
+    const total = (d: (typeof drops)[number] | undefined) => (d ? d.detachMs + d.dropMs : Number.NaN);
+    console.log(
+      `\n  10× the rows: detach + drop took ${formatRatio(total(drops[2]) / total(drops[0]))} as long, drop ${formatRatio(total(drops[3]) / total(drops[1]))}, delete ${formatRatio((drops[2]?.deleteMs ?? 0) / (drops[0]?.deleteMs ?? 1))}`,
+    );
+    console.log(`\nTotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await owner.end();
+    await bench.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
