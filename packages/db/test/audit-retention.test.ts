@@ -330,6 +330,14 @@ describe('verification after retention reports tampering still', () => {
     expect(result.chains[0]?.break?.detail).toMatch(/not signed by a trusted key/);
   });
 
+  test('a record stripped of its signature is tampering', async () => {
+    await asSuperuser(`update audit.retention_records set note = split_part(note, E'\\n\\n', 1) || E'\\n\\n'
+      where chain = '${tenantId}'`);
+    const result = await verify();
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'forged' });
+    expect(result.chains[0]?.break?.detail).toMatch(/not one/);
+  });
+
   test('an event still present inside a removed range means the record lies', async () => {
     await asSuperuser(`insert into audit_logs (id, txid, tenant_id, action, created_at)
       select s.event_id, s.txid, '${tenantId}', 'x', now() from audit.seals s where s.chain = '${tenantId}' and s.position = 3`);
