@@ -4,6 +4,7 @@ import {
   createMailDispatcher,
   type MailDispatcher,
   startAuditSinkWorker,
+  startRetentionLoop,
 } from '@skillhub/core';
 import type { Database } from '@skillhub/db';
 import type { Logger } from 'pino';
@@ -24,6 +25,8 @@ export interface StartSkillhubOptions {
   maintainPartitions?: boolean;
   /** Deliver audit sinks in the background (default: as `sealInBackground`). */
   deliverSinks?: boolean;
+  /** Apply retention every `config.retention.intervalMs` (default: as `sealInBackground`). */
+  applyRetention?: boolean;
   /** See {@link AppDependencies.checkResponses}. */
   checkResponses?: boolean;
   /** How long close() lets requests in flight finish, and then the pool drain; default 10 s each. */
@@ -41,8 +44,8 @@ export interface SkillhubServer extends RunningServer {
 /**
  * The whole server as `skillhub serve`, the tests and the API benchmark run
  * it: the HTTP app, the records its answers did not wait for, the mail still
- * on its way, the audit sink delivery, the ledger's partition maintenance, the
- * background audit sealer and the database, stopped in that
+ * on its way, the retention loop, the audit sink delivery, the ledger's partition
+ * maintenance, the background audit sealer and the database, stopped in that
  * order (no request, record, mail or sealing pass outlives what it uses).
  */
 export async function startSkillhub(options: StartSkillhubOptions): Promise<SkillhubServer> {
@@ -80,6 +83,15 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
           onError: (err) => logger.error({ err }, 'audit sink delivery failed'),
         })
       : null;
+  const retention =
+    (options.applyRetention ?? options.sealInBackground ?? true)
+      ? startRetentionLoop(
+          db,
+          config,
+          (err) => logger.error({ err }, 'audit retention failed'),
+          (tenantId, events) => logger.info({ tenantId, events }, 'audit retention removed expired events'),
+        )
+      : null;
   const records = new BackgroundRecords(logger);
   let server: RunningServer;
   try {
@@ -87,6 +99,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
     server = await startServer(app, { port: options.port, host: options.host, shutdownGraceMs: graceMs });
   } catch (error) {
     await mail.close();
+    await retention?.stop();
     await sinks?.stop();
     await partitions?.stop();
     await sealer?.stop();
@@ -101,6 +114,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
       await server.close();
       await records.settled();
       await mail.close();
+      await retention?.stop();
       await sinks?.stop();
       await partitions?.stop();
       await sealer?.stop();

@@ -10,6 +10,7 @@ import { EditSkillPage } from './pages/edit-skill-page.tsx';
 import { ErasurePage } from './pages/erasure-page.tsx';
 import { NewSkillPage } from './pages/new-skill-page.tsx';
 import { PeoplePage } from './pages/people-page.tsx';
+import { RetentionPage } from './pages/retention-page.tsx';
 import { SecurityActivityPage } from './pages/security-activity-page.tsx';
 import { SessionsPage } from './pages/sessions-page.tsx';
 import { SettingsPage } from './pages/settings-page.tsx';
@@ -37,6 +38,7 @@ const routes: Route[] = [
   { pattern: '/skills/:ref/history', render: ({ ref = '' }) => <SkillHistoryPage key={ref} skillRef={ref} /> },
   { pattern: '/audit', adminOnly: true, render: () => <AuditTimelinePage /> },
   { pattern: '/streams', adminOnly: true, render: () => <AuditSinksPage /> },
+  { pattern: '/retention', adminOnly: true, render: () => <RetentionPage /> },
   { pattern: '/security', adminOnly: true, render: () => <SecurityActivityPage /> },
   { pattern: '/erasure', adminOnly: true, render: () => <ErasurePage /> },
   { pattern: '/sessions', render: () => <SessionsPage /> },

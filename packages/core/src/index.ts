@@ -100,6 +100,14 @@ export { consoleLink } from './mail/membership-mails.ts';
 export { outboxMailer } from './mail/outbox-mailer.ts';
 export { smtpMailer } from './mail/smtp-mailer.ts';
 export { decodeCursor, encodeCursor, isoTimestamp } from './pagination/cursor.ts';
+export { type PlaceLegalHoldInput, placeLegalHold } from './retention/place-legal-hold.ts';
+export { type RetentionState, readRetentionState } from './retention/read-retention-state.ts';
+export { releaseLegalHold } from './retention/release-legal-hold.ts';
+export { retentionKeys } from './retention/retention-keys.ts';
+export { effectiveDays, type RetentionPolicy, readRetentionPolicy } from './retention/retention-policy.ts';
+export { retentionActor, runRetention } from './retention/run-retention.ts';
+export { setRetentionPolicy } from './retention/set-retention-policy.ts';
+export { type RetentionLoop, startRetentionLoop } from './retention/start-retention-loop.ts';
 export {
   type EffectiveSetting,
   readEffectiveSettings,

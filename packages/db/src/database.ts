@@ -282,6 +282,16 @@ export class Database {
   }
 
   /**
+   * The active workspaces that set an audit retention policy (ids only,
+   * through `audit.tenants_with_retention`): what the server's retention
+   * loop visits, each then in its own `withTenant`.
+   */
+  async tenantsWithRetention(): Promise<string[]> {
+    const { rows } = await this.#db.execute<{ id: string }>(sql`select audit.tenants_with_retention() as id`);
+    return rows.map((row) => row.id);
+  }
+
+  /**
    * Makes sure the ledger has its partitions for this month and the months
    * ahead (see {@link ensureLedgerPartitions}); as the runtime role, for the
    * present only.

@@ -39,6 +39,7 @@ export {
   parseSignerKey,
   parseVerifierKey,
   signCheckpoint,
+  signNote,
   verifierKey,
 } from './audit/checkpoints/signed-note.ts';
 export {
@@ -52,6 +53,15 @@ export type { PartitionMaintainer, PartitionMaintainerOptions } from './audit/pa
 export { type ErasureReport, eraseSubject } from './audit/personal/erase-subject.ts';
 export { parseSubject, type Subject, type SubjectKind } from './audit/personal/subject.ts';
 export { recordAuditEvent } from './audit/record-audit-event.ts';
+export {
+  applyRetention,
+  type RetentionBounds,
+  type RetentionOutcome,
+  type RetentionStatus,
+} from './audit/retention/apply-retention.ts';
+export { type LegalHold, listLegalHolds, placeLegalHold, releaseLegalHold } from './audit/retention/legal-holds.ts';
+export { parseRetentionNote, type RetentionNote, retentionNoteSignedBy } from './audit/retention/retention-note.ts';
+export { listRetentionRecords, type RetentionRecord } from './audit/retention/retention-records.ts';
 export {
   assertSigningKey,
   checkSignedChainHead,

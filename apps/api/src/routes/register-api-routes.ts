@@ -10,6 +10,7 @@ import { registerInvitationRoutes } from './identity/invitation-routes.ts';
 import { registerSessionRoutes } from './identity/session-routes.ts';
 import { registerUserRoutes } from './identity/user-routes.ts';
 import { registerPublicSkillRoutes } from './public/public-skill-routes.ts';
+import { registerRetentionRoutes } from './retention/retention-routes.ts';
 import { registerSettingsRoutes } from './settings/settings-routes.ts';
 import { registerSinkRoutes } from './sinks/sink-routes.ts';
 import { registerSkillActivityRoutes } from './skills/skill-activity-routes.ts';
@@ -28,6 +29,7 @@ export function registerApiRoutes(app: OpenAPIHono<AppEnv>): void {
   registerProofRoutes(app);
   registerErasureRoutes(app);
   registerSinkRoutes(app);
+  registerRetentionRoutes(app);
   registerSettingsRoutes(app);
   registerSkillRoutes(app);
   registerSkillVersionRoutes(app);

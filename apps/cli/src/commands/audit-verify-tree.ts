@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { OperatorDoor } from '@skillhub/db';
+import { OperatorDoor, parseVerifierKey } from '@skillhub/db';
 import { checkpointChecker, savedCheckpointNote, type TrustedCheckpoint } from '../evidence/checkpoint-trust.ts';
 import { tenantTreeVerdict } from '../evidence/tenant-tree-verdict.ts';
 import { serverCheckpointKeys } from '../runtime/checkpoint-keys.ts';
@@ -23,6 +23,7 @@ export interface TreeVerifyOptions {
 export async function verifyTrees(options: TreeVerifyOptions): Promise<boolean> {
   const { signer, vkeys } = await serverCheckpointKeys();
   const checkSigned = await checkpointChecker(vkeys);
+  const retentionKeys = vkeys.map(parseVerifierKey);
   let saved: TrustedCheckpoint | null = null;
   if (options.since) {
     const text = await readFile(options.since, 'utf8').catch((error: unknown) => {
@@ -49,7 +50,9 @@ export async function verifyTrees(options: TreeVerifyOptions): Promise<boolean> 
     await db.signAuditCheckpoints(signer);
     let intact = true;
     for (const tenant of chosen) {
-      const line = await db.withTenant(tenant.id, cliActor(), () => tenantTreeVerdict(saved, checkSigned));
+      const line = await db.withTenant(tenant.id, cliActor(), () =>
+        tenantTreeVerdict(saved, checkSigned, retentionKeys),
+      );
       if (line.startsWith('BROKEN')) intact = false;
       process.stdout.write(`${tenant.slug}: ${line}\n`);
     }

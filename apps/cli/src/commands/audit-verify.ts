@@ -2,10 +2,12 @@ import {
   type ChainVerdict,
   type Database,
   OperatorDoor,
+  parseVerifierKey,
   recordAuditEvent,
   type VerifyAuditChainOptions,
 } from '@skillhub/db';
 import type { Command } from 'commander';
+import { serverCheckpointKeys } from '../runtime/checkpoint-keys.ts';
 import { cliActor } from '../runtime/cli-actor.ts';
 import { parseChainHead, parseIsoDate } from '../runtime/parse-options.ts';
 import { withRuntimeDatabase } from '../runtime/runtime-session.ts';
@@ -81,12 +83,15 @@ async function verify(db: Database, ownerUrl: string, options: VerifyOptions): P
   if (tenant) labels.set(tenant.id, tenant.slug);
   else
     for (const t of await OperatorDoor.use(ownerUrl, (door) => door.listTenants(cliActor()))) labels.set(t.id, t.slug);
+  // Retention records are signed with the checkpoint key: the server's keys check them.
+  const retentionKeys = (await serverCheckpointKeys()).vkeys.map(parseVerifierKey);
   // After the lookups, which write events of their own.
   const result = await sealAndVerify(db, ownerUrl, {
     tenantId: tenant?.id,
     from: options.from,
     to: options.to,
     expectedHead: options.head,
+    retentionKeys,
   });
   for (const chain of result.chains) {
     process.stdout.write(`${labels.get(chain.chain) ?? chain.chain}: ${verdict(chain)}\n`);
@@ -108,7 +113,8 @@ const verdict = (chain: ChainVerdict): string => {
   }
   const head = chain.head ? `${chain.head.position}:${chain.head.hash}` : 'none';
   const unsealed = chain.unsealed > 0 ? ` (${chain.unsealed} not sealed yet)` : '';
-  return `intact: ${plural(chain.events, 'event')}, head ${head}${unsealed}`;
+  const removed = chain.removed.map((r) => `; leaves ${r.startLeaf}..${r.endLeaf - 1} removed by policy (${r.record})`);
+  return `intact: ${plural(chain.events, 'event')}, head ${head}${unsealed}${removed.join('')}`;
 };
 
 /** The verification itself goes into the tenant's trail (and is sealed before the command exits). */

@@ -1,4 +1,5 @@
 import {
+  type CheckpointKey,
   emptyRoot,
   readTenantCheckpoint,
   type TreeVerdict,
@@ -18,6 +19,7 @@ import type { CheckpointCheck, TrustedCheckpoint } from './checkpoint-trust.ts';
 export async function tenantTreeVerdict(
   saved: TrustedCheckpoint | null,
   checkSigned: CheckpointCheck,
+  retentionKeys: readonly CheckpointKey[],
 ): Promise<string> {
   const verify = await import('@skillhub/verify');
   const record = await readTenantCheckpoint();
@@ -47,7 +49,7 @@ export async function tenantTreeVerdict(
       return `BROKEN: fork — the tree of size ${latest.treeSize} does not extend the saved one of size ${from.treeSize} (the consistency proof fails)`;
     }
   }
-  return verdictLine(await verifyTenantTree(from, latest), from.treeSize, latest);
+  return verdictLine(await verifyTenantTree(from, latest, undefined, retentionKeys), from.treeSize, latest);
 }
 
 function verdictLine(verdict: TreeVerdict, fromSize: number, latest: TrustedCheckpoint): string {
@@ -57,5 +59,6 @@ function verdictLine(verdict: TreeVerdict, fromSize: number, latest: TrustedChec
     return `BROKEN${where}: ${b?.kind} — ${b?.detail}`;
   }
   const since = fromSize > 0 ? ` appended since size ${fromSize}` : '';
-  return `intact: ${verdict.checked} event${verdict.checked === 1 ? '' : 's'}${since} checked; tree size ${latest.treeSize}, root ${latest.rootHash.toString('base64')}`;
+  const removed = verdict.removed > 0 ? `, ${verdict.removed} removed by policy under signed retention records` : '';
+  return `intact: ${verdict.checked} event${verdict.checked === 1 ? '' : 's'}${since} checked${removed}; tree size ${latest.treeSize}, root ${latest.rootHash.toString('base64')}`;
 }

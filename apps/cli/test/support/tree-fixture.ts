@@ -99,7 +99,7 @@ export async function treeFixture(options: { before?: number; after?: number } =
     },
     verify: async (since) => {
       const refusals = await signAll();
-      const line = await db.withTenant(tenantId, actor, () => tenantTreeVerdict(since, checkSigned));
+      const line = await db.withTenant(tenantId, actor, () => tenantTreeVerdict(since, checkSigned, []));
       return { line, refusals };
     },
     close: async () => {

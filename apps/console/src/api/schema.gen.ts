@@ -4052,6 +4052,344 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/audit/retention': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** This workspace’s retention policy, legal holds and signed retention records (admins, or audit:read keys) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Policy, holds and records */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RetentionState'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/audit/retention/policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Set how many days this workspace keeps its audit events, within the deployment’s bounds (admins) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['SetRetentionPolicy'];
+        };
+      };
+      responses: {
+        /** @description The policy now in force */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RetentionPolicy'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/audit/legal-holds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Place a legal hold on this workspace, or on one subject (a user id or an email): retention stops (admins) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['PlaceLegalHold'];
+        };
+      };
+      responses: {
+        /** @description The hold, recorded as legal_hold.placed */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['LegalHold'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/audit/legal-holds/{id}/release': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Release an active legal hold, with a reason (admins) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ReleaseLegalHold'];
+        };
+      };
+      responses: {
+        /** @description Released, recorded as legal_hold.released */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Ok'];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not signed in, or credentials refused */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Not found (also for another workspace’s resources) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Conflict */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/settings': {
     parameters: {
       query?: never;
@@ -6366,7 +6704,7 @@ export interface components {
         } | null;
         break: {
           /** @enum {string} */
-          kind: 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated';
+          kind: 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated' | 'forged';
           position: number | null;
           eventId: string | null;
           detail: string;
@@ -6394,11 +6732,18 @@ export interface components {
       unsealed: number;
       break: {
         /** @enum {string} */
-        kind: 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated';
+        kind: 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated' | 'forged';
         position: number | null;
         eventId: string | null;
         detail: string;
       } | null;
+      /** @description Leaves [startLeaf, endLeaf) removed by policy under a signed retention record */
+      removed: {
+        startLeaf: number;
+        endLeaf: number;
+        removedAt: string;
+        record: string;
+      }[];
     };
     AuditCheckpoint: {
       /** @example skillhub.example/audit/3f1c… */
@@ -6534,6 +6879,57 @@ export interface components {
       latencyMs: number;
       delivered: boolean;
       error: string | null;
+    };
+    RetentionState: {
+      policy: components['schemas']['RetentionPolicy'];
+      holds: components['schemas']['LegalHold'][];
+      records: components['schemas']['RetentionRecord'][];
+    };
+    RetentionPolicy: {
+      /** @description Days the workspace asked to keep; null: forever */
+      keepDays: number | null;
+      /** @description What retention applies, within the bounds */
+      effectiveDays: number | null;
+      /** @description The deployment’s least number of days */
+      minDays: number;
+      /** @description The deployment’s most, when it sets one */
+      maxDays: number | null;
+    };
+    LegalHold: {
+      id: string;
+      /** @description A user id or an email; null holds the whole workspace */
+      subject: string | null;
+      reason: string;
+      placedBy: string;
+      placedAt: string;
+      releasedAt: string | null;
+      releasedBy: string | null;
+      releaseReason: string | null;
+    };
+    RetentionRecord: {
+      startLeaf: number;
+      /** @description Leaves [startLeaf, endLeaf) were removed */
+      endLeaf: number;
+      removedAt: string;
+      keepDays: number;
+      cutoff: string;
+      checkpointSize: number;
+      eventsRemoved: number;
+      keyId: string;
+      /** @description The record as signed (C2SP signed note): check it with the keys at /.well-known/skillhub/checkpoint-keys */
+      note: string;
+    };
+    SetRetentionPolicy: {
+      /** @description Days to keep audit events; null keeps them forever */
+      keepDays: number | null;
+    };
+    PlaceLegalHold: {
+      /** @description A user id or an email; omit to hold everything */
+      subject?: string | null;
+      reason: string;
+    };
+    ReleaseLegalHold: {
+      reason: string;
     };
     /** @description Admins see every section; other users and API keys see display name, logo and default visibility. */
     SiteSettingsView: {

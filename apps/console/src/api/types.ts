@@ -87,5 +87,6 @@ export type AuditSinkAttempt = Schemas['AuditSinkAttempt'];
 export type SinkFormat = AuditSink['format'];
 export const sinkFormats = everyMember<SinkFormat>()(['ocsf', 'jsonl']);
 
-/** What erasing a person reaches (a dry run) or reached (POST /audit/erasures). */
-export type ErasureReport = Schemas['ErasureReport'];
+export type RetentionState = Schemas['RetentionState'];
+export type LegalHold = Schemas['LegalHold'];
+export type RetentionRecord = Schemas['RetentionRecord'];

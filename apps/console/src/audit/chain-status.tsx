@@ -13,6 +13,7 @@ const breakKinds: Record<string, string> = {
   inserted: 'was slipped into sealed history',
   reordered: 'is out of its sealed order',
   truncated: 'ends the chain early: later events were removed',
+  forged: 'lies under a retention record that does not hold (unsigned, edited, or naming events still there)',
 };
 
 const messageOf = (error: unknown) =>

@@ -14,6 +14,7 @@ const nav: NavItem[] = [
   { to: '/new-skill', label: 'New skill' },
   { to: '/audit', label: 'Audit trail', adminOnly: true },
   { to: '/streams', label: 'Audit streams', adminOnly: true },
+  { to: '/retention', label: 'Retention', adminOnly: true },
   { to: '/security', label: 'Security activity', adminOnly: true },
   { to: '/erasure', label: 'Erase personal data', adminOnly: true },
   { to: '/people', label: 'People', adminOnly: true },

@@ -1,6 +1,7 @@
 import {
   type BundleLeaf,
   type Database,
+  listRetentionRecords,
   logSecurityEvent,
   readTenantCheckpoint,
   recordAuditEvent,
@@ -116,6 +117,10 @@ export async function streamAuditBundle(
   const { checkpoint, eventsFormat } = bundle;
   return db.withTenant(auth.tenantId, auth.actor, async (tx) => {
     await tx.execute(sql`set transaction read only`);
+    // The leaves signed retention records removed: the verifier counts them removed by policy, not missing.
+    const retention = (await listRetentionRecords())
+      .filter((r) => r.endLeaf <= checkpoint.tree_size)
+      .map((r) => r.note);
     await write(
       `${JSON.stringify({
         type: 'skillhub.evidence-bundle',
@@ -128,6 +133,7 @@ export async function streamAuditBundle(
         key_name: checkpoint.key_name,
         events_format: eventsFormat,
         complete: true,
+        ...(retention.length > 0 && { retention }),
       })}\n`,
     );
     const line = (leaf: BundleLeaf) => {

@@ -7,7 +7,9 @@ import {
   verifyTenantAuditChain,
 } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
+import type { AppConfig } from '../config/app-config.ts';
 import { isoTimestamp } from '../pagination/cursor.ts';
+import { retentionKeys } from '../retention/retention-keys.ts';
 
 export interface AuditTrailStatus {
   intact: boolean;
@@ -19,6 +21,8 @@ export interface AuditTrailStatus {
   unsealed: number;
   /** The first event that breaks the chain, when it is not intact. */
   break: ChainBreak | null;
+  /** Leaves removed by policy, each under the signed retention record named (not a break). */
+  removed: { startLeaf: number; endLeaf: number; removedAt: string; record: string }[];
   /** ISO 8601: when this verification was recorded (its `audit.verified` event's time). */
   verifiedAt: string;
 }
@@ -29,11 +33,11 @@ export interface AuditTrailStatus {
  * `audit.verified`, with its verdict: one event per verification, so
  * call it when a person asks, not on every view (see getAuditChainState).
  */
-export async function verifyAuditTrail(db: Database, auth: RequestAuth): Promise<AuditTrailStatus> {
+export async function verifyAuditTrail(db: Database, auth: RequestAuth, config: AppConfig): Promise<AuditTrailStatus> {
   // A transaction left open elsewhere can hold sealing back; its events then count as unsealed.
   await db.sealCommittedAuditEvents(5_000);
   return db.withTenant(auth.tenantId, auth.actor, async (tx) => {
-    const verdict = await verifyTenantAuditChain();
+    const verdict = await verifyTenantAuditChain({ retentionKeys: retentionKeys(config) });
     await recordAuditEvent({
       action: 'audit.verified',
       resourceType: 'audit_log',
@@ -53,6 +57,12 @@ export async function verifyAuditTrail(db: Database, auth: RequestAuth): Promise
       head: verdict.head,
       unsealed: verdict.unsealed,
       break: verdict.break ?? null,
+      removed: verdict.removed.map(({ startLeaf, endLeaf, removedAt, record }) => ({
+        startLeaf,
+        endLeaf,
+        removedAt,
+        record,
+      })),
     };
   });
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type RetentionConfig, retentionConfigFrom } from './retention-config.ts';
 import { type ServerKeys, serverKeysFrom } from './server-keys.ts';
 
 /** Server settings read from the environment once at start. */
@@ -39,6 +40,8 @@ export interface AppConfig {
   signUpThrottle: { maxPerIp: number; windowMinutes: number };
   /** How audit sinks are delivered (see `startAuditSinkWorker`). */
   sinks: SinkConfig;
+  /** The bounds on every workspace's retention policy, and how often the server applies them. */
+  retention: RetentionConfig;
 }
 
 /** Audit sink delivery settings (SKILLHUB_SINK_*). */
@@ -149,5 +152,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retryScale: 1,
       ...(env.SKILLHUB_DEPLOYMENT_SINK_CA ? { syslogCa: readFileSync(env.SKILLHUB_DEPLOYMENT_SINK_CA, 'utf8') } : {}),
     },
+    retention: retentionConfigFrom(env),
   };
 }

@@ -2,9 +2,12 @@ import { createHash, hash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { DbError } from '../errors.ts';
+import type { CheckpointKey } from './checkpoints/signed-note.ts';
 import { sealedEvents } from './ledger-stream/sealed-events.ts';
+import { type RemovedRange, trustedRetentionRanges } from './retention/trusted-retention-ranges.ts';
 
-export type ChainBreakKind = 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated';
+/** `forged`: a retention record that is unsigned, edited, or states a range that is not what is gone. */
+export type ChainBreakKind = 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated' | 'forged';
 
 export interface ChainBreak {
   kind: ChainBreakKind;
@@ -29,6 +32,8 @@ export interface ChainVerdict {
   head: ChainHead | null;
   /** Events written but not sealed yet (normally under a second old). */
   unsealed: number;
+  /** Leaves removed by policy, each under the signed retention record named. */
+  removed: RemovedRange[];
   break?: ChainBreak;
 }
 
@@ -42,6 +47,12 @@ export interface ChainWindow {
    * `from` / `to`.
    */
   expectedHead?: ChainHead;
+  /**
+   * The checkpoint keys retention records must be signed by (the server's
+   * current and retired ones). Without them, events removed by retention
+   * are reported as a break: an unchecked record proves nothing.
+   */
+  retentionKeys?: readonly CheckpointKey[];
 }
 
 /**
@@ -92,12 +103,18 @@ export async function verifyChain(
     );
     previous = anchor?.chain_hash ?? previous;
   }
-  const verdict: ChainVerdict = { chain, intact: true, events: 0, head: null, unsealed: 0 };
+  const verdict: ChainVerdict = { chain, intact: true, events: 0, head: null, unsealed: 0, removed: [] };
   const fail = (kind: ChainBreakKind, position: number | null, eventId: string | null, detail: string) => {
     verdict.intact = false;
     verdict.break = { kind, position, eventId, detail };
     return verdict;
   };
+  const trusted = await trustedRetentionRanges(query, chain, window.retentionKeys);
+  if (!trusted.ok) return fail('forged', trusted.startLeaf + 1, null, trusted.why);
+  const ranges = trusted.ranges;
+  verdict.removed = ranges.filter((r) => r.endLeaf >= first);
+  // Leaf index = position - 1: a range [start, end) covers positions start + 1 .. end.
+  const removedBy = (position: number) => ranges.find((r) => position > r.startLeaf && position <= r.endLeaf);
   let expectedPosition = first;
   let lastOrder: [bigint, bigint] | null = null;
   // The rows stream through COPY and every hash is computed here: PostgreSQL only reads and prints columns.
@@ -106,6 +123,30 @@ export async function verifyChain(
       const { position, sealedId: eventId, event } = seal;
       if (position !== expectedPosition) {
         return fail('missing', expectedPosition, null, `seals ${expectedPosition}..${position - 1} are gone`);
+      }
+      const range = removedBy(position);
+      if (range && event) {
+        return fail(
+          'forged',
+          position,
+          eventId,
+          `event ${eventId} is still here, inside the range the ${range.record} says left`,
+        );
+      }
+      if (range && !event) {
+        // Removed by policy: the seal's hashes still fold into the chain, and the record pins where it ends.
+        const chained = hash('sha256', Buffer.concat([previous, Buffer.from(seal.eventHash, 'hex')]), 'buffer');
+        if (chained.toString('hex') !== seal.chainHash) {
+          return fail('modified', position, eventId, `the seal of removed event ${eventId} was rewritten`);
+        }
+        if (position === range.endLeaf && !range.chainHash.equals(chained)) {
+          return fail('forged', position, eventId, `the chain at the end of the ${range.record} is not what it pins`);
+        }
+        previous = chained;
+        expectedPosition = position + 1;
+        verdict.head = { position, hash: seal.chainHash };
+        progress.checked += 1;
+        continue;
       }
       if (!event) return fail('missing', position, eventId, `event ${eventId} was deleted`);
       const order = parseOrder(seal.sealOrder);

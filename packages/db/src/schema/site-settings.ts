@@ -1,4 +1,4 @@
-import { jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { visibilities } from './skills.ts';
 import { tenantIdColumn } from './tenant-column.ts';
 
@@ -13,6 +13,8 @@ export const siteSettings = pgTable(
     defaultVisibility: text('default_visibility', { enum: visibilities }).notNull().default('internal'),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Days of audit events the workspace keeps (migration 0048); null keeps them forever. */
+    auditRetentionDays: integer('audit_retention_days'),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), unique().on(t.tenantId)],
 );

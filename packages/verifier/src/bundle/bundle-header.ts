@@ -7,6 +7,7 @@ import type { VerifierKey } from '../verifier-key.ts';
 import { verifyCheckpoint } from '../verify-checkpoint.ts';
 import type { Problem } from './problems.ts';
 import type { EventsFormat } from './readable-fields.ts';
+import { checkRetentionRecords, type RemovedByPolicy } from './retention-records.ts';
 
 /** The header line, as the contract writes it. */
 export interface BundleHeader extends CheckpointView {
@@ -14,6 +15,8 @@ export interface BundleHeader extends CheckpointView {
   version: 1;
   events_format: EventsFormat;
   complete: boolean;
+  /** Signed retention records, oldest range first: the leaves they cover left by policy. */
+  retention?: string[];
 }
 
 /** A header whose checkpoint verified: the signed values to check events against. */
@@ -22,6 +25,9 @@ export interface TrustedHeader {
   key: VerifierKey;
   eventsFormat: EventsFormat;
   complete: boolean;
+  /** Leaves [0, removedBefore) left by policy under the trusted records in `removed`. */
+  removedBefore: number;
+  removed: RemovedByPolicy[];
 }
 
 /** The outcome of {@link checkHeader}: the trusted values (if the checkpoint holds) and what was found wrong. */
@@ -67,8 +73,17 @@ export async function checkHeader(
     const verdict = await verifyCheckpoint(header.checkpoint, key);
     if (verdict.ok) {
       const problems = compareHeader(header, verdict.checkpoint, key, expectedOrigin);
+      const retention = await checkRetentionRecords(header.retention, verdict.checkpoint, key);
+      problems.push(...retention.problems);
       return {
-        trusted: { checkpoint: verdict.checkpoint, key, eventsFormat: header.events_format, complete: header.complete },
+        trusted: {
+          checkpoint: verdict.checkpoint,
+          key,
+          eventsFormat: header.events_format,
+          complete: header.complete,
+          removedBefore: retention.removedBefore,
+          removed: retention.removed,
+        },
         problems,
       };
     }

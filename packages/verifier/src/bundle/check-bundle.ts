@@ -14,6 +14,7 @@ import { InclusionMemo } from './inclusion-memo.ts';
 import { LeafLedger, type LeafRange } from './leaf-ledger.ts';
 import { type Problem, ProblemList } from './problems.ts';
 import { readableDisagreements } from './readable-fields.ts';
+import type { RemovedByPolicy } from './retention-records.ts';
 
 /** A line of the bundle, without its newline; `{ oversized }` for a line longer than the reader accepts. */
 export type BundleLine = string | { oversized: number };
@@ -43,6 +44,8 @@ export interface BundleReport {
   rootHash?: string;
   key?: string;
   complete?: boolean;
+  /** Leaves the bundle does not hold because signed retention records say they left by policy. */
+  removedByPolicy?: RemovedByPolicy[];
   /** The problems kept (at most 10,000), in bundle order. */
   problems: Problem[];
   /** All problems found, kept or not. */
@@ -116,6 +119,7 @@ export async function checkBundle(
     rootHash: toBase64(checkpoint.rootHash),
     key: `${key.keyName}+${key.keyId}`,
     complete: header.trusted.complete,
+    removedByPolicy: header.trusted.removed,
     problems: sorted,
     problemCount: problems.count,
   };
@@ -242,6 +246,16 @@ export class BundleRun {
     const read = agrees ? undefined : parseCanonicalEvent(canonical);
     const eventId = agrees ? readableId : (read?.id ?? readableId);
     const { treeSize } = this.trusted.checkpoint;
+    if (leafIndex < (this.trusted.removedBefore ?? 0)) {
+      this.problems.add({
+        kind: 'retention-forged',
+        line,
+        leafIndex,
+        eventId,
+        message: `leaf ${leafIndex} is here, yet a retention record says it left by policy`,
+      });
+      return;
+    }
     if (leafIndex >= treeSize) {
       this.problems.add({
         kind: 'inserted',
@@ -394,8 +408,14 @@ export class BundleRun {
       );
     }
     if (!this.trusted.complete) return;
-    const gaps: LeafRange[] = [...this.ledger.missing()];
-    if (!truncated && this.ledger.last < treeSize - 1) gaps.push({ first: this.ledger.last + 1, last: treeSize - 1 });
+    // The prefix signed retention records removed is not missing.
+    const removedBefore = this.trusted.removedBefore ?? 0;
+    const gaps: LeafRange[] = this.ledger
+      .missing()
+      .filter((gap) => gap.last >= removedBefore)
+      .map((gap) => ({ first: Math.max(gap.first, removedBefore), last: gap.last }));
+    const tailFrom = Math.max(this.ledger.last + 1, removedBefore);
+    if (!truncated && tailFrom <= treeSize - 1) gaps.push({ first: tailFrom, last: treeSize - 1 });
     for (const gap of gaps) {
       this.problems.add({
         kind: 'removed',

@@ -16,7 +16,10 @@
  * - `unknown-key`: the checkpoint is signed by no key given;
  * - `wrong-origin`: the checkpoint belongs to another log than expected;
  * - `fork`: two checkpoints of one log that cannot both be true;
- * - `malformed`: a line or file that is not what the format says.
+ * - `malformed`: a line or file that is not what the format says;
+ * - `retention-forged`: a retention record in the header that is not signed
+ *   by the trusted key, not of this log, out of order, or that says a leaf
+ *   left which the bundle still holds.
  */
 export type ProblemKind =
   | 'edited'
@@ -29,7 +32,8 @@ export type ProblemKind =
   | 'unknown-key'
   | 'wrong-origin'
   | 'fork'
-  | 'malformed';
+  | 'malformed'
+  | 'retention-forged';
 
 /** One finding, naming the event when there is one. */
 export interface Problem {

@@ -130,10 +130,11 @@ export async function checkInParallel(
 /** Whether the ranges, read one after another, hold an intact bundle. */
 function mergedClean(
   summaries: SegmentSummary[],
-  trusted: Pick<TrustedHeader, 'checkpoint' | 'complete'>,
+  trusted: Pick<TrustedHeader, 'checkpoint' | 'complete'> & { removedBefore?: number },
   total: number,
 ): boolean {
-  let last = -1;
+  // The prefix signed retention records removed is not in the bundle.
+  let last = (trusted.removedBefore ?? 0) - 1;
   let endAt = -1;
   for (const [i, s] of summaries.entries()) {
     if (s.problemCount > 0 || s.deferred > 0) return false;
@@ -161,6 +162,7 @@ function cleanReport(trusted: TrustedHeader, events: number): BundleReport {
     rootHash: toBase64(checkpoint.rootHash),
     key: `${key.keyName}+${key.keyId}`,
     complete: trusted.complete,
+    removedByPolicy: trusted.removed,
     problems: [],
     problemCount: 0,
   };

@@ -23,8 +23,13 @@ const problemJson = (p: Problem) => ({
 
 /** The human report of a bundle check, as lines. */
 export function bundleLines(report: BundleReport, path: string): string[] {
+  const removed = (report.removedByPolicy ?? []).map(
+    (r) =>
+      `removed by policy: leaves ${r.startLeaf} to ${r.endLeaf - 1}, under the signed retention record: ${r.record}`,
+  );
   if (report.ok) {
     return [
+      ...removed,
       `OK ${path}: ${report.eventsChecked} events checked against the signed tree of ${report.treeSize} leaves` +
         `${report.complete ? ' (complete)' : ''}, origin ${report.origin}, root ${report.rootHash}, key ${report.key}`,
     ];
@@ -51,6 +56,13 @@ export function bundleJson(report: BundleReport): string {
     root_hash: report.rootHash ?? null,
     key: report.key ?? null,
     complete: report.complete ?? null,
+    removed_by_policy: (report.removedByPolicy ?? []).map((r) => ({
+      start_leaf: r.startLeaf,
+      end_leaf: r.endLeaf,
+      removed_at: r.removedAt,
+      keep_days: r.keepDays,
+      record: r.record,
+    })),
     problem_count: report.problemCount,
     problems: report.problems.map(problemJson),
   });

@@ -90,7 +90,7 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(status, async (c) => c.json(await inTenant(c, c.get('caller'), (tx) => getAuditChainState(tx)), 200));
 
-  app.openapi(verify, async (c) => c.json(await verifyAuditTrail(c.get('db'), c.get('caller')), 200));
+  app.openapi(verify, async (c) => c.json(await verifyAuditTrail(c.get('db'), c.get('caller'), c.get('config')), 200));
 
   app.openapi(exportEvents, async (c) => {
     const auth = c.get('caller');

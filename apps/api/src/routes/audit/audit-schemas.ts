@@ -120,7 +120,7 @@ export const AuditEventsPage = z
 
 const ChainHead = z.object({ position: z.number(), hash: z.string() });
 const ChainBreak = z.object({
-  kind: z.enum(['modified', 'missing', 'inserted', 'reordered', 'truncated']),
+  kind: z.enum(['modified', 'missing', 'inserted', 'reordered', 'truncated', 'forged']),
   position: z.number().nullable(),
   eventId: z.string().nullable(),
   detail: z.string(),
@@ -155,6 +155,9 @@ export const AuditTrailStatus = z
     head: ChainHead.nullable(),
     unsealed: z.number(),
     break: ChainBreak.nullable(),
+    removed: z
+      .array(z.object({ startLeaf: z.number(), endLeaf: z.number(), removedAt: z.string(), record: z.string() }))
+      .openapi({ description: 'Leaves [startLeaf, endLeaf) removed by policy under a signed retention record' }),
   })
   .openapi('AuditTrailStatus');
 

@@ -113,26 +113,22 @@ export const checkpointBody = (origin: string, treeSize: number, rootHash: Buffe
 
 /** The signed note of a checkpoint, signed with `key`. */
 export function signCheckpoint(key: CheckpointSigningKey, origin: string, treeSize: number, rootHash: Buffer): string {
-  const body = checkpointBody(origin, treeSize, rootHash);
-  const signature = sign(null, Buffer.from(body, 'utf8'), key.privateKey);
-  return `${body}\n${emDash} ${key.name} ${Buffer.concat([key.id, signature]).toString('base64')}\n`;
+  return signNote(key, checkpointBody(origin, treeSize, rootHash));
 }
 
-/** Splits a signed checkpoint note; throws INVALID_INPUT when it is not one. Checks no signature. */
-export function parseCheckpointNote(note: string): ParsedCheckpoint {
+/** A signed note split into its body (ending in a newline) and its signature lines. */
+export interface SplitNote {
+  body: string;
+  signatures: { name: string; keyId: Buffer; signature: Buffer }[];
+}
+
+/** Splits any signed note; throws INVALID_INPUT, naming `what`, when it is not one. Checks no signature. */
+export function splitSignedNote(note: string, what: string): SplitNote {
   const fail = (why: string): never => {
-    throw new DbError('INVALID_INPUT', `not a signed checkpoint: ${why}`);
+    throw new DbError('INVALID_INPUT', `not a signed ${what}: ${why}`);
   };
   const split = note.indexOf('\n\n');
   if (split < 0 || !note.endsWith('\n')) fail('no blank line between body and signatures');
-  const body = note.slice(0, split + 1);
-  const lines = body.slice(0, -1).split('\n');
-  const [origin = '', size = '', root = ''] = lines;
-  if (lines.length < 3 || origin === '') fail('the body needs an origin, a size and a root hash');
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(size) || !Number.isSafeInteger(Number(size)))
-    fail('the size is not a decimal number');
-  const rootHash = Buffer.from(root, 'base64');
-  if (rootHash.length !== 32 || rootHash.toString('base64') !== root) fail('the root hash is not 32 bytes of base64');
   const signatures = note
     .slice(split + 2, -1)
     .split('\n')
@@ -143,11 +139,38 @@ export function parseCheckpointNote(note: string): ParsedCheckpoint {
       if (blob.length < 5) return fail('a signature is too short');
       return { name: match[1] ?? '', keyId: blob.subarray(0, 4), signature: blob.subarray(4) };
     });
+  return { body: note.slice(0, split + 1), signatures };
+}
+
+/** Splits a signed checkpoint note; throws INVALID_INPUT when it is not one. Checks no signature. */
+export function parseCheckpointNote(note: string): ParsedCheckpoint {
+  const fail = (why: string): never => {
+    throw new DbError('INVALID_INPUT', `not a signed checkpoint: ${why}`);
+  };
+  const { body, signatures } = splitSignedNote(note, 'checkpoint');
+  const lines = body.slice(0, -1).split('\n');
+  const [origin = '', size = '', root = ''] = lines;
+  if (lines.length < 3 || origin === '') fail('the body needs an origin, a size and a root hash');
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(size) || !Number.isSafeInteger(Number(size)))
+    fail('the size is not a decimal number');
+  const rootHash = Buffer.from(root, 'base64');
+  if (rootHash.length !== 32 || rootHash.toString('base64') !== root) fail('the root hash is not 32 bytes of base64');
   return { origin, treeSize: Number(size), rootHash, body, signatures };
 }
 
 /** True when `note` carries a valid signature by `key` (matched by name and id). */
 export function checkpointSignedBy(note: ParsedCheckpoint, key: CheckpointKey): boolean {
+  return noteSignedBy(note, key);
+}
+
+/** The signed note of any body (a checkpoint's, a retention record's), signed with `key`. */
+export function signNote(key: CheckpointSigningKey, body: string): string {
+  const signature = sign(null, Buffer.from(body, 'utf8'), key.privateKey);
+  return `${body}\n${emDash} ${key.name} ${Buffer.concat([key.id, signature]).toString('base64')}\n`;
+}
+
+/** True when a split signed note (its body and signature lines) carries a valid signature by `key`. */
+export function noteSignedBy(note: Pick<ParsedCheckpoint, 'body' | 'signatures'>, key: CheckpointKey): boolean {
   const publicKey = createPublicKey({
     key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), key.publicKey]),
     format: 'der',

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import { requireScope } from '../../identity/current-tx.ts';
+import type { CheckpointKey } from '../checkpoints/signed-note.ts';
 import { sealedEvents } from '../ledger-stream/sealed-events.ts';
+import { parseRetentionNote } from '../retention/retention-note.ts';
+import { trustedRetentionRanges } from '../retention/trusted-retention-ranges.ts';
 import type { ChainQuery } from '../verify-chain.ts';
 import { emptyRoot, leafHashOf, nodeHash } from './rfc9162.ts';
 import { StoredTree, tileHeight } from './stored-tree.ts';
@@ -12,12 +15,14 @@ export interface TreeHead {
   rootHash: Buffer;
 }
 
-export type TreeBreakKind = 'rewritten' | 'modified' | 'missing' | 'inserted' | 'reordered';
+export type TreeBreakKind = 'rewritten' | 'modified' | 'missing' | 'inserted' | 'reordered' | 'forged';
 
 export interface TreeVerdict {
   intact: boolean;
   /** Leaves hashed from their events. */
   checked: number;
+  /** Leaves removed by policy, taken from their stored leaf hashes under a trusted retention record. */
+  removed: number;
   break?: { kind: TreeBreakKind; leafIndex: number | null; eventId: string | null; detail: string };
 }
 
@@ -33,11 +38,12 @@ export async function verifyTenantTree(
   from: TreeHead,
   to: TreeHead,
   onProgress?: (checked: number) => void,
+  retentionKeys?: readonly CheckpointKey[],
 ): Promise<TreeVerdict> {
   const { tenantId, tx, connection } = requireScope('verifyTenantTree');
   const query: ChainQuery = async <R extends Record<string, unknown>>(statement: SQL) =>
     (await tx.execute(statement)).rows as R[];
-  const verdict: TreeVerdict = { intact: true, checked: 0 };
+  const verdict: TreeVerdict = { intact: true, checked: 0, removed: 0 };
   const fail = (kind: TreeBreakKind, leafIndex: number | null, eventId: string | null, detail: string) => {
     verdict.intact = false;
     verdict.break = { kind, leafIndex, eventId, detail };
@@ -64,6 +70,12 @@ export async function verifyTenantTree(
   if (!fold(stack).equals(from.rootHash)) {
     return fail('rewritten', null, null, `the tree no longer has the root of the checkpoint of size ${from.treeSize}`);
   }
+  // Leaves removed by policy keep their stored hash; the checkpoint each record was made against
+  // must still be what they fold to, so no stored leaf hash under a removal can be swapped.
+  const trusted = await trustedRetentionRanges(query, tenantId, retentionKeys);
+  if (!trusted.ok) return fail('forged', trusted.startLeaf, null, trusted.why);
+  const removals = await removalCheckpoints(query, tenantId);
+  const removedAt = (index: number) => trusted.ranges.find((r) => index >= r.startLeaf && index < r.endLeaf);
   let expected = from.treeSize;
   // Stored subtrees (levels 4, 8, …) that the appended leaves completed: compared with the stored nodes
   // once the stream has ended (the connection serves the COPY until then). About one per 15 leaves.
@@ -75,6 +87,34 @@ export async function verifyTenantTree(
       const index = seal.position - 1;
       if (index !== expected) return fail('missing', expected, null, `leaves ${expected}..${index - 1} are gone`);
       const { event, sealedId } = seal;
+      const removed = removedAt(index);
+      if (removed && event) {
+        return fail(
+          'forged',
+          index,
+          sealedId,
+          `event ${sealedId} is still here, inside the range the ${removed.record} says left`,
+        );
+      }
+      // A checkpoint a retention record was made against must still be what the leaves so far fold to.
+      const pinnedBroken = () => {
+        const pinned = removals.get(index + 1);
+        return pinned !== undefined && !fold(stack).equals(pinned);
+      };
+      if (removed && seal.leafHash) {
+        push(stack, Buffer.from(seal.leafHash, 'hex'), index, completedTiles);
+        expected += 1;
+        verdict.removed += 1;
+        if (pinnedBroken()) {
+          return fail(
+            'rewritten',
+            index,
+            sealedId,
+            `the leaves removed by the ${removed.record} no longer fold to its checkpoint`,
+          );
+        }
+        continue;
+      }
       if (!event) return fail('missing', index, sealedId, `event ${sealedId} was deleted`);
       if (!event.inChain || sha256Hex(event.canonical) !== seal.eventHash) {
         return fail('modified', index, sealedId, `event ${sealedId} differs from what was sealed`);
@@ -88,6 +128,14 @@ export async function verifyTenantTree(
       push(stack, leaf, index, completedTiles);
       expected += 1;
       verdict.checked += 1;
+      if (pinnedBroken()) {
+        return fail(
+          'rewritten',
+          index,
+          sealedId,
+          `the tree no longer folds to the checkpoint of size ${index + 1} a retention record names`,
+        );
+      }
     }
     onProgress?.(verdict.checked);
   }
@@ -120,6 +168,17 @@ export async function verifyTenantTree(
     );
   }
   return verdict;
+}
+
+/** Tree size → root of the checkpoints the chain's retention records were made against, as their notes state. */
+async function removalCheckpoints(query: ChainQuery, chain: string): Promise<Map<number, Buffer>> {
+  const rows = await query<{ note: string }>(sql`select note from audit.retention_records where chain = ${chain}`);
+  const pinned = new Map<number, Buffer>();
+  for (const row of rows) {
+    const note = parseRetentionNote(row.note);
+    pinned.set(note.checkpointSize, note.checkpointRoot);
+  }
+  return pinned;
 }
 
 const sha256Hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
