@@ -90,3 +90,5 @@ export const sinkFormats = everyMember<SinkFormat>()(['ocsf', 'jsonl']);
 export type RetentionState = Schemas['RetentionState'];
 export type LegalHold = Schemas['LegalHold'];
 export type RetentionRecord = Schemas['RetentionRecord'];
+/** What erasing a person reaches (a dry run) or reached (POST /audit/erasures). */
+export type ErasureReport = Schemas['ErasureReport'];
