@@ -41,6 +41,7 @@ export const actionPhrases: Record<string, string> = {
   'audit.retention_policy_changed': 'changed how long audit events are kept',
   'legal_hold.placed': 'placed a legal hold',
   'legal_hold.released': 'released a legal hold',
+  'subject.erased': "erased a person's personal data (their sealed fields can no longer be read)",
   'data.exported': 'exported data',
   'tenant.created': 'created the workspace',
   'tenant.deactivated': 'deactivated the workspace',

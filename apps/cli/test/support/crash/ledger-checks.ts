@@ -72,12 +72,16 @@ export interface LedgerComparison {
  * records in the order they were written (`seq`; writers of one row are
  * serialized by its lock) must chain, each one's old row being the previous
  * one's new row, and the last one must be the row as it is now (without
- * the columns capture redacts). A change committed without its record, or
+ * the columns capture redacts and the personal ones it seals). A change committed without its record, or
  * a record whose change was lost, breaks one or the other.
  */
 export async function compareLedgerWithTables(ownerQuery: OwnerQuery, tenantIds: string[]): Promise<LedgerComparison> {
   const { rows: tables } = await ownerQuery<{ name: string; qualified: string; redact: string[] }>(
-    `select c.relname as name, format('%I.%I', n.nspname, c.relname) as qualified, t.redact
+    // Personal columns (migration 0046) travel sealed in the event's envelope, not in its records, so the
+    // comparison leaves them out on both sides, as it leaves out the columns capture redacts.
+    `select c.relname as name, format('%I.%I', n.nspname, c.relname) as qualified,
+            t.redact || array(select cc.column_name from audit.column_classes cc
+                              where cc.relid = t.relid and cc.class = 'personal') as redact
      from audit.tracked_tables t join pg_class c on c.oid = t.relid join pg_namespace n on n.oid = c.relnamespace
      -- Tenant tables only: the writers write in tenants (the operator's deployment sink has no tenant).
      where exists (select from pg_attribute a where a.attrelid = t.relid and a.attname = 'tenant_id' and not a.attisdropped)
@@ -99,7 +103,7 @@ export async function compareLedgerWithTables(ownerQuery: OwnerQuery, tenantIds:
          where table_name = $1 and operation is not null and tenant_id = any($2)
          window w as (partition by tenant_id, resource_id order by seq)
        ),
-       last_records as (select new_record as record from events where from_last = 1 and operation <> 'DELETE'),
+       last_records as (select new_record - $3::text[] as record from events where from_last = 1 and operation <> 'DELETE'),
        current_rows as (select to_jsonb(t) - $3::text[] as record from ${table.qualified} t where t.tenant_id = any($2))
        select
          (select count(*)::int from events) as changes,
