@@ -112,6 +112,31 @@ describe('before erasure', () => {
     expect((await owner.client.get('/audit-events?limit=200')).text).toContain(aliceEmail);
   });
 
+  test('a legal hold on the person, or on the whole workspace, refuses the erasure and its dry run until released', async () => {
+    // By user id: a hold names its subject in clear, in its record and its ledger events, and outlives the
+    // erasure (a record of a legal obligation); an id, unlike an address, says nothing once the account is erased.
+    for (const subject of [aliceId, undefined]) {
+      const hold = await owner.client.post<{ id: string }>('/audit/legal-holds', { subject, reason: 'matter 7' });
+      expect(hold.status).toBe(201);
+      for (const [who, dryRun] of [
+        [aliceId, true],
+        [aliceId, false],
+        [ghostEmail, true],
+      ] as const) {
+        const refused = await erase(owner.client, who, dryRun);
+        if (subject === aliceId && who === ghostEmail) {
+          expect(refused.status).toBe(200);
+          continue;
+        }
+        expect(errorOf(refused), `${who} ${dryRun}`).toMatchObject({ status: 409, code: 'CONFLICT' });
+        expect(refused.text).toContain('legal hold');
+      }
+      const released = await owner.client.post(`/audit/legal-holds/${hold.body.id}/release`, { reason: 'closed' });
+      expect(released.status).toBe(200);
+    }
+    expect((await erase(owner.client, aliceId, true)).status).toBe(200);
+  });
+
   test('another workspace naming this one’s member erases nothing and learns nothing (404)', async () => {
     for (const dryRun of [true, false]) {
       for (const subject of [aliceId, aliceEmail, `user:${aliceId}`]) {

@@ -32,6 +32,7 @@ export const DbErrorCode = {
   SUBJECT_NOT_FOUND: 'SUBJECT_NOT_FOUND',
   /** Erasure named a member who is still active in the workspace. */
   SUBJECT_STILL_ACTIVE: 'SUBJECT_STILL_ACTIVE',
+  SUBJECT_ON_LEGAL_HOLD: 'SUBJECT_ON_LEGAL_HOLD',
   /** The caller may not erase subjects (not an owner or admin of the workspace). */
   ERASURE_FORBIDDEN: 'ERASURE_FORBIDDEN',
 } as const;

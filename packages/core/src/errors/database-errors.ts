@@ -24,6 +24,7 @@ const appErrorByDbCode: Record<DbErrorCode, [AppErrorCode, string]> = {
     'CONFLICT',
     'That person is still an active member of this workspace; deactivate them first, then erase.',
   ],
+  SUBJECT_ON_LEGAL_HOLD: ['CONFLICT', 'A legal hold keeps this person’s data; release the hold before erasing them.'],
   ERASURE_FORBIDDEN: ['FORBIDDEN', 'Only a workspace owner or admin may erase a person’s data.'],
   TRANSIENT_CONFLICT: ['UNAVAILABLE', 'The database was busy with a conflicting change; try again.'],
   STATEMENT_TIMEOUT: ['UNAVAILABLE', 'The database took too long to answer; try again.'],

@@ -15,6 +15,7 @@ export const systemFunctions: readonly string[] = [
   'audit.encrypt_personal_fields()',
   'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
   'audit.erase_subject(text,text,boolean)',
+  'audit.erase_subject_unheld(text,text,boolean)',
   'audit.extend_trees(text[],bigint[],bigint[])',
   'audit.guard_ledger_row()',
   'audit.place_legal_hold(text,text)',

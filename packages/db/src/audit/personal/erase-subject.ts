@@ -32,6 +32,8 @@ const refusals: Record<string, DbErrorCode> = {
   '22023': 'INVALID_INPUT',
   P0002: 'SUBJECT_NOT_FOUND',
   '55006': 'SUBJECT_STILL_ACTIVE',
+  // A legal hold keeps the person's data (migration 0049).
+  '55000': 'SUBJECT_ON_LEGAL_HOLD',
 };
 
 /**
