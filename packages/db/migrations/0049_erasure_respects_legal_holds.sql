@@ -43,3 +43,7 @@ alter function audit.erase_subject(text, text, boolean) owner to skillhub_system
 revoke all on function audit.erase_subject(text, text, boolean) from public;
 --> statement-breakpoint
 grant execute on function audit.erase_subject(text, text, boolean) to skillhub_app;
+--> statement-breakpoint
+-- The retention policy column 0048 added to site_settings (tracked) is no
+-- personal data; the doctor requires every tracked column to have a class.
+select audit.classify_columns('public.site_settings', 'ordinary', array['audit_retention_days']);
