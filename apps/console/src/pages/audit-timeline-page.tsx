@@ -67,11 +67,14 @@ export function AuditTimelinePage() {
     setMore({ key: '', pages: [] });
     first.reload();
   };
-  const total = first.data?.counts
-    ? filters.family
-      ? first.data.counts[filters.family]
-      : Object.values(first.data.counts).reduce((a, b) => a + b, 0)
-    : null;
+  // Only the answer to the filters shown: while a new filter loads, the last answer's counts under the new
+  // family would state a total above rows that are not yet the ones it counts.
+  const total =
+    first.data?.counts && !first.loading
+      ? filters.family
+        ? first.data.counts[filters.family]
+        : Object.values(first.data.counts).reduce((a, b) => a + b, 0)
+      : null;
 
   return (
     <>
