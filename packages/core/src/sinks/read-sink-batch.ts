@@ -48,13 +48,19 @@ export async function readSinkBatch(
   // Seal positions are 1-based: leaf i is position i + 1.
   const after = Number(state.delivered_through) + 1;
   const through = state.pending_through === null ? null : Number(state.pending_through) + 1;
+  // Each event is found by its id. The tenant policy also names tenant_id, and while the statistics of a
+  // fast-growing ledger lag (autovacuum analyzes a partition after the fact), the planner ANDs a bitmap of
+  // the tenant's whole index with each id's: at 5,000 events/s a batch took 1.6 s and delivery fell far
+  // behind. Without bitmaps each event is one probe of the primary key. Transaction-local.
+  await tx.execute(sql`set local enable_bitmapscan = off`);
   const { rows: events } = await tx.execute<AuditEventView & { leafIndex: string } & Record<string, unknown>>(sql`
     select s.position - 1 as "leafIndex", ${auditEventColumns}
       from (select position, event_id from audit.seals
              where chain = ${state.tenant_id} and position > ${after}
                ${through === null ? sql`` : sql`and position <= ${through}`}
              order by position ${through === null ? sql`limit ${batchSize}` : sql``}) s
-      join audit_logs e on e.id = s.event_id
+      -- A probe per event, not a hash of all the tenant's events across the ledger's partitions per batch.
+      cross join lateral (select * from audit_logs l where l.id = s.event_id limit 1) e
      order by s.position`);
   if (events.length === 0) return null;
   const last = Number(events.at(-1)?.leafIndex);
