@@ -31,7 +31,7 @@ import { PublicCatalogDoor } from './platform/public-catalog-door.ts';
 import * as schema from './schema/index.ts';
 import { AuditSinkDoor } from './sinks/audit-sink-door.ts';
 import { DeploymentSinkDoor } from './sinks/deployment-sink-door.ts';
-import { sinkDeliveryRunner } from './sinks/sink-delivery-transaction.ts';
+import { runSinkDelivery, type SinkDeliveryRunner } from './sinks/sink-delivery-transaction.ts';
 import { runnerFor } from './sql-runner.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
@@ -148,7 +148,8 @@ export class Database {
       onCredentialChange: (tenantId) => this.credentials.forgetTenant(tenantId),
     };
     this.#deliveryPool = newPool(options.url, options.deliveryConnections ?? 2, options.acquireTimeoutMs);
-    const delivering = sinkDeliveryRunner(drizzle(this.#deliveryPool, { schema }), contextKey, limits);
+    const delivering: SinkDeliveryRunner = (fn) =>
+      this.#onClientOf(this.#deliveryPool, ({ client }) => runSinkDelivery(client, contextKey, limits, fn));
     this.deploymentSink = new DeploymentSinkDoor(delivering);
     this.auditSinks = new AuditSinkDoor(delivering, (tenantId, actor, fn) =>
       outsideScope(() =>

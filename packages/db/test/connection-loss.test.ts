@@ -93,6 +93,25 @@ test('a transaction whose BEGIN fails on a dead pooled connection gives the conn
   expect(performance.now() - started).toBeLessThan(2_000);
 });
 
+test('a sink door whose BEGIN fails on a dead delivery connection gives the connection back', async () => {
+  const one = await testDb.openApp({ deliveryConnections: 1 });
+  try {
+    await one.auditSinks.lease(10, 60);
+    await terminateAppBackends();
+    // Block the event loop while the backend dies, so the pool hands out the dead client.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    const failure = await one.auditSinks.lease(10, 60).catch((error: unknown) => error);
+    expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
+    const started = performance.now();
+    await expect(one.auditSinks.lease(10, 60)).resolves.toEqual([]);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  } finally {
+    const closing = performance.now();
+    await one.close();
+    expect(performance.now() - closing).toBeLessThan(2_000);
+  }
+});
+
 test('each tenant transaction is bounded: a long statement is cancelled, an idle transaction ended, and the pool goes on', async () => {
   const bounded = await Database.open({
     url: testDb.appUrl,

@@ -1,10 +1,11 @@
-import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import type * as schema from '../schema/index.ts';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
+import * as schema from '../schema/index.ts';
 import type { ContextKey } from '../tenant-context/context-key.ts';
 import {
+  beginBoundText,
   bindingOf,
-  bindingQueryText,
   signSinkDeliveryContext,
   type TransactionLimits,
 } from '../tenant-context/context-token.ts';
@@ -17,22 +18,29 @@ export type SinkDeliveryRunner = <T>(fn: (tx: SinkDeliveryTx) => Promise<T>) => 
 
 /**
  * The sink doors (migration 0051) answer only a transaction whose context
- * the server signed for its delivery worker. This opens one on `db` (the
- * delivery pool): the transaction reports its backend and start, the
- * context is signed for exactly that, and set with the statement timeout.
+ * the server signed for its delivery worker. This runs one on `client`
+ * (a connection of the delivery pool, whose owner releases it, and closes
+ * it when it was lost): BEGIN reports the backend and start the context is
+ * then signed for, and the context is set with the statement timeout.
+ * A failure rolls back where the connection still answers and rethrows.
  */
-export function sinkDeliveryRunner(
-  db: NodePgDatabase<typeof schema>,
+export async function runSinkDelivery<T>(
+  client: pg.PoolClient,
   key: ContextKey,
   limits: TransactionLimits,
-): SinkDeliveryRunner {
-  return (fn) =>
-    db.transaction(async (tx) => {
-      const { rows } = await tx.execute<{ pid: number; started_us: string }>(sql.raw(bindingQueryText));
-      const context = signSinkDeliveryContext(key, bindingOf(rows[0]));
-      await tx.execute(
-        sql`select set_config('app.context', ${context}, true), set_config('statement_timeout', ${String(limits.statementTimeoutMs)}, true)`,
-      );
-      return fn(tx);
-    });
+  fn: (tx: SinkDeliveryTx) => Promise<T>,
+): Promise<T> {
+  const began = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
+  try {
+    await client.query("select set_config('app.context', $1, true), set_config('statement_timeout', $2, true)", [
+      signSinkDeliveryContext(key, bindingOf(began[1]?.rows[0])),
+      String(limits.statementTimeoutMs),
+    ]);
+    const result = await fn(drizzle(client, { schema }));
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
 }
