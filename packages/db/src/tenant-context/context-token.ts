@@ -34,6 +34,12 @@ export function bindingOf(row: { pid?: unknown; started_us?: unknown } | undefin
   return { pid: row.pid, startedUs: row.started_us };
 }
 
+/** `<key id>:<hex HMAC-SHA256 of the payload>:<payload>`, the form platform.context_claims verifies. */
+function signedContext(key: ContextKey, payload: string): string {
+  const mac = createHmac('sha256', key.secret).update(payload, 'utf8').digest('hex');
+  return `${key.id}:${mac}:${payload}`;
+}
+
 /**
  * A signed tenant context for one transaction:
  * `<key id>:<hex HMAC-SHA256>:<JSON payload>`. The payload names the tenant,
@@ -64,8 +70,7 @@ export function signTenantContext(
     s: binding.startedUs,
     iat: issuedAt,
   });
-  const mac = createHmac('sha256', key.secret).update(payload, 'utf8').digest('hex');
-  return `${key.id}:${mac}:${payload}`;
+  return signedContext(key, payload);
 }
 
 /**
@@ -83,8 +88,7 @@ export function signSinkDeliveryContext(key: ContextKey, binding: TransactionBin
     s: binding.startedUs,
     iat: issuedAt,
   });
-  const mac = createHmac('sha256', key.secret).update(payload, 'utf8').digest('hex');
-  return `${key.id}:${mac}:${payload}`;
+  return signedContext(key, payload);
 }
 
 /**
