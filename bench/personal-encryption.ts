@@ -7,12 +7,16 @@
  * (the envelope trigger runs, finds nothing to seal), and, for reference,
  * with the envelope trigger disabled (the ledger as it was before 0046).
  * Same server, same run, interleaved rounds; the classification is switched,
- * untimed, before each round.
+ * untimed, before each round. Besides latency it prints the CPU time the
+ * writers' PostgreSQL backends spent per write (from /proc, when the
+ * server runs on this machine), which another process's load inflates far
+ * less than wall time.
  * Usage: npm run bench:encryption -- [--users N] [--rounds N] [--ops N] [--warmup N]
  */
 import { parseArgs } from 'node:util';
 import { Database, sql, systemActor } from '@skillhub/db';
 import { openRawPool } from '@skillhub/db/bench';
+import { backendCpuSeconds } from './lib/backend-cpu.ts';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { median, percentile, runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
@@ -62,6 +66,10 @@ async function main(): Promise<void> {
         `alter table audit_logs ${mode === 'off' ? 'disable' : 'enable'} trigger audit_logs_personal_fields`,
       );
     };
+    // The writers' backends: the pool's two connections, opened by the loading above and kept.
+    const runtimeRole = decodeURIComponent(new URL(bench.appUrl).username);
+    const cpuSeconds = new Map<Mode, number>();
+    let roundStart = 0;
     let written = 0;
     const write = async () => {
       const id = ids[Math.floor(Math.random() * ids.length)];
@@ -73,8 +81,15 @@ async function main(): Promise<void> {
     const variants: Variant[] = (['personal', 'ordinary', 'off'] as const).map((mode) => ({
       key: mode,
       label: labels[mode],
-      before: () => setMode(mode),
+      before: async () => {
+        await setMode(mode);
+        roundStart = await backendCpuSeconds(owner, runtimeRole);
+      },
       run: write,
+      after: async () => {
+        const spent = (await backendCpuSeconds(owner, runtimeRole)) - roundStart;
+        cpuSeconds.set(mode, (cpuSeconds.get(mode) ?? 0) + spent);
+      },
     }));
     const results = await runInterleaved(variants, {
       rounds,
@@ -85,10 +100,22 @@ async function main(): Promise<void> {
     await setMode('personal');
     const byKey = new Map(results.map((r) => [r.key, r]));
     const baseline = median(byKey.get('ordinary')?.latenciesUs ?? []);
-    const table = [['update one users row per transaction', 'median µs', 'p95 µs', 'vs ordinary']];
+    // Warm-up rounds count too: every variant ran one, so each total covers (rounds × ops + warmup) writes.
+    const cpuUsPerWrite = (mode: Mode) => ((cpuSeconds.get(mode) ?? Number.NaN) * 1e6) / (rounds * ops + warmup);
+    const table = [
+      ['update one users row per transaction', 'median µs', 'p95 µs', 'vs ordinary', 'backend CPU µs', 'vs ordinary'],
+    ];
     for (const r of results) {
       const m = median(r.latenciesUs);
-      table.push([r.label, formatUs(m), formatUs(percentile(r.latenciesUs, 95)), formatRatio(m / baseline)]);
+      const cpu = cpuUsPerWrite(r.key as Mode);
+      table.push([
+        r.label,
+        formatUs(m),
+        formatUs(percentile(r.latenciesUs, 95)),
+        formatRatio(m / baseline),
+        Number.isNaN(cpu) ? 'n/a' : formatUs(cpu),
+        Number.isNaN(cpu) ? 'n/a' : formatRatio(cpu / cpuUsPerWrite('ordinary')),
+      ]);
     }
     process.stdout.write(
       `personal-field encryption (${bench.where}; ${users} users; ${rounds} rounds × ${ops} ops, interleaved)\n` +
