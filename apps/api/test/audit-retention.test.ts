@@ -122,6 +122,11 @@ test('a removal shows as a signed record the workspace checks itself, and verify
   expect(verified.status).toBe(200);
   expect(verified.body.intact).toBe(true);
   expect(verified.body.removed).toEqual([expect.objectContaining({ endLeaf: note.endLeaf })]);
+  // The chain's state (what the console's banner reads on load) names the same range, without verifying.
+  const chain = await b.client.get<{ removed: { startLeaf: number; endLeaf: number }[] }>('/audit/status');
+  expect(chain.body.removed).toEqual([expect.objectContaining({ startLeaf: 0, endLeaf: note.endLeaf })]);
+  const other = await a.client.get<{ removed: unknown[] }>('/audit/status');
+  expect(other.body.removed).toEqual([]);
 });
 
 test('an offline bundle after retention verifies with the standalone verifier, the removed prefix named', async () => {

@@ -70,6 +70,14 @@ describe.skipIf(!runnable)('retention in the console', () => {
     const records = await page.getByRole('table', { name: 'Retention records' }).textContent();
     expect(records).toContain(`0–${(outcome?.endLeaf ?? 0) - 1}`);
     await checkPage(page, 'retention', desktop);
+    // The audit trail's chain banner says where the removed leaves went, and a verification still passes.
+    await page.goto(`${t.server.url}/console/audit`);
+    await expect
+      .poll(() => page.getByTestId('chain-removed').textContent())
+      .toContain(`(0–${(outcome?.endLeaf ?? 0) - 1}) removed by the retention policy`);
+    await page.getByRole('button', { name: 'Verify now' }).click();
+    await expect.poll(() => page.getByTestId('chain-status').getAttribute('data-state')).toBe('intact');
+    await checkPage(page, 'audit-after-retention', desktop);
     await context.close();
 
     const small = await openPage(browser, problems, phone);

@@ -27,7 +27,12 @@ export {
   streamAuditExport,
 } from './audit/export-audit-events.ts';
 export { type ExportEncoder, type ExportFormat, exportEncoders, exportFormats } from './audit/export-formats.ts';
-export { type AuditChainState, getAuditChainState, type LastVerification } from './audit/get-audit-chain-state.ts';
+export {
+  type AuditChainState,
+  getAuditChainState,
+  type LastVerification,
+  type RemovedRange,
+} from './audit/get-audit-chain-state.ts';
 export { type AuditEventsPage, type ListAuditEventsInput, listAuditEvents } from './audit/list-audit-events.ts';
 export { type CheckpointKeyView, listCheckpointKeys } from './audit/list-checkpoint-keys.ts';
 export { type ListSecurityEventsInput, listSecurityEvents } from './audit/list-security-events.ts';

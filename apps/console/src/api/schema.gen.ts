@@ -6720,6 +6720,12 @@ export interface components {
       };
       /** @description Events the sealer has not reached yet */
       unsealed: number;
+      /** @description Leaves [startLeaf, endLeaf) removed by policy, each under a signed retention record */
+      removed: {
+        startLeaf: number;
+        endLeaf: number;
+        removedAt: string;
+      }[];
     };
     AuditTrailStatus: {
       verifiedAt: string;

@@ -64,6 +64,25 @@ function VerdictText({ verdict }: { verdict: Verdict }) {
 }
 
 /**
+ * The leaves that left the chain by its retention policy: verification
+ * passes over them (each range has a signed retention record), and the
+ * banner says so rather than leave a reader to wonder where they went.
+ */
+function RemovedByPolicy({ removed }: { removed: AuditChainState['removed'] }) {
+  if (removed.length === 0) return null;
+  const leaves = removed.reduce((n, r) => n + (r.endLeaf - r.startLeaf), 0);
+  const last = removed[removed.length - 1];
+  const ranges = removed.map((r) => `${r.startLeaf}–${r.endLeaf - 1}`).join(', ');
+  return (
+    <span className="muted" data-testid="chain-removed">
+      {leaves} {leaves === 1 ? 'leaf' : 'leaves'} ({ranges}) removed by the retention policy
+      {last && ` (latest ${formatDateTime(last.removedAt)})`}, each range under a signed record; verification reports
+      them as removed by policy, not as missing.
+    </span>
+  );
+}
+
+/**
  * The hash chain's banner. On load it shows the latest verification on
  * record and how far sealing has come (GET /audit/status, which records
  * nothing); "Verify now" recomputes the chain (POST /audit/verify, one
@@ -133,6 +152,7 @@ export function ChainStatus() {
             <span>{state.data?.sealed.events ?? 0} events sealed into the hash chain; verify to check them.</span>
           </>
         )}
+        {state.data && !failure && <RemovedByPolicy removed={state.data.removed} />}
         {state.data && state.data.unsealed > 0 && !failure && (
           <span className="muted" data-testid="chain-pending">
             {state.data.unsealed} newer {state.data.unsealed === 1 ? 'event is' : 'events are'} not sealed yet; sealing

@@ -20,6 +20,19 @@ export interface AuditChainState {
   sealed: { events: number; head: (ChainHead & { sealedAt: string }) | null };
   /** Events committed (or still being written) after the head: not sealed yet. */
   unsealed: number;
+  /**
+   * Leaf ranges [startLeaf, endLeaf) that left the chain by its retention
+   * policy, each under a signed retention record (in leaf order). A
+   * verification reports them as removed by policy, not as tampering.
+   */
+  removed: RemovedRange[];
+}
+
+export interface RemovedRange {
+  startLeaf: number;
+  endLeaf: number;
+  /** ISO 8601, when retention removed them. */
+  removedAt: string;
 }
 
 interface VerifiedRow {
@@ -29,7 +42,7 @@ interface VerifiedRow {
 }
 
 /**
- * The chain as last verified and as sealed now, read-only: three indexed
+ * The chain as last verified and as sealed now, read-only: four indexed
  * reads in the caller's withTenant transaction, no event recorded. Events
  * are sealed in (transaction id, sequence) order once their transaction is
  * older than every running one, so every event after the head in that
@@ -53,6 +66,10 @@ export async function getAuditChainState(tx: TenantTx): Promise<AuditChainState>
       ? sql`select count(*)::int as n from audit_logs where (txid, seq) > (${last.txid}::xid8, ${last.seq}::bigint)`
       : sql`select count(*)::int as n from audit_logs`,
   );
+  const removed = await tx.execute<{ startLeaf: string; endLeaf: string; removedAt: string }>(sql`
+    select start_leaf::text as "startLeaf", end_leaf::text as "endLeaf",
+           ${isoTimestamp(sql.raw('removed_at'))} as "removedAt"
+    from audit.retention_records order by start_leaf`);
   const row = verified.rows[0];
   return {
     lastVerification: row
@@ -70,5 +87,10 @@ export async function getAuditChainState(tx: TenantTx): Promise<AuditChainState>
       head: last ? { position: Number(last.position), hash: last.hash, sealedAt: last.sealedAt } : null,
     },
     unsealed: unsealed.rows[0]?.n ?? 0,
+    removed: removed.rows.map((r) => ({
+      startLeaf: Number(r.startLeaf),
+      endLeaf: Number(r.endLeaf),
+      removedAt: r.removedAt,
+    })),
   };
 }

@@ -144,6 +144,9 @@ export const AuditChainState = z
       head: ChainHead.extend({ sealedAt: z.string() }).nullable(),
     }),
     unsealed: z.number().openapi({ description: 'Events the sealer has not reached yet' }),
+    removed: z
+      .array(z.object({ startLeaf: z.number(), endLeaf: z.number(), removedAt: z.string() }))
+      .openapi({ description: 'Leaves [startLeaf, endLeaf) removed by policy, each under a signed retention record' }),
   })
   .openapi('AuditChainState');
 
