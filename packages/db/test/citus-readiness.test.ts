@@ -36,7 +36,9 @@ test('the migrated schema keeps every rule of the Citus plan', async () => {
     'citus_distribution_column',
     'citus_foreign_keys',
     'citus_keys',
+    'citus_no_set_null_keys',
     'citus_policy_functions',
+    'citus_trigger_table_names',
   ]);
   // The ledger's system chain is the one planned exception to a not-null distribution column.
   expect(
@@ -105,5 +107,79 @@ test('a policy that calls a function the workers would not have breaks the plan'
       ),
       fn,
     ).toEqual(['citus_policy_functions public.skills planted']);
+  }
+});
+
+test('a foreign key between tenant tables that sets null or a default breaks the plan', async () => {
+  for (const action of ['on delete set null (editor_id)', 'on delete set default', 'on update cascade']) {
+    expect(
+      await failuresWith(
+        `alter table skills add column editor_id uuid,
+           add constraint skills_editor_id_fkey foreign key (tenant_id, editor_id) references users (tenant_id, id) ${action}`,
+        'alter table skills drop column editor_id',
+      ),
+      action,
+    ).toEqual(['citus_no_set_null_keys public.skills']);
+  }
+});
+
+test('a trigger function that reads tg_table_name on a table Citus would shard breaks the plan', async () => {
+  const { rows } = await testDb.ownerQuery<{ name: string }>(
+    `select c.relname::text as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+     where i.inhparent = 'public.audit_logs'::regclass limit 1`,
+  );
+  const plants = [
+    // Stored in a row: on a shard it would name skills_102008.
+    ['skills', `insert into public.site_settings_log values (tg_table_name)`],
+    // Branched on, on the reference table (the credential announcement's old form).
+    ['tenants', `if tg_table_name = 'tenants' then perform pg_catalog.pg_notify('x', 'y'); end if`],
+    // On one month of the partitioned ledger only: a partition counts as its parent.
+    [rows[0]?.name ?? 'audit_logs', `perform pg_catalog.pg_notify('x', tg_relname)`],
+  ];
+  for (const [table, statement] of plants) {
+    expect(
+      await failuresWith(
+        `create table public.site_settings_log (name text);
+         create function public.planted() returns trigger language plpgsql as $$ begin ${statement}; return null; end $$;
+         create trigger planted after insert on public.${table} for each statement execute function public.planted()`,
+        `drop trigger planted on public.${table}; drop function public.planted(); drop table public.site_settings_log`,
+      ),
+      table,
+    ).toEqual(['citus_trigger_table_names public.planted()']);
+  }
+  // Named only in an error message, the name is shown, never stored or branched on: allowed.
+  expect(
+    await failuresWith(
+      `create function public.planted() returns trigger language plpgsql as $$
+         begin raise exception '% refuses %', tg_table_name, tg_op; end $$;
+       create trigger planted before delete on public.skills for each row execute function public.planted()`,
+      'drop trigger planted on public.skills; drop function public.planted()',
+    ),
+  ).toEqual([]);
+});
+
+test('a trigger names the table the schema declares: a partition its root, anything else itself', async () => {
+  await testDb.ownerQuery('create table public.notes_102008 (id int primary key)');
+  try {
+    const { rows } = await testDb.ownerQuery<{ name: string; logical: string }>(
+      `select r::text as name, audit.logical_table(r)::text as logical
+       from unnest(array['public.skills'::regclass, 'public.tenants'::regclass, 'public.notes_102008'::regclass,
+                         (select i.inhrelid::regclass from pg_inherits i
+                          where i.inhparent = 'public.audit_logs'::regclass limit 1)]) r`,
+    );
+    expect(rows.map((r) => r.logical)).toEqual(['skills', 'tenants', 'notes_102008', 'audit_logs']);
+    expect(rows[3]?.name).toMatch(/^audit_logs_/);
+    // TRUNCATE capture names its table through tg_relid: on one server, exactly what tg_table_name said.
+    await testDb.ownerQuery(`select audit.enable_tracking('public.notes_102008')`);
+    await testDb.ownerQuery('truncate public.notes_102008');
+    const truncated = await testDb.ownerQuery(
+      `select action, resource_type, table_name from audit_logs where operation = 'TRUNCATE' order by created_at desc limit 1`,
+    );
+    expect(truncated.rows).toEqual([
+      { action: 'notes_102008.truncate', resource_type: 'notes_102008', table_name: 'notes_102008' },
+    ]);
+  } finally {
+    await testDb.ownerQuery(`select audit.disable_tracking('public.notes_102008')`);
+    await testDb.ownerQuery('drop table public.notes_102008');
   }
 });

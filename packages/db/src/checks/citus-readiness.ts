@@ -1,6 +1,8 @@
 import type { SqlRunner } from '../sql-runner.ts';
+import { checkKeyActions } from './citus-key-actions.ts';
 import { checkPolicyFunctions } from './citus-policy-functions.ts';
 import { checkCrossingForeignKeys, checkDistributionColumns } from './citus-table-roles.ts';
+import { checkTriggerTableNames } from './citus-trigger-names.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
 // Tenant-scoped tables (tenant_id NOT NULL) and, for each, whether every
@@ -49,15 +51,19 @@ const kindNames: Record<string, string> = {
 /**
  * The rules docs/citus.md states, so the schema stays ready to be
  * distributed by tenant: keys that include tenant_id, one distribution
- * column type, foreign keys only towards reference tables, and policies
- * that call only what every worker has.
+ * column type, foreign keys only towards reference tables and never with
+ * an action that writes the distribution column, policies that call only
+ * what every worker has, and trigger functions that name their table the
+ * same on a shard as on one server.
  */
 export async function checkCitusReadiness(run: SqlRunner): Promise<CheckResult[]> {
   return [
     ...(await checkCitusKeys(run)),
     ...(await checkDistributionColumns(run)),
     ...(await checkCrossingForeignKeys(run)),
+    ...(await checkKeyActions(run)),
     ...(await checkPolicyFunctions(run)),
+    ...(await checkTriggerTableNames(run)),
   ];
 }
 

@@ -22,7 +22,7 @@ export const apiKeys = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     unique().on(t.tenantId, t.prefix),
     unique().on(t.tenantId, t.keyHash),
-    // `set null (created_by)` in migration 0005: tenant_id is never cleared.
-    foreignKey({ columns: [t.tenantId, t.createdBy], foreignColumns: [users.tenantId, users.id] }).onDelete('set null'),
+    // No action on delete (migration 0055): users are deactivated, never deleted; deleting the creator is refused.
+    foreignKey({ columns: [t.tenantId, t.createdBy], foreignColumns: [users.tenantId, users.id] }),
   ],
 );

@@ -26,9 +26,7 @@ export const invitations = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     unique().on(t.tenantId, t.tokenHash),
     foreignKey({ columns: [t.tenantId, t.invitedBy], foreignColumns: [users.tenantId, users.id] }).onDelete('cascade'),
-    foreignKey({ columns: [t.tenantId, t.acceptedUserId], foreignColumns: [users.tenantId, users.id] }).onDelete(
-      'set null',
-    ),
+    foreignKey({ columns: [t.tenantId, t.acceptedUserId], foreignColumns: [users.tenantId, users.id] }),
     index('invitations_tenant_id_created_at_idx').on(t.tenantId, t.createdAt.desc()),
     index('invitations_token_hash_idx').on(t.tokenHash),
   ],

@@ -17,9 +17,10 @@ import { users } from './users.ts';
 export const visibilities = ['private', 'internal', 'public'] as const;
 export const reviewStatuses = ['pending', 'approved', 'changes_requested', 'rejected'] as const;
 
-// Delete rules mirror migration 0005. Its "set null" is `set null (column)`:
-// only the reference is cleared, never tenant_id; Drizzle cannot spell the
-// column list, and the migrations are the source of truth.
+// Delete rules mirror migrations 0005 and 0055: rows hanging off a skill go
+// with it; references to a user or an API key are plain keys (no action),
+// since users are deactivated and keys revoked, never deleted, and Citus
+// refuses `set null (column)` on a key that holds tenant_id.
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -44,7 +45,7 @@ export const skills = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     unique().on(t.tenantId, t.slug),
-    foreignKey({ columns: [t.tenantId, t.authorId], foreignColumns: [users.tenantId, users.id] }).onDelete('set null'),
+    foreignKey({ columns: [t.tenantId, t.authorId], foreignColumns: [users.tenantId, users.id] }),
   ],
 );
 
@@ -64,7 +65,7 @@ export const skillVersions = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     unique().on(t.tenantId, t.skillId, t.version),
     foreignKey({ columns: [t.tenantId, t.skillId], foreignColumns: [skills.tenantId, skills.id] }).onDelete('cascade'),
-    foreignKey({ columns: [t.tenantId, t.createdBy], foreignColumns: [users.tenantId, users.id] }).onDelete('set null'),
+    foreignKey({ columns: [t.tenantId, t.createdBy], foreignColumns: [users.tenantId, users.id] }),
   ],
 );
 
@@ -101,10 +102,8 @@ export const usageEvents = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     foreignKey({ columns: [t.tenantId, t.skillId], foreignColumns: [skills.tenantId, skills.id] }).onDelete('cascade'),
-    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete('set null'),
-    foreignKey({ columns: [t.tenantId, t.apiKeyId], foreignColumns: [apiKeys.tenantId, apiKeys.id] }).onDelete(
-      'set null',
-    ),
+    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
+    foreignKey({ columns: [t.tenantId, t.apiKeyId], foreignColumns: [apiKeys.tenantId, apiKeys.id] }),
   ],
 );
 
@@ -141,9 +140,7 @@ export const skillReviews = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     unique().on(t.tenantId, t.skillId),
     foreignKey({ columns: [t.tenantId, t.skillId], foreignColumns: [skills.tenantId, skills.id] }).onDelete('cascade'),
-    foreignKey({ columns: [t.tenantId, t.reviewerId], foreignColumns: [users.tenantId, users.id] }).onDelete(
-      'set null',
-    ),
+    foreignKey({ columns: [t.tenantId, t.reviewerId], foreignColumns: [users.tenantId, users.id] }),
   ],
 );
 
