@@ -15,6 +15,7 @@ import { ownerStoredTree, type RawPool } from '@skillhub/db/bench';
 import { median } from '../lib/interleaved-rounds.ts';
 import { verifyTreeThroughCursor } from './cursor-tree-verify.ts';
 import { ownCpuSeconds, processCpuSeconds } from './process-cpu.ts';
+import { measureVerifyFloor, type VerifyFloor } from './tree-verify-floor.ts';
 
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
@@ -101,6 +102,7 @@ export async function measureTrees(
     const empty = { treeSize: 0, rootHash: (await ownerStoredTree(pools.owner, chain).root(0)) as Buffer };
     const fullRuns: { seconds: number; nodeCpu: number; backendCpu: number; peakMb: number }[] = [];
     const cursorRuns: { seconds: number; nodeCpu: number; backendCpu: number }[] = [];
+    const floors: VerifyFloor[] = [];
     let full: { result: TreeVerdict; peakMb: number } | undefined;
     for (let round = 0; round < 3; round++) {
       const t4 = process.hrtime.bigint();
@@ -122,6 +124,7 @@ export async function measureTrees(
       const baseline = await verifyTreeThroughCursor(pools.owner, chain, size);
       cursorRuns.push({ seconds: seconds(t5), nodeCpu: ownCpuSeconds() - cpu5, backendCpu: baseline.backendCpu });
       if (baseline.checked !== size) throw new Error('the cursor baseline read the wrong number of leaves');
+      floors.push(await measureVerifyFloor(pools.owner, chain));
     }
     if (!full) throw new Error('no full verification ran');
     const fullSeconds = median(fullRuns.map((r) => r.seconds));
@@ -181,6 +184,12 @@ export async function measureTrees(
     );
     console.log(
       `      CPU per event: Node ${us(fullRuns, 'nodeCpu')} µs + PostgreSQL backend ${us(fullRuns, 'backendCpu')} µs (baseline: Node ${us(cursorRuns, 'nodeCpu')} µs + backend ${us(cursorRuns, 'backendCpu')} µs); the two run side by side, so on two idle cores the bound is ${n(1 / bound)} events/s`,
+    );
+    const floorUs = (key: 'nodeCpu' | 'backendCpu') => (median(floors.map((f) => f[key] / f.events)) * 1e6).toFixed(2);
+    const floorBound = 2 / ((Number(floorUs('nodeCpu')) + Number(floorUs('backendCpu'))) / 1e6);
+    const productBound = 2 / ((Number(us(fullRuns, 'nodeCpu')) + Number(us(fullRuns, 'backendCpu'))) / 1e6);
+    console.log(
+      `      floor, same events, same rounds: PostgreSQL printing each canonical text once (no seals, no join, nothing sent) ${floorUs('backendCpu')} µs + Node's hashes (event, leaf, one node; ${floors[0]?.textBytes ?? 0}-byte texts) ${floorUs('nodeCpu')} µs per event; with every cycle of two idle cores the floor allows ${n(floorBound)} events/s and the product's CPU ${n(productBound)} events/s (aim 200,000)`,
     );
     console.log(
       `    incremental verification (--since): ${incremental.map(([added, s]) => `${n(added)} events added → ${(s * 1000).toFixed(0)} ms`).join('; ')} (median of 3)`,

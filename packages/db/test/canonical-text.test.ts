@@ -125,6 +125,26 @@ describe('the canonical text built in Node', () => {
     expect(result.intact).toBe(true);
   });
 
+  // The stream turns JIT off for its own statement: the caller's transaction gets its setting back,
+  // whether the stream ran to its end or was stopped early.
+  test('the stream leaves the transaction usable and its JIT setting as it was', async () => {
+    const [tenantId] = tenants as [string];
+    await owner.query('begin');
+    try {
+      await owner.query(`select set_config('jit', 'on', true)`);
+      for await (const batch of sealedEvents(owner, { chain: tenantId, first: 1, last: null })) {
+        expect(batch.length).toBeGreaterThan(0);
+      }
+      expect((await owner.query('select current_setting($1) as v', ['jit'])).rows[0]?.v).toBe('on');
+      for await (const batch of sealedEvents(owner, { chain: tenantId, first: 1, last: null })) {
+        if (batch.length > 0) break;
+      }
+      expect((await owner.query('select current_setting($1) as v', ['jit'])).rows[0]?.v).toBe('on');
+    } finally {
+      await owner.query('rollback');
+    }
+  });
+
   test('a one-character edit of the large event is named as modified', async () => {
     const [tenantId] = tenants as [string];
     const { rows } = await owner.query<{ id: string }>(

@@ -99,6 +99,58 @@ describe('a tampered bundle names the event and the kind', () => {
     expect((await check(added)).problems).toEqual([expect.objectContaining({ kind: 'edited', leafIndex: 2 })]);
   });
 
+  // The readable event is compared with the canonical text as one string when it prints as that text
+  // (jsonb's spacing, JSON.stringify's escapes): edits that a looser text comparison would let through.
+  describe('readable edits that print almost like the canonical text', () => {
+    const shaped = buildBundle(signer, 9, {
+      // Keys in jsonb's order (shorter first, then bytewise), as an exported readable event has them.
+      shape: (event, i) => {
+        if (i === 3) event.metadata = { note: null, path: 'x\\ny', text: 'a, b: c' };
+      },
+    });
+    const editRaw = (from: string, to: string) => {
+      const lines = [...shaped.lines];
+      const line = lines[at(3)] as string;
+      const event = line.indexOf('"event":');
+      expect(line.indexOf(from, event)).toBeGreaterThan(event);
+      lines[at(3)] = line.slice(0, event) + line.slice(event).replace(from, to);
+      return lines;
+    };
+    const editedAt3 = async (lines: string[], field: RegExp) => {
+      const { problems } = await check(lines);
+      expect(problems).toEqual([
+        expect.objectContaining({ kind: 'edited', leafIndex: 3, eventId: shaped.events[3]?.id }),
+      ]);
+      expect(problems[0]?.message).toMatch(field);
+    };
+
+    it('the unedited bundle verifies, escapes and all', async () => {
+      expect((await check(shaped.lines)).problems).toEqual([]);
+    });
+
+    it('a number beyond a double (JSON.stringify prints it as null) where the canonical text holds null', async () => {
+      await editedAt3(editRaw('"note":null', '"note":1e999'), /metadata reads/);
+      await editedAt3(editRaw('"note":null', '"note":-1e999'), /metadata reads/);
+    });
+
+    it('a comma or colon inside a string that loses its space', async () => {
+      await editedAt3(editRaw('"a, b: c"', '"a,b:c"'), /metadata reads/);
+      await editedAt3(editRaw('"a, b: c"', '"a, b:c"'), /metadata reads/);
+    });
+
+    it('an escaped backslash turned into an escaped newline', async () => {
+      await editedAt3(editRaw('"x\\\\ny"', '"x\\ny"'), /metadata reads/);
+    });
+
+    it('the same values in another key order still agree (compared field by field)', async () => {
+      const lines = edit(shaped.lines, at(3), (line) => {
+        const { id, ...rest } = line.event;
+        line.event = { ...rest, id };
+      });
+      expect((await check(lines)).problems).toEqual([]);
+    });
+  });
+
   // As when the server's stored tree was rewritten under a signed checkpoint:
   // the events still give the signed root, so the proofs are what changed.
   it('edited proof: the event is named genuine, its proof changed', async () => {

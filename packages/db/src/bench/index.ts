@@ -1,6 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { canonicalTextSql } from '../audit/ledger-stream/canonical-text.ts';
 import { StoredTree } from '../audit/tree/stored-tree.ts';
 import type { ChainQuery } from '../audit/verify-chain.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
@@ -24,6 +25,9 @@ import {
  * only `bench/` import `@skillhub/db/bench`.
  */
 const dialect = new PgDialect();
+
+/** The canonical text as verification streams it, for a benchmark's floor: the same expression without the seals. */
+export { canonicalTextSql };
 
 export type RawPool = pg.Pool;
 export type RawPoolClient = pg.PoolClient;

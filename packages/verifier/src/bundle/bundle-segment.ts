@@ -44,7 +44,8 @@ export class BundleSegment {
   private end: SegmentSummary['end'];
 
   constructor(trusted: Pick<TrustedHeader, 'checkpoint' | 'eventsFormat' | 'complete'>, options: CheckBundleOptions) {
-    this.run = new BundleRun(trusted as TrustedHeader, options, this.problems);
+    // A part with a failed proof is not clean, and the caller checks the whole bundle again in order.
+    this.run = new BundleRun(trusted as TrustedHeader, options, this.problems, { rootOfEvents: false });
   }
 
   async line(raw: BundleLine): Promise<void> {

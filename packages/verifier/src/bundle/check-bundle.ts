@@ -9,7 +9,7 @@ import { RootBuilder } from '../merkle-root.ts';
 import type { VerifierKey } from '../verifier-key.ts';
 import { checkHeader, type TrustedHeader } from './bundle-header.ts';
 import { parseCanonicalEvent } from './canonical-event.ts';
-import { canonicalTextOf } from './canonical-serialization.ts';
+import { readableIsCanonical } from './canonical-serialization.ts';
 import { InclusionMemo } from './inclusion-memo.ts';
 import { LeafLedger, type LeafRange } from './leaf-ledger.ts';
 import { type Problem, ProblemList } from './problems.ts';
@@ -144,14 +144,20 @@ export class BundleRun {
    */
   private eventRoot: RootBuilder | undefined;
 
+  /**
+   * `rootOfEvents: false` skips the events' own root, for a part of a bundle
+   * whose caller checks the whole bundle again in order when any proof
+   * fails (the root only ever decides how a failed proof is reported).
+   */
   constructor(
     private readonly trusted: TrustedHeader,
     private readonly options: CheckBundleOptions,
     private readonly problems: ProblemList,
+    { rootOfEvents = true }: { rootOfEvents?: boolean } = {},
   ) {
     this.memo = new InclusionMemo(options.hasher, trusted.checkpoint.treeSize, trusted.checkpoint.rootHash);
     this.hashLeafText = options.hashLeafText ?? ((text) => options.hasher.hashLeaf(utf8(text)));
-    if (trusted.complete) this.eventRoot = new RootBuilder(options.hasher);
+    if (trusted.complete && rootOfEvents) this.eventRoot = new RootBuilder(options.hasher);
   }
 
   /** The end line's count once it has been read (-1 when it counts nothing valid), else undefined. */
@@ -238,11 +244,11 @@ export class BundleRun {
       });
       return;
     }
-    // The readable event printed as the canonical text: when it is that text, they agree and nothing is parsed again.
+    // When the readable event prints as the canonical text, they agree and nothing is parsed again.
     const agrees =
       this.trusted.eventsFormat === 'jsonl' &&
       typeof readableId === 'string' &&
-      canonicalTextOf(event as Record<string, unknown>) === canonical;
+      readableIsCanonical(event as Record<string, unknown>, canonical);
     const read = agrees ? undefined : parseCanonicalEvent(canonical);
     const eventId = agrees ? readableId : (read?.id ?? readableId);
     const { treeSize } = this.trusted.checkpoint;
@@ -269,7 +275,7 @@ export class BundleRun {
     const hashed = this.hashLeafText(canonical);
     const leafHash = hashed instanceof Uint8Array ? hashed : await hashed;
     if (this.eventRoot?.size === leafIndex) await this.eventRoot.append(leafHash);
-    else this.eventRoot = undefined;
+    else if (this.eventRoot) this.eventRoot = undefined;
     if (await this.memo.verify(leafIndex, leafHash, proof)) {
       this.arrived(leafIndex, eventId, line, false);
       if (agrees) return;

@@ -82,11 +82,20 @@ export interface BuiltBundle {
 export function buildBundle(
   signer: TestSigner,
   count: number,
-  options: { tenantId?: string; only?: (leafIndex: number) => boolean } = {},
+  options: {
+    tenantId?: string;
+    only?: (leafIndex: number) => boolean;
+    /** Changes the sample event of a leaf before it is sealed (its canonical text follows). */
+    shape?: (event: ReadableEvent, leafIndex: number) => void;
+  } = {},
 ): BuiltBundle {
   const tenantId = options.tenantId ?? 'tenant-a';
   const origin = `${signer.keyName}/audit/${tenantId}`;
-  const events = Array.from({ length: count }, (_, i) => sampleEvent(tenantId, i + 1));
+  const events = Array.from({ length: count }, (_, i) => {
+    const event = sampleEvent(tenantId, i + 1);
+    options.shape?.(event, i);
+    return event;
+  });
   const canonicals = events.map(canonicalText);
   const tree = new LevelTree(canonicals.map((text) => leafHash(text)));
   const checkpoint = signCheckpoint(origin, count, tree.root, signer);

@@ -44,14 +44,22 @@ export async function* copyRows(client: pg.ClientBase, query: string, columns: n
         pending.push(chunk);
         continue;
       }
-      const complete = pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(0, end + 1)]) : chunk;
-      const length = complete === chunk ? end + 1 : complete.length;
+      const rows: CopyRow[] = [];
+      let from = 0;
+      if (pending.length > 0) {
+        // Only the row that spans chunks is copied into one buffer; the rest are views of this chunk.
+        const first = chunk.indexOf(newline);
+        const spanning = Buffer.concat([...pending, chunk.subarray(0, first + 1)]);
+        splitRows(spanning, spanning.length, columns, rows);
+        from = first + 1;
+      }
+      splitRows(chunk.subarray(from, end + 1), end + 1 - from, columns, rows);
       pending = end + 1 < chunk.length ? [chunk.subarray(end + 1)] : [];
-      yield splitRows(complete, length, columns);
+      yield rows;
     }
     if (pending.length > 0) {
       const rest = Buffer.concat([...pending, Buffer.of(newline)]);
-      yield splitRows(rest, rest.length, columns);
+      yield splitRows(rest, rest.length, columns, []);
     }
     finished = true;
   } finally {
@@ -62,9 +70,8 @@ export async function* copyRows(client: pg.ClientBase, query: string, columns: n
   }
 }
 
-/** The rows of `bytes[0, length)`, each ended by a newline, split into `columns` at the separator. */
-function splitRows(bytes: Buffer, length: number, columns: number): CopyRow[] {
-  const rows: CopyRow[] = [];
+/** The rows of `bytes[0, length)`, each ended by a newline, split into `columns` at the separator, added to `rows`. */
+function splitRows(bytes: Buffer, length: number, columns: number, rows: CopyRow[]): CopyRow[] {
   let start = 0;
   while (start < length) {
     const row: CopyRow = [];

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import { requireScope } from '../../identity/current-tx.ts';
 import type { CheckpointKey } from '../checkpoints/signed-note.ts';
@@ -181,7 +181,7 @@ async function removalCheckpoints(query: ChainQuery, chain: string): Promise<Map
   return pinned;
 }
 
-const sha256Hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const sha256Hex = (data: Buffer) => hash('sha256', data, 'hex');
 
 interface TreeNode {
   level: number;
