@@ -90,6 +90,7 @@ export async function startSkillhub(options: StartSkillhubOptions): Promise<Skil
           config,
           (err) => logger.error({ err }, 'audit retention failed'),
           (tenantId, events) => logger.info({ tenantId, events }, 'audit retention removed expired events'),
+          (partition, events) => logger.info({ partition, events }, 'audit retention retired a ledger month'),
         )
       : null;
   const records = new BackgroundRecords(logger);

@@ -110,6 +110,7 @@ export { type RetentionState, readRetentionState } from './retention/read-retent
 export { releaseLegalHold } from './retention/release-legal-hold.ts';
 export { retentionKeys } from './retention/retention-keys.ts';
 export { effectiveDays, type RetentionPolicy, readRetentionPolicy } from './retention/retention-policy.ts';
+export { readLedgerMonths, retireLedgerMonths } from './retention/retire-ledger-months.ts';
 export { retentionActor, runRetention } from './retention/run-retention.ts';
 export { setRetentionPolicy } from './retention/set-retention-policy.ts';
 export { type RetentionLoop, startRetentionLoop } from './retention/start-retention-loop.ts';

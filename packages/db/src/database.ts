@@ -19,6 +19,13 @@ import {
   type PartitionMaintainerOptions,
   startPartitionMaintainer,
 } from './audit/partitions/partition-maintainer.ts';
+import type { RetentionBounds } from './audit/retention/apply-retention.ts';
+import { type LedgerMonthState, readLedgerMonths } from './audit/retention/ledger-months.ts';
+import {
+  type MonthRetirement,
+  retireOldestLedgerMonth,
+  retireOldestSecurityMonth,
+} from './audit/retention/retire-ledger-month.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
 import { classifyDatabaseError } from './classify-database-error.ts';
 import { CredentialDoor, defaultCredentialTtlMs } from './credentials/credential-door.ts';
@@ -45,6 +52,7 @@ import {
   withTenantNested,
   withTenantOn,
 } from './tenant-context/with-tenant.ts';
+import { runWorkerTransaction, type WorkerTx } from './tenant-context/worker-transaction.ts';
 
 export interface OpenDatabaseOptions {
   /** Connection string of the runtime role (never the owner). */
@@ -290,6 +298,47 @@ export class Database {
   async tenantsWithRetention(): Promise<string[]> {
     const { rows } = await this.#db.execute<{ id: string }>(sql`select audit.tenants_with_retention() as id`);
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * Runs `fn` in one transaction under the context the server signs for its
+   * retention run (claim `ledger-retention`, migration 0052): the only
+   * context the month retirement doors answer.
+   */
+  ledgerRetention<T>(fn: (tx: WorkerTx) => Promise<T>): Promise<T> {
+    const { key, limits } = this.#tenantSettings;
+    return outsideScope(() =>
+      this.#onOwnClient(({ client }) => runWorkerTransaction(client, key, 'ledger-retention', limits, fn)),
+    );
+  }
+
+  /**
+   * Retires the ledger's months, oldest first, while every chain with events
+   * in the oldest allows it (audit_logs, then security_events), each month in
+   * a transaction of its own; stops at the first month that stays and
+   * reports it (see {@link retireOldestLedgerMonth}). With `dryRun`, plans
+   * the oldest month of each table only.
+   */
+  async retireLedgerMonths(
+    signer: CheckpointSigner,
+    bounds: RetentionBounds,
+    options: { dryRun?: boolean } = {},
+  ): Promise<MonthRetirement[]> {
+    const outcomes: MonthRetirement[] = [];
+    for (const retire of [retireOldestLedgerMonth, retireOldestSecurityMonth]) {
+      for (;;) {
+        const outcome = await this.ledgerRetention((tx) => retire(tx, signer, bounds, options));
+        if (!outcome) break;
+        outcomes.push(outcome);
+        if (outcome.status !== 'retired') break;
+      }
+    }
+    return outcomes;
+  }
+
+  /** The ledger's month partitions and whether each can leave now (see {@link readLedgerMonths}). */
+  ledgerMonths(signer: CheckpointSigner, bounds: RetentionBounds): Promise<LedgerMonthState[]> {
+    return this.ledgerRetention((tx) => readLedgerMonths(tx, signer, bounds));
   }
 
   /**

@@ -59,9 +59,17 @@ export {
   type RetentionOutcome,
   type RetentionStatus,
 } from './audit/retention/apply-retention.ts';
+export { type LedgerMonthState, readLedgerMonths } from './audit/retention/ledger-months.ts';
 export { type LegalHold, listLegalHolds, placeLegalHold, releaseLegalHold } from './audit/retention/legal-holds.ts';
 export { parseRetentionNote, type RetentionNote, retentionNoteSignedBy } from './audit/retention/retention-note.ts';
 export { listRetentionRecords, type RetentionRecord } from './audit/retention/retention-records.ts';
+export {
+  type MonthChain,
+  type MonthRetirement,
+  type MonthRetirementStatus,
+  retireOldestLedgerMonth,
+  retireOldestSecurityMonth,
+} from './audit/retention/retire-ledger-month.ts';
 export {
   assertSigningKey,
   checkSignedChainHead,
@@ -162,3 +170,4 @@ export type {
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
 export { parseContextKey, readContextKey } from './tenant-context/context-key.ts';
 export type { TenantTx } from './tenant-context/context-store.ts';
+export type { WorkerTx } from './tenant-context/worker-transaction.ts';

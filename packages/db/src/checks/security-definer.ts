@@ -12,21 +12,28 @@ export const systemFunctions: readonly string[] = [
   'audit.assert_may_hold()',
   'audit.assert_subject_not_on_hold(text,text)',
   'audit.check_security_controls(text)',
+  'audit.drop_ledger_month(text,text)',
   'audit.encrypt_personal_fields()',
   'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
   'audit.erase_subject(text,text,boolean)',
   'audit.erase_subject_unheld(text,text,boolean)',
   'audit.extend_trees(text[],bigint[],bigint[])',
   'audit.guard_ledger_row()',
+  'audit.ledger_months()',
+  'audit.month_retirement_plan(text,integer,integer)',
   'audit.place_legal_hold(text,text)',
   'audit.record_checkpoint(text,bigint,text,text)',
   'audit.record_event(text,text,text,jsonb)',
   'audit.release_legal_hold(uuid,text)',
   'audit.retention_plan(text,integer,integer)',
+  'audit.retire_ledger_month(text,text[],integer,integer)',
+  'audit.retire_security_month(text,integer,integer)',
   'audit.reveal_personal(jsonb)',
   'audit.seal_pending(integer)',
   'audit.sealing_status()',
   'audit.security_control_alarm()',
+  'audit.security_month_plan(text,integer,integer)',
+  'audit.set_system_retention(platform.actor,integer,integer,integer)',
   'audit.subject_key(text,text)',
   'audit.subject_of(text,text)',
   'audit.subject_on_hold(text,text)',
@@ -77,9 +84,11 @@ export const systemFunctions: readonly string[] = [
 
 /**
  * Functions that must run as the ledger's owner, whatever that role is:
- * only a table's owner may attach a partition to it (migration 0044).
+ * only a table's owner may attach a partition to it (migration 0044), or
+ * detach one (0052).
  */
 export const ledgerOwnerFunctions: readonly string[] = [
+  'audit.drop_ledger_month(text,text)',
   'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
 ];
 

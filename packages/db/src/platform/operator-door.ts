@@ -80,6 +80,33 @@ export class OperatorDoor {
   }
 
   /**
+   * Sets the system chain's retention policy (days of system events kept;
+   * null keeps them forever) within the deployment's bounds, through
+   * `audit.set_system_retention`, which records the change in the system
+   * chain as audit.retention_policy_changed (migration 0052).
+   */
+  async setSystemRetention(
+    days: number | null,
+    bounds: { minDays: number; maxDays: number | null },
+    actor: RequestActor,
+  ): Promise<void> {
+    await this.#client.query(`select audit.set_system_retention(${actorArgument}, $5, $6, $7)`, [
+      ...actorValues(actor),
+      days,
+      bounds.minDays,
+      bounds.maxDays,
+    ]);
+  }
+
+  /** The system chain's retention policy in days; null when it keeps its events forever. */
+  async systemRetentionDays(): Promise<number | null> {
+    const { rows } = await this.#client.query<{ days: number | null }>(
+      'select audit_retention_days as days from audit.system_retention',
+    );
+    return rows[0]?.days ?? null;
+  }
+
+  /**
    * Sets the deployment sink (replacing one that was set): every chain
    * starts over from `fromLeaf`, unpaused. Recorded in the system chain by
    * change capture, the secret redacted.

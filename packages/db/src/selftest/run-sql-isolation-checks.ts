@@ -3,6 +3,7 @@ import { connectionResidueChecks } from './connection-residue-checks.ts';
 import { contextSwitchChecks } from './context-switch-checks.ts';
 import { ledgerDoorChecks } from './ledger-door-checks.ts';
 import { liveContextChecks } from './live-context-checks.ts';
+import { retentionDoorChecks } from './retention-door-checks.ts';
 import { rowChecks } from './row-checks.ts';
 import type { SelftestCheck } from './selftest-check.ts';
 import { sinkDoorChecks } from './sink-door-checks.ts';
@@ -42,5 +43,6 @@ export async function runSqlIsolationChecks(setup: AttackSetup): Promise<Selftes
   checks.push(...(await statisticsChecks(setup)));
   checks.push(...(await connectionResidueChecks(setup, copied.skill)));
   checks.push(...(await sinkDoorChecks(setup)));
+  checks.push(...(await retentionDoorChecks(setup)));
   return checks;
 }

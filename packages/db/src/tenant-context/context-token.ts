@@ -74,16 +74,29 @@ export function signTenantContext(
 }
 
 /**
- * A signed context for the server's sink delivery worker (migration 0051):
- * no tenant, claim `k` = `sink-delivery`, bound to one transaction like a
- * tenant context. The sink doors (lease, read, settle, prune) answer only a
- * transaction that carries one, so SQL injected into a request, which runs
- * under that request's tenant context, cannot reach them.
+ * The server's own workers that reach cross-tenant doors, each with a
+ * context of its own kind (claim `k`): the sink delivery worker (migration
+ * 0051: lease, read, settle, prune) and the retention run (0052: plan and
+ * retire a month of the ledger).
  */
-export function signSinkDeliveryContext(key: ContextKey, binding: TransactionBinding, issuedAt = Date.now()): string {
+export type WorkerKind = 'sink-delivery' | 'ledger-retention';
+
+/**
+ * A signed context for one of the server's workers: no tenant, claim `k`
+ * naming the worker, bound to one transaction like a tenant context. The
+ * doors of that worker answer only a transaction that carries one, so SQL
+ * injected into a request, which runs under that request's tenant context,
+ * cannot reach them.
+ */
+export function signWorkerContext(
+  key: ContextKey,
+  kind: WorkerKind,
+  binding: TransactionBinding,
+  issuedAt = Date.now(),
+): string {
   const payload = JSON.stringify({
     t: null,
-    k: 'sink-delivery',
+    k: kind,
     p: String(binding.pid),
     s: binding.startedUs,
     iat: issuedAt,

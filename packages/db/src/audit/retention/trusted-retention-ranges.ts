@@ -24,7 +24,7 @@ export type TrustedRanges = { ok: true; ranges: RemovedRange[] } | { ok: false; 
 /**
  * Reads the chain's retention records and trusts them only when each is a
  * signed note by one of `keys` (the checkpoint keys), names this chain in
- * its origin, states the same range as its row, and the ranges run
+ * its origin (`system` for the system chain, as its checkpoints do), states the same range as its row, and the ranges run
  * contiguously from leaf 0 (removal is always a prefix). A forged,
  * unsigned or edited record, or one with no key to check it, is a reason,
  * never a range.
@@ -52,7 +52,7 @@ export async function trustedRetentionRanges(
     if (
       note.startLeaf !== startLeaf ||
       note.endLeaf !== Number(row.end_leaf) ||
-      !note.origin.endsWith(`/audit/${chain}`)
+      !note.origin.endsWith(`/audit/${chain === '' ? 'system' : chain}`)
     )
       return fail(`the retention record of leaves from ${startLeaf} was edited: its row and its signed note disagree`);
     if (startLeaf !== expectedStart)

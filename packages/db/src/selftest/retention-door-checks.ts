@@ -1,0 +1,40 @@
+import { type Attempt, attempt } from './attempt.ts';
+import type { SelftestCheck } from './selftest-check.ts';
+import { type AttackSetup, inRolledBackTenant } from './tenant-attacks.ts';
+
+/**
+ * The doors that retire a month of the ledger (migration 0052) from A's
+ * verified context: planning and retiring the oldest month, dropping a
+ * month partition (or any other table) outright. Each must be refused with
+ * 42501: only the server's retention run, under a context of its own, may
+ * call the first, and only its door the last.
+ */
+export async function retentionDoorChecks(setup: AttackSetup): Promise<SelftestCheck[]> {
+  const doors: [name: string, statement: string][] = [
+    ['audit.ledger_months', 'select * from audit.ledger_months()'],
+    ['audit.month_retirement_plan', "select * from audit.month_retirement_plan('selftest', 30, null)"],
+    [
+      'audit.retire_ledger_month',
+      "select * from audit.retire_ledger_month('selftest', array['selftest/audit/x\n\n— x AAAA\n'], 30, null)",
+    ],
+    ['audit.retire_security_month', "select audit.retire_security_month('selftest', 30, null)"],
+    ['audit.drop_ledger_month', "select audit.drop_ledger_month('audit_logs', 'audit_logs_history')"],
+  ];
+  const outcomes = await inRolledBackTenant(setup, async (tx) => {
+    const seen: Attempt[] = [];
+    for (const [, statement] of doors) seen.push(await attempt(tx, statement));
+    return seen;
+  });
+  return doors.map(([name, statement], i) => {
+    const outcome = outcomes[i];
+    const refused = outcome && 'refused' in outcome ? outcome.refused : undefined;
+    return {
+      name: `retention doors: ${name}`,
+      tried: `from A's context: ${statement}`,
+      result: refused === '42501' ? 'held' : 'failed',
+      detail: refused
+        ? `refused with ${refused}`
+        : `answered with ${outcome && 'rows' in outcome ? outcome.rows : 0} rows`,
+    };
+  });
+}
