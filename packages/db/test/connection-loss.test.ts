@@ -97,8 +97,15 @@ test('a sink door whose BEGIN fails on a dead delivery connection gives the conn
   const one = await testDb.openApp({ deliveryConnections: 1 });
   try {
     await one.auditSinks.lease(10, 60);
-    await terminateAppBackends();
-    // Block the event loop while the backend dies, so the pool hands out the dead client.
+    const { rows: backends } = await testDb.ownerQuery<{ pid: number }>(
+      `select pid from pg_stat_activity
+       where datname = current_database() and pid <> pg_backend_pid() and usename <> current_user`,
+    );
+    // Kill the idle delivery client's backend and block the event loop while it
+    // dies, with no await in between, so the pool hands out the dead client
+    // before it can notice (terminating through a query let the close arrive
+    // while the query was awaited, and the pool then opened a fresh one).
+    for (const { pid } of backends) process.kill(pid, 'SIGTERM');
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
     const failure = await one.auditSinks.lease(10, 60).catch((error: unknown) => error);
     expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
