@@ -22,7 +22,7 @@ import {
   sql,
   systemActor,
 } from '@skillhub/db';
-import { openRawPool } from '@skillhub/db/bench';
+import { ledgerHistoryBeforeSql, openRawPool } from '@skillhub/db/bench';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatRatio, formatTable } from './lib/print-table.ts';
@@ -69,19 +69,7 @@ async function main(): Promise<void> {
       `select (date_trunc('month', now() at time zone 'UTC') - interval '15 months') at time zone 'UTC' as m`,
     );
     const at = new Date(first[0]?.m as Date).toISOString();
-    await owner.query(`begin;
-      update audit.security_controls set adopted_in = pg_current_xact_id()
-       where relid in ('public.audit_logs'::regclass, 'public.security_events'::regclass,
-                       'public.audit_logs_history'::regclass, 'public.security_events_history'::regclass);
-      alter table audit_logs detach partition audit_logs_history;
-      alter table security_events detach partition security_events_history;
-      set local session_replication_role = replica;
-      update audit_logs_history set created_at = '${at}'::timestamptz - interval '10 days';
-      update security_events_history set created_at = '${at}'::timestamptz - interval '10 days';
-      alter table audit_logs attach partition audit_logs_history for values from (minvalue) to ('${at}');
-      alter table security_events attach partition security_events_history for values from (minvalue) to ('${at}');
-      select count(*) from audit.ensure_ledger_partitions('${at}', 18);
-      commit;`);
+    await owner.query(ledgerHistoryBeforeSql(at, 18));
     const sizes = [rows, rows * 10];
     // Month 0 stays empty and is retired first (no events); then per size and round: a door month, a plain one.
     const fill = async (month: number, count: number) => {

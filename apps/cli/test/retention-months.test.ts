@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { generateSignerKey, parseSignerKey, systemActor, verifierKey } from '@skillhub/db';
-import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
+import { createTestDatabase, ledgerHistoryBeforeSql, type TestDatabase } from '@skillhub/db/testing';
 import { checkBundle, hashLeafText, nodeHasher, parseVerifierKey, readLines } from '@skillhub/verify';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { envFor, runCli } from './support/run-cli.ts';
@@ -28,19 +28,7 @@ beforeAll(async () => {
   const first = new Date(rows[0]?.m as Date);
   oldest = `audit_logs_p${first.getUTCFullYear()}${String(first.getUTCMonth() + 1).padStart(2, '0')}`;
   const at = first.toISOString();
-  await testDb.ownerQuery(`begin;
-    update audit.security_controls set adopted_in = pg_current_xact_id()
-     where relid in ('public.audit_logs'::regclass, 'public.security_events'::regclass,
-                     'public.audit_logs_history'::regclass, 'public.security_events_history'::regclass);
-    alter table audit_logs detach partition audit_logs_history;
-    alter table security_events detach partition security_events_history;
-    set local session_replication_role = replica;
-    update audit_logs_history set created_at = '${at}'::timestamptz - interval '10 days';
-    update security_events_history set created_at = '${at}'::timestamptz - interval '10 days';
-    alter table audit_logs attach partition audit_logs_history for values from (minvalue) to ('${at}');
-    alter table security_events attach partition security_events_history for values from (minvalue) to ('${at}');
-    select count(*) from audit.ensure_ledger_partitions('${at}', 6);
-    commit;`);
+  await testDb.ownerQuery(ledgerHistoryBeforeSql(at, 6));
   const db = await testDb.openApp();
   const ids = [
     (await db.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id,

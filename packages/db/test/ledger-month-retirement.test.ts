@@ -23,7 +23,7 @@ import {
   verifierKey,
   verifyAuditChain,
 } from '../src/index.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { createTestDatabase, ledgerHistoryBeforeSql, type TestDatabase } from '../src/testing/index.ts';
 import { referenceLeaf, verifyInclusion } from './support/rfc9162-reference.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -60,19 +60,7 @@ async function writeMonths() {
   );
   months = rows.map((r) => new Date(r.m));
   const first = months[0]?.toISOString();
-  await owner(`begin;
-    update audit.security_controls set adopted_in = pg_current_xact_id()
-     where relid in ('public.audit_logs'::regclass, 'public.security_events'::regclass,
-                     'public.audit_logs_history'::regclass, 'public.security_events_history'::regclass);
-    alter table audit_logs detach partition audit_logs_history;
-    alter table security_events detach partition security_events_history;
-    set local session_replication_role = replica;
-    update audit_logs_history set created_at = '${first}'::timestamptz - interval '10 days';
-    update security_events_history set created_at = '${first}'::timestamptz - interval '10 days';
-    alter table audit_logs attach partition audit_logs_history for values from (minvalue) to ('${first}');
-    alter table security_events attach partition security_events_history for values from (minvalue) to ('${first}');
-    select count(*) from audit.ensure_ledger_partitions('${first}', 8);
-    commit;`);
+  await owner(ledgerHistoryBeforeSql(first ?? '', 8));
   const ids = [];
   for (const slug of ['a', 'b', 'c']) {
     ids.push((await db.platform.createTenant({ name: slug, slug }, systemActor('test'))).id);

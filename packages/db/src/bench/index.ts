@@ -96,3 +96,6 @@ export function ownerStoredTree(pool: RawPool, chain: string, options?: { tilesP
   return new StoredTree(query, chain, options);
 }
 export { StoredTree } from '../audit/tree/stored-tree.ts';
+
+/** The ledger's clock for a benchmark that needs past months (shared with the tests). */
+export { ledgerHistoryBeforeSql } from '../testing/ledger-clock.ts';

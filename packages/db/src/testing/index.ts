@@ -1,2 +1,3 @@
+export { ledgerHistoryBeforeSql } from './ledger-clock.ts';
 export { type PrivateCluster, startPrivateCluster } from './private-cluster.ts';
 export { createTestDatabase, type TestCluster, type TestDatabase } from './test-cluster.ts';
