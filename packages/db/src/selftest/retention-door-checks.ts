@@ -1,6 +1,6 @@
-import { type Attempt, attempt } from './attempt.ts';
+import { type Door, refusedDoorChecks } from './refused-door-checks.ts';
 import type { SelftestCheck } from './selftest-check.ts';
-import { type AttackSetup, inRolledBackTenant } from './tenant-attacks.ts';
+import type { AttackSetup } from './tenant-attacks.ts';
 
 /**
  * The doors that retire a month of the ledger (migration 0052) from A's
@@ -10,7 +10,7 @@ import { type AttackSetup, inRolledBackTenant } from './tenant-attacks.ts';
  * call the first, and only its door the last.
  */
 export async function retentionDoorChecks(setup: AttackSetup): Promise<SelftestCheck[]> {
-  const doors: [name: string, statement: string][] = [
+  const doors: Door[] = [
     ['audit.ledger_months', 'select * from audit.ledger_months()'],
     ['audit.month_retirement_plan', "select * from audit.month_retirement_plan('selftest', 30, null)"],
     [
@@ -20,21 +20,5 @@ export async function retentionDoorChecks(setup: AttackSetup): Promise<SelftestC
     ['audit.retire_security_month', "select audit.retire_security_month('selftest', 30, null)"],
     ['audit.drop_ledger_month', "select audit.drop_ledger_month('audit_logs', 'audit_logs_history')"],
   ];
-  const outcomes = await inRolledBackTenant(setup, async (tx) => {
-    const seen: Attempt[] = [];
-    for (const [, statement] of doors) seen.push(await attempt(tx, statement));
-    return seen;
-  });
-  return doors.map(([name, statement], i) => {
-    const outcome = outcomes[i];
-    const refused = outcome && 'refused' in outcome ? outcome.refused : undefined;
-    return {
-      name: `retention doors: ${name}`,
-      tried: `from A's context: ${statement}`,
-      result: refused === '42501' ? 'held' : 'failed',
-      detail: refused
-        ? `refused with ${refused}`
-        : `answered with ${outcome && 'rows' in outcome ? outcome.rows : 0} rows`,
-    };
-  });
+  return refusedDoorChecks(setup, 'retention doors', doors);
 }

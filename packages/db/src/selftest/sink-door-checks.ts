@@ -1,6 +1,7 @@
-import { type Attempt, attempt, literal } from './attempt.ts';
+import { literal } from './attempt.ts';
+import { type Door, refusedDoorChecks } from './refused-door-checks.ts';
 import type { SelftestCheck } from './selftest-check.ts';
-import { type AttackSetup, inRolledBackTenant } from './tenant-attacks.ts';
+import type { AttackSetup } from './tenant-attacks.ts';
 
 /**
  * The sink delivery doors (migration 0051) from A's verified context, each
@@ -12,7 +13,7 @@ import { type AttackSetup, inRolledBackTenant } from './tenant-attacks.ts';
  */
 export async function sinkDoorChecks(setup: AttackSetup): Promise<SelftestCheck[]> {
   const b = literal(setup.b.id);
-  const doors: [name: string, statement: string][] = [
+  const doors: Door[] = [
     ['platform.lease_deployment_chains', 'select * from platform.lease_deployment_chains(1000, 60)'],
     ['platform.read_deployment_batch', `select platform.read_deployment_batch(${b}, gen_random_uuid(), 1000)`],
     [
@@ -22,21 +23,5 @@ export async function sinkDoorChecks(setup: AttackSetup): Promise<SelftestCheck[
     ['platform.lease_audit_sinks', 'select * from platform.lease_audit_sinks(1000, 60)'],
     ['platform.prune_sink_history', 'select platform.prune_sink_history(30, 100)'],
   ];
-  const outcomes = await inRolledBackTenant(setup, async (tx) => {
-    const seen: Attempt[] = [];
-    for (const [, statement] of doors) seen.push(await attempt(tx, statement));
-    return seen;
-  });
-  return doors.map(([name, statement], i) => {
-    const outcome = outcomes[i];
-    const refused = outcome && 'refused' in outcome ? outcome.refused : undefined;
-    return {
-      name: `sink doors: ${name}`,
-      tried: `from A's context: ${statement}`,
-      result: refused === '42501' ? 'held' : 'failed',
-      detail: refused
-        ? `refused with ${refused}`
-        : `answered with ${outcome && 'rows' in outcome ? outcome.rows : 0} rows`,
-    };
-  });
+  return refusedDoorChecks(setup, 'sink doors', doors);
 }
