@@ -155,7 +155,7 @@ describe('the canonical text built in Node', () => {
     await owner.query('alter table audit_logs disable trigger user');
     try {
       await owner.query(
-        `update audit_logs set metadata = jsonb_set(metadata, '{blob}', to_jsonb(overlay(metadata->>'blob' placing 'v' from 1_000_000 for 1))) where id = $1`,
+        `update audit_logs set metadata = jsonb_set(metadata, '{blob}', to_jsonb(overlay(metadata->>'blob' placing 'v' from 1000000 for 1))) where id = $1`,
         [id],
       );
     } finally {
