@@ -1,15 +1,19 @@
 /**
- * Retention by partition drop (migration 0052): a month of the ledger
- * retired through the door (plan per chain, one signed record per chain,
- * DETACH + DROP) against a plain DETACH + DROP of a month of the same size
- * as the owner, in one run, at two month sizes. Every month is filled the
+ * Retention by partition drop (migrations 0052, 0057): a month of the
+ * ledger retired through the door (plan per chain, one signed record per
+ * chain, DETACH, the month set aside), then reclaimed (its DROP, in a
+ * transaction of its own), against a plain DETACH + DROP of a month of the
+ * same size as the owner in one transaction, in one run, at two month sizes. Every month is filled the
  * same way (events of `--tenants` workspaces and the system chain, spread
  * over the month), sealed and covered by a signed checkpoint; door and
  * baseline alternate, `--rounds` times per size. Reports medians of wall
  * time and of the server backend's CPU time (utime + stime from
- * /proc/<pid>/stat, when the server runs on this machine), and of the door's
- * plan alone (run dry in a transaction of its own just before).
- * Usage: npm run bench:retire -- [--rows N] [--tenants N] [--rounds N] (the second size is 10× the first).
+ * /proc/<pid>/stat, when the server runs on this machine), of the door's
+ * plan alone (run dry in a transaction of its own just before), and of the
+ * reclaim.
+ * Usage: npm run bench:retire -- [--rows N] [--tenants N] [--rounds N] [--payload-bytes N] (the second size
+ * is 10× the first; --payload-bytes pads each event's metadata, so a month of gigabytes needs only
+ * thousands of events sealed).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,9 +22,11 @@ import {
   generateSignerKey,
   OperatorDoor,
   parseSignerKey,
+  reclaimRetiredMonth,
   retireOldestLedgerMonth,
   sql,
   systemActor,
+  type WorkerTx,
 } from '@skillhub/db';
 import { ledgerHistoryBeforeSql, openRawPool } from '@skillhub/db/bench';
 import { openBenchDatabase } from './lib/bench-database.ts';
@@ -32,11 +38,20 @@ const { values: flags } = parseArgs({
     rows: { type: 'string', default: '10000' },
     tenants: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
+    'payload-bytes': { type: 'string', default: '0' },
   },
 });
 const rows = positiveInteger('rows', flags.rows);
 const tenants = positiveInteger('tenants', flags.tenants);
 const rounds = positiveInteger('rounds', flags.rounds);
+// Bytes of metadata padding per event, stored uncompressed (the column's storage set to external for the
+// run): months of gigabytes with only thousands of events to seal.
+const payloadChunks =
+  flags['payload-bytes'] === '0' ? 0 : Math.ceil(positiveInteger('payload-bytes', flags['payload-bytes']) / 32);
+const metadataSql =
+  payloadChunks === 0
+    ? `'{"field": "value"}'::jsonb`
+    : `jsonb_build_object('field', 'value', 'pad', repeat(md5(g::text), ${payloadChunks}))`;
 const ticks = 100;
 /** A backend's CPU time so far in ms (utime + stime), or NaN when its process is not on this machine. */
 function cpuMs(pid: number): number {
@@ -70,6 +85,7 @@ async function main(): Promise<void> {
     );
     const at = new Date(first[0]?.m as Date).toISOString();
     await owner.query(ledgerHistoryBeforeSql(at, 18));
+    if (payloadChunks > 0) await owner.query('alter table audit_logs alter column metadata set storage external');
     const sizes = [rows, rows * 10];
     // Month 0 stays empty and is retired first (no events); then per size and round: a door month, a plain one.
     const fill = async (month: number, count: number) => {
@@ -77,7 +93,7 @@ async function main(): Promise<void> {
         `begin; set local session_replication_role = replica;
          insert into audit_logs (tenant_id, action, resource_type, resource_id, actor_type, actor_id, metadata, created_at)
          select case when g % ${tenants + 1} = 0 then null else 'bench-' || (g % ${tenants + 1}) end,
-                'skill.updated', 'skill', 's-' || g, 'user', 'u-' || (g % 997), '{"field": "value"}',
+                'skill.updated', 'skill', 's-' || g, 'user', 'u-' || (g % 997), ${metadataSql},
                 ('${at}'::timestamptz + make_interval(months => ${month})) + make_interval(secs => g * 2419200.0 / ${count})
          from generate_series(1, ${count}) g;
          commit;`,
@@ -103,6 +119,7 @@ async function main(): Promise<void> {
     await owner.query('vacuum analyze audit_logs');
     await owner.query('vacuum analyze audit.seals');
     await db.ledgerRetention((tx) => retireOldestLedgerMonth(tx, signer, bounds));
+    await db.reclaimRetiredLedgerMonths();
     const ownerPid = Number((await owner.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid);
     const results: string[][] = [
       [
@@ -110,9 +127,11 @@ async function main(): Promise<void> {
         'MiB',
         'plan only ms',
         'door ms',
+        'reclaim ms',
         'plain ms',
         'door / plain',
         'door CPU ms',
+        'reclaim CPU ms',
         'plain CPU ms',
         'CPU door / plain',
       ],
@@ -121,8 +140,10 @@ async function main(): Promise<void> {
       const runs = {
         plan: [] as number[],
         door: [] as number[],
+        reclaim: [] as number[],
         plain: [] as number[],
         doorCpu: [] as number[],
+        reclaimCpu: [] as number[],
         plainCpu: [] as number[],
       };
       let events = 0;
@@ -142,19 +163,30 @@ async function main(): Promise<void> {
         const planned = await db.ledgerRetention((tx) => retireOldestLedgerMonth(tx, signer, bounds, { dryRun: true }));
         runs.plan.push(since(t0));
         if (planned?.status !== 'would-retire') throw new Error(`not retirable: ${planned?.blockedBy}`);
-        let cpu = Number.NaN;
+        // The backend's CPU from inside the transaction to after its commit (a pooled connection stays).
+        let pid = 0;
+        let cpuBefore = Number.NaN;
+        const markBackend = async (tx: WorkerTx) => {
+          pid = Number((await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0]?.pid);
+          cpuBefore = cpuMs(pid);
+        };
         t0 = process.hrtime.bigint();
         const retired = await db.ledgerRetention(async (tx) => {
-          const pid = Number((await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0]?.pid);
-          const before = cpuMs(pid);
-          const outcome = await retireOldestLedgerMonth(tx, signer, bounds);
-          cpu = cpuMs(pid) - before;
-          return outcome;
+          await markBackend(tx);
+          return retireOldestLedgerMonth(tx, signer, bounds);
         });
         runs.door.push(since(t0));
-        runs.doorCpu.push(cpu);
+        runs.doorCpu.push(cpuMs(pid) - cpuBefore);
         if (retired?.status !== 'retired') throw new Error(`not retired: ${retired?.blockedBy}`);
         events = retired.eventsRemoved;
+        t0 = process.hrtime.bigint();
+        const reclaimed = await db.ledgerRetention(async (tx) => {
+          await markBackend(tx);
+          return reclaimRetiredMonth(tx);
+        });
+        runs.reclaim.push(since(t0));
+        runs.reclaimCpu.push(cpuMs(pid) - cpuBefore);
+        if (reclaimed !== door.partition_name) throw new Error(`reclaimed ${reclaimed}, not ${door.partition_name}`);
         const before = cpuMs(ownerPid);
         t0 = process.hrtime.bigint();
         await owner.query(
@@ -172,14 +204,18 @@ async function main(): Promise<void> {
         (bytes / 2 ** 20).toFixed(1),
         median(runs.plan).toFixed(0),
         door.toFixed(0),
+        median(runs.reclaim).toFixed(0),
         plain.toFixed(0),
         formatRatio(door / plain),
         doorCpu.toFixed(0),
+        median(runs.reclaimCpu).toFixed(0),
         plainCpu.toFixed(0),
         formatRatio(doorCpu / plainCpu),
       ]);
     }
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     console.log(`\nA ledger month retired through the door vs a plain DETACH + DROP (${bench.where})`);
+    console.log(`load average at the end: ${load}`);
     console.log(
       `${tenants} workspaces and the system chain, every event sealed and checkpointed; medians of ${rounds} rounds\n`,
     );

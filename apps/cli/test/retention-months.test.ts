@@ -87,6 +87,9 @@ test('the system chain without a policy keeps every month; with one, the run ret
   );
   const gone = await testDb.ownerQuery<{ r: string | null }>('select to_regclass($1)::text as r', [`public.${oldest}`]);
   expect(gone.rows[0]?.r).toBeNull();
+  // Its files are freed by the same run, after the month left the ledger (migration 0057).
+  const setAside = await testDb.ownerQuery(`select from pg_class where relnamespace = 'audit_retired'::regnamespace`);
+  expect(setAside.rowCount).toBe(0);
 
   const verified = await runCli(['audit', 'verify'], env);
   expect(verified.code, verified.stdout).toBe(0);

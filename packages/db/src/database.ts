@@ -21,6 +21,7 @@ import {
 } from './audit/partitions/partition-maintainer.ts';
 import type { RetentionBounds } from './audit/retention/apply-retention.ts';
 import { type LedgerMonthState, readLedgerMonths } from './audit/retention/ledger-months.ts';
+import { reclaimRetiredMonth } from './audit/retention/reclaim-retired-month.ts';
 import {
   type MonthRetirement,
   retireOldestLedgerMonth,
@@ -316,8 +317,10 @@ export class Database {
    * Retires the ledger's months, oldest first, while every chain with events
    * in the oldest allows it (audit_logs, then security_events), each month in
    * a transaction of its own; stops at the first month that stays and
-   * reports it (see {@link retireOldestLedgerMonth}). With `dryRun`, plans
-   * the oldest month of each table only.
+   * reports it (see {@link retireOldestLedgerMonth}). Then frees the disk
+   * of the months it set aside, and of any an interrupted run left (see
+   * {@link reclaimRetiredLedgerMonths}). With `dryRun`, plans the oldest
+   * month of each table only.
    */
   async retireLedgerMonths(
     signer: CheckpointSigner,
@@ -333,7 +336,23 @@ export class Database {
         if (outcome.status !== 'retired') break;
       }
     }
+    if (!options.dryRun) await this.reclaimRetiredLedgerMonths();
     return outcomes;
+  }
+
+  /**
+   * Drops the months retirement set aside, one per transaction (migration
+   * 0057), and returns their names. A retired month left the ledger in the
+   * door's transaction; dropping it frees its files, which takes time
+   * proportional to its size and locks nothing the ledger needs.
+   */
+  async reclaimRetiredLedgerMonths(): Promise<string[]> {
+    const reclaimed: string[] = [];
+    for (;;) {
+      const month = await this.ledgerRetention(reclaimRetiredMonth);
+      if (month === null) return reclaimed;
+      reclaimed.push(month);
+    }
   }
 
   /** The ledger's month partitions and whether each can leave now (see {@link readLedgerMonths}). */

@@ -61,6 +61,7 @@ export {
 } from './audit/retention/apply-retention.ts';
 export { type LedgerMonthState, readLedgerMonths } from './audit/retention/ledger-months.ts';
 export { type LegalHold, listLegalHolds, placeLegalHold, releaseLegalHold } from './audit/retention/legal-holds.ts';
+export { reclaimRetiredMonth } from './audit/retention/reclaim-retired-month.ts';
 export { parseRetentionNote, type RetentionNote, retentionNoteSignedBy } from './audit/retention/retention-note.ts';
 export { listRetentionRecords, type RetentionRecord } from './audit/retention/retention-records.ts';
 export {

@@ -1,7 +1,8 @@
-// Retention by partition drop (migration 0052): the ledger's oldest month
-// leaves by DETACH + DROP when every chain with events in it (workspaces and
-// the system chain) allows it, under one signed retention record per chain
-// written in the same transaction; a month that some chain does not allow
+// Retention by partition drop (migrations 0052, 0057): the ledger's oldest
+// month leaves by DETACH (its DROP follows in a transaction of its own) when
+// every chain with events in it (workspaces and the system chain) allows it,
+// under one signed retention record per chain written in the same
+// transaction; a month that some chain does not allow
 // stays; and no caller but the server's retention run can drop anything.
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -144,6 +145,8 @@ describe('a month every chain allows', () => {
     expect((await owner('select from audit_logs_history')).rowCount).toBe(0);
     expect(await tableExists(oldest)).toBe(false);
     expect(await tableExists(partition('security_events', months[0] as Date))).toBe(false);
+    // The months set aside are freed before the run returns.
+    expect((await owner(`select from pg_class where relnamespace = 'audit_retired'::regnamespace`)).rowCount).toBe(0);
     expect((await owner(`select from audit_logs where id = $1`, [early])).rowCount).toBe(0);
     // The second month went too; the month ended less than 30 days ago stays, saying why.
     expect(await tableExists(partition('audit_logs', months[1] as Date))).toBe(false);
@@ -201,6 +204,30 @@ describe('a month every chain allows', () => {
         expect(verifyInclusion(inclusion.leafIndex, treeSize, leaf, inclusion.proof, rootHash)).toBe(true);
       }
     });
+  });
+
+  // Regression: the door's transaction freed the month's files at commit, holding audit_logs' lock the while.
+  test('leaves the ledger at the door, set aside where only the owner reaches it; its files are freed after', async () => {
+    await allowEverything();
+    const oldest = partition('audit_logs', months[0] as Date);
+    const events = Number((await owner<{ n: string }>(`select count(*) as n from ${oldest}`)).rows[0]?.n);
+    const retired = await db.ledgerRetention((tx) => retireOldestLedgerMonth(tx, signer, bounds));
+    expect(retired).toMatchObject({ partition: oldest, status: 'retired' });
+    expect(await tableExists(oldest)).toBe(false);
+    expect((await owner(`select from audit_retired.${oldest}`)).rowCount).toBe(events);
+    const reach = await owner<{ role: string; usage: boolean; reads: boolean }>(
+      `select r as role, has_schema_privilege(r, 'audit_retired', 'usage') as usage,
+              has_table_privilege(r, 'audit_retired.${oldest}', 'select') as reads
+       from unnest(array['skillhub_app', 'skillhub_system']) r`,
+    );
+    expect(reach.rows.every((r) => !r.usage && !r.reads)).toBe(true);
+    await expect(
+      db.withTenant(chains.a, actor(), (tx) => tx.execute(sql.raw(`select from audit_retired.${oldest}`))),
+    ).rejects.toMatchObject({ cause: expect.objectContaining({ code: '42501' }) });
+
+    expect(await db.reclaimRetiredLedgerMonths()).toEqual([oldest]);
+    expect((await owner(`select from pg_class where relnamespace = 'audit_retired'::regnamespace`)).rowCount).toBe(0);
+    expect(await db.reclaimRetiredLedgerMonths()).toEqual([]);
   });
 
   test('two runs at once drop each month once', async () => {
@@ -290,6 +317,7 @@ describe('only the retention run retires, and only what its plan allows', () => 
       retireCall([signNote(stranger, 'audit.example/audit/x\n')]),
       sql`select audit.drop_ledger_month('audit_logs', ${partition('audit_logs', months[0] as Date)})`,
       sql`select audit.drop_ledger_month('skills', 'skills')`,
+      sql`select audit.reclaim_retired_month()`,
     ]) {
       await expect(db.withTenant(chains.a, actor(), (tx) => tx.execute(statement))).rejects.toMatchObject({
         cause: expect.objectContaining({ code: '42501' }),

@@ -22,6 +22,7 @@ export const systemFunctions: readonly string[] = [
   'audit.ledger_months()',
   'audit.month_retirement_plan(text,integer,integer)',
   'audit.place_legal_hold(text,text)',
+  'audit.reclaim_retired_month()',
   'audit.record_checkpoint(text,bigint,text,text)',
   'audit.record_event(text,text,text,jsonb)',
   'audit.release_legal_hold(uuid,text)',
@@ -84,12 +85,13 @@ export const systemFunctions: readonly string[] = [
 
 /**
  * Functions that must run as the ledger's owner, whatever that role is:
- * only a table's owner may attach a partition to it (migration 0044), or
- * detach one (0052).
+ * only a table's owner may attach a partition to it (migration 0044),
+ * detach one (0052), or drop a month set aside (0057).
  */
 export const ledgerOwnerFunctions: readonly string[] = [
   'audit.drop_ledger_month(text,text)',
   'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
+  'audit.reclaim_retired_month()',
 ];
 
 // A capture function audit.enable_tracking generated (listed in

@@ -5,7 +5,8 @@ import type { AttackSetup } from './tenant-attacks.ts';
 /**
  * The doors that retire a month of the ledger (migration 0052) from A's
  * verified context: planning and retiring the oldest month, dropping a
- * month partition (or any other table) outright. Each must be refused with
+ * month partition (or any other table) outright, dropping a month set
+ * aside (0057). Each must be refused with
  * 42501: only the server's retention run, under a context of its own, may
  * call the first, and only its door the last.
  */
@@ -19,6 +20,7 @@ export async function retentionDoorChecks(setup: AttackSetup): Promise<SelftestC
     ],
     ['audit.retire_security_month', "select audit.retire_security_month('selftest', 30, null)"],
     ['audit.drop_ledger_month', "select audit.drop_ledger_month('audit_logs', 'audit_logs_history')"],
+    ['audit.reclaim_retired_month', 'select audit.reclaim_retired_month()'],
   ];
   return refusedDoorChecks(setup, 'retention doors', doors);
 }

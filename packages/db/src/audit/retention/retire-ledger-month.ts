@@ -84,7 +84,8 @@ function toRetirement(table: MonthRetirement['table'], rows: PlanRow[], dryRun: 
  * here with the checkpoint key, and `audit.retire_ledger_month` plans again
  * under the same locks, refuses notes that are not exactly those, writes
  * one retention record per chain, deletes the ranges' events outside the
- * month, and detaches and drops the month's partition. Null when the ledger
+ * month, and detaches the month's partition and sets it aside (its files
+ * are freed afterwards, see `Database.reclaimRetiredLedgerMonths`). Null when the ledger
  * has no month partition; `blocked` (nothing written) when a chain or the
  * month's age stops it; with `dryRun`, plans only.
  */
