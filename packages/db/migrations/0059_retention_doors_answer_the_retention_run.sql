@@ -1,0 +1,84 @@
+-- Three holes in retention (0048, 0052) closed, each found by an attack
+-- test in packages/db/test/audit-retention.test.ts.
+--
+-- 1. The per-workspace door answered any context of the workspace. Its
+--    plan takes the deployment's minimum retention from its caller, and the
+--    database cannot check the note's Ed25519 signature (the key never
+--    reaches it), so SQL injected into any member's request could plan with
+--    a minimum of one day, sign with 68 bytes of anything and remove events
+--    the deployment's bounds keep (the verifier then reports the forged
+--    record, but the events are gone). The plan, and so the door, which
+--    plans again first, now answer only a system actor's context: the
+--    server's retention loop and the operator's CLI, whose bounds come from
+--    the deployment's configuration. Requests act as users or API keys.
+-- 2. The policy column (site_settings.audit_retention_days) was plain
+--    tenant data: a member's request, or an API key's, could shorten it
+--    through SQL. A change of it now needs an owner's or an admin's context,
+--    or a system actor's, as the API's route does; the deployment's bounds
+--    stay the server's (the plan clamps to them).
+-- 3. A legal hold on a person stopped retention only at events naming them
+--    in clear. Since 0046 an address, and often the only link to a person,
+--    lives in the event's envelope, so a hold on an address let that
+--    person's events go. audit.event_concerns now also asks the envelope:
+--    the subjects it is sealed for (user:<id>, or email:<HMAC> of the
+--    address), and the metadata's user_id the envelope trigger reads.
+
+create or replace function audit.retention_plan(origin text, min_days integer, max_days integer default null)
+returns table (chain text, keep_days integer, cutoff timestamptz, planned_at timestamptz, start_leaf bigint,
+               expired_end bigint, end_leaf bigint, checkpoint_size bigint, checkpoint_root bytea, chain_hash bytea,
+               blocked_by text, body text)
+language plpgsql security definer set search_path = '' as $$
+declare
+  ctx platform.request_context := platform.verified_context();
+begin
+  if ctx.tenant_id is null then
+    raise exception 'retention runs inside a workspace''s verified context, and this transaction has none'
+      using errcode = 'insufficient_privilege';
+  end if;
+  if ctx.actor_type is distinct from 'system' then
+    raise exception 'only the server''s retention run or the operator applies a workspace''s retention'
+      using errcode = 'insufficient_privilege',
+            hint = 'Set the policy (PUT /audit/retention/policy); retention runs in the server''s hourly loop and in `skillhub retention run`.';
+  end if;
+  return query select * from audit.chain_retention_plan(ctx.tenant_id, origin, min_days, max_days);
+end
+$$;
+--> statement-breakpoint
+-- The policy column's guard. Without a verified context (the owner's
+-- connection: migrations, the operator) there is no request to refuse; the
+-- runtime role reaches no row without one.
+create function audit.guard_retention_policy() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  ctx platform.request_context := platform.verified_context();
+begin
+  if (tg_op = 'INSERT' and new.audit_retention_days is null)
+     or (tg_op = 'UPDATE' and new.audit_retention_days is not distinct from old.audit_retention_days)
+     or ctx.issued_at is null or ctx.actor_type = 'system'
+     or coalesce(ctx.actor_role, '') in ('owner', 'admin') then
+    return new;
+  end if;
+  raise exception 'only a workspace owner or admin changes how long its audit events are kept'
+    using errcode = 'insufficient_privilege', hint = 'PUT /audit/retention/policy, as an owner or admin.';
+end
+$$;
+--> statement-breakpoint
+alter function audit.guard_retention_policy() owner to skillhub_system;
+--> statement-breakpoint
+revoke all on function audit.guard_retention_policy() from public;
+--> statement-breakpoint
+create trigger site_settings_retention_policy_guard before insert or update of audit_retention_days
+  on public.site_settings for each row execute function audit.guard_retention_policy();
+--> statement-breakpoint
+create or replace function audit.event_concerns(e public.audit_logs, subject text) returns boolean
+language sql stable set search_path = '' as $$
+  select e.actor_id = subject or e.resource_id = subject
+      or pg_catalog.lower(e.metadata ->> 'email') = subject or e.metadata ->> 'userId' = subject
+      or e.metadata ->> 'user_id' = subject
+      or pg_catalog.lower(e.new_record ->> 'email') = subject or pg_catalog.lower(e.old_record ->> 'email') = subject
+      or (e.table_name = 'users' and (e.new_record ->> 'id' = subject or e.old_record ->> 'id' = subject))
+      or e.new_record ->> 'user_id' = subject or e.old_record ->> 'user_id' = subject
+      or e.personal operator(pg_catalog.?) ('user:' || subject)
+      or (pg_catalog.strpos(subject, '@') > 1
+          and e.personal operator(pg_catalog.?) audit.subject_of('email', subject))
+$$;
