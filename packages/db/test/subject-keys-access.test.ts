@@ -69,3 +69,29 @@ test('tenant B’s context opens none of tenant A’s envelope; A’s opens it',
   const asA = (await reveal(tenantA)).rows[0]?.r ?? [];
   expect(asA.some((f) => f.path.join('.') === 'new_record.email' && typeof f.value === 'string')).toBe(true);
 });
+
+test('SQL in a member’s or an API key’s request cannot erase, and an admin’s cannot reach the door behind the hold check', async () => {
+  const { rows } = await testDb.ownerQuery<{ id: string }>(`select id from users where tenant_id = $1`, [tenantA]);
+  const pat = rows[0]?.id as string;
+  const refusal = (who: ReturnType<typeof actor>, statement: string) =>
+    db.withTenant(tenantA, who, (tx) => tx.execute(statement as never)).then(
+      () => 'accepted',
+      (error: unknown) => (error as { cause?: { code?: string } }).cause?.code,
+    );
+  const member = { ...actor('member-1'), role: 'member' as const };
+  const key = { ...actor('key-1'), actorType: 'api_key' as const, role: null };
+  // An API key's context has no role: a check `role in (...)` is null for it, not false.
+  for (const who of [member, key]) {
+    for (const statement of [
+      `select audit.erase_subject('user', '${pat}', true)`,
+      `select audit.erase_subject('email', 'pat@acme.test', false)`,
+    ]) {
+      expect(await refusal(who, statement), `${who.actorType} ${who.role}: ${statement}`).toBe('42501');
+    }
+  }
+  await db.withTenant(tenantA, actor(), (tx) => tx.execute(sql`select audit.place_legal_hold(null, 'litigation')`));
+  expect(await refusal(actor(), `select audit.erase_subject('user', '${pat}', false)`)).toBe('55000');
+  expect(await refusal(actor(), `select audit.erase_subject_unheld('user', '${pat}', false)`)).toBe('42501');
+  const keys = await testDb.ownerQuery(`select from audit.subject_keys where tenant_id = $1`, [tenantA]);
+  expect(keys.rowCount).toBeGreaterThan(0);
+});

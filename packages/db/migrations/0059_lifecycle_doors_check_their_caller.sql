@@ -22,6 +22,13 @@
 --    person's events go. audit.event_concerns now also asks the envelope:
 --    the subjects it is sealed for (user:<id>, or email:<HMAC> of the
 --    address), and the metadata's user_id the envelope trigger reads.
+-- 4. Erasure (0047) let an API key's context through: its check
+--    `actor_role in ('owner', 'admin') or actor_type = 'system'` is null,
+--    not false, for a context without a role, and `if not null` does not
+--    raise. So SQL injected into a request made with any API key could erase
+--    a deactivated member or read a dry run's report. 0049's wrapper, the
+--    door the runtime role calls, now checks the caller first, null-safe;
+--    the body behind it is callable by its owner only.
 
 create or replace function audit.retention_plan(origin text, min_days integer, max_days integer default null)
 returns table (chain text, keep_days integer, cutoff timestamptz, planned_at timestamptz, start_leaf bigint,
@@ -81,4 +88,39 @@ language sql stable set search_path = '' as $$
       or e.personal operator(pg_catalog.?) ('user:' || subject)
       or (pg_catalog.strpos(subject, '@') > 1
           and e.personal operator(pg_catalog.?) audit.subject_of('email', subject))
+$$;
+--> statement-breakpoint
+create or replace function audit.erase_subject(kind text, value text, dry_run boolean default true) returns jsonb
+language plpgsql security definer set search_path = '' as $$
+declare
+  ctx platform.request_context := platform.verified_context();
+  tenant text := ctx.tenant_id;
+  named text := pg_catalog.lower(pg_catalog.btrim(value));
+  account public.users;
+  held text;
+begin
+  if tenant is null then
+    raise exception 'erasing a subject needs a workspace context' using errcode = 'insufficient_privilege';
+  end if;
+  if not (coalesce(ctx.actor_role in ('owner', 'admin'), false) or ctx.actor_type is not distinct from 'system') then
+    raise exception 'erasing a subject takes a workspace owner or admin' using errcode = 'insufficient_privilege';
+  end if;
+  if named is not null then
+    if kind = 'user' and named ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+      select * into account from public.users u where u.tenant_id = tenant and u.id = named::uuid;
+    elsif kind = 'email' then
+      select * into account from public.users u where u.tenant_id = tenant and u.email = named;
+    end if;
+    select c into held
+    from pg_catalog.unnest(array[named, account.id::text, account.email]) c
+    where c is not null and audit.subject_on_hold(tenant, c)
+    limit 1;
+    if held is not null then
+      raise exception 'a legal hold keeps this person''s data in this workspace'
+        using errcode = 'object_not_in_prerequisite_state',
+              hint = 'Release the hold first (POST /audit/legal-holds/{id}/release, or skillhub retention hold release).';
+    end if;
+  end if;
+  return audit.erase_subject_unheld(kind, value, dry_run);
+end
 $$;
