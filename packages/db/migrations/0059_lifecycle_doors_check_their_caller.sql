@@ -29,6 +29,13 @@
 --    a deactivated member or read a dry run's report. 0049's wrapper, the
 --    door the runtime role calls, now checks the caller first, null-safe;
 --    the body behind it is callable by its owner only.
+-- 5. A hold and an erasure did not wait for each other: an erasure that
+--    started while the transaction placing a hold on the person was still
+--    open saw no hold and destroyed the keys, and the hold committed over
+--    data already gone. Placing a hold now takes the workspace's retention
+--    lock (the one the retention plans take), and so does erasure before it
+--    asks about holds: whichever comes second waits for the first to end,
+--    then sees it.
 
 create or replace function audit.retention_plan(origin text, min_days integer, max_days integer default null)
 returns table (chain text, keep_days integer, cutoff timestamptz, planned_at timestamptz, start_leaf bigint,
@@ -105,6 +112,7 @@ begin
   if not (coalesce(ctx.actor_role in ('owner', 'admin'), false) or ctx.actor_type is not distinct from 'system') then
     raise exception 'erasing a subject takes a workspace owner or admin' using errcode = 'insufficient_privilege';
   end if;
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skillhub.retention'), pg_catalog.hashtext(tenant));
   if named is not null then
     if kind = 'user' and named ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
       select * into account from public.users u where u.tenant_id = tenant and u.id = named::uuid;
@@ -122,5 +130,22 @@ begin
     end if;
   end if;
   return audit.erase_subject_unheld(kind, value, dry_run);
+end
+$$;
+--> statement-breakpoint
+create or replace function audit.place_legal_hold(subject text, reason text) returns uuid
+language plpgsql security definer set search_path = '' as $$
+declare
+  ctx platform.request_context := audit.assert_may_hold();
+  created uuid;
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skillhub.retention'), pg_catalog.hashtext(ctx.tenant_id));
+  insert into audit.legal_holds (chain, subject, reason, placed_by)
+  values (ctx.tenant_id, pg_catalog.lower(pg_catalog.btrim(subject)), pg_catalog.btrim(reason),
+          ctx.actor_type || ':' || coalesce(ctx.actor_id, ''))
+  returning id into created;
+  perform audit.record_event('legal_hold.placed', 'legal_hold', created::text,
+    pg_catalog.jsonb_build_object('subject', pg_catalog.lower(pg_catalog.btrim(subject)), 'reason', pg_catalog.btrim(reason)));
+  return created;
 end
 $$;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Database, sql, systemActor } from '../src/index.ts';
+import { type Database, recordAuditEvent, sql, systemActor } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor, insertSql } from './support/tenant-rows.ts';
 
@@ -9,7 +9,9 @@ import { actor, insertSql } from './support/tenant-rows.ts';
  * it cannot read them or the email secret, cannot call the doors that make
  * or name them, and cannot erase outside a workspace context. Opening an
  * envelope takes the key of the transaction's own tenant: tenant B's
- * context opens none of A's, even handed A's envelope.
+ * context opens none of A's, even handed A's envelope. Erasure answers an
+ * owner's, an admin's or a system actor's context only, never reaches past
+ * a legal hold, and waits for a hold still being placed.
  */
 let testDb: TestDatabase;
 let db: Database;
@@ -93,5 +95,50 @@ test('SQL in a member’s or an API key’s request cannot erase, and an admin�
   expect(await refusal(actor(), `select audit.erase_subject('user', '${pat}', false)`)).toBe('55000');
   expect(await refusal(actor(), `select audit.erase_subject_unheld('user', '${pat}', false)`)).toBe('42501');
   const keys = await testDb.ownerQuery(`select from audit.subject_keys where tenant_id = $1`, [tenantA]);
+  expect(keys.rowCount).toBeGreaterThan(0);
+});
+
+// Globex: Acme holds its whole workspace since the test above.
+test('a hold placed in a transaction still open when an erasure starts stops that erasure once it commits', async () => {
+  await db.withTenant(tenantB, actor(), () =>
+    recordAuditEvent({ action: 'member.invited', resourceType: 'invitation', metadata: { email: 'visitor@globex.test' } }),
+  );
+  let commitHold = () => {};
+  let holdPlaced = () => {};
+  const placed = new Promise<void>((resolve) => {
+    holdPlaced = resolve;
+  });
+  const hold = db.withTenant(tenantB, actor(), async (tx) => {
+    await tx.execute(sql`select audit.place_legal_hold('visitor@globex.test', 'subpoena')`);
+    holdPlaced();
+    await new Promise<void>((resolve) => {
+      commitHold = resolve;
+    });
+  });
+  await placed;
+  let settled = false;
+  const erasure = db
+    .withTenant(tenantB, actor(), (tx) => tx.execute(sql`select audit.erase_subject('email', 'visitor@globex.test', false)`))
+    .then(
+      () => 'accepted',
+      (error: unknown) => (error as { cause?: { code?: string } }).cause?.code,
+    )
+    .finally(() => {
+      settled = true;
+    });
+  // The erasure either finishes (the hole) or waits for the hold's transaction.
+  for (let waited = 0; !settled && waited < 5_000; waited += 50) {
+    const { rows } = await testDb.ownerQuery<{ n: string }>(
+      `select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory'`,
+    );
+    if (Number(rows[0]?.n) > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  commitHold();
+  await hold;
+  expect(await erasure).toBe('55000');
+  const keys = await testDb.ownerQuery(`select from audit.subject_keys where tenant_id = $1 and subject like 'email:%'`, [
+    tenantB,
+  ]);
   expect(keys.rowCount).toBeGreaterThan(0);
 });
