@@ -135,7 +135,10 @@ describe.concurrent('the tree commands, end to end', () => {
     // Saved checkpoints that must not be trusted: not one, another tenant's, another key's, an edited size.
     const globex = await runCli(['audit', 'checkpoint', '--tenant', 'globex'], f.env);
     const acme = await runCli(['audit', 'checkpoint', '--tenant', 'acme'], f.env);
-    const otherKey = signNote(parseSignerKey(generateSignerKey(treeOrigin)), `${treeOrigin}/audit/${f.tenantId}\n1\n${Buffer.alloc(32).toString('base64')}\n`);
+    const otherKey = signNote(
+      parseSignerKey(generateSignerKey(treeOrigin)),
+      `${treeOrigin}/audit/${f.tenantId}\n1\n${Buffer.alloc(32).toString('base64')}\n`,
+    );
     await Promise.all([
       writeFile(f.file('garbage.json'), 'not a checkpoint\u0000\n'),
       writeFile(f.file('empty.json'), ''),
@@ -172,7 +175,9 @@ describe.concurrent('the tree commands, end to end', () => {
     // Four at a time, so that none is killed by the machine's load (an empty stderr would pass as one line).
     const runs: Awaited<ReturnType<typeof runCli>>[] = [];
     for (let i = 0; i < cases.length; i += 4) {
-      runs.push(...(await Promise.all(cases.slice(i, i + 4).map((args) => runCli(args, f.env, { timeoutMs: 120_000 })))));
+      runs.push(
+        ...(await Promise.all(cases.slice(i, i + 4).map((args) => runCli(args, f.env, { timeoutMs: 120_000 })))),
+      );
     }
     runs.forEach((run, i) => {
       const args = cases[i]?.join(' ');

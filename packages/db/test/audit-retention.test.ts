@@ -11,6 +11,7 @@ import {
   parseSignerKey,
   parseVerifierKey,
   placeLegalHold,
+  type RequestActor,
   readTenantCheckpoint,
   recordAuditEvent,
   releaseLegalHold,
@@ -349,7 +350,7 @@ describe('verification after retention reports tampering still', () => {
 });
 
 describe('attacks on the retention doors from the runtime role', () => {
-  const member = { ...actor('member-1'), role: 'member' as const };
+  const member: RequestActor = { ...actor('member-1'), role: 'member' };
   const refusalOf = (work: Promise<unknown>) =>
     work.then(
       () => 'accepted',
@@ -369,7 +370,7 @@ describe('attacks on the retention doors from the runtime role', () => {
     await setPolicy(365);
     const before = await remainingEvents();
     // The deployment's minimum is the server's: SQL passes 1 instead, and signs with 68 bytes of nothing.
-    const attack = (who: typeof member) =>
+    const attack = (who: RequestActor) =>
       db.withTenant(tenantId, who, async (tx) => {
         await tx.execute(`update site_settings set audit_retention_days = 1` as never);
         const origin = checkpointOrigin(signer.deployment, tenantId);
@@ -388,7 +389,7 @@ describe('attacks on the retention doors from the runtime role', () => {
 
   test('a member cannot change the policy through SQL; an owner, the operator and the retention run can', async () => {
     await setPolicy(365);
-    const setBy = (who: typeof member, days: number) =>
+    const setBy = (who: RequestActor, days: number) =>
       refusalOf(
         db.withTenant(tenantId, who, (tx) => tx.execute(sql`update site_settings set audit_retention_days = ${days}`)),
       );
@@ -411,7 +412,9 @@ describe('attacks on the retention doors from the runtime role', () => {
       const refusal = await refusalOf(
         db.withTenant(tenantId, operator, async (tx) => {
           const origin = checkpointOrigin(signer.deployment, tenantId);
-          const { rows } = await tx.execute<{ body: string }>(sql`select body from audit.retention_plan(${origin}, 30)`);
+          const { rows } = await tx.execute<{ body: string }>(
+            sql`select body from audit.retention_plan(${origin}, 30)`,
+          );
           expect(rows[0]?.body).toMatch(/^retention 0 21$/m);
           await other.withTenant(tenantId, actor(), () => placeLegalHold(null, 'subpoena served mid-run'));
           await tx.execute(sql`select audit.apply_retention(${signNote(signer.key, rows[0]?.body ?? '')}, 30)`);
@@ -428,7 +431,11 @@ describe('attacks on the retention doors from the runtime role', () => {
 test('a hold on an address stops retention before an event whose copy of the address is sealed in its envelope', async () => {
   await db.withTenant(tenantId, actor(), async () => {
     for (const email of [null, null, 'Invitee@Example.com', null]) {
-      await recordAuditEvent({ action: 'member.invited', resourceType: 'invitation', metadata: email ? { email } : {} });
+      await recordAuditEvent({
+        action: 'invitation.created',
+        resourceType: 'invitation',
+        metadata: email ? { email } : {},
+      });
     }
   });
   await asSuperuser(`update audit_logs set created_at = now() - interval '40 days' where tenant_id = '${tenantId}'`);

@@ -76,10 +76,12 @@ test('SQL in a member’s or an API key’s request cannot erase, and an admin�
   const { rows } = await testDb.ownerQuery<{ id: string }>(`select id from users where tenant_id = $1`, [tenantA]);
   const pat = rows[0]?.id as string;
   const refusal = (who: ReturnType<typeof actor>, statement: string) =>
-    db.withTenant(tenantA, who, (tx) => tx.execute(statement as never)).then(
-      () => 'accepted',
-      (error: unknown) => (error as { cause?: { code?: string } }).cause?.code,
-    );
+    db
+      .withTenant(tenantA, who, (tx) => tx.execute(statement as never))
+      .then(
+        () => 'accepted',
+        (error: unknown) => (error as { cause?: { code?: string } }).cause?.code,
+      );
   const member = { ...actor('member-1'), role: 'member' as const };
   const key = { ...actor('key-1'), actorType: 'api_key' as const, role: null };
   // An API key's context has no role: a check `role in (...)` is null for it, not false.
@@ -101,7 +103,11 @@ test('SQL in a member’s or an API key’s request cannot erase, and an admin�
 // Globex: Acme holds its whole workspace since the test above.
 test('a hold placed in a transaction still open when an erasure starts stops that erasure once it commits', async () => {
   await db.withTenant(tenantB, actor(), () =>
-    recordAuditEvent({ action: 'member.invited', resourceType: 'invitation', metadata: { email: 'visitor@globex.test' } }),
+    recordAuditEvent({
+      action: 'invitation.created',
+      resourceType: 'invitation',
+      metadata: { email: 'visitor@globex.test' },
+    }),
   );
   let commitHold = () => {};
   let holdPlaced = () => {};
@@ -118,7 +124,9 @@ test('a hold placed in a transaction still open when an erasure starts stops tha
   await placed;
   let settled = false;
   const erasure = db
-    .withTenant(tenantB, actor(), (tx) => tx.execute(sql`select audit.erase_subject('email', 'visitor@globex.test', false)`))
+    .withTenant(tenantB, actor(), (tx) =>
+      tx.execute(sql`select audit.erase_subject('email', 'visitor@globex.test', false)`),
+    )
     .then(
       () => 'accepted',
       (error: unknown) => (error as { cause?: { code?: string } }).cause?.code,
@@ -137,8 +145,9 @@ test('a hold placed in a transaction still open when an erasure starts stops tha
   commitHold();
   await hold;
   expect(await erasure).toBe('55000');
-  const keys = await testDb.ownerQuery(`select from audit.subject_keys where tenant_id = $1 and subject like 'email:%'`, [
-    tenantB,
-  ]);
+  const keys = await testDb.ownerQuery(
+    `select from audit.subject_keys where tenant_id = $1 and subject like 'email:%'`,
+    [tenantB],
+  );
   expect(keys.rowCount).toBeGreaterThan(0);
 });

@@ -50,7 +50,6 @@ describe('skillhub-verify <bundle>', () => {
     expect((await verify(good, '--key', signer.vkey, '--complete')).code).toBe(0);
   });
 
-
   it('prints one line and exits 0 on a good bundle', async () => {
     const { code, out, err } = await verify(good, '--key', signer.vkey);
     expect({ code, err }).toEqual({ code: 0, err: [] });
