@@ -26,6 +26,7 @@ import {
   verifyTenantAuditChain,
 } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { untilWaitingOnAdvisoryLock } from './support/advisory-lock-waiter.ts';
 import { referenceLeaf, verifyConsistency, verifyInclusion } from './support/rfc9162-reference.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -404,27 +405,36 @@ describe('attacks on the retention doors from the runtime role', () => {
     expect(rows[0]?.days).toBe(100);
   });
 
-  test('a hold placed after the plan and before the door, by another connection, stops the door', async () => {
+  test('a hold placed while a removal runs waits for that removal to end, then goes in', async () => {
     await writeHistory(20, 1);
     await setPolicy(30);
+    const before = await remainingEvents();
     const other = await testDb.openApp();
     try {
-      const refusal = await refusalOf(
-        db.withTenant(tenantId, operator, async (tx) => {
-          const origin = checkpointOrigin(signer.deployment, tenantId);
-          const { rows } = await tx.execute<{ body: string }>(
-            sql`select body from audit.retention_plan(${origin}, 30)`,
-          );
-          expect(rows[0]?.body).toMatch(/^retention 0 21$/m);
-          await other.withTenant(tenantId, actor(), () => placeLegalHold(null, 'subpoena served mid-run'));
-          await tx.execute(sql`select audit.apply_retention(${signNote(signer.key, rows[0]?.body ?? '')}, 30)`);
-        }),
-      );
-      expect(refusal).toMatch(/nothing to remove.*legal hold/);
+      let holdSettled = false;
+      let hold: Promise<unknown> = Promise.resolve();
+      await db.withTenant(tenantId, operator, async (tx) => {
+        const origin = checkpointOrigin(signer.deployment, tenantId);
+        const { rows } = await tx.execute<{ body: string }>(sql`select body from audit.retention_plan(${origin}, 30)`);
+        expect(rows[0]?.body).toMatch(/^retention 0 21$/m);
+        // Its own transaction on another connection (a nested withTenant would join this one).
+        hold = other
+          .withTenantIndependently(tenantId, actor(), () => placeLegalHold(null, 'subpoena served mid-run'))
+          .finally(() => {
+            holdSettled = true;
+          });
+        await untilWaitingOnAdvisoryLock(testDb, () => holdSettled);
+        // Before 0059 the hold went in here, unseen by the removal about to commit.
+        expect(holdSettled).toBe(false);
+        await tx.execute(sql`select audit.apply_retention(${signNote(signer.key, rows[0]?.body ?? '')}, 30)`);
+      });
+      await hold;
+      expect(await remainingEvents()).toBeLessThan(before);
+      const holds = await db.withTenant(tenantId, actor(), () => listLegalHolds());
+      expect(holds.filter((h) => h.releasedAt === null)).toHaveLength(1);
     } finally {
       await other.close();
     }
-    expect(await remainingEvents()).toBeGreaterThan(20);
   });
 });
 

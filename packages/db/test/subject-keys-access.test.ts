@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Database, recordAuditEvent, sql, systemActor } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { untilWaitingOnAdvisoryLock } from './support/advisory-lock-waiter.ts';
 import { actor, insertSql } from './support/tenant-rows.ts';
 
 /**
@@ -135,13 +136,7 @@ test('a hold placed in a transaction still open when an erasure starts stops tha
       settled = true;
     });
   // The erasure either finishes (the hole) or waits for the hold's transaction.
-  for (let waited = 0; !settled && waited < 5_000; waited += 50) {
-    const { rows } = await testDb.ownerQuery<{ n: string }>(
-      `select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory'`,
-    );
-    if (Number(rows[0]?.n) > 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await untilWaitingOnAdvisoryLock(testDb, () => settled);
   commitHold();
   await hold;
   expect(await erasure).toBe('55000');
