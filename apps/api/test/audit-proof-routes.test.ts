@@ -213,6 +213,17 @@ describe('who may ask', () => {
       '/audit/proofs/consistency?from=1&to=900000000',
       '/audit/proofs/consistency?from=abc&to=2',
       '/audit/proofs/consistency',
+      `/audit/events/${id}/proof?tree_size=-1`,
+      `/audit/events/${id}/proof?tree_size=1.5`,
+      `/audit/events/${id}/proof?tree_size=1e2`,
+      `/audit/events/${id}/proof?tree_size=NaN`,
+      `/audit/events/${id}/proof?tree_size=9007199254740993`,
+      '/audit/proofs/consistency?from=-1&to=2',
+      '/audit/proofs/consistency?from=1.5&to=2',
+      '/audit/proofs/consistency?from=2&to=9007199254740993',
+      '/audit/proofs/consistency?from=2&to=2&to=3',
+      '/audit/export?format=bundle&from=2026-02-30T00:00:00Z',
+      '/audit/export?format=bundle&to=-infinity',
     ];
     for (const path of cases) {
       const response = await acme.client.get(path);

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { systemActor } from '@skillhub/db';
+import { generateSignerKey, parseSignerKey, signNote, systemActor } from '@skillhub/db';
 import { checkBundle, hashLeafText, nodeHasher, parseVerifierKey, readLines, verifyInclusion } from '@skillhub/verify';
 import { describe, expect, type TestContext, test } from 'vitest';
 import { envFor, runCli } from './support/run-cli.ts';
@@ -132,6 +132,21 @@ describe.concurrent('the tree commands, end to end', () => {
     const f = await cliFixture(context);
     await f.db.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'));
     const [event] = await leaves(f);
+    // Saved checkpoints that must not be trusted: not one, another tenant's, another key's, an edited size.
+    const globex = await runCli(['audit', 'checkpoint', '--tenant', 'globex'], f.env);
+    const acme = await runCli(['audit', 'checkpoint', '--tenant', 'acme'], f.env);
+    const otherKey = signNote(
+      parseSignerKey(generateSignerKey(treeOrigin)),
+      `${treeOrigin}/audit/${f.tenantId}\n1\n${Buffer.alloc(32).toString('base64')}\n`,
+    );
+    await Promise.all([
+      writeFile(f.file('garbage.json'), 'not a checkpoint\u0000\n'),
+      writeFile(f.file('empty.json'), ''),
+      writeFile(f.file('shape.json'), '{"tree_size": -1, "note": 7}'),
+      writeFile(f.file('globex.json'), globex.stdout),
+      writeFile(f.file('other-key.json'), JSON.stringify({ note: otherKey })),
+      writeFile(f.file('grown.json'), acme.stdout.replace(/\\n\d+\\n/, '\\n999999\\n')),
+    ]);
     const cases = [
       ['audit', 'prove', '--tenant', 'acme', '--event', 'nope'],
       ['audit', 'prove', '--tenant', 'acme', '--event', '00000000-0000-0000-0000-000000000000'],
@@ -140,14 +155,37 @@ describe.concurrent('the tree commands, end to end', () => {
       // An event of acme's asked for in globex's tree.
       ['audit', 'prove', '--tenant', 'globex', '--event', event ?? ''],
       ['audit', 'verify', '--since', f.file('missing.json')],
+      ['audit', 'verify', '--since', f.file('garbage.json')],
+      ['audit', 'verify', '--since', f.file('empty.json')],
+      ['audit', 'verify', '--since', f.file('shape.json')],
+      ['audit', 'verify', '--since', f.file('globex.json'), '--tenant', 'acme'],
+      ['audit', 'verify', '--since', f.file('other-key.json')],
+      ['audit', 'verify', '--since', f.file('grown.json')],
+      ['audit', 'verify', '--since', f.dir],
+      ...['-1', '1e3', '1.5', 'NaN', '0x10', '99999999999999999999', '5000'].map((size) => [
+        'audit',
+        'prove',
+        '--event',
+        event ?? '',
+        '--tree-size',
+        size,
+      ]),
       ['audit', 'checkpoint', '--tenant', 'no-such-tenant'],
     ];
-    const runs = await Promise.all(cases.map((args) => runCli(args, f.env)));
+    // Four at a time, so that none is killed by the machine's load (an empty stderr would pass as one line).
+    const runs: Awaited<ReturnType<typeof runCli>>[] = [];
+    for (let i = 0; i < cases.length; i += 4) {
+      runs.push(
+        ...(await Promise.all(cases.slice(i, i + 4).map((args) => runCli(args, f.env, { timeoutMs: 120_000 })))),
+      );
+    }
     runs.forEach((run, i) => {
       const args = cases[i]?.join(' ');
       expect(run.code, args).not.toBe(0);
       expect(run.stderr.trim().split('\n'), `${args}: ${run.stderr}`).toHaveLength(1);
+      expect(`${run.stdout}${run.stderr}`, args).toMatch(/\S/);
+      expect(run.stderr, args).not.toMatch(/\bat .*\.ts:\d+|Error:.*\n\s+at /);
     });
     expect(runs[2]?.stderr).toMatch(/no tenant's audit trail holds an event 00000000-/);
-  });
+  }, 300_000);
 });

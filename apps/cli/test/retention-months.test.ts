@@ -114,9 +114,18 @@ test('bad input to the policy: one line on stderr and a non-zero exit', async ()
     ['retention', 'policy', '--system'],
     ['retention', 'policy', '--system', '--days', '30', '--forever'],
     ['retention', 'policy', '--system', '--days', 'ten'],
+    // Numbers JavaScript reads that are no whole number of days within the bounds (0x10 is 16, below 30).
+    ...['-5', '1.5', 'Infinity', '99999999999', '0x10', ''].map((days) => [
+      'retention',
+      'policy',
+      '--system',
+      '--days',
+      days,
+    ]),
   ]) {
-    const run = await runCli(args, env);
+    const run = await runCli(args, env, { timeoutMs: 120_000 });
     expect(run.code, args.join(' ')).not.toBe(0);
     expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    expect(run.stderr, args.join(' ')).toMatch(/\S/);
   }
-});
+}, 300_000);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
   applyRetention,
   type CheckpointSigner,
+  checkpointOrigin,
   type Database,
   generateSignerKey,
   listLegalHolds,
@@ -10,10 +11,13 @@ import {
   parseSignerKey,
   parseVerifierKey,
   placeLegalHold,
+  type RequestActor,
   readTenantCheckpoint,
   recordAuditEvent,
   releaseLegalHold,
   retentionNoteSignedBy,
+  signNote,
+  sql,
   systemActor,
   tenantConsistencyProof,
   tenantInclusionProof,
@@ -22,6 +26,7 @@ import {
   verifyTenantAuditChain,
 } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { untilWaitingOnAdvisoryLock } from './support/advisory-lock-waiter.ts';
 import { referenceLeaf, verifyConsistency, verifyInclusion } from './support/rfc9162-reference.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -317,7 +322,6 @@ describe('verification after retention reports tampering still', () => {
     const forger = parseSignerKey(generateSignerKey('audit.example'));
     const [record] = await db.withTenant(tenantId, actor(), () => listRetentionRecords());
     const body = parseRetentionNote(record?.note ?? '').body.replace('retention 0 21', 'retention 21 23');
-    const { signNote } = await import('../src/index.ts');
     const forged = signNote(forger, body);
     await asSuperuser(`insert into audit.retention_records (chain, start_leaf, end_leaf, removed_at, keep_days, cutoff,
         checkpoint_size, checkpoint_root, chain_hash, key_id, note, events_removed)
@@ -344,4 +348,118 @@ describe('verification after retention reports tampering still', () => {
     const result = await verify();
     expect(result.chains[0]?.break?.kind).toBe('forged');
   });
+});
+
+describe('attacks on the retention doors from the runtime role', () => {
+  const member: RequestActor = { ...actor('member-1'), role: 'member' };
+  const refusalOf = (work: Promise<unknown>) =>
+    work.then(
+      () => 'accepted',
+      (error: unknown) => String((error as { cause?: unknown }).cause ?? error),
+    );
+
+  /** Events five days old: inside any policy the deployment allows (at least 30 days). */
+  async function writeRecentHistory(count: number) {
+    await asSuperuser(`update audit_logs set created_at = now() - interval '5 days' where tenant_id = '${tenantId}';
+      insert into audit_logs (tenant_id, action, resource_type, actor_type, created_at)
+      select '${tenantId}', 'skill.updated', 'skill', 'user', now() - interval '5 days' from generate_series(1, ${count})`);
+    await sealAndSign();
+  }
+
+  test('SQL in a request cannot shorten the policy, then plan and apply a removal of unexpired events under a forged note', async () => {
+    await writeRecentHistory(10);
+    await setPolicy(365);
+    const before = await remainingEvents();
+    // The deployment's minimum is the server's: SQL passes 1 instead, and signs with 68 bytes of nothing.
+    const attack = (who: RequestActor) =>
+      db.withTenant(tenantId, who, async (tx) => {
+        await tx.execute(`update site_settings set audit_retention_days = 1` as never);
+        const origin = checkpointOrigin(signer.deployment, tenantId);
+        const { rows } = await tx.execute<{ body: string | null }>(
+          sql`select body from audit.retention_plan(${origin}, 1)`,
+        );
+        const note = `${rows[0]?.body}\n\u2014 audit.example ${Buffer.alloc(68, 7).toString('base64')}\n`;
+        await tx.execute(sql`select audit.apply_retention(${note}, 1)`);
+      });
+    expect(await refusalOf(attack(member))).toMatch(/only a workspace owner or admin/);
+    // An admin's request too: only the server's retention run (a system actor) applies retention.
+    expect(await refusalOf(attack({ ...member, role: 'owner' }))).toMatch(/only the server's retention run/);
+    expect(await remainingEvents()).toBe(before);
+    expect(await db.withTenant(tenantId, actor(), () => listRetentionRecords())).toEqual([]);
+  });
+
+  test('a member cannot change the policy through SQL; an owner, the operator and the retention run can', async () => {
+    await setPolicy(365);
+    const setBy = (who: RequestActor, days: number) =>
+      refusalOf(
+        db.withTenant(tenantId, who, (tx) => tx.execute(sql`update site_settings set audit_retention_days = ${days}`)),
+      );
+    expect(await setBy(member, 30)).toMatch(/only a workspace owner or admin/);
+    expect(await setBy({ ...member, actorType: 'api_key', role: null }, 30)).toMatch(/only a workspace owner or admin/);
+    expect(await setBy({ ...member, role: 'admin' }, 200)).toBe('accepted');
+    expect(await setBy(operator, 100)).toBe('accepted');
+    const { rows } = await testDb.ownerQuery<{ days: number }>(
+      `select audit_retention_days as days from site_settings where tenant_id = $1`,
+      [tenantId],
+    );
+    expect(rows[0]?.days).toBe(100);
+  });
+
+  test('a hold placed while a removal runs waits for that removal to end, then goes in', async () => {
+    await writeHistory(20, 1);
+    await setPolicy(30);
+    const before = await remainingEvents();
+    const other = await testDb.openApp();
+    try {
+      let holdSettled = false;
+      let hold: Promise<unknown> = Promise.resolve();
+      await db.withTenant(tenantId, operator, async (tx) => {
+        const origin = checkpointOrigin(signer.deployment, tenantId);
+        const { rows } = await tx.execute<{ body: string }>(sql`select body from audit.retention_plan(${origin}, 30)`);
+        expect(rows[0]?.body).toMatch(/^retention 0 21$/m);
+        // Its own transaction on another connection (a nested withTenant would join this one).
+        hold = other
+          .withTenantIndependently(tenantId, actor(), () => placeLegalHold(null, 'subpoena served mid-run'))
+          .finally(() => {
+            holdSettled = true;
+          });
+        await untilWaitingOnAdvisoryLock(testDb, () => holdSettled);
+        // Before 0059 the hold went in here, unseen by the removal about to commit.
+        expect(holdSettled).toBe(false);
+        await tx.execute(sql`select audit.apply_retention(${signNote(signer.key, rows[0]?.body ?? '')}, 30)`);
+      });
+      await hold;
+      expect(await remainingEvents()).toBeLessThan(before);
+      const holds = await db.withTenant(tenantId, actor(), () => listLegalHolds());
+      expect(holds.filter((h) => h.releasedAt === null)).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+test('a hold on an address stops retention before an event whose copy of the address is sealed in its envelope', async () => {
+  await db.withTenant(tenantId, actor(), async () => {
+    for (const email of [null, null, 'Invitee@Example.com', null]) {
+      await recordAuditEvent({
+        action: 'invitation.created',
+        resourceType: 'invitation',
+        metadata: email ? { email } : {},
+      });
+    }
+  });
+  await asSuperuser(`update audit_logs set created_at = now() - interval '40 days' where tenant_id = '${tenantId}'`);
+  await sealAndSign();
+  await setPolicy(30);
+  await db.withTenant(tenantId, operator, () => placeLegalHold('invitee@example.com', 'custodian of record'));
+  const { rows } = await testDb.ownerQuery<{ leaf: string; clear: string | null }>(
+    `select s.position - 1 as leaf, l.metadata ->> 'email' as clear from audit_logs l
+     join audit.seals s on s.event_id = l.id where l.subject_id like 'email:%' and l.tenant_id = $1`,
+    [tenantId],
+  );
+  // The address is no longer in the row in clear: only the envelope's subject names the person.
+  expect(rows).toEqual([{ leaf: expect.any(String), clear: null }]);
+  const outcome = await run();
+  expect(outcome).toMatchObject({ status: 'removed', startLeaf: 0, endLeaf: Number(rows[0]?.leaf) });
+  expect(outcome.blockedBy).toMatch(/subject invitee@example.com/);
 });

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Database, sql, systemActor } from '../src/index.ts';
+import { type Database, recordAuditEvent, sql, systemActor } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { untilWaitingOnAdvisoryLock } from './support/advisory-lock-waiter.ts';
 import { actor, insertSql } from './support/tenant-rows.ts';
 
 /**
@@ -9,7 +10,9 @@ import { actor, insertSql } from './support/tenant-rows.ts';
  * it cannot read them or the email secret, cannot call the doors that make
  * or name them, and cannot erase outside a workspace context. Opening an
  * envelope takes the key of the transaction's own tenant: tenant B's
- * context opens none of A's, even handed A's envelope.
+ * context opens none of A's, even handed A's envelope. Erasure answers an
+ * owner's, an admin's or a system actor's context only, never reaches past
+ * a legal hold, and waits for a hold still being placed.
  */
 let testDb: TestDatabase;
 let db: Database;
@@ -68,4 +71,78 @@ test('tenant B’s context opens none of tenant A’s envelope; A’s opens it',
   expect(asB.every((f) => f.erased === true && !('value' in f))).toBe(true);
   const asA = (await reveal(tenantA)).rows[0]?.r ?? [];
   expect(asA.some((f) => f.path.join('.') === 'new_record.email' && typeof f.value === 'string')).toBe(true);
+});
+
+test('SQL in a member’s or an API key’s request cannot erase, and an admin’s cannot reach the door behind the hold check', async () => {
+  const { rows } = await testDb.ownerQuery<{ id: string }>(`select id from users where tenant_id = $1`, [tenantA]);
+  const pat = rows[0]?.id as string;
+  const refusal = (who: ReturnType<typeof actor>, statement: string) =>
+    db
+      .withTenant(tenantA, who, (tx) => tx.execute(statement as never))
+      .then(
+        () => 'accepted',
+        (error: unknown) => (error as { cause?: { code?: string } }).cause?.code,
+      );
+  const member = { ...actor('member-1'), role: 'member' as const };
+  const key = { ...actor('key-1'), actorType: 'api_key' as const, role: null };
+  // An API key's context has no role: a check `role in (...)` is null for it, not false.
+  for (const who of [member, key]) {
+    for (const statement of [
+      `select audit.erase_subject('user', '${pat}', true)`,
+      `select audit.erase_subject('email', 'pat@acme.test', false)`,
+    ]) {
+      expect(await refusal(who, statement), `${who.actorType} ${who.role}: ${statement}`).toBe('42501');
+    }
+  }
+  await db.withTenant(tenantA, actor(), (tx) => tx.execute(sql`select audit.place_legal_hold(null, 'litigation')`));
+  expect(await refusal(actor(), `select audit.erase_subject('user', '${pat}', false)`)).toBe('55000');
+  expect(await refusal(actor(), `select audit.erase_subject_unheld('user', '${pat}', false)`)).toBe('42501');
+  const keys = await testDb.ownerQuery(`select from audit.subject_keys where tenant_id = $1`, [tenantA]);
+  expect(keys.rowCount).toBeGreaterThan(0);
+});
+
+// Globex: Acme holds its whole workspace since the test above.
+test('a hold placed in a transaction still open when an erasure starts stops that erasure once it commits', async () => {
+  await db.withTenant(tenantB, actor(), () =>
+    recordAuditEvent({
+      action: 'invitation.created',
+      resourceType: 'invitation',
+      metadata: { email: 'visitor@globex.test' },
+    }),
+  );
+  let commitHold = () => {};
+  let holdPlaced = () => {};
+  const placed = new Promise<void>((resolve) => {
+    holdPlaced = resolve;
+  });
+  const hold = db.withTenant(tenantB, actor(), async (tx) => {
+    await tx.execute(sql`select audit.place_legal_hold('visitor@globex.test', 'subpoena')`);
+    holdPlaced();
+    await new Promise<void>((resolve) => {
+      commitHold = resolve;
+    });
+  });
+  await placed;
+  let settled = false;
+  const erasure = db
+    .withTenant(tenantB, actor(), (tx) =>
+      tx.execute(sql`select audit.erase_subject('email', 'visitor@globex.test', false)`),
+    )
+    .then(
+      () => 'accepted',
+      (error: unknown) => (error as { cause?: { code?: string } }).cause?.code,
+    )
+    .finally(() => {
+      settled = true;
+    });
+  // The erasure either finishes (the hole) or waits for the hold's transaction.
+  await untilWaitingOnAdvisoryLock(testDb, () => settled);
+  commitHold();
+  await hold;
+  expect(await erasure).toBe('55000');
+  const keys = await testDb.ownerQuery(
+    `select from audit.subject_keys where tenant_id = $1 and subject like 'email:%'`,
+    [tenantB],
+  );
+  expect(keys.rowCount).toBeGreaterThan(0);
 });

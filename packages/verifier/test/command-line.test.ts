@@ -30,7 +30,26 @@ const tamperedLines = [...bundle.lines];
 tamperedLines[8] = (tamperedLines[8] as string).replace('"actor_id":"user-8"', '"actor_id":"nobody"');
 const tampered = file('tampered.jsonl', `${tamperedLines.join('\n')}\n`);
 
+// A complete bundle with leaves 5 to 7 cut out, the header's `complete` turned false and the end line recounted:
+// nothing signed says whether a bundle is complete, so the cut cannot be an error by itself.
+const cutLines = bundle.lines.filter((_, i) => i < 6 || i > 8);
+cutLines[0] = (cutLines[0] as string).replace('"complete":true', '"complete":false');
+cutLines[cutLines.length - 1] = JSON.stringify({ type: 'end', events: 22 });
+const cut = file('cut.jsonl', `${cutLines.join('\n')}\n`);
+
 describe('skillhub-verify <bundle>', () => {
+  it('says a bundle is incomplete when its header says so, and with --complete names the leaves it lacks', async () => {
+    const lenient = await verify(cut, '--key', signer.vkey);
+    expect(lenient.code).toBe(0);
+    expect(lenient.out[0]).toMatch(/22 events checked against the signed tree of 25 leaves \(incomplete: 3 leaves/);
+    for (const threads of ['1', '2']) {
+      const strict = await verify(cut, '--key', signer.vkey, '--complete', '--threads', threads);
+      expect(strict.code).toBe(1);
+      expect(strict.out[0]).toMatch(/^removed: leaf 5.*leaves 5 to 7 of the signed tree \(3 events\) are missing/);
+    }
+    expect((await verify(good, '--key', signer.vkey, '--complete')).code).toBe(0);
+  });
+
   it('prints one line and exits 0 on a good bundle', async () => {
     const { code, out, err } = await verify(good, '--key', signer.vkey);
     expect({ code, err }).toEqual({ code: 0, err: [] });

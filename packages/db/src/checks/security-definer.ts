@@ -19,6 +19,7 @@ export const systemFunctions: readonly string[] = [
   'audit.erase_subject_unheld(text,text,boolean)',
   'audit.extend_trees(text[],bigint[],bigint[])',
   'audit.guard_ledger_row()',
+  'audit.guard_retention_policy()',
   'audit.ledger_months()',
   'audit.month_retirement_plan(text,integer,integer)',
   'audit.place_legal_hold(text,text)',

@@ -8,7 +8,9 @@ import type { AttackSetup } from './tenant-attacks.ts';
  * month partition (or any other table) outright, dropping a month set
  * aside (0057). Each must be refused with
  * 42501: only the server's retention run, under a context of its own, may
- * call the first, and only its door the last.
+ * call the first, and only its door the last. Likewise a workspace's own
+ * retention plan and door (0059): a request's context, whatever its role,
+ * never plans or applies a removal (it would pick its own bounds).
  */
 export async function retentionDoorChecks(setup: AttackSetup): Promise<SelftestCheck[]> {
   const doors: Door[] = [
@@ -21,6 +23,8 @@ export async function retentionDoorChecks(setup: AttackSetup): Promise<SelftestC
     ['audit.retire_security_month', "select audit.retire_security_month('selftest', 30, null)"],
     ['audit.drop_ledger_month', "select audit.drop_ledger_month('audit_logs', 'audit_logs_history')"],
     ['audit.reclaim_retired_month', 'select audit.reclaim_retired_month()'],
+    ['audit.retention_plan', "select * from audit.retention_plan('selftest', 1, null)"],
+    ['audit.apply_retention', "select audit.apply_retention('selftest\nretention 0 1\n\n— x AAAA\n', 1, null)"],
   ];
   return refusedDoorChecks(setup, 'retention doors', doors);
 }

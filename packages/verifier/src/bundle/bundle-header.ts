@@ -43,12 +43,14 @@ const malformed = (message: string): HeaderCheck => ({ problems: [{ kind: 'malfo
  * that signed it, and compares the header's copies (origin, size, root, key)
  * with the signed values. With `expectedOrigin`, the checkpoint must be that
  * log's; without, its origin must at least be one of the key's deployment
- * (`<key name>/audit/...`).
+ * (`<key name>/audit/...`). With `requireComplete`, the bundle is trusted
+ * as complete whatever its (unsigned) header says.
  */
 export async function checkHeader(
   line: string | undefined,
   keys: readonly VerifierKey[],
   expectedOrigin?: string,
+  requireComplete = false,
 ): Promise<HeaderCheck> {
   if (line === undefined) return { problems: [{ kind: 'truncated', message: 'the bundle is empty' }] };
   let header: Partial<BundleHeader>;
@@ -80,7 +82,7 @@ export async function checkHeader(
           checkpoint: verdict.checkpoint,
           key,
           eventsFormat: header.events_format,
-          complete: header.complete,
+          complete: header.complete || requireComplete,
           removedBefore: retention.removedBefore,
           removed: retention.removed,
         },

@@ -28,6 +28,12 @@ export interface CheckBundleOptions {
   hashLeafText?: (text: string) => Awaitable<Uint8Array>;
   /** Require the checkpoint to be of this log (e.g. `skillhub.example/audit/<tenant id>`). */
   expectedOrigin?: string;
+  /**
+   * Check the bundle as complete whatever its header says: nothing signed
+   * says whether a bundle is complete, so a header turned `false` would
+   * otherwise excuse any leaf cut out of it.
+   */
+  requireComplete?: boolean;
   /** Called every `progressEvery` events. */
   onProgress?: (eventsChecked: number) => void;
   progressEvery?: number;
@@ -90,6 +96,7 @@ export async function checkBundle(
     typeof headerLine === 'string' ? headerLine : undefined,
     options.keys,
     options.expectedOrigin,
+    options.requireComplete,
   );
   const problems = new ProblemList();
   if (typeof headerLine === 'object') {

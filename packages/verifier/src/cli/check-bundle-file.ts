@@ -48,7 +48,7 @@ export async function checkBundleFile(path: string, options: FileCheckOptions): 
   if (threads > 1 && size >= minBytes) {
     const header = await readHeader(path);
     if (header) {
-      const check = await checkHeader(header.line, options.keys, options.expectedOrigin);
+      const check = await checkHeader(header.line, options.keys, options.expectedOrigin, options.requireComplete);
       if (check.trusted && check.problems.length === 0) {
         const parallel = await checkInParallel(
           path,

@@ -1,7 +1,7 @@
 /**
  * `skillhub-verify`: checks Skillhub audit evidence offline.
  *
- *   skillhub-verify <bundle.jsonl | -> --key <vkey> [--key-file <file>] [--origin <origin>] [--json]
+ *   skillhub-verify <bundle.jsonl | -> --key <vkey> [--key-file <file>] [--origin <origin>] [--complete] [--json]
  *   skillhub-verify consistency <checkpoint> <checkpoint> <proof> --key <vkey> [--json]
  *
  * Exit codes: 0 everything holds, 1 a problem was found, 2 the command or a
@@ -25,7 +25,7 @@ export interface Io {
 }
 
 const usage = `usage:
-  skillhub-verify <bundle.jsonl | -> (--key <vkey> | --key-file <file>) [--origin <origin>] [--threads <n>] [--json]
+  skillhub-verify <bundle.jsonl | -> (--key <vkey> | --key-file <file>) [--origin <origin>] [--complete] [--threads <n>] [--json]
   skillhub-verify consistency <checkpoint> <checkpoint> <proof> (--key <vkey> | --key-file <file>) [--json]
 exit codes: 0 everything holds, 1 a problem was found, 2 the command or a file could not be used`;
 
@@ -45,6 +45,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
         key: { type: 'string', multiple: true },
         'key-file': { type: 'string' },
         origin: { type: 'string' },
+        complete: { type: 'boolean' },
         threads: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -80,6 +81,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
       hasher: nodeHasher,
       hashLeafText,
       expectedOrigin: values.origin,
+      requireComplete: values.complete,
       onProgress: io.progress
         ? (events: number) => io.err(`${events} events checked (${((Date.now() - started) / 1000).toFixed(1)} s)`)
         : undefined,

@@ -21,6 +21,18 @@ const problemJson = (p: Problem) => ({
   message: p.message,
 });
 
+/**
+ * Whether the bundle holds every leaf. An incomplete bundle (a filtered
+ * export) says so in its header, which nothing signs: the count of leaves
+ * it left out is shown, so that a cut is never silent.
+ */
+function completeness(report: BundleReport): string {
+  if (report.complete) return ' (complete)';
+  const byPolicy = (report.removedByPolicy ?? []).reduce((sum, r) => sum + r.endLeaf - r.startLeaf, 0);
+  const absent = (report.treeSize ?? 0) - byPolicy - report.eventsChecked;
+  return ` (incomplete: ${absent} leaves of the signed tree are not in this bundle and were not checked; --complete requires them)`;
+}
+
 /** The human report of a bundle check, as lines. */
 export function bundleLines(report: BundleReport, path: string): string[] {
   const removed = (report.removedByPolicy ?? []).map(
@@ -31,7 +43,7 @@ export function bundleLines(report: BundleReport, path: string): string[] {
     return [
       ...removed,
       `OK ${path}: ${report.eventsChecked} events checked against the signed tree of ${report.treeSize} leaves` +
-        `${report.complete ? ' (complete)' : ''}, origin ${report.origin}, root ${report.rootHash}, key ${report.key}`,
+        `${completeness(report)}, origin ${report.origin}, root ${report.rootHash}, key ${report.key}`,
     ];
   }
   const lines = report.problems.map(formatProblem);
