@@ -5,8 +5,9 @@ import type { RequestActor } from './actor.ts';
 import { parsedStatements } from './context-first-client.ts';
 import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
-import { beginBoundText, bindingOf, type TransactionLimits, tenantContextQuery } from './context-token.ts';
+import { type TransactionLimits, tenantContextQuery } from './context-token.ts';
 import type { DrizzleParts } from './drizzle-parts.ts';
+import { beginBound, keepTicket, takeTicket } from './transaction-ticket.ts';
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -23,7 +24,10 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  * there is nothing of ours to replace, and the census (about 45 µs of the backend's time) is skipped.
  */
 const census =
-  'select (count(*) filter (where p.from_sql))::int as planted, (count(*) filter (where not p.from_sql))::int as named ' +
+  'select (count(*) filter (where p.from_sql))::int as planted, (count(*) filter (where not p.from_sql))::int as named, ' +
+  // The session's ticket for its next transaction (migration 0060), and the server start it is valid under.
+  'platform.next_context_ticket()::text as ticket, ' +
+  '(extract(epoch from pg_catalog.pg_postmaster_start_time()) * 1000000)::bigint::text as boot_us ' +
   'from (select pg_catalog.pg_advisory_unlock_all()) unlocked left join pg_catalog.pg_prepared_statements p on true';
 const cleanup = (direct: boolean) =>
   `reset all; close all; discard temp; ${direct ? census : 'select pg_catalog.pg_advisory_unlock_all()'}`;
@@ -43,7 +47,8 @@ export const leftPreparedResidue = (client: pg.PoolClient): boolean => tampered.
 
 /**
  * Ends the transaction with COMMIT or ROLLBACK and the cleanup, and on a connection to the backend
- * itself checks the census: exactly the driver's named statements must be there.
+ * itself checks the census (exactly the driver's named statements must be there) and keeps the
+ * ticket it drew for the next transaction.
  */
 async function endTransaction(
   client: pg.PoolClient,
@@ -53,8 +58,11 @@ async function endTransaction(
   const texts = endTexts[end];
   const results = (await client.query(direct ? texts.direct : texts.pooled)) as unknown as pg.QueryResult[];
   if (!direct) return results;
-  const counted = results[results.length - 1]?.rows[0] as { planted: number; named: number } | undefined;
+  const counted = results[results.length - 1]?.rows[0] as
+    | { planted: number; named: number; ticket: string; boot_us: string }
+    | undefined;
   if (counted?.planted !== 0 || counted.named !== Object.keys(parsedStatements(client)).length) tampered.add(client);
+  else keepTicket(client, { ticket: counted.ticket, bootUs: counted.boot_us });
   return results;
 }
 
@@ -106,20 +114,22 @@ export async function withTenantOn<T>(
 ): Promise<T> {
   assertTenantId(tenantId);
   const { client, drizzle } = connection;
-  // BEGIN first, answered with the backend and start time the context is then signed for: the database
-  // accepts a context only in that transaction (migration 0034), so none can be copied to another.
-  const began = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
-  const binding = bindingOf(began[1]?.rows[0]);
+  // The context is signed for this transaction alone (migration 0034), so none can be copied to another:
+  // for the ticket the connection's last transaction drew, where it holds one, and BEGIN leaves with the
+  // context; else for the backend and start time BEGIN reports first, in a round trip of its own.
+  const ticket = takeTicket(client, backendPid(client));
+  const binding = ticket ?? (await beginBound(client));
   const { connection: contextFirst, session } = drizzle.sessionOn(client);
   // The context leaves with the transaction's first statement, in its round trip (ContextFirstClient).
   // Statements are prepared once per connection where the connection is the backend itself; behind a
   // transaction-mode pooler (another backend each transaction, its process id not the one the client was
-  // told) they go unnamed.
+  // told) they go unnamed, and no ticket is ever drawn.
   const direct = binding.pid === backendPid(client);
   contextFirst.holdContext(
     {
       ...(direct ? { name: 'skillhub.set-tenant-context' } : {}),
       ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
+      ...(ticket ? { begin: true } : {}),
     },
     direct,
   );
@@ -132,11 +142,15 @@ export async function withTenantOn<T>(
     };
     result = await runInScope({ tenantId, actor, tx, connection }, () => fn(tx));
   } catch (error) {
-    contextFirst.dropContext();
-    await endTransaction(client, 'rollback', direct);
+    if (contextFirst.dropContext() && ticket) keepTicket(client, ticket);
+    else await endTransaction(client, 'rollback', direct);
     throw error;
   }
-  contextFirst.dropContext();
+  // With a ticket and no statement run, BEGIN was never sent: nothing to end, and the ticket is still unused.
+  if (contextFirst.dropContext() && ticket) {
+    keepTicket(client, ticket);
+    return result;
+  }
   let committed: pg.QueryResult[];
   try {
     committed = await endTransaction(client, 'commit', direct);
