@@ -11,10 +11,11 @@
 --
 -- Why a ticket binds the context as tightly as the start time did. The
 -- value a context names must be this session's current ticket
--- (currval: per session, untouched by rollback), and the ticket is replaced
--- whenever a transaction ends through withTenant and whenever BEGIN is sent
--- the 0034 way (the bound BEGIN now also draws one), so a ticket is current
--- for exactly one transaction of the server's. The runtime role cannot set
+-- (currval: per session, untouched by rollback); the server signs a ticket
+-- into the context of the one transaction that follows its drawing, and
+-- draws the next as that transaction ends (a connection whose ending fails is
+-- closed, not reused), so a signed ticket is current for exactly one
+-- transaction of the server's. The runtime role cannot set
 -- a session's ticket: it has no privilege on the sequence, may only draw the
 -- next value through platform.next_context_ticket (which moves its own
 -- session past every ticket ever signed), and values never repeat while the
@@ -95,7 +96,7 @@ begin
   -- sequence is unlogged and starts over after a crash; a restart changes
   -- b). All as text, compared exactly.
   if claims ->> 'p' is distinct from pg_catalog.pg_backend_pid()::text then
-    raise exception 'the tenant context was issued for another backend (%), not this one', claims ->> 'p'
+    raise exception 'the tenant context was issued for another transaction (on backend %), not this one', claims ->> 'p'
       using errcode = 'insufficient_privilege',
             hint = 'A context is valid only in the transaction it was signed for: withTenant signs one per transaction.';
   end if;
@@ -103,7 +104,7 @@ begin
     if claims ->> 'b' is distinct from
          (extract(epoch from pg_catalog.pg_postmaster_start_time()) * 1000000)::bigint::text
        or claims ->> 'n' is distinct from pg_catalog.currval('platform.context_ticket'::pg_catalog.regclass)::text then
-      raise exception 'the tenant context was issued for ticket % of this backend, which is no longer its own',
+      raise exception 'the tenant context was issued for another transaction (ticket %, no longer this session''s), not this one',
           claims ->> 'n'
         using errcode = 'insufficient_privilege',
               hint = 'A context is valid only in the transaction it was signed for: withTenant signs one per transaction.';

@@ -23,13 +23,9 @@ export const bindingQueryText =
 /**
  * BEGIN, and the binding of the transaction it opened, in one round trip
  * (a simple query of two statements; PgBouncer in transaction mode assigns
- * the server connection at BEGIN and keeps it for both). It also draws the
- * session a new ticket, unused: whatever ticket the session held before is
- * no longer its own, so a context signed for it cannot be replayed in this
- * transaction (a cleanup that failed before drawing one would leave the
- * last ticket current).
+ * the server connection at BEGIN and keeps it for both).
  */
-export const beginBoundText = `begin; ${bindingQueryText}, platform.next_context_ticket() as retired_ticket`;
+export const beginBoundText = `begin; ${bindingQueryText}`;
 
 /** The binding from the rows of {@link beginBoundText}'s second statement. */
 export function bindingOf(row: { pid?: unknown; started_us?: unknown } | undefined): TransactionBinding {

@@ -10,7 +10,7 @@ export interface Ticket {
 /**
  * The ticket each connection's session drew at the end of its last transaction through withTenant,
  * for its next one. Taken by the next transaction, so it is signed into one context only; dropped by
- * a bound BEGIN, which draws the session another.
+ * a bound BEGIN, whose transaction is bound otherwise.
  */
 const tickets = new WeakMap<pg.PoolClient, Ticket>();
 
@@ -31,8 +31,7 @@ export function takeTicket(client: pg.PoolClient, pid: number | undefined): (Tra
 
 /**
  * BEGIN and the binding the database reports for the transaction it opened (backend and start time,
- * migration 0034), in one round trip. It draws the session a fresh ticket, so whatever ticket this
- * connection held is void, here as in the database.
+ * migration 0034), in one round trip. Whatever ticket the connection held is dropped unsigned.
  */
 export async function beginBound(client: pg.PoolClient): Promise<TransactionBinding> {
   tickets.delete(client);
