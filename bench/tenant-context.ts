@@ -16,7 +16,12 @@ import {
   tenantContextSigner,
 } from '@skillhub/db/bench';
 import { type BenchDatabase, openBenchDatabase } from './lib/bench-database.ts';
-import { inBoundTransaction, inTransaction } from './lib/in-transaction.ts';
+import {
+  inBoundTransaction,
+  inTicketTransaction,
+  inTransaction,
+  inTransactionBegunByFn,
+} from './lib/in-transaction.ts';
 import { median, runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatUs } from './lib/print-table.ts';
@@ -212,12 +217,12 @@ function variantsFor(op: Operation, conn: Connections, tenantIds: string[], sign
     },
     {
       key: 'd',
-      label: '(d) raw pg, BEGIN + (signed context with the query) + COMMIT — runtime role, RLS',
+      label: '(d) raw pg, (BEGIN, signed context and the query) + COMMIT drawing a ticket — runtime role, RLS',
       run: async () => {
         const p = pick();
         const [text, params] = op.rls(p);
-        const got = await inBoundTransaction(conn.d, async (c, binding) => {
-          const result = await queryWithContext(c, signContext(p.tenantId, actor, binding), text, params);
+        const got = await inTicketTransaction(conn.d, async (c, binding, begin) => {
+          const result = await queryWithContext(c, signContext(p.tenantId, actor, binding), text, params, begin);
           return result.rowCount ?? 0;
         });
         check(op, 'd', got);
@@ -231,8 +236,8 @@ function variantsFor(op: Operation, conn: Connections, tenantIds: string[], sign
       run: async () => {
         const p = pick();
         const [text, params] = op.rls(p);
-        const got = await inTransaction(conn.d0, async (c) => {
-          const result = await queryWithContext(c, [plainContext, plainContextParams(p.tenantId)], text, params);
+        const got = await inTransactionBegunByFn(conn.d0, async (c) => {
+          const result = await queryWithContext(c, [plainContext, plainContextParams(p.tenantId)], text, params, true);
           return result.rowCount ?? 0;
         });
         check(op, 'd0', got);
@@ -240,12 +245,12 @@ function variantsFor(op: Operation, conn: Connections, tenantIds: string[], sign
     },
     {
       key: 'e',
-      label: '(e) raw pg, BEGIN + (signed context with the query) + COMMIT — owner, copy without RLS',
+      label: '(e) raw pg, (BEGIN, signed context and the query) + COMMIT drawing a ticket — owner, copy without RLS',
       run: async () => {
         const p = pick();
         const [text, params] = op.plain(p);
-        const got = await inBoundTransaction(conn.e, async (c, binding) => {
-          const result = await queryWithContext(c, signContext(p.tenantId, actor, binding), text, params);
+        const got = await inTicketTransaction(conn.e, async (c, binding, begin) => {
+          const result = await queryWithContext(c, signContext(p.tenantId, actor, binding), text, params, begin);
           return result.rowCount ?? 0;
         });
         check(op, 'e', got);

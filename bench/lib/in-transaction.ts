@@ -1,4 +1,10 @@
-import { beginBound, type RawPool, type RawPoolClient, type TransactionBinding } from '@skillhub/db/bench';
+import {
+  beginBound,
+  commitDrawingTicket,
+  type RawPool,
+  type RawPoolClient,
+  type TransactionBinding,
+} from '@skillhub/db/bench';
 
 /**
  * Runs `fn` on one pooled connection inside BEGIN … COMMIT (ROLLBACK when
@@ -25,6 +31,44 @@ export function inBoundTransaction<T>(
   options: { rollback?: boolean } = {},
 ): Promise<T> {
   return run(pool, beginBound, fn, options);
+}
+
+/**
+ * {@link inTransaction} for work whose first statement carries BEGIN itself
+ * (pipelined, as withTenant sends it on a connection holding a ticket).
+ */
+export function inTransactionBegunByFn<T>(pool: RawPool, fn: (client: RawPoolClient) => Promise<T>): Promise<T> {
+  return run(pool, async () => {}, fn, {});
+}
+
+/** The ticket each connection drew when its last transaction committed (see {@link inTicketTransaction}). */
+const tickets = new WeakMap<RawPoolClient, TransactionBinding>();
+
+/**
+ * {@link inBoundTransaction} as withTenant runs it on a direct connection
+ * (migration 0060): where the connection's last transaction drew a ticket,
+ * nothing is sent before `fn`, which sends BEGIN with its context and first
+ * statement (`begin` true, the binding the ticket's); else BEGIN reports the
+ * binding in its own round trip. COMMIT draws the next ticket in its round
+ * trip.
+ */
+export async function inTicketTransaction<T>(
+  pool: RawPool,
+  fn: (client: RawPoolClient, binding: TransactionBinding, begin: boolean) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    const ticket = tickets.get(client);
+    tickets.delete(client);
+    const result = ticket ? await fn(client, ticket, true) : await fn(client, await beginBound(client), false);
+    tickets.set(client, await commitDrawingTicket(client));
+    client.release();
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
 }
 
 async function run<B, T>(

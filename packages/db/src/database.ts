@@ -47,8 +47,8 @@ import { outsideScope, type TenantTx } from './tenant-context/context-store.ts';
 import { defaultTransactionLimits, type TransactionLimits } from './tenant-context/context-token.ts';
 import { DrizzleParts } from './tenant-context/drizzle-parts.ts';
 import {
-  leftPreparedResidue,
   type TenantConnection,
+  unfitForReuse,
   type WithTenantSettings,
   withTenantNested,
   withTenantOn,
@@ -154,6 +154,7 @@ export class Database {
     this.#tenantSettings = {
       key: contextKey,
       limits,
+      tickets: false,
       onCredentialChange: (tenantId) => this.credentials.forgetTenant(tenantId),
     };
     this.#deliveryPool = newPool(options.url, options.deliveryConnections ?? 2, options.acquireTimeoutMs);
@@ -198,12 +199,25 @@ export class Database {
     );
     try {
       if (options.verifyRole ?? true) await assertSafeRuntimeRole(runnerFor(pool));
+      await database.#useTicketsWhereIssued();
       await database.#assertContextKeyVerifies();
     } catch (error) {
       await database.close();
       throw error;
     }
     return database;
+  }
+
+  /**
+   * Tickets (migration 0060) spare every tenant transaction on a direct connection BEGIN's round trip;
+   * a database that does not issue them yet (a server started before `skillhub migrate`) keeps the
+   * bound BEGIN of 0034 for every transaction.
+   */
+  async #useTicketsWhereIssued(): Promise<void> {
+    const { rows } = await this.#pool.query<{ issued: boolean }>(
+      "select to_regprocedure('platform.next_context_ticket()') is not null as issued",
+    );
+    this.#tenantSettings.tickets = rows[0]?.issued === true;
   }
 
   async #assertContextKeyVerifies(): Promise<void> {
@@ -266,8 +280,9 @@ export class Database {
       lost = classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
       throw error;
     } finally {
-      // A connection whose session holds a prepared statement the driver did not make is closed, not pooled.
-      client.release(lost || leftPreparedResidue(client));
+      // A connection whose session holds a prepared statement the driver did not make, or whose transaction could
+      // not be ended and cleaned up, is closed, not pooled.
+      client.release(lost || unfitForReuse(client));
     }
   }
 

@@ -106,7 +106,7 @@ test("B's own context, replayed at once on another connection of the runtime rol
         (error: Error) => error.message,
       );
       await client.query('rollback');
-      expect(read).toMatch(/issued for another transaction/);
+      expect(read).toMatch(/issued for another transaction \(on backend/);
     });
   } finally {
     await client.end();
@@ -157,4 +157,89 @@ test("a session-level SET left by one request's SQL is gone before the next requ
   });
   expect(settings?.search_path).not.toContain('pg_temp');
   expect(settings?.context).not.toBe('left behind');
+});
+
+/** The claims a signed context carries: its JSON payload, after the key id and the MAC. */
+const claimsOf = (context: string): Record<string, unknown> =>
+  JSON.parse(context.slice(context.indexOf(':', context.indexOf(':') + 1) + 1));
+
+test("a ticket-bound context copied out of B's transaction opens nothing in the connection's next transaction", async () => {
+  const single = await testDb.openApp({ maxConnections: 1 });
+  try {
+    // The first transaction on the connection begins the 0034 way and ends by drawing a ticket; the
+    // second's context is bound to that ticket (migration 0060), which is what is copied here.
+    await single.withTenant(tenantB, actor('victim'), (tx) => tx.execute(sql`select ${1}::int`));
+    const stolen = await single.withTenant(tenantB, actor('victim'), async (tx) => {
+      const { rows } = await tx.execute<{ context: string }>(
+        sql`select current_setting('app.context') as context where ${1}::int = 1`,
+      );
+      return rows[0]?.context ?? '';
+    });
+    expect(claimsOf(stolen)).toHaveProperty('n');
+    const outcome = await single.withTenant(tenantA, actor('attacker'), (tx) => replay(tx, stolen));
+    expect(outcome).toMatch(/no longer this session's/);
+  } finally {
+    await single.close();
+  }
+});
+
+test('a ticket opens nothing once its session has drawn another, however the runtime role draws, nor elsewhere', async () => {
+  const key = parseContextKey(await testDb.contextKey());
+  const [client, other] = [
+    new pg.Client({ connectionString: testDb.appUrl }),
+    new pg.Client({ connectionString: testDb.appUrl }),
+  ];
+  await client.connect();
+  await other.connect();
+  const draw = async (on: pg.Client) =>
+    (
+      await on.query<{ ticket: string; boot: string }>(
+        `select platform.next_context_ticket()::text as ticket,
+                (extract(epoch from pg_postmaster_start_time()) * 1000000)::bigint::text as boot`,
+      )
+    ).rows[0] as { ticket: string; boot: string };
+  const readB = async (on: pg.Client, context: string) => {
+    await on.query('begin');
+    const read = await on
+      .query(`select set_config('app.context', $1, true)`, [context])
+      .then(() => on.query('select count(*)::int as n from skills'))
+      .then(
+        (r) => r.rows[0]?.n as number,
+        (error: Error) => error.message,
+      );
+    await on.query('rollback');
+    return read;
+  };
+  try {
+    const { ticket, boot } = await draw(client);
+    const signed = (bootUs: string) =>
+      signTenantContext(key, tenantB, actor('victim'), {
+        pid: (client as unknown as { processID: number }).processID,
+        ticket,
+        bootUs,
+      });
+    const context = signed(boot);
+    expect(await readB(client, context)).toBe(1);
+    // Signed under another start of the server: retired by the restart, whatever the sequence says.
+    expect(await readB(client, signed(String(BigInt(boot) - 1n)))).toMatch(/no longer this session's/);
+    // On another backend, even one holding a ticket of its own.
+    await draw(other);
+    expect(await readB(other, context)).toMatch(/on backend \d+\), not this one/);
+    // The session moves on (the server's cleanup draws at every transaction's end): values never return.
+    for (let i = 0; i < 5; i++) {
+      await draw(client);
+      expect(await readB(client, context)).toMatch(/no longer this session's/);
+    }
+    // The sequence itself is out of the runtime role's reach.
+    for (const statement of [
+      `select setval('platform.context_ticket', ${ticket})`,
+      `select nextval('platform.context_ticket')`,
+      `alter sequence platform.context_ticket restart with ${ticket}`,
+    ]) {
+      await expect(client.query(statement)).rejects.toMatchObject({ code: '42501' });
+    }
+  } finally {
+    await client.end();
+    await other.end();
+  }
 });

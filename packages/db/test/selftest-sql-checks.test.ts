@@ -60,7 +60,7 @@ test("with 0022's freshness window in place of the binding, B's context taken wh
     const leaked = (await run()).filter((c) => c.result === 'failed').map((c) => c.name);
     expect(leaked).toContain("sql context: replay B's context while B's transaction is open");
   } finally {
-    await testDb.ownerQuery(await contextClaimsOf('0034_transaction_bound_context'));
+    await testDb.ownerQuery(await contextClaimsOf('0060_context_tickets'));
   }
   expect((await run()).filter((c) => c.result === 'failed')).toEqual([]);
 }, 240_000);

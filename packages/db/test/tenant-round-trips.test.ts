@@ -1,5 +1,6 @@
-// withTenant's tenant context leaves with the transaction's first statement (ContextFirstClient): a
-// read is BEGIN, the statement, COMMIT. Counted on the wire by a proxy in front of PostgreSQL, and
+// withTenant's tenant context leaves with the transaction's first statement (ContextFirstClient), and
+// BEGIN with them where the connection's last transaction drew a ticket (migration 0060): a read is
+// the statement and COMMIT. Counted on the wire by a proxy in front of PostgreSQL, and
 // the pipeline's guarantees tried: the statement sees its context, a failed first statement leaves
 // the connection usable, and a context statement that fails stops the statement behind it.
 import pg from 'pg';
@@ -45,9 +46,9 @@ async function roundTrips(fn: () => Promise<unknown>): Promise<number> {
 const readSkill = (tenantId: string, id: string) =>
   db.withTenant(tenantId, actor('reader'), (tx) => tx.select({ id: skills.id }).from(skills).where(eq(skills.id, id)));
 
-test('a read is three round trips: BEGIN, the statement with its context, COMMIT', async () => {
+test('a read is two round trips: the statement with BEGIN and its context, then COMMIT', async () => {
   await readSkill(tenantA, skillOfA); // the named context statement is parsed on this connection now
-  expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(3);
+  expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(2);
   expect(
     await roundTrips(() =>
       db.withTenant(tenantA, actor('reader'), async (tx) => {
@@ -55,10 +56,12 @@ test('a read is three round trips: BEGIN, the statement with its context, COMMIT
         await tx.select({ id: skills.id }).from(skills).where(eq(skills.slug, 'none'));
       }),
     ),
-  ).toBe(4);
+  ).toBe(3);
   // A first statement without parameters goes by the simple protocol, which cannot follow a pipeline.
-  expect(await roundTrips(() => db.withTenant(tenantA, actor('reader'), (tx) => tx.execute(sql`select 1`)))).toBe(4);
-  expect(await roundTrips(() => db.withTenant(tenantA, actor('reader'), async () => {}))).toBe(2);
+  expect(await roundTrips(() => db.withTenant(tenantA, actor('reader'), (tx) => tx.execute(sql`select 1`)))).toBe(3);
+  // A transaction that runs no statement never reaches the server, and its ticket is kept for the next.
+  expect(await roundTrips(() => db.withTenant(tenantA, actor('reader'), async () => {}))).toBe(0);
+  expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(2);
 });
 
 test('the first statement runs under its own context, never the previous transaction’s', async () => {
@@ -96,7 +99,7 @@ test('a first statement that fails rolls back, and the connection serves the nex
   const failed = db.withTenant(tenantA, actor('reader'), (tx) => tx.execute(sql`select ${'not a number'}::int as n`));
   await expect(failed).rejects.toThrow();
   expect(await readSkill(tenantA, skillOfA)).toHaveLength(1);
-  expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(3);
+  expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(2);
 });
 
 test('a context statement that fails stops the statement pipelined behind it', async () => {

@@ -44,6 +44,21 @@ export async function beginBound(client: pg.ClientBase): Promise<TransactionBind
 }
 
 /**
+ * COMMIT and, in the same round trip, the ticket the session draws for its
+ * next transaction, as withTenant's cleanup draws it on a direct connection
+ * (migration 0060): the binding of that next transaction, whose BEGIN can
+ * then leave with its context ({@link queryWithContext} with `begin`).
+ */
+export async function commitDrawingTicket(client: pg.ClientBase): Promise<TransactionBinding> {
+  const results = (await client.query(
+    'commit; select platform.next_context_ticket()::text as ticket, ' +
+      '(extract(epoch from pg_postmaster_start_time()) * 1000000)::bigint::text as boot_us',
+  )) as unknown as pg.QueryResult[];
+  const row = results[1]?.rows[0] as { ticket: string; boot_us: string };
+  return { pid: (client as unknown as { processID: number }).processID, ticket: row.ticket, bootUs: row.boot_us };
+}
+
+/**
  * The transaction `client` is in, as a context must be bound to it (one round
  * trip; withTenant gets it with its BEGIN). Call it after BEGIN.
  */
@@ -71,16 +86,18 @@ export function tenantContextSigner(
  * A context statement (`[text, values]`, as {@link tenantContextSigner} or a
  * plain-setting variant makes it) and a transaction's first statement, sent
  * in one round trip exactly as withTenant sends them on a direct connection
- * (ContextFirstClient: the statement prepared once per connection).
+ * (ContextFirstClient: the statement prepared once per connection), with
+ * BEGIN before them when `begin` (the transaction is bound to a ticket).
  */
 export function queryWithContext(
   client: RawPoolClient,
   context: [string, unknown[]],
   text: string,
   params: unknown[],
+  begin = false,
 ): Promise<pg.QueryResult> {
   const connection = new ContextFirstClient(client);
-  connection.holdContext({ text: context[0], values: context[1].map(String) }, true);
+  connection.holdContext({ text: context[0], values: context[1].map(String), begin }, true);
   return connection.query({ text }, params);
 }
 

@@ -24,10 +24,11 @@ export const parsedStatements = (client: pg.PoolClient): Record<string, string> 
 
 /**
  * A pooled connection as withTenant's Drizzle session sees it. withTenant
- * hands it the transaction's context statement after BEGIN has answered;
- * the transaction's first statement takes the context along in the same
- * write and round trip ({@link ContextFirstQuery}), so a read costs BEGIN,
- * the statement and COMMIT, not a round trip more for the context. A first
+ * hands it the transaction's context statement, after BEGIN has answered or,
+ * where the connection holds a ticket (migration 0060), with BEGIN still to
+ * send; the transaction's first statement takes them along in the same
+ * write and round trip ({@link ContextFirstQuery}), so a read costs the
+ * statement and COMMIT, not a round trip more for BEGIN or the context. A first
  * statement node-postgres sends with the simple protocol (no parameters: a
  * savepoint, a statement without values) cannot follow a pipeline: the
  * context goes first, in its own round trip, then the statement.
@@ -66,7 +67,7 @@ export class ContextFirstClient {
    */
   holdContext(statement: ContextStatement, direct: boolean): void {
     this.#direct = direct;
-    this.#pending = direct && this.#nameUsable ? statement : { text: statement.text, values: statement.values };
+    this.#pending = direct && this.#nameUsable ? statement : { ...statement, name: undefined };
   }
 
   /** Sends the held context now, alone: for what goes to the connection past this client (COPY). */
@@ -74,12 +75,20 @@ export class ContextFirstClient {
     const context = this.#pending;
     if (!context) return;
     this.#pending = undefined;
-    await this.client.query(context);
+    await this.#sendAlone(context);
   }
 
-  /** Drops a context no statement took (the transaction ran none). */
-  dropContext(): void {
+  /** Drops a context no statement took; true when there was one (the transaction ran no statement). */
+  dropContext(): boolean {
+    const held = this.#pending !== undefined;
     this.#pending = undefined;
+    return held;
+  }
+
+  /** The context alone, with BEGIN in the same round trip when it asks for it. */
+  async #sendAlone({ begin, ...context }: ContextStatement): Promise<void> {
+    if (begin) await this.#pipeline({ text: 'begin', values: [] }, context, context.values);
+    else await this.client.query(context);
   }
 
   /** What Drizzle's session calls for every statement. */
@@ -89,10 +98,19 @@ export class ContextFirstClient {
     if (!context) return this.client.query(input, values);
     this.#pending = undefined;
     if (!usesExtendedProtocol(input, values)) {
-      return this.client.query(context).then(() => this.client.query(input, values));
+      return this.#sendAlone(context).then(() => this.client.query(input, values));
     }
+    return this.#pipeline(context, input, values ?? input.values ?? []);
+  }
+
+  /** `context` (and BEGIN, when it asks) and then `input`, in one write and one round trip. */
+  #pipeline(context: ContextStatement, input: QueryInput, values: unknown[]): Promise<pg.QueryResult> {
     const known = parsedStatements(this.client);
     const parse = !context.name || known[context.name] !== context.text;
+    // node-postgres records a statement's name as parsed at the first ParseComplete of its round trip,
+    // which here is BEGIN's or the context's; if one of those fails, PostgreSQL skips the statement's
+    // own Parse, and the record must go.
+    const inputParsed = input.name ? known[input.name] : undefined;
     return new Promise((resolve, reject) => {
       const query = new ContextFirstQuery(
         context,
@@ -101,14 +119,17 @@ export class ContextFirstClient {
           if (context.name) known[context.name] = context.text;
         },
         input,
-        values ?? input.values ?? [],
+        values,
       );
       (query as unknown as { callback: (error: Error | null, result: pg.QueryResult) => void }).callback = (
         error,
         result,
       ) => {
         if (!error) return resolve(result);
-        if (parse && context.name && !query.contextRan) this.#nameUsable = false;
+        if (!query.contextRan) {
+          if (parse && context.name) this.#nameUsable = false;
+          if (input.name && inputParsed === undefined) delete known[input.name];
+        }
         reject(error);
       };
       this.client.query(query);

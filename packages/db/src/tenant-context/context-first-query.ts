@@ -1,10 +1,14 @@
 import pg from 'pg';
 
-/** A statement as node-postgres takes it: text, bind values, and a name when it is prepared once per connection. */
+/**
+ * A statement as node-postgres takes it: text, bind values, and a name when it is prepared once per
+ * connection; `begin` when BEGIN is to go before it in the same write (the transaction is not open yet).
+ */
 export interface ContextStatement {
   text: string;
   values: string[];
   name?: string;
+  begin?: boolean;
 }
 
 /** node-postgres' protocol writer, as far as this module writes to it. */
@@ -29,12 +33,12 @@ const QueryBase = pg.Query as unknown as new (
 
 /**
  * A transaction's first statement, sent in one write and one round trip
- * with the tenant context statement before it: Parse/Bind/Execute of the
- * context, then the statement's own Parse/Bind/Describe/Execute, one Sync.
- * PostgreSQL runs them in order and, if the context statement fails, skips
- * everything up to the Sync, so the statement never runs without its
- * context. The context statement's one row and its CommandComplete come
- * first and are not part of the result.
+ * with the tenant context statement before it (and BEGIN before that, when
+ * the context says so): Parse/Bind/Execute of each, then the statement's own
+ * Parse/Bind/Describe/Execute, one Sync. PostgreSQL runs them in order and,
+ * if BEGIN or the context statement fails, skips everything up to the Sync,
+ * so the statement never runs without its context. Their rows and
+ * CommandCompletes come first and are not part of the result.
  *
  * `onContextParsed` is called once the context statement is known to be
  * parsed under its name (its own CommandComplete arrived), so the caller can
@@ -45,7 +49,8 @@ export class ContextFirstQuery extends QueryBase {
   #context: ContextStatement;
   #contextParse: boolean;
   #onContextParsed: () => void;
-  #contextPending = true;
+  /** BEGIN (when sent) and the context statement: their CommandCompletes not yet seen. */
+  #leadingPending: number;
 
   constructor(
     context: ContextStatement,
@@ -58,14 +63,20 @@ export class ContextFirstQuery extends QueryBase {
     this.#context = context;
     this.#contextParse = contextParse;
     this.#onContextParsed = onContextParsed;
+    this.#leadingPending = context.begin ? 2 : 1;
   }
 
   get contextRan(): boolean {
-    return !this.#contextPending;
+    return this.#leadingPending === 0;
   }
 
   override prepare(connection: ProtocolWriter): void {
     const context = this.#context;
+    if (context.begin) {
+      connection.parse({ text: 'begin' });
+      connection.bind({ values: [] });
+      connection.execute({});
+    }
     if (this.#contextParse) connection.parse({ text: context.text, ...(context.name ? { name: context.name } : {}) });
     connection.bind({ ...(context.name ? { statement: context.name } : {}), values: context.values });
     connection.execute({});
@@ -73,13 +84,13 @@ export class ContextFirstQuery extends QueryBase {
   }
 
   override handleDataRow(message: unknown): void {
-    if (!this.#contextPending) super.handleDataRow(message);
+    if (this.#leadingPending === 0) super.handleDataRow(message);
   }
 
   override handleCommandComplete(message: unknown, connection: ProtocolWriter): void {
-    if (this.#contextPending) {
-      this.#contextPending = false;
-      if (this.#contextParse && this.#context.name) this.#onContextParsed();
+    if (this.#leadingPending > 0) {
+      this.#leadingPending -= 1;
+      if (this.#leadingPending === 0 && this.#contextParse && this.#context.name) this.#onContextParsed();
       return;
     }
     super.handleCommandComplete(message, connection);

@@ -4,16 +4,17 @@ import type { RequestActor } from './actor.ts';
 import type { ContextKey } from './context-key.ts';
 
 /**
- * The transaction a context is signed for, as the database reported it right
- * after BEGIN: the backend's process id and the transaction's start
- * (`now()`) in microseconds since the epoch, as text. The database accepts
- * the context in that transaction only (migration 0034), so a copy of it,
+ * The transaction a context is signed for. Either as the database reported it
+ * right after BEGIN: the backend's process id and the transaction's start
+ * (`now()`) in microseconds since the epoch, as text (migration 0034); or, on
+ * a connection to the backend itself that ended its last transaction through
+ * withTenant, the ticket that ending drew for the session's next transaction
+ * and the server's start in microseconds (migration 0060), known before BEGIN
+ * so that BEGIN, the context and the first statement leave together. The
+ * database accepts the context in that transaction only, so a copy of it,
  * however obtained, opens nothing anywhere else.
  */
-export interface TransactionBinding {
-  pid: number;
-  startedUs: string;
-}
+export type TransactionBinding = { pid: number; startedUs: string } | { pid: number; ticket: string; bootUs: string };
 
 /** The query that reports the binding of the transaction it runs in (rows as {@link bindingOf} reads them). */
 export const bindingQueryText =
@@ -34,6 +35,12 @@ export function bindingOf(row: { pid?: unknown; started_us?: unknown } | undefin
   return { pid: row.pid, startedUs: row.started_us };
 }
 
+/** The claims that name the transaction: p, and s or n and b (see {@link TransactionBinding}). */
+const bindingClaims = (binding: TransactionBinding) =>
+  'startedUs' in binding
+    ? { p: String(binding.pid), s: binding.startedUs }
+    : { p: String(binding.pid), n: binding.ticket, b: binding.bootUs };
+
 /** `<key id>:<hex HMAC-SHA256 of the payload>:<payload>`, the form platform.context_claims verifies. */
 function signedContext(key: ContextKey, payload: string): string {
   const mac = createHmac('sha256', key.secret).update(payload, 'utf8').digest('hex');
@@ -44,7 +51,8 @@ function signedContext(key: ContextKey, payload: string): string {
  * A signed tenant context for one transaction:
  * `<key id>:<hex HMAC-SHA256>:<JSON payload>`. The payload names the tenant,
  * the actor (type, id, role, the user it acts for), the request id and IP,
- * the transaction it is bound to (backend pid `p`, start `s`) and when it
+ * the transaction it is bound to (backend pid `p`, and start `s` or ticket
+ * `n` and server start `b`) and when it
  * was issued (ms). No nonce: the binding already makes each context unique
  * to one transaction, and a second context for the same transaction opens
  * nothing the first did not.
@@ -66,8 +74,7 @@ export function signTenantContext(
     q: actor.requestId ?? null,
     // The ledger's ip_address is inet: what is not an address is left out rather than fail every statement.
     ip: actor.ip && isIP(actor.ip) !== 0 ? actor.ip : null,
-    p: String(binding.pid),
-    s: binding.startedUs,
+    ...bindingClaims(binding),
     iat: issuedAt,
   });
   return signedContext(key, payload);
@@ -97,8 +104,7 @@ export function signWorkerContext(
   const payload = JSON.stringify({
     t: null,
     k: kind,
-    p: String(binding.pid),
-    s: binding.startedUs,
+    ...bindingClaims(binding),
     iat: issuedAt,
   });
   return signedContext(key, payload);

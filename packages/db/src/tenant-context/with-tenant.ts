@@ -5,8 +5,9 @@ import type { RequestActor } from './actor.ts';
 import { parsedStatements } from './context-first-client.ts';
 import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
-import { beginBoundText, bindingOf, type TransactionLimits, tenantContextQuery } from './context-token.ts';
+import { type TransactionLimits, tenantContextQuery } from './context-token.ts';
 import type { DrizzleParts } from './drizzle-parts.ts';
+import { beginBound, keepTicket, takeTicket } from './transaction-ticket.ts';
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -22,40 +23,71 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  * the driver's (connection-residue.test.ts). Behind a transaction-mode pooler the driver names none, so
  * there is nothing of ours to replace, and the census (about 45 µs of the backend's time) is skipped.
  */
-const census =
-  'select (count(*) filter (where p.from_sql))::int as planted, (count(*) filter (where not p.from_sql))::int as named ' +
-  'from (select pg_catalog.pg_advisory_unlock_all()) unlocked left join pg_catalog.pg_prepared_statements p on true';
-const cleanup = (direct: boolean) =>
-  `reset all; close all; discard temp; ${direct ? census : 'select pg_catalog.pg_advisory_unlock_all()'}`;
+/** The session's ticket for its next transaction (migration 0060) and the server start it is valid under. */
+const ticketColumns =
+  ', platform.next_context_ticket()::text as ticket, ' +
+  '(extract(epoch from pg_catalog.pg_postmaster_start_time()) * 1000000)::bigint::text as boot_us';
+const census = (drawTicket: boolean) =>
+  'select (count(*) filter (where p.from_sql))::int as planted, (count(*) filter (where not p.from_sql))::int as named' +
+  (drawTicket ? ticketColumns : '') +
+  ' from (select pg_catalog.pg_advisory_unlock_all()) unlocked left join pg_catalog.pg_prepared_statements p on true';
+
+/**
+ * How a transaction's connection is ended: behind a pooler (no census), on the backend itself, or on the
+ * backend itself drawing the ticket for its next transaction (where the database has migration 0060).
+ */
+type Ending = 'pooled' | 'direct' | 'ticketed';
+const cleanup = (ending: Ending) =>
+  `reset all; close all; discard temp; ${ending === 'pooled' ? 'select pg_catalog.pg_advisory_unlock_all()' : census(ending === 'ticketed')}`;
 
 /** COMMIT, with the read of the mark migration 0027's trigger sets when the transaction changed a credential of its tenant. */
 const commitStart = "select current_setting('app.credentials_changed', true) as changed; commit";
+const endings: Ending[] = ['pooled', 'direct', 'ticketed'];
 const endTexts = {
-  commit: { direct: `${commitStart}; ${cleanup(true)}`, pooled: `${commitStart}; ${cleanup(false)}` },
-  rollback: { direct: `rollback; ${cleanup(true)}`, pooled: `rollback; ${cleanup(false)}` },
+  commit: Object.fromEntries(endings.map((e) => [e, `${commitStart}; ${cleanup(e)}`])) as Record<Ending, string>,
+  rollback: Object.fromEntries(endings.map((e) => [e, `rollback; ${cleanup(e)}`])) as Record<Ending, string>,
 };
 
-/** Connections whose session holds prepared statements other than the driver's: never to be reused. */
-const tampered = new WeakSet<pg.PoolClient>();
+/**
+ * Connections never to be reused: their session holds prepared statements other than the driver's, or
+ * their transaction's end failed, so what it would have cleaned up (settings, the ticket) is unknown.
+ */
+const unfit = new WeakSet<pg.PoolClient>();
 
-/** Whether SQL run on `client` left prepared statements behind that the driver did not make (see `census`). */
-export const leftPreparedResidue = (client: pg.PoolClient): boolean => tampered.has(client);
+/** Whether `client` must be closed rather than pooled (see `unfit`). */
+export const unfitForReuse = (client: pg.PoolClient): boolean => unfit.has(client);
 
 /**
  * Ends the transaction with COMMIT or ROLLBACK and the cleanup, and on a connection to the backend
- * itself checks the census: exactly the driver's named statements must be there.
+ * itself checks the census (exactly the driver's named statements must be there) and keeps the
+ * ticket it drew for the next transaction.
  */
 async function endTransaction(
   client: pg.PoolClient,
   end: keyof typeof endTexts,
-  direct: boolean,
+  ending: Ending,
 ): Promise<pg.QueryResult[]> {
-  const texts = endTexts[end];
-  const results = (await client.query(direct ? texts.direct : texts.pooled)) as unknown as pg.QueryResult[];
-  if (!direct) return results;
-  const counted = results[results.length - 1]?.rows[0] as { planted: number; named: number } | undefined;
-  if (counted?.planted !== 0 || counted.named !== Object.keys(parsedStatements(client)).length) tampered.add(client);
+  const results = (await client.query(endTexts[end][ending])) as unknown as pg.QueryResult[];
+  if (ending === 'pooled') return results;
+  const counted = results[results.length - 1]?.rows[0] as
+    | { planted: number; named: number; ticket?: string; boot_us?: string }
+    | undefined;
+  if (counted?.planted !== 0 || counted.named !== Object.keys(parsedStatements(client)).length) unfit.add(client);
+  else if (counted.ticket && counted.boot_us) keepTicket(client, { ticket: counted.ticket, bootUs: counted.boot_us });
   return results;
+}
+
+/**
+ * ROLLBACK and the cleanup, the last word on a transaction that failed; if even that fails, the
+ * connection is unfit for reuse (its settings, and the ticket its session holds, were not renewed).
+ */
+async function rollBack(client: pg.PoolClient, ending: Ending): Promise<void> {
+  try {
+    await endTransaction(client, 'rollback', ending);
+  } catch (error) {
+    unfit.add(client);
+    throw error;
+  }
 }
 
 /** The process id the server announced at connect (BackendKeyData); a pooler announces one of its own. */
@@ -69,6 +101,8 @@ export interface TenantConnection {
 export interface WithTenantSettings {
   key: ContextKey;
   limits: TransactionLimits;
+  /** Whether the database issues tickets (migration 0060), so BEGIN can leave with the context. */
+  tickets: boolean;
   /** Called after a commit that changed a credential of the tenant (before the caller sees the result). */
   onCredentialChange: (tenantId: string) => void;
 }
@@ -106,20 +140,23 @@ export async function withTenantOn<T>(
 ): Promise<T> {
   assertTenantId(tenantId);
   const { client, drizzle } = connection;
-  // BEGIN first, answered with the backend and start time the context is then signed for: the database
-  // accepts a context only in that transaction (migration 0034), so none can be copied to another.
-  const began = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
-  const binding = bindingOf(began[1]?.rows[0]);
+  // The context is signed for this transaction alone (migration 0034), so none can be copied to another:
+  // for the ticket the connection's last transaction drew, where it holds one, and BEGIN leaves with the
+  // context; else for the backend and start time BEGIN reports first, in a round trip of its own.
+  const ticket = takeTicket(client, backendPid(client));
+  const binding = ticket ?? (await beginBound(client));
   const { connection: contextFirst, session } = drizzle.sessionOn(client);
   // The context leaves with the transaction's first statement, in its round trip (ContextFirstClient).
   // Statements are prepared once per connection where the connection is the backend itself; behind a
   // transaction-mode pooler (another backend each transaction, its process id not the one the client was
-  // told) they go unnamed.
+  // told) they go unnamed, and no ticket is ever drawn.
   const direct = binding.pid === backendPid(client);
+  const ending: Ending = !direct ? 'pooled' : settings.tickets ? 'ticketed' : 'direct';
   contextFirst.holdContext(
     {
       ...(direct ? { name: 'skillhub.set-tenant-context' } : {}),
       ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
+      ...(ticket ? { begin: true } : {}),
     },
     direct,
   );
@@ -132,23 +169,27 @@ export async function withTenantOn<T>(
     };
     result = await runInScope({ tenantId, actor, tx, connection }, () => fn(tx));
   } catch (error) {
-    contextFirst.dropContext();
-    await endTransaction(client, 'rollback', direct);
+    if (contextFirst.dropContext() && ticket) keepTicket(client, ticket);
+    else await rollBack(client, ending);
     throw error;
   }
-  contextFirst.dropContext();
+  // With a ticket and no statement run, BEGIN was never sent: nothing to end, and the ticket is still unused.
+  if (contextFirst.dropContext() && ticket) {
+    keepTicket(client, ticket);
+    return result;
+  }
   let committed: pg.QueryResult[];
   try {
-    committed = await endTransaction(client, 'commit', direct);
+    committed = await endTransaction(client, 'commit', ending);
   } catch (error) {
     // `fn` caught a failed statement and went on: the transaction is aborted, the select refused, and
     // COMMIT never ran. ROLLBACK ends it, as the plain COMMIT that ran here before did.
     if ((error as { code?: string }).code === '25P02') {
-      await endTransaction(client, 'rollback', direct);
+      await rollBack(client, ending);
       return result;
     }
     // A failed COMMIT has ended the transaction already; this only makes sure, and cleans up.
-    await endTransaction(client, 'rollback', direct);
+    await rollBack(client, ending);
     throw error;
   }
   if (committed[0]?.rows[0]?.changed === 'on') settings.onCredentialChange(tenantId);

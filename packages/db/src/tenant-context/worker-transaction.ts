@@ -3,13 +3,8 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import * as schema from '../schema/index.ts';
 import type { ContextKey } from './context-key.ts';
-import {
-  beginBoundText,
-  bindingOf,
-  signWorkerContext,
-  type TransactionLimits,
-  type WorkerKind,
-} from './context-token.ts';
+import { signWorkerContext, type TransactionLimits, type WorkerKind } from './context-token.ts';
+import { beginBound } from './transaction-ticket.ts';
 
 /** What a worker's doors run their statements on: a transaction that carries the worker's signed context. */
 export type WorkerTx = Pick<NodePgDatabase<typeof schema>, 'execute'>;
@@ -29,10 +24,10 @@ export async function runWorkerTransaction<T>(
   limits: TransactionLimits,
   fn: (tx: WorkerTx) => Promise<T>,
 ): Promise<T> {
-  const began = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
+  const binding = await beginBound(client);
   try {
     await client.query("select set_config('app.context', $1, true), set_config('statement_timeout', $2, true)", [
-      signWorkerContext(key, kind, bindingOf(began[1]?.rows[0])),
+      signWorkerContext(key, kind, binding),
       String(limits.statementTimeoutMs),
     ]);
     const result = await fn(drizzle(client, { schema }));
