@@ -52,23 +52,17 @@ const tickets = new WeakMap<RawPoolClient, TransactionBinding>();
  * binding in its own round trip. COMMIT draws the next ticket in its round
  * trip.
  */
-export async function inTicketTransaction<T>(
+export function inTicketTransaction<T>(
   pool: RawPool,
   fn: (client: RawPoolClient, binding: TransactionBinding, begin: boolean) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  try {
+  const begin = async (client: RawPoolClient) => {
     const ticket = tickets.get(client);
     tickets.delete(client);
-    const result = ticket ? await fn(client, ticket, true) : await fn(client, await beginBound(client), false);
-    tickets.set(client, await commitDrawingTicket(client));
-    client.release();
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    client.release(error instanceof Error ? error : true);
-    throw error;
-  }
+    return ticket ? { binding: ticket, begin: true } : { binding: await beginBound(client), begin: false };
+  };
+  const end = async (client: RawPoolClient) => void tickets.set(client, await commitDrawingTicket(client));
+  return run(pool, begin, (client, begun) => fn(client, begun.binding, begun.begin), {}, end);
 }
 
 async function run<B, T>(
@@ -76,11 +70,12 @@ async function run<B, T>(
   begin: (client: RawPoolClient) => Promise<B>,
   fn: (client: RawPoolClient, begun: B) => Promise<T>,
   options: { rollback?: boolean },
+  end = async (client: RawPoolClient) => void (await client.query(options.rollback ? 'rollback' : 'commit')),
 ): Promise<T> {
   const client = await pool.connect();
   try {
     const result = await fn(client, await begin(client));
-    await client.query(options.rollback ? 'rollback' : 'commit');
+    await end(client);
     client.release();
     return result;
   } catch (error) {
