@@ -12,6 +12,7 @@ export const systemFunctions: readonly string[] = [
   'audit.assert_may_hold()',
   'audit.assert_subject_not_on_hold(text,text)',
   'audit.check_security_controls(text)',
+  'audit.copy_ledger_rows_in_tenant_order(regclass,timestamp with time zone,timestamp with time zone)',
   'audit.drop_ledger_month(text,text)',
   'audit.encrypt_personal_fields()',
   'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
@@ -19,11 +20,15 @@ export const systemFunctions: readonly string[] = [
   'audit.erase_subject_unheld(text,text,boolean)',
   'audit.extend_trees(text[],bigint[],bigint[])',
   'audit.guard_ledger_row()',
+  'audit.ledger_month_order()',
   'audit.ledger_months()',
+  'audit.ledger_rows_digest(regclass,timestamp with time zone,timestamp with time zone)',
   'audit.month_retirement_plan(text,integer,integer)',
+  'audit.order_ledger_month(text)',
   'audit.place_legal_hold(text,text)',
   'audit.record_checkpoint(text,bigint,text,text)',
   'audit.record_event(text,text,text,jsonb)',
+  'audit.record_ledger_month_ordered(oid,text,timestamp with time zone,timestamp with time zone,bigint,text)',
   'audit.release_legal_hold(uuid,text)',
   'audit.retention_plan(text,integer,integer)',
   'audit.retire_ledger_month(text,text[],integer,integer)',
@@ -40,6 +45,7 @@ export const systemFunctions: readonly string[] = [
   'audit.tenants_with_retention()',
   'audit.trees_to_checkpoint()',
   'audit.unsealed_before(xid8)',
+  'audit.unsealed_ledger_events(timestamp with time zone,timestamp with time zone)',
   'platform.accept_invitation(text,text,text,inet,text)',
   'platform.assert_sink_delivery()',
   'platform.audit(platform.actor,text,text,text,jsonb)',
@@ -85,11 +91,12 @@ export const systemFunctions: readonly string[] = [
 /**
  * Functions that must run as the ledger's owner, whatever that role is:
  * only a table's owner may attach a partition to it (migration 0044), or
- * detach one (0052).
+ * detach one (0052, 0056).
  */
 export const ledgerOwnerFunctions: readonly string[] = [
   'audit.drop_ledger_month(text,text)',
   'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
+  'audit.order_ledger_month(text)',
 ];
 
 // A capture function audit.enable_tracking generated (listed in
