@@ -159,6 +159,7 @@ describe('a closed, sealed month', () => {
     const writer = new pg.Client({ connectionString: testDb.ownerUrl });
     await door.connect();
     await writer.connect();
+    const writerPid = (await writer.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
     try {
       await door.query('begin');
       await door.query('select * from audit.order_ledger_month($1)', [month]);
@@ -167,7 +168,7 @@ describe('a closed, sealed month', () => {
         [tenants[0], months[0]?.toISOString()],
       );
       await expect
-        .poll(() => count(`select count(*) as n from pg_locks where not granted and pid = $1`, [writer.processID]))
+        .poll(() => count(`select count(*) as n from pg_locks where not granted and pid = $1`, [writerPid]))
         .toBe(1);
       await door.query('commit');
       await write;

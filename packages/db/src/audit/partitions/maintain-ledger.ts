@@ -52,7 +52,10 @@ export async function maintainLedger(
         await client.query('commit');
       } catch (error) {
         await client.query('rollback');
-        throw error;
+        const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : error;
+        throw new Error(`the ledger's partitions are made; ordering a closed month failed: ${reason}`, {
+          cause: error,
+        });
       }
     }
     return { months, ordered, order: await readLedgerMonthOrder(db), partitions: await listLedgerPartitions(run) };
