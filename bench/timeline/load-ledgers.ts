@@ -89,6 +89,12 @@ export async function loadLedgers(
   await owner.query('select count(*) from audit.ensure_ledger_partitions(now(), 3)');
   await owner.query(flatSql);
   await owner.query(writtenSql);
+  // The workspaces the events name: sealing refuses an event whose workspace does not exist.
+  await owner.query(
+    `insert into tenants (id, name, slug)
+     select 't-' || lpad(g::text, 6, '0'), 'Bench ' || g, 'bench-' || g from generate_series(0, $1::int - 1) g`,
+    [tenants],
+  );
   const chunk = 500_000;
   for (let done = 0; done < events; done += chunk) {
     const size = Math.min(chunk, events - done);

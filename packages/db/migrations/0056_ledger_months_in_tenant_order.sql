@@ -42,8 +42,8 @@
 --      waiting DETACH: a long reader makes the door give up, with SQLSTATE
 --      55P03, and the next pass tries again): DETACH the month, ATTACH the
 --      copy (SHARE UPDATE EXCLUSIVE on the parent, the row triggers cloned
---      onto it), DROP the month, the copy renamed to the month's name and
---      its indexes to the month's index names, the bound dropped;
+--      onto it), DROP the month, the copy renamed to the month's name, the
+--      bound dropped (the indexes took the month's index names before);
 --   5. the copy's security controls compared with the month's as they
 --      stood before the swap (audit.current_security_controls: row level
 --      security, owner, grants, policies, triggers), equal or the door
@@ -89,15 +89,13 @@ revoke all on audit.ordered_ledger_months from public;
 grant select, insert on audit.ordered_ledger_months to skillhub_system;
 --> statement-breakpoint
 -- The callers the ordering doors answer: the operator's connection (a
--- member of skillhub_system, as the owner is) or the server's retention run.
+-- member of skillhub_system, as the owner is) or the server's retention run
+-- (0052's check of its signed context).
 create function audit.assert_ledger_maintenance() returns void
 language plpgsql stable set search_path = '' as $$
 begin
-  if not pg_catalog.pg_has_role(session_user, 'skillhub_system', 'member')
-     and (platform.context_claims() ->> 'k') is distinct from 'ledger-retention' then
-    raise exception 'only the server''s maintenance run or the operator may rewrite or list the ledger''s months'
-      using errcode = 'insufficient_privilege',
-            hint = 'Months are ordered by the server''s hourly loop and by `skillhub maintain`.';
+  if not pg_catalog.pg_has_role(session_user, 'skillhub_system', 'member') then
+    perform audit.assert_ledger_retention();
   end if;
 end
 $$;
@@ -312,14 +310,19 @@ begin
     if item.constraint_oid is not null then
       execute pg_catalog.format('alter table public.%I add constraint %I %s', scratch, scratch || '_i' || n,
         pg_catalog.pg_get_constraintdef(item.constraint_oid));
-      renames := renames || pg_catalog.format('alter table public.%I rename constraint %I to %I', p_partition,
-        scratch || '_i' || n, item.name);
+      renames := pg_catalog.array_append(renames, pg_catalog.format(
+        'alter table public.%I rename constraint %I to %I', scratch, scratch || '_i' || n, item.name));
     else
       execute pg_catalog.format('create %sindex %I on public.%I%s', case when item.indisunique then 'unique ' end,
         scratch || '_i' || n, scratch, pg_catalog.substr(pg_catalog.pg_get_indexdef(item.indexrelid),
           pg_catalog.strpos(pg_catalog.pg_get_indexdef(item.indexrelid), ' USING ')));
-      renames := renames || pg_catalog.format('alter index public.%I rename to %I', scratch || '_i' || n, item.name);
+      renames := pg_catalog.array_append(renames,
+        pg_catalog.format('alter index public.%I rename to %I', scratch || '_i' || n, item.name));
     end if;
+    -- The month's index gives its name up now, not inside the swap: each DDL statement there
+    -- (the alarm compares every table's controls after each) lengthens the parent's lock.
+    renames := pg_catalog.array_prepend(
+      pg_catalog.format('alter index public.%I rename to %I', item.name, p_partition || '_was_i' || n), renames);
   end loop;
   execute pg_catalog.format('alter table public.%I add constraint %I check (created_at >= %L and created_at < %L)',
     scratch, scratch || '_bound', month.range_from, month.range_to);
@@ -384,6 +387,9 @@ begin
         source.tgname);
     end if;
   end loop;
+  for n in 1 .. pg_catalog.cardinality(renames) loop
+    execute renames[n];
+  end loop;
   controls := audit.table_controls(part);
 
   step := pg_catalog.clock_timestamp();
@@ -395,9 +401,6 @@ begin
     scratch, month.range_from, month.range_to);
   execute pg_catalog.format('drop table public.%I', p_partition);
   execute pg_catalog.format('alter table public.%I rename to %I', scratch, p_partition);
-  for n in 1 .. pg_catalog.cardinality(renames) loop
-    execute renames[n];
-  end loop;
   execute pg_catalog.format('alter table public.%I drop constraint %I', p_partition, scratch || '_bound');
   swap_ms := 1000 * extract(epoch from pg_catalog.clock_timestamp() - step);
   part := pg_catalog.format('public.%I', p_partition)::regclass;

@@ -35,6 +35,13 @@ const owner = <R extends Record<string, unknown>>(text: string, values?: unknown
 const count = async (text: string, values?: unknown[]) => Number((await owner<{ n: string }>(text, values)).rows[0]?.n);
 const alarms = () =>
   count(`select count(*) as n from security_events where details ->> 'reason' = 'security_control_changed'`);
+const indexNames = async (name: string) =>
+  (
+    await owner<{ i: string }>(
+      `select indexrelid::regclass::text as i from pg_index where indrelid = $1::regclass order by 1`,
+      [name],
+    )
+  ).rows;
 /** Every row of a month, in one fixed order, as text: what "identical" compares. */
 const monthRows = async (name: string) =>
   (await owner<{ r: string }>(`select t::text as r from ${name} t order by id`)).rows.map((row) => row.r);
@@ -100,6 +107,7 @@ describe('a closed, sealed month', () => {
     const before = await monthRows(month);
     const oidBefore = (await owner<{ oid: number }>(`select $1::regclass::oid as oid`, [month])).rows[0]?.oid;
     const controlsBefore = await owner(`select audit.table_controls($1::regclass) as c`, [month]);
+    const indexesBefore = await indexNames(month);
     const pagesBefore = await windowBuffers(tenants[3] as string);
     const alarmsBefore = await alarms();
 
@@ -113,6 +121,8 @@ describe('a closed, sealed month', () => {
     expect(heap).toEqual(sorted);
     expect((await owner<{ oid: number }>(`select $1::regclass::oid as oid`, [month])).rows[0]?.oid).not.toBe(oidBefore);
     expect((await owner(`select audit.table_controls($1::regclass) as c`, [month])).rows).toEqual(controlsBefore.rows);
+    expect(await indexNames(month)).toEqual(indexesBefore);
+    expect(indexesBefore).toHaveLength(6);
     // A page of the timeline read ~one heap page per event before; now a few.
     expect(pagesBefore).toBeGreaterThan(40);
     expect(await windowBuffers(tenants[3] as string)).toBeLessThan(15);
