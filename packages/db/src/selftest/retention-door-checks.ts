@@ -3,11 +3,12 @@ import type { SelftestCheck } from './selftest-check.ts';
 import type { AttackSetup } from './tenant-attacks.ts';
 
 /**
- * The doors that retire a month of the ledger (migration 0052) from A's
- * verified context: planning and retiring the oldest month, dropping a
- * month partition (or any other table) outright. Each must be refused with
+ * The doors that retire a month of the ledger (migration 0052) or rewrite
+ * it in tenant order (0056) from A's verified context: planning and
+ * retiring the oldest month, dropping a month partition (or any other
+ * table) outright, listing and ordering months. Each must be refused with
  * 42501: only the server's retention run, under a context of its own, may
- * call the first, and only its door the last.
+ * call the first and the last two, and only its door the drop.
  */
 export async function retentionDoorChecks(setup: AttackSetup): Promise<SelftestCheck[]> {
   const doors: Door[] = [
@@ -19,6 +20,8 @@ export async function retentionDoorChecks(setup: AttackSetup): Promise<SelftestC
     ],
     ['audit.retire_security_month', "select audit.retire_security_month('selftest', 30, null)"],
     ['audit.drop_ledger_month', "select audit.drop_ledger_month('audit_logs', 'audit_logs_history')"],
+    ['audit.ledger_month_order', 'select * from audit.ledger_month_order()'],
+    ['audit.order_ledger_month', "select * from audit.order_ledger_month('audit_logs_history')"],
   ];
   return refusedDoorChecks(setup, 'retention doors', doors);
 }
