@@ -162,6 +162,23 @@ describe('a closed, sealed month', () => {
     expect(await count(`select count(*) as n from audit_logs where action = 'audit.ledger_month_ordered'`)).toBe(3);
   });
 
+  test("the server's maintenance loop orders one closed month per round", async () => {
+    const ordered: string[] = [];
+    const errors: unknown[] = [];
+    const loop = db.startPartitionMaintainer({
+      intervalMs: 3_600_000,
+      onOrdered: (month) => ordered.push(month.partition),
+      onError: (error) => errors.push(error),
+    });
+    await loop.started;
+    await loop.stop();
+    expect(errors).toEqual([]);
+    expect(ordered).toEqual([partition(months[0] as Date)]);
+    const order = await db.ledgerMonthOrder();
+    expect(order.filter((m) => m.ordered).map((m) => m.partition)).toEqual(ordered);
+    expect(order.filter((m) => m.closed)).toHaveLength(3);
+  });
+
   test('a write aimed at the month while it is swapped waits, then lands in the ordered month', async () => {
     const month = partition(months[0] as Date);
     const rows = await count(`select count(*) as n from ${month}`);
