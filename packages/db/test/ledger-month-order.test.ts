@@ -179,6 +179,16 @@ describe('a closed, sealed month', () => {
     expect(order.filter((m) => m.closed)).toHaveLength(3);
   });
 
+  test("a month that takes longer than the worker's statement timeout is still ordered", async () => {
+    // Regression: the retention worker's 30-s timeout cancelled the rewrite of a 411,000-event month.
+    const hasty = await testDb.openApp({ statementTimeoutMs: 500 });
+    try {
+      expect(await hasty.orderNextLedgerMonth()).toMatchObject({ partition: partition(months[0] as Date) });
+    } finally {
+      await hasty.close();
+    }
+  });
+
   test('a write aimed at the month while it is swapped waits, then lands in the ordered month', async () => {
     const month = partition(months[0] as Date);
     const rows = await count(`select count(*) as n from ${month}`);
