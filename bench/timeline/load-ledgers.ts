@@ -30,8 +30,10 @@ const writtenSql = `
     primary key (id, created_at)) partition by range (created_at);
   ${ledgerIndexes(writtenLedger)}`;
 
-// Events k = 1..n: tenant k % tenants, times spread evenly over twelve
-// months from $1, 100-200 bytes of metadata, as application events look.
+// Events k = $4 .. $4 + $5 - 1 of $6: tenant k % tenants, times spread
+// evenly over [$1, $2) by k across all $6 (so that chunks loaded one after
+// another continue in time, and consecutive events belong to different
+// tenants, as they arrive), 100-200 bytes of metadata, as application events look.
 export const eventsSelect = (target: string) => `
   insert into ${target} (id, txid, seq, tenant_id, actor_type, actor_id, action, resource_type, resource_id,
                          ip_address, request_id, metadata, created_at)
@@ -39,7 +41,7 @@ export const eventsSelect = (target: string) => `
          'user-' || (k % 997), (array['skill.viewed', 'skill.updated', 'api_key.used', 'settings.read'])[1 + k % 4],
          'skill', md5(k::text), ('10.0.' || (k % 250) || '.' || (k % 200))::inet, 'req-' || k,
          jsonb_build_object('source', 'api', 'user_agent', 'skillhub-cli/0.1 (linux; x64) node/20', 'n', k),
-         $1::timestamptz + ($2::timestamptz - $1::timestamptz) * ((k - $4::bigint)::float8 / $5::bigint)
+         $1::timestamptz + ($2::timestamptz - $1::timestamptz) * ((k - 1)::float8 / $6::bigint)
   from generate_series($4::bigint, $4::bigint + $5::bigint - 1) k`;
 
 /**
@@ -104,6 +106,7 @@ export async function loadLedgers(
       tenants,
       done + 1,
       size,
+      events,
     ]);
     progress(`copy: ${(done + size).toLocaleString('en-US')} of ${events.toLocaleString('en-US')} events`);
   }
