@@ -1,20 +1,27 @@
 /**
- * The ledger partitioned by month (migration 0044) against the same events
- * in an unpartitioned copy with the same indexes, in one run: (a) one
- * tenant's last 50 events, (b) one tenant's events in a 30-day window,
- * medians of interleaved rounds; then (c) a month leaving the partitioned
- * ledger by DETACH + DROP at two sizes, against DELETE of the same rows.
+ * The ledger partitioned by month (migration 0044) with its closed months
+ * rewritten in tenant order (0056), the same partitioned ledger as written,
+ * and the same events in an unpartitioned copy with the same indexes, in
+ * one run: (a) one tenant's last 50 events, (b) one tenant's events in a
+ * 30-day window, medians of interleaved rounds, with the shared buffers
+ * each touches (EXPLAIN (ANALYZE, BUFFERS)); the time each month took to
+ * order; then (c) a month leaving the partitioned ledger by DETACH + DROP
+ * at two sizes, against DELETE of the same rows.
  * Usage: npm run bench:timeline -- [--events N] [--tenants N] [--drop-rows N]
- * (also --rounds, --ops, --warmup). Progress goes to stderr, the report to stdout.
+ * (also --rounds, --ops, --warmup, --samples). Progress goes to stderr, the report to stdout.
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { Database } from '@skillhub/db';
 import { openRawPool, type RawPool } from '@skillhub/db/bench';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { median, runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatRatio, formatTable } from './lib/print-table.ts';
 import { timeMonthDrop } from './timeline/drop-month.ts';
-import { loadLedgers, monthStart } from './timeline/load-ledgers.ts';
+import { loadLedgers, monthStart, writtenLedger } from './timeline/load-ledgers.ts';
+import { orderClosedMonths } from './timeline/order-months.ts';
+import { medianBuffers } from './timeline/query-buffers.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -24,6 +31,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '5' },
     ops: { type: 'string', default: '200' },
     warmup: { type: 'string', default: '50' },
+    samples: { type: 'string', default: '50' },
   },
 });
 const config = {
@@ -33,6 +41,7 @@ const config = {
   rounds: positiveInteger('rounds', flags.rounds),
   ops: positiveInteger('ops', flags.ops),
   warmup: positiveInteger('warmup', flags.warmup),
+  samples: positiveInteger('samples', flags.samples),
 };
 const progress = (message: string) => process.stderr.write(`· ${message}\n`);
 const n = (value: number) => value.toLocaleString('en-US');
@@ -46,10 +55,26 @@ const windowPage = (table: string) =>
   `select ${columns} from ${table} where tenant_id = $1 and created_at >= $2::timestamptz
      and created_at < $2::timestamptz + interval '30 days' order by created_at desc, id desc limit 51`;
 
+const tables = {
+  ordered: 'public.audit_logs',
+  written: writtenLedger,
+  flat: 'bench_timeline.audit_logs_flat',
+} as const;
+type Layout = keyof typeof tables;
+const layouts = Object.keys(tables) as Layout[];
+const labels: Record<Layout, string> = {
+  ordered: 'partitioned, closed months ordered',
+  written: 'partitioned as written',
+  flat: 'unpartitioned',
+};
+const queries = { last: lastPage, window: windowPage } as const;
+
+const tenant = () => `t-${String(Math.floor(Math.random() * config.tenants)).padStart(6, '0')}`;
+// A window start in the first eleven months, so the window lies within the loaded year.
+const windowStart = () => new Date(monthStart(0).getTime() + Math.random() * 330 * 86_400_000).toISOString();
+const paramsOf = { last: () => [tenant()], window: () => [tenant(), windowStart()] } as const;
+
 function variants(owner: RawPool): Variant[] {
-  const tenant = () => `t-${String(Math.floor(Math.random() * config.tenants)).padStart(6, '0')}`;
-  // A window start in the first eleven months, so the window lies within the loaded year.
-  const windowStart = () => new Date(monthStart(0).getTime() + Math.random() * 330 * 86_400_000).toISOString();
   // Planned per query (an unnamed statement, as a pooler in transaction mode runs it), or prepared once per
   // connection and reused (as withTenant does on a direct connection; after five runs PostgreSQL may keep a
   // generic plan, which prunes partitions when it runs).
@@ -59,26 +84,30 @@ function variants(owner: RawPool): Variant[] {
   };
   const perWindow = Math.floor(((config.events / config.tenants) * 30) / 365);
   const windowRows = Math.min(51, Math.max(1, Math.floor(perWindow * 0.8)));
-  const tables = { part: 'public.audit_logs', flat: 'bench_timeline.audit_logs_flat' } as const;
-  const labels = { part: 'partitioned', flat: 'unpartitioned' } as const;
   return (['planned', 'prepared'] as const).flatMap((mode) =>
-    (['part', 'flat'] as const).flatMap((layout) => {
+    layouts.flatMap((layout) => {
       const name = (q: string) => (mode === 'prepared' ? `${q}-${layout}` : undefined);
       return [
         {
           key: `last-${layout}-${mode}`,
           label: `(a) last 50 — ${labels[layout]}, ${mode}`,
-          run: query(lastPage(tables[layout]), () => [tenant()], 51, name('last')),
+          run: query(lastPage(tables[layout]), paramsOf.last, 51, name('last')),
         },
         {
           key: `window-${layout}-${mode}`,
           label: `(b) 30-day window — ${labels[layout]}, ${mode}`,
-          run: query(windowPage(tables[layout]), () => [tenant(), windowStart()], windowRows, name('window')),
+          run: query(windowPage(tables[layout]), paramsOf.window, windowRows, name('window')),
         },
       ];
     }),
   );
 }
+
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -90,9 +119,18 @@ async function main(): Promise<void> {
     max_connections: '50',
   });
   const owner = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
+  const db = await Database.open({ url: bench.appUrl, contextKey: bench.contextKey, maxConnections: 2 });
+  const loadAtStart = load();
   try {
-    progress(`loading ${n(config.events)} events over 12 months across ${n(config.tenants)} tenants, twice`);
+    progress(`loading ${n(config.events)} events over 12 months across ${n(config.tenants)} tenants, three times`);
     const loadSeconds = await loadLedgers(owner, config.events, config.tenants, progress);
+    progress('sealing every event (a month is ordered only once all of it is sealed)');
+    const sealStarted = Date.now();
+    await db.sealCommittedAuditEvents(4 * 3_600_000);
+    const sealSeconds = (Date.now() - sealStarted) / 1000;
+    progress(`sealed in ${sealSeconds.toFixed(0)} s; ordering the closed months`);
+    const orderings = await orderClosedMonths(db, owner, decodeURIComponent(new URL(bench.appUrl).username), progress);
+    await owner.query('analyze public.audit_logs');
     const results = await runInterleaved(variants(owner), {
       rounds: config.rounds,
       opsPerRound: config.ops,
@@ -100,6 +138,16 @@ async function main(): Promise<void> {
       onProgress: progress,
     });
     const ms = (key: string) => median(results.find((r) => r.key === key)?.latenciesUs ?? []) / 1000;
+    progress(`shared buffers per query, ${config.samples} samples each`);
+    const buffers = new Map<string, number>();
+    for (const layout of layouts) {
+      for (const q of ['last', 'window'] as const) {
+        buffers.set(
+          `${q}-${layout}`,
+          await medianBuffers(owner, queries[q](tables[layout]), paramsOf[q], config.samples),
+        );
+      }
+    }
     progress(`dropping months of ${n(config.dropRows)} and ${n(config.dropRows * 10)} events`);
     const drops = [
       await timeMonthDrop(owner, 13, config.dropRows, true),
@@ -110,24 +158,86 @@ async function main(): Promise<void> {
     const { rows: parts } = await owner.query<{ n: string }>(
       `select count(*) as n from audit.ledger_partitions where table_name = 'audit_logs'`,
     );
-    console.log(`\nLedger timeline, partitioned by month vs unpartitioned (${bench.where})`);
+    console.log(`\nLedger timeline: closed months ordered vs as written vs unpartitioned (${bench.where})`);
     console.log(
       `${n(config.events)} events over 12 months, ${n(config.tenants)} tenants (~${n(Math.round(config.events / config.tenants))} each); ` +
-        `audit_logs has ${parts[0]?.n} partitions; loaded in ${loadSeconds.toFixed(0)} s; ` +
-        `${config.rounds} interleaved rounds of ${config.ops} queries, medians, as the owner\n`,
+        `audit_logs has ${parts[0]?.n} partitions; loaded in ${loadSeconds.toFixed(0)} s, sealed in ${sealSeconds.toFixed(0)} s; ` +
+        `${config.rounds} interleaved rounds of ${config.ops} queries, medians, as the owner; ` +
+        `shared buffers (hit + read) are medians of ${config.samples} EXPLAIN (ANALYZE, BUFFERS) runs; ` +
+        `load average ${loadAtStart} at the start, ${load()} at the end\n`,
     );
-    const rows = [['query', 'partitioned ms', 'unpartitioned ms', 'partitioned / unpartitioned']];
+    const rows = [
+      ['query', 'ordered ms', 'as written ms', 'unpartitioned ms', 'ordered / as written', 'ordered / unpartitioned'],
+    ];
     for (const mode of ['planned', 'prepared'] as const) {
       for (const [label, query] of [
         ["(a) a tenant's last 50 events", 'last'],
         ["(b) a tenant's events in a 30-day window", 'window'],
       ] as const) {
-        const part = ms(`${query}-part-${mode}`);
-        const flat = ms(`${query}-flat-${mode}`);
-        rows.push([`${label}, ${mode}`, part.toFixed(3), flat.toFixed(3), formatRatio(part / flat)]);
+        const [ordered, written, flat] = layouts.map((layout) => ms(`${query}-${layout}-${mode}`)) as [
+          number,
+          number,
+          number,
+        ];
+        rows.push([
+          `${label}, ${mode}`,
+          ordered.toFixed(3),
+          written.toFixed(3),
+          flat.toFixed(3),
+          formatRatio(ordered / written),
+          formatRatio(ordered / flat),
+        ]);
       }
     }
     console.log(formatTable(rows));
+    const bufferRows = [
+      ['query', 'ordered buffers', 'as written buffers', 'unpartitioned buffers', 'ordered / as written'],
+    ];
+    for (const q of ['last', 'window'] as const) {
+      const [ordered, written, flat] = layouts.map((layout) => buffers.get(`${q}-${layout}`) ?? Number.NaN) as [
+        number,
+        number,
+        number,
+      ];
+      bufferRows.push([
+        q === 'last' ? '(a) last 50' : '(b) 30-day window',
+        `${ordered}`,
+        `${written}`,
+        `${flat}`,
+        formatRatio(ordered / written),
+      ]);
+    }
+    console.log(`\n${formatTable(bufferRows)}`);
+    console.log("\nOrdering each closed month (the door of migration 0056, through the retention run's context)\n");
+    const orderRows = [
+      ['month', 'events', 'MiB', 'copy ms', 'indexes ms', 'proof ms', 'swap ms', 'total ms', 'backend CPU s'],
+    ];
+    for (const o of orderings) {
+      orderRows.push([
+        o.partition,
+        n(o.events),
+        (o.bytes / 2 ** 20).toFixed(1),
+        o.copyMs.toFixed(0),
+        o.indexMs.toFixed(0),
+        o.proofMs.toFixed(0),
+        o.swapMs.toFixed(1),
+        o.totalMs.toFixed(0),
+        o.cpuSeconds.toFixed(2),
+      ]);
+    }
+    const med = (pick: (o: (typeof orderings)[number]) => number) => median(orderings.map(pick));
+    orderRows.push([
+      'median',
+      n(med((o) => o.events)),
+      (med((o) => o.bytes) / 2 ** 20).toFixed(1),
+      med((o) => o.copyMs).toFixed(0),
+      med((o) => o.indexMs).toFixed(0),
+      med((o) => o.proofMs).toFixed(0),
+      med((o) => o.swapMs).toFixed(1),
+      med((o) => o.totalMs).toFixed(0),
+      med((o) => o.cpuSeconds).toFixed(2),
+    ]);
+    console.log(formatTable(orderRows));
     console.log(
       '\n(c) a month leaving the ledger: DROP of its partition vs DELETE of the same rows from a plain table\n',
     );
@@ -150,12 +260,15 @@ async function main(): Promise<void> {
     );
     console.log(`\nTotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
+    await db.close();
     await owner.end();
     await bench.close();
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  // A failed query's own message is its cause's (drizzle wraps it).
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  console.error(error instanceof Error ? `${error.message}${cause}` : error);
   process.exit(1);
 });

@@ -52,7 +52,7 @@ export async function timeMonthDrop(
     await owner.query(`create index on ${table} (${columns})`);
   }
   await owner.query(`create index on ${table} using brin (created_at)`);
-  const args = [from.toISOString(), to.toISOString(), 1000, 1, rows];
+  const args = [from.toISOString(), to.toISOString(), 1000, 1, rows, rows];
   await owner.query(eventsSelect(table), args);
   await owner.query(`insert into public.audit_logs overriding system value select * from ${table}`);
   await owner.query(`vacuum analyze ${table}`);

@@ -1,7 +1,12 @@
-import type { RawPool } from '@skillhub/db/bench';
+import { ledgerHistoryBeforeSql, type RawPool } from '@skillhub/db/bench';
 
-/** Where the loaded events lie: twelve months well after any run's own, each with a partition of its own. */
-export const firstMonth = new Date(Date.UTC(new Date().getUTCFullYear() + 10, 0, 1));
+/**
+ * Where the loaded events lie: twelve months from two years ago, each with
+ * a partition of its own, all closed (so they can be ordered); the months
+ * after them are free for the drop timings.
+ */
+const now = new Date();
+export const firstMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 24, 1));
 export const monthStart = (offset: number) =>
   new Date(Date.UTC(firstMonth.getUTCFullYear(), firstMonth.getUTCMonth() + offset, 1));
 
@@ -11,15 +16,24 @@ const flatSql = `
   create schema if not exists bench_timeline;
   create table bench_timeline.audit_logs_flat (like public.audit_logs including defaults including constraints);
   alter table bench_timeline.audit_logs_flat add primary key (id)`;
-const flatIndexesSql = `
-  create index on bench_timeline.audit_logs_flat (tenant_id, created_at desc);
-  create index on bench_timeline.audit_logs_flat (actor_id, created_at desc);
-  create index on bench_timeline.audit_logs_flat (action, created_at desc);
-  create index on bench_timeline.audit_logs_flat using brin (created_at);
-  create index on bench_timeline.audit_logs_flat (txid, seq)`;
+const ledgerIndexes = (table: string) => `
+  create index on ${table} (tenant_id, created_at desc);
+  create index on ${table} (actor_id, created_at desc);
+  create index on ${table} (action, created_at desc);
+  create index on ${table} using brin (created_at);
+  create index on ${table} (txid, seq)`;
 
-// Events k = 1..n: tenant k % tenants, times spread evenly over twelve
-// months from $1, 100-200 bytes of metadata, as application events look.
+/** The partitioned ledger as written, kept beside the one whose closed months get ordered: same rows, same layout. */
+export const writtenLedger = 'bench_timeline.audit_logs_written';
+const writtenSql = `
+  create table ${writtenLedger} (like public.audit_logs including defaults including constraints,
+    primary key (id, created_at)) partition by range (created_at);
+  ${ledgerIndexes(writtenLedger)}`;
+
+// Events k = $4 .. $4 + $5 - 1 of $6: tenant k % tenants, times spread
+// evenly over [$1, $2) by k across all $6 (so that chunks loaded one after
+// another continue in time, and consecutive events belong to different
+// tenants, as they arrive), 100-200 bytes of metadata, as application events look.
 export const eventsSelect = (target: string) => `
   insert into ${target} (id, txid, seq, tenant_id, actor_type, actor_id, action, resource_type, resource_id,
                          ip_address, request_id, metadata, created_at)
@@ -27,20 +41,43 @@ export const eventsSelect = (target: string) => `
          'user-' || (k % 997), (array['skill.viewed', 'skill.updated', 'api_key.used', 'settings.read'])[1 + k % 4],
          'skill', md5(k::text), ('10.0.' || (k % 250) || '.' || (k % 200))::inet, 'req-' || k,
          jsonb_build_object('source', 'api', 'user_agent', 'skillhub-cli/0.1 (linux; x64) node/20', 'n', k),
-         $1::timestamptz + ($2::timestamptz - $1::timestamptz) * ((k - $4::bigint)::float8 / $5::bigint)
+         $1::timestamptz + ($2::timestamptz - $1::timestamptz) * ((k - 1)::float8 / $6::bigint)
   from generate_series($4::bigint, $4::bigint + $5::bigint - 1) k`;
 
 /**
+ * Fills one month partition of `parent` from the copy: a new table filled
+ * without indexes, then attached (PostgreSQL builds its share of every
+ * index in one pass, and a CHECK constraint on the range spares ATTACH its
+ * scan), or, for a month the product already made, filled in place.
+ */
+async function loadMonth(owner: RawPool, parent: string, schema: string, m: number): Promise<void> {
+  const [from, to] = [monthStart(m).toISOString(), monthStart(m + 1).toISOString()];
+  const name = `${schema}.audit_logs_p${from.slice(0, 4)}${from.slice(5, 7)}`;
+  const rows = `select * from bench_timeline.audit_logs_flat where created_at >= $1 and created_at < $2 order by created_at`;
+  const { rows: found } = await owner.query<{ r: string | null }>('select to_regclass($1)::text as r', [name]);
+  if (found[0]?.r) {
+    // As the other months are filled: without the ledger's row triggers (cloned onto the product's partition).
+    await owner.query('set session_replication_role = replica');
+    await owner.query(`insert into ${name} overriding system value ${rows}`, [from, to]);
+    await owner.query('reset session_replication_role');
+    return;
+  }
+  await owner.query(`create table ${name} (like ${parent} including defaults including constraints)`);
+  await owner.query(`insert into ${name} ${rows}`, [from, to]);
+  await owner.query(`alter table ${name} add check (created_at >= '${from}' and created_at < '${to}')`);
+  await owner.query(`alter table ${parent} attach partition ${name} for values from ('${from}') to ('${to}')`);
+}
+
+/**
  * Loads `events` events over twelve months across `tenants` tenants into an
- * unpartitioned copy of the ledger, in chunks, then the same rows into the
- * partitioned ledger, one month at a time, as a bulk load of a partitioned
- * table is done: each month's table filled without indexes, then attached
- * (PostgreSQL builds its share of every ledger index in one pass, and a
- * CHECK constraint on the range spares ATTACH its scan). As the owner: the
- * ledger has no INSERT trigger to slow a bulk load (its guards fire on
- * UPDATE, DELETE and TRUNCATE only), and row level security does not apply
- * to a superuser. The copy's indexes are built after its rows too. Both are
- * analyzed. Returns the load's seconds.
+ * unpartitioned copy of the ledger, in chunks, then the same rows, in time
+ * order as they were written, into the partitioned ledger and into a
+ * partitioned copy of it that stays as written, one month at a time (see
+ * `loadMonth`). The ledger's history partition is first moved below the
+ * loaded year. As the owner: the ledger has no INSERT trigger to slow a
+ * bulk load (its guards fire on UPDATE, DELETE and TRUNCATE only), and row
+ * level security does not apply to a superuser. The copy's indexes are
+ * built after its rows. All are analyzed. Returns the load's seconds.
  */
 export async function loadLedgers(
   owner: RawPool,
@@ -49,7 +86,17 @@ export async function loadLedgers(
   progress: (message: string) => void,
 ): Promise<number> {
   const started = Date.now();
+  await owner.query(ledgerHistoryBeforeSql(monthStart(0).toISOString(), 0));
+  // The months from now on, which the history partition covered until it moved.
+  await owner.query('select count(*) from audit.ensure_ledger_partitions(now(), 3)');
   await owner.query(flatSql);
+  await owner.query(writtenSql);
+  // The workspaces the events name: sealing refuses an event whose workspace does not exist.
+  await owner.query(
+    `insert into tenants (id, name, slug)
+     select 't-' || lpad(g::text, 6, '0'), 'Bench ' || g, 'bench-' || g from generate_series(0, $1::int - 1) g`,
+    [tenants],
+  );
   const chunk = 500_000;
   for (let done = 0; done < events; done += chunk) {
     const size = Math.min(chunk, events - done);
@@ -59,27 +106,19 @@ export async function loadLedgers(
       tenants,
       done + 1,
       size,
+      events,
     ]);
     progress(`copy: ${(done + size).toLocaleString('en-US')} of ${events.toLocaleString('en-US')} events`);
   }
   for (let m = 0; m < 12; m++) {
-    const [from, to] = [monthStart(m).toISOString(), monthStart(m + 1).toISOString()];
-    const name = `audit_logs_p${from.slice(0, 4)}${from.slice(5, 7)}`;
-    await owner.query(`create table public.${name} (like public.audit_logs including defaults including constraints)`);
-    // Same rows, ids, times and seq.
-    await owner.query(
-      `insert into public.${name} select * from bench_timeline.audit_logs_flat where created_at >= $1 and created_at < $2`,
-      [from, to],
-    );
-    await owner.query(`alter table public.${name} add check (created_at >= '${from}' and created_at < '${to}')`);
-    await owner.query(
-      `alter table public.audit_logs attach partition public.${name} for values from ('${from}') to ('${to}')`,
-    );
-    progress(`partitioned: month ${m + 1} of 12 attached`);
+    await loadMonth(owner, 'public.audit_logs', 'public', m);
+    await loadMonth(owner, writtenLedger, 'bench_timeline', m);
+    progress(`partitioned, twice: month ${m + 1} of 12 loaded`);
   }
-  progress('indexing the copy, analyzing both');
-  await owner.query(flatIndexesSql);
+  progress('indexing the copy, analyzing all three');
+  await owner.query(ledgerIndexes('bench_timeline.audit_logs_flat'));
   await owner.query('analyze bench_timeline.audit_logs_flat');
+  await owner.query(`analyze ${writtenLedger}`);
   await owner.query('analyze public.audit_logs');
   return (Date.now() - started) / 1000;
 }

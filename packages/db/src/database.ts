@@ -10,6 +10,12 @@ import {
 } from './audit/audit-sealer.ts';
 import { type CheckpointSigner, signGrownTrees } from './audit/checkpoints/sign-grown-trees.ts';
 import {
+  type LedgerMonthOrder,
+  type OrderedLedgerMonth,
+  orderNextLedgerMonth,
+  readLedgerMonthOrder,
+} from './audit/ordering/order-ledger-month.ts';
+import {
   type EnsureLedgerPartitionsOptions,
   ensureLedgerPartitions,
   type LedgerPartitionMonth,
@@ -384,9 +390,29 @@ export class Database {
     return ensureLedgerPartitions(runnerFor(this.#pool), options);
   }
 
-  /** Makes sure of the ledger's partitions now and every hour until stopped (the server runs one). */
+  /**
+   * Rewrites the oldest closed month of `audit_logs` not yet in tenant order
+   * (migration 0056; see {@link orderNextLedgerMonth}) in one transaction
+   * under the retention run's signed context; null when none is left.
+   */
+  orderNextLedgerMonth(): Promise<OrderedLedgerMonth | null> {
+    return this.ledgerRetention((tx) => orderNextLedgerMonth(tx));
+  }
+
+  /** Each month of `audit_logs`, closed or not, in tenant order or not (under the retention run's context). */
+  ledgerMonthOrder(): Promise<LedgerMonthOrder[]> {
+    return this.ledgerRetention((tx) => readLedgerMonthOrder(tx));
+  }
+
+  /**
+   * Makes sure of the ledger's partitions now and every hour until stopped,
+   * each round then ordering at most one closed month (the server runs one).
+   */
   startPartitionMaintainer(options?: PartitionMaintainerOptions): PartitionMaintainer {
-    return startPartitionMaintainer(() => this.ensureLedgerPartitions(), options);
+    return startPartitionMaintainer(() => this.ensureLedgerPartitions(), {
+      orderMonth: () => this.orderNextLedgerMonth(),
+      ...options,
+    });
   }
 
   /** True when a trivial query succeeds. */

@@ -43,12 +43,23 @@ export {
   verifierKey,
 } from './audit/checkpoints/signed-note.ts';
 export {
+  type LedgerMonthOrder,
+  type OrderedLedgerMonth,
+  orderLedgerMonth,
+  orderNextLedgerMonth,
+  readLedgerMonthOrder,
+} from './audit/ordering/order-ledger-month.ts';
+export {
   defaultMonthsAhead,
   type EnsureLedgerPartitionsOptions,
   type LedgerPartitionMonth,
 } from './audit/partitions/ensure-ledger-partitions.ts';
 export type { LedgerPartition } from './audit/partitions/list-ledger-partitions.ts';
-export { type LedgerMaintenance, maintainLedger } from './audit/partitions/maintain-ledger.ts';
+export {
+  type LedgerMaintenance,
+  type MaintainLedgerOptions,
+  maintainLedger,
+} from './audit/partitions/maintain-ledger.ts';
 export type { PartitionMaintainer, PartitionMaintainerOptions } from './audit/partitions/partition-maintainer.ts';
 export { type ErasureReport, eraseSubject } from './audit/personal/erase-subject.ts';
 export { parseSubject, type Subject, type SubjectKind } from './audit/personal/subject.ts';

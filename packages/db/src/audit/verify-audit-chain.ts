@@ -31,12 +31,17 @@ const queryOn =
 
 /**
  * A read-only transaction that sees every tenant: as skillhub_system unless
- * the owner is a superuser. The first connection finds out which; the
- * others, importing its snapshot, are told.
+ * the owner is a superuser. The first connection finds out which, holding
+ * the ledger locked against partition swaps until it ends; the others,
+ * importing its snapshot, are told.
  */
 async function beginReading(client: pg.Client, shared?: { snapshot: string; superuser: boolean }): Promise<boolean> {
   await client.query('begin isolation level repeatable read read only');
   if (shared) await client.query(`set transaction snapshot '${shared.snapshot.replace(/'/g, "''")}'`);
+  // Before the snapshot is taken (LOCK takes none): a month rewritten in tenant order (migration 0056) is
+  // swapped in by a transaction of its own, whose rows an older snapshot would not see; this lock makes the
+  // swap wait for the verification instead.
+  else await client.query('lock table public.audit_logs in access share mode');
   const superuser =
     shared?.superuser ??
     (await client.query<{ su: boolean }>('select rolsuper as su from pg_roles where rolname = current_user')).rows[0]

@@ -12,6 +12,7 @@ export const systemFunctions: readonly string[] = [
   'audit.assert_may_hold()',
   'audit.assert_subject_not_on_hold(text,text)',
   'audit.check_security_controls(text)',
+  'audit.copy_ledger_rows_in_tenant_order(regclass,timestamp with time zone,timestamp with time zone)',
   'audit.drop_ledger_month(text,text)',
   'audit.encrypt_personal_fields()',
   'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
@@ -20,12 +21,16 @@ export const systemFunctions: readonly string[] = [
   'audit.extend_trees(text[],bigint[],bigint[])',
   'audit.guard_ledger_row()',
   'audit.guard_retention_policy()',
+  'audit.ledger_month_order()',
   'audit.ledger_months()',
+  'audit.ledger_rows_digest(regclass,timestamp with time zone,timestamp with time zone)',
   'audit.month_retirement_plan(text,integer,integer)',
+  'audit.order_ledger_month(text)',
   'audit.place_legal_hold(text,text)',
   'audit.reclaim_retired_month()',
   'audit.record_checkpoint(text,bigint,text,text)',
   'audit.record_event(text,text,text,jsonb)',
+  'audit.record_ledger_month_ordered(oid,text,timestamp with time zone,timestamp with time zone,bigint,text)',
   'audit.release_legal_hold(uuid,text)',
   'audit.retention_plan(text,integer,integer)',
   'audit.retire_ledger_month(text,text[],integer,integer)',
@@ -42,6 +47,7 @@ export const systemFunctions: readonly string[] = [
   'audit.tenants_with_retention()',
   'audit.trees_to_checkpoint()',
   'audit.unsealed_before(xid8)',
+  'audit.unsealed_ledger_events(timestamp with time zone,timestamp with time zone)',
   'platform.accept_invitation(text,text,text,inet,text)',
   'platform.assert_sink_delivery()',
   'platform.audit(platform.actor,text,text,text,jsonb)',
@@ -88,12 +94,13 @@ export const systemFunctions: readonly string[] = [
 /**
  * Functions that must run as the ledger's owner, whatever that role is:
  * only a table's owner may attach a partition to it (migration 0044),
- * detach one (0052), or drop a month set aside (0057).
+ * detach one (0052, 0056), or drop a month set aside (0057).
  */
 export const ledgerOwnerFunctions: readonly string[] = [
   'audit.drop_ledger_month(text,text)',
   'audit.ensure_ledger_partitions(timestamp with time zone,integer)',
   'audit.reclaim_retired_month()',
+  'audit.order_ledger_month(text)',
 ];
 
 // A capture function audit.enable_tracking generated (listed in

@@ -1,3 +1,4 @@
+import type { OrderedLedgerMonth } from '../ordering/order-ledger-month.ts';
 import type { LedgerPartitionMonth } from './ensure-ledger-partitions.ts';
 
 /** Hourly is plenty: partitions are made three months ahead, and the doctor fails when next month's is missing. */
@@ -9,6 +10,10 @@ export interface PartitionMaintainerOptions {
   onCreated?: (created: LedgerPartitionMonth[]) => void;
   /** Told when a round failed; the next round tries again. */
   onError?: (error: unknown) => void;
+  /** Each round, after the partitions: rewrites at most one closed month in tenant order (migration 0056). */
+  orderMonth?: () => Promise<OrderedLedgerMonth | null>;
+  /** Told each month a round ordered. */
+  onOrdered?: (month: OrderedLedgerMonth) => void;
 }
 
 export interface PartitionMaintainer {
@@ -19,10 +24,12 @@ export interface PartitionMaintainer {
 }
 
 /**
- * Runs `ensure` at once and then every `intervalMs` until stopped. A
- * failed round (a lock not granted in time, the database briefly away) is
- * reported and retried at the next tick, not fatal: the months ahead give
- * the loop many chances before a month starts without its partition.
+ * Runs `ensure` at once and then every `intervalMs` until stopped, each
+ * round followed by `orderMonth` when given. A failed round (a lock not
+ * granted in time, the database briefly away) is reported and retried at
+ * the next tick, not fatal: the months ahead give the loop many chances
+ * before a month starts without its partition, and a month left unordered
+ * is only slower to read.
  */
 export function startPartitionMaintainer(
   ensure: () => Promise<LedgerPartitionMonth[]>,
@@ -34,6 +41,13 @@ export function startPartitionMaintainer(
     try {
       const created = (await ensure()).filter((m) => m.created);
       if (created.length > 0) options.onCreated?.(created);
+    } catch (error) {
+      options.onError?.(error);
+    }
+    if (!options.orderMonth) return;
+    try {
+      const ordered = await options.orderMonth();
+      if (ordered?.ordered) options.onOrdered?.(ordered);
     } catch (error) {
       options.onError?.(error);
     }

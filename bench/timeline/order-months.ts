@@ -1,0 +1,42 @@
+import type { Database, OrderedLedgerMonth } from '@skillhub/db';
+import type { RawPool } from '@skillhub/db/bench';
+import { backendCpuSeconds } from '../lib/backend-cpu.ts';
+
+export interface MonthOrdering extends OrderedLedgerMonth {
+  bytes: number;
+  /** Wall time of the whole transaction, and the server backend's CPU seconds over it. */
+  totalMs: number;
+  cpuSeconds: number;
+}
+
+/**
+ * Orders every closed month of the ledger through the server's own path
+ * (`Database.orderNextLedgerMonth`: the retention run's signed context and
+ * the door of migration 0056), one month per transaction, oldest first,
+ * as the maintenance loop would over as many hourly passes.
+ */
+export async function orderClosedMonths(
+  db: Database,
+  owner: RawPool,
+  appRole: string,
+  progress: (message: string) => void,
+): Promise<MonthOrdering[]> {
+  const done: MonthOrdering[] = [];
+  for (;;) {
+    const cpu = await backendCpuSeconds(owner, appRole);
+    const t0 = process.hrtime.bigint();
+    const month = await db.orderNextLedgerMonth();
+    const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (!month) return done;
+    const { rows } = await owner.query<{ bytes: string }>('select pg_total_relation_size($1::regclass) as bytes', [
+      `public.${month.partition}`,
+    ]);
+    done.push({
+      ...month,
+      bytes: Number(rows[0]?.bytes ?? 0),
+      totalMs,
+      cpuSeconds: (await backendCpuSeconds(owner, appRole)) - cpu,
+    });
+    progress(`ordered ${month.partition}: ${month.events.toLocaleString('en-US')} events in ${totalMs.toFixed(0)} ms`);
+  }
+}
