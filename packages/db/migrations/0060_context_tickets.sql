@@ -16,9 +16,9 @@
 -- draws the next as that transaction ends (a connection whose ending fails is
 -- closed, not reused), so a signed ticket is current for exactly one
 -- transaction of the server's. The runtime role cannot set
--- a session's ticket: it has no privilege on the sequence, may only draw the
--- next value through platform.next_context_ticket (which moves its own
--- session past every ticket ever signed), and values never repeat while the
+-- a session's ticket: it may only draw the sequence's next value (which
+-- moves its own session past every ticket ever signed), never set it, and
+-- values never repeat while the
 -- server runs; b, the server's start, retires every ticket signed before a
 -- restart or a crash (after which an unlogged sequence starts over). A copy
 -- of a context therefore opens nothing on another backend, nor on the same
@@ -34,18 +34,12 @@ alter sequence platform.context_ticket owner to skillhub_system;
 --> statement-breakpoint
 revoke all on sequence platform.context_ticket from public;
 --> statement-breakpoint
--- Draws this session's next ticket: what the server signs into the next
--- transaction's context on this connection.
-create function platform.next_context_ticket() returns bigint
-language sql volatile security definer set search_path = '' as $$
-  select pg_catalog.nextval('platform.context_ticket'::pg_catalog.regclass)
-$$;
---> statement-breakpoint
-alter function platform.next_context_ticket() owner to skillhub_system;
---> statement-breakpoint
-revoke all on function platform.next_context_ticket() from public;
---> statement-breakpoint
-grant execute on function platform.next_context_ticket() to skillhub_app;
+-- The runtime role draws its session's next ticket itself (nextval at the
+-- end of each transaction, with the connection's cleanup): USAGE allows
+-- nextval and currval, never setval (UPDATE) or ALTER SEQUENCE (the owner).
+-- A function around nextval would cost a definer call, a search_path
+-- change and a parse of its body at every transaction's end.
+grant usage on sequence platform.context_ticket to skillhub_app;
 --> statement-breakpoint
 create or replace function platform.context_claims() returns jsonb
 language plpgsql stable as $$

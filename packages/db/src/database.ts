@@ -221,7 +221,7 @@ export class Database {
    */
   async #useTicketsWhereIssued(): Promise<void> {
     const { rows } = await this.#pool.query<{ issued: boolean }>(
-      "select to_regprocedure('platform.next_context_ticket()') is not null as issued",
+      "select to_regclass('platform.context_ticket') is not null as issued",
     );
     this.#tenantSettings.tickets = rows[0]?.issued === true;
   }

@@ -51,7 +51,7 @@ export async function beginBound(client: pg.ClientBase): Promise<TransactionBind
  */
 export async function commitDrawingTicket(client: pg.ClientBase): Promise<TransactionBinding> {
   const results = (await client.query(
-    'commit; select platform.next_context_ticket()::text as ticket, ' +
+    "commit; select nextval('platform.context_ticket')::text as ticket, " +
       '(extract(epoch from pg_postmaster_start_time()) * 1000000)::bigint::text as boot_us',
   )) as unknown as pg.QueryResult[];
   const row = results[1]?.rows[0] as { ticket: string; boot_us: string };

@@ -64,7 +64,6 @@ export const systemFunctions: readonly string[] = [
   'platform.list_tenants(platform.actor)',
   'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb)',
   'platform.log_system_security_event(public.security_event_type,public.security_severity,text,inet,jsonb)',
-  'platform.next_context_ticket()',
   'platform.owner_of(text,uuid)',
   'platform.private_skill_reader()',
   'platform.prune_sink_history(integer,integer)',

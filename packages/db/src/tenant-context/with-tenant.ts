@@ -25,7 +25,7 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  */
 /** The session's ticket for its next transaction (migration 0060) and the server start it is valid under. */
 const ticketColumns =
-  ', platform.next_context_ticket()::text as ticket, ' +
+  ", pg_catalog.nextval('platform.context_ticket')::text as ticket, " +
   '(extract(epoch from pg_catalog.pg_postmaster_start_time()) * 1000000)::bigint::text as boot_us';
 const census = (drawTicket: boolean) =>
   'select (count(*) filter (where p.from_sql))::int as planted, (count(*) filter (where not p.from_sql))::int as named' +
