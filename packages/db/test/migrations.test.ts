@@ -11,6 +11,7 @@ import { withDatabase } from '../src/connection-config.ts';
 import { DbError } from '../src/errors.ts';
 import { type MigrateResult, migrationStatus, migrationsFolder, runMigrations } from '../src/migrate/run-migrations.ts';
 import { tenantTableNames } from '../src/schema/index.ts';
+import { adminQuery } from './support/admin-query.ts';
 
 type Row = Record<string, unknown>;
 type Snapshot = Record<string, Row[]>;
@@ -271,16 +272,6 @@ describe('migrating again', () => {
     expect(await schemaFingerprint(owner)).toEqual(schemaBefore);
   });
 });
-
-async function adminQuery(text: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: cluster.adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(text);
-  } finally {
-    await admin.end();
-  }
-}
 
 function same(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
