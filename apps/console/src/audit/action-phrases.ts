@@ -40,6 +40,7 @@ export const actionPhrases: Record<string, string> = {
   'audit.retention_applied': 'removed expired audit events under a signed retention record',
   'audit.retention_policy_changed': 'changed how long audit events are kept',
   'audit.ledger_month_retired': 'retired a month of the audit ledger under signed retention records',
+  'audit.ledger_month_ordered': 'rewrote a closed month of the audit ledger in workspace order, proven identical',
   'legal_hold.placed': 'placed a legal hold',
   'legal_hold.released': 'released a legal hold',
   'subject.erased': "erased a person's personal data (their sealed fields can no longer be read)",
