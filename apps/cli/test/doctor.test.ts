@@ -39,6 +39,7 @@ test('doctor is green on the migrated schema, and --json lists every check', asy
     'ledger_triggers',
     'ledger_partitions_ahead',
     'ledger_partition_grants',
+    'retired_months_reclaimed',
     'change_capture',
     'security_control_alarm',
     'security_control_drift',

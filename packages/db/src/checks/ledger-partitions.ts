@@ -20,13 +20,23 @@ const grantedPartitionsSql = `
     and a.grantee <> c.relowner
   group by 1, 2 order by 1, 2`;
 
+// Months the retention door set aside (migration 0057) that no reclaim has
+// dropped yet: out of the ledger and out of every role's reach but the
+// owner's, yet still on disk, personal data included.
+const retiredMonthsSql = `
+  select c.relname as month, pg_size_pretty(pg_total_relation_size(c.oid)) as size
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'audit_retired' and c.relkind in ('r', 'p')
+  order by 1`;
+
 /**
  * The ledger is partitioned by month with no default partition, so a write
  * in a month without a partition fails its transaction: this month's and
  * next month's partitions must exist for both tables (the server makes
  * them hourly, three months ahead). And no partition may carry a grant:
  * row level security on the parent does not guard a partition named
- * directly.
+ * directly. A month retention retired must not stay set aside: a run that
+ * stopped between the door and the reclaim leaves its files on disk.
  */
 export async function checkLedgerPartitions(run: SqlRunner, at: Date = new Date()): Promise<CheckResult[]> {
   const partitions = await listLedgerPartitions(run);
@@ -61,6 +71,20 @@ export async function checkLedgerPartitions(run: SqlRunner, at: Date = new Date(
             detail: `granted past the parent's row policy: ${rows.map((r) => `${r.grantee} may ${r.privileges} on ${r.partition}`).join('; ')}`,
             fix: rows.map((r) => `revoke all on public.${r.partition} from ${r.grantee};`).join(' '),
           },
+    ),
+  );
+  const retired = (await run<{ month: string; size: string }>(retiredMonthsSql)).rows;
+  results.push(
+    checkResult(
+      'retired_months_reclaimed',
+      'audit_retired',
+      retired.length === 0
+        ? null
+        : {
+            detail: `retired but still on disk: ${retired.map((r) => `${r.month} (${r.size})`).join(', ')}`,
+            fix: 'skillhub retention run (a running server also reclaims them hourly)',
+          },
+      'warning',
     ),
   );
   return results;
