@@ -8,13 +8,13 @@ import type { RequestActor } from '../tenant-context/actor.ts';
 import { ContextFirstClient } from '../tenant-context/context-first-client.ts';
 import { parseContextKey } from '../tenant-context/context-key.ts';
 import {
-  beginBoundText,
   bindingOf,
   bindingQueryText,
   defaultTransactionLimits,
   type TransactionBinding,
   tenantContextQuery,
 } from '../tenant-context/context-token.ts';
+import { drawTicketColumns } from '../tenant-context/transaction-ticket.ts';
 
 /**
  * Raw connections for benchmarks, and nothing else: the owner-side setup a
@@ -38,10 +38,7 @@ export const openRawPool = (config: pg.PoolConfig): RawPool => new pg.Pool(confi
 export const openRawClient = (config: pg.ClientConfig): RawClient => new pg.Client(config);
 
 /** BEGIN and the binding of the transaction it opened, in one round trip, exactly as withTenant starts. */
-export async function beginBound(client: pg.ClientBase): Promise<TransactionBinding> {
-  const results = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
-  return bindingOf(results[1]?.rows[0]);
-}
+export { beginBound } from '../tenant-context/transaction-ticket.ts';
 
 /**
  * COMMIT and, in the same round trip, the ticket the session draws for its
@@ -50,10 +47,7 @@ export async function beginBound(client: pg.ClientBase): Promise<TransactionBind
  * then leave with its context ({@link queryWithContext} with `begin`).
  */
 export async function commitDrawingTicket(client: pg.ClientBase): Promise<TransactionBinding> {
-  const results = (await client.query(
-    "commit; select nextval('platform.context_ticket')::text as ticket, " +
-      '(extract(epoch from pg_postmaster_start_time()) * 1000000)::bigint::text as boot_us',
-  )) as unknown as pg.QueryResult[];
+  const results = (await client.query(`commit; select ${drawTicketColumns}`)) as unknown as pg.QueryResult[];
   const row = results[1]?.rows[0] as { ticket: string; boot_us: string };
   return { pid: (client as unknown as { processID: number }).processID, ticket: row.ticket, bootUs: row.boot_us };
 }

@@ -8,11 +8,19 @@ export interface Ticket {
 }
 
 /**
+ * The select list that draws the session its next ticket and reports the server start it is valid
+ * under (columns `ticket`, `boot_us`): what a transaction's end runs on a direct connection.
+ */
+export const drawTicketColumns =
+  "pg_catalog.nextval('platform.context_ticket')::text as ticket, " +
+  '(extract(epoch from pg_catalog.pg_postmaster_start_time()) * 1000000)::bigint::text as boot_us';
+
+/**
  * The ticket each connection's session drew at the end of its last transaction through withTenant,
  * for its next one. Taken by the next transaction, so it is signed into one context only; dropped by
  * a bound BEGIN, whose transaction is bound otherwise.
  */
-const tickets = new WeakMap<pg.PoolClient, Ticket>();
+const tickets = new WeakMap<pg.ClientBase, Ticket>();
 
 /** Keeps the ticket `client`'s session drew (or still holds, unused) for its next transaction. */
 export const keepTicket = (client: pg.PoolClient, ticket: Ticket): void => {
@@ -33,7 +41,7 @@ export function takeTicket(client: pg.PoolClient, pid: number | undefined): (Tra
  * BEGIN and the binding the database reports for the transaction it opened (backend and start time,
  * migration 0034), in one round trip. Whatever ticket the connection held is dropped unsigned.
  */
-export async function beginBound(client: pg.PoolClient): Promise<TransactionBinding> {
+export async function beginBound(client: pg.ClientBase): Promise<TransactionBinding> {
   tickets.delete(client);
   const began = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
   return bindingOf(began[1]?.rows[0]);

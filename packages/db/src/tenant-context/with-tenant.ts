@@ -7,7 +7,7 @@ import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
 import { type TransactionLimits, tenantContextQuery } from './context-token.ts';
 import type { DrizzleParts } from './drizzle-parts.ts';
-import { beginBound, keepTicket, takeTicket } from './transaction-ticket.ts';
+import { beginBound, drawTicketColumns, keepTicket, takeTicket } from './transaction-ticket.ts';
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -23,13 +23,9 @@ const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
  * the driver's (connection-residue.test.ts). Behind a transaction-mode pooler the driver names none, so
  * there is nothing of ours to replace, and the census (about 45 µs of the backend's time) is skipped.
  */
-/** The session's ticket for its next transaction (migration 0060) and the server start it is valid under. */
-const ticketColumns =
-  ", pg_catalog.nextval('platform.context_ticket')::text as ticket, " +
-  '(extract(epoch from pg_catalog.pg_postmaster_start_time()) * 1000000)::bigint::text as boot_us';
 const census = (drawTicket: boolean) =>
   'select (count(*) filter (where p.from_sql))::int as planted, (count(*) filter (where not p.from_sql))::int as named' +
-  (drawTicket ? ticketColumns : '') +
+  (drawTicket ? `, ${drawTicketColumns}` : '') +
   ' from (select pg_catalog.pg_advisory_unlock_all()) unlocked left join pg_catalog.pg_prepared_statements p on true';
 
 /**
