@@ -4,12 +4,14 @@ import { type CheckResult, checkResult } from './tenant-isolation.ts';
 /** How long a writing transaction may stay open before the doctor warns that it holds sealing back. */
 export const sealingHoldWarningSeconds = 300;
 
-// Events awaiting a seal, and the oldest writing transaction (open or
-// prepared): events committed after it started cannot be sealed until it ends.
+// Events awaiting a seal, and this database's oldest writing transaction
+// (open or prepared): events committed after it started cannot be sealed
+// until it ends. Another database's transactions do not hold sealing back
+// (migration 0061).
 const sealingSql = `
   select s.pending::text as pending,
     extract(epoch from now() - least(s.oldest_open_transaction_started,
-      (select min(p.prepared) from pg_prepared_xacts p)))::float8 as held_seconds
+      (select min(p.prepared) from pg_prepared_xacts p where p.database = current_database())))::float8 as held_seconds
   from audit.sealing_status() s`;
 
 /**

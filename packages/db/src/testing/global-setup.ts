@@ -28,7 +28,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const dir = path.join(os.tmpdir(), `skillhub-test-${runId}`);
     const server = await startEmbeddedPostgres({
       dir,
-      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' },
+      // Prepared transactions only for the sealing horizon's tests (audit-sealing-window.test.ts).
+      settings: {
+        fsync: 'off',
+        synchronous_commit: 'off',
+        full_page_writes: 'off',
+        max_connections: '300',
+        max_prepared_transactions: '8',
+      },
     });
     adminUrl = server.ownerUrl;
     stopServer = async () => {
