@@ -41,6 +41,8 @@ export async function withIndexesDropped(
   await load();
   for (const index of rows) {
     options.say?.(`building ${index.name}`);
-    await owner.query(index.constraintDdl ?? index.indexDdl);
+    // A partitioned table's index prints as `ON ONLY parent`, which builds the parent's index alone and leaves
+    // every partition without one: rebuilt on the whole table instead, as its migration made it.
+    await owner.query(index.constraintDdl ?? index.indexDdl.replace(/ ON ONLY /, ' ON '));
   }
 }
