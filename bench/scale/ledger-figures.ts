@@ -8,12 +8,18 @@ export interface TableSize {
   bytes: number;
 }
 
-/** pg_total_relation_size (heap, TOAST and every index) and the exact row count of each table. */
+/**
+ * pg_total_relation_size (heap, TOAST and every index) and the exact row
+ * count of each table; a partitioned table's size is its partitions' (its
+ * own relation holds no rows, and pg_total_relation_size of it is 0).
+ */
 export async function tableSizes(owner: RawPool, tables: string[]): Promise<TableSize[]> {
   const sizes: TableSize[] = [];
   for (const table of tables) {
     const { rows } = await owner.query<{ rows: string; bytes: string }>(
-      `select (select count(*) from ${table}) as rows, pg_total_relation_size($1::regclass) as bytes`,
+      `select (select count(*) from ${table}) as rows,
+              coalesce((select sum(pg_total_relation_size(p.relid)) from pg_partition_tree($1::regclass) p),
+                       pg_total_relation_size($1::regclass)) as bytes`,
       [table],
     );
     sizes.push({ table, rows: Number(rows[0]?.rows ?? 0), bytes: Number(rows[0]?.bytes ?? 0) });
