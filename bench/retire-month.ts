@@ -11,9 +11,10 @@
  * /proc/<pid>/stat, when the server runs on this machine), of the door's
  * plan alone (run dry in a transaction of its own just before), and of the
  * reclaim.
- * Usage: npm run bench:retire -- [--rows N] [--tenants N] [--rounds N] [--payload-bytes N] (the second size
- * is 10× the first; --payload-bytes pads each event's metadata, so a month of gigabytes needs only
- * thousands of events sealed).
+ * Usage: npm run bench:retire -- [--rows N] [--tenants N] [--rounds N] [--payload-bytes N] [--bulk-seal]
+ * [--explain] (the second size is 10× the first; --payload-bytes pads each event's metadata, so a month of
+ * gigabytes needs only thousands of events sealed; --bulk-seal seals as the owner in one statement, for
+ * months of millions of events; --explain prints EXPLAIN (ANALYZE, BUFFERS) of the plan's statements).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -32,6 +33,7 @@ import { ledgerHistoryBeforeSql, openRawPool } from '@skillhub/db/bench';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatRatio, formatTable } from './lib/print-table.ts';
+import { bulkSealSql, explainMonthPlan } from './lib/retire-month-setup.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,6 +41,8 @@ const { values: flags } = parseArgs({
     tenants: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
     'payload-bytes': { type: 'string', default: '0' },
+    'bulk-seal': { type: 'boolean', default: false },
+    explain: { type: 'boolean', default: false },
   },
 });
 const rows = positiveInteger('rows', flags.rows);
@@ -111,10 +115,14 @@ async function main(): Promise<void> {
       `insert into site_settings (tenant_id, audit_retention_days) select id, 30 from tenants where id like 'bench-%'`,
     );
     await OperatorDoor.use(bench.ownerUrl, (door) => door.setSystemRetention(30, bounds, systemActor('bench')));
-    progress('sealing and signing checkpoints');
+    progress(flags['bulk-seal'] ? 'sealing in bulk as the owner' : 'sealing and signing checkpoints');
     const sealStarted = Date.now();
-    await db.sealCommittedAuditEvents(3_600_000);
-    await db.signAuditCheckpoints(signer);
+    if (flags['bulk-seal']) {
+      await owner.query(bulkSealSql(signer.deployment));
+    } else {
+      await db.sealCommittedAuditEvents(3_600_000);
+      await db.signAuditCheckpoints(signer);
+    }
     progress(`sealed in ${((Date.now() - sealStarted) / 1000).toFixed(0)} s`);
     await owner.query('vacuum analyze audit_logs');
     await owner.query('vacuum analyze audit.seals');
@@ -156,6 +164,7 @@ async function main(): Promise<void> {
         const [door, plain] = oldest;
         if (!door || !plain) throw new Error('two months expected');
         bytes = Number(door.bytes);
+        if (flags.explain && round === 0) console.log(await explainMonthPlan(owner, door.partition_name));
         progress(
           `${n(size)}, round ${round + 1}: ${door.partition_name} through the door, ${plain.partition_name} plain`,
         );
