@@ -12,9 +12,10 @@
  * plan alone (run dry in a transaction of its own just before), and of the
  * reclaim.
  * Usage: npm run bench:retire -- [--rows N] [--tenants N] [--rounds N] [--payload-bytes N] [--bulk-seal]
- * [--explain] (the second size is 10× the first; --payload-bytes pads each event's metadata, so a month of
+ * [--explain] [--statement-timeout MS] (the second size is 10× the first; --payload-bytes pads each event's metadata, so a month of
  * gigabytes needs only thousands of events sealed; --bulk-seal seals as the owner in one statement, for
- * months of millions of events; --explain prints EXPLAIN (ANALYZE, BUFFERS) of the plan's statements).
+ * months of millions of events; --explain prints EXPLAIN (ANALYZE, BUFFERS) of the plan's statements;
+ * --statement-timeout is the retention transaction's, 30 s as in the server by default).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -43,6 +44,7 @@ const { values: flags } = parseArgs({
     'payload-bytes': { type: 'string', default: '0' },
     'bulk-seal': { type: 'boolean', default: false },
     explain: { type: 'boolean', default: false },
+    'statement-timeout': { type: 'string', default: '30000' },
   },
 });
 const rows = positiveInteger('rows', flags.rows);
@@ -81,7 +83,12 @@ async function main(): Promise<void> {
   progress('starting PostgreSQL and migrating a fresh database');
   const bench = await openBenchDatabase({ shared_buffers: '512MB', max_wal_size: '4GB' });
   const owner = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
-  const db = await Database.open({ url: bench.appUrl, contextKey: bench.contextKey, maxConnections: 2 });
+  const db = await Database.open({
+    url: bench.appUrl,
+    contextKey: bench.contextKey,
+    maxConnections: 2,
+    statementTimeoutMs: positiveInteger('statement-timeout', flags['statement-timeout']),
+  });
   try {
     // The clock: history below fifteen months ago, month partitions from there to beyond this month.
     const { rows: first } = await owner.query<{ m: Date }>(
@@ -203,6 +210,10 @@ async function main(): Promise<void> {
         );
         runs.plain.push(since(t0));
         runs.plainCpu.push(cpuMs(ownerPid) - before);
+        progress(
+          `plan ${runs.plan.at(-1)?.toFixed(0)} ms, door ${runs.door.at(-1)?.toFixed(0)} ms ` +
+            `(CPU ${runs.doorCpu.at(-1)?.toFixed(0)} ms), plain ${runs.plain.at(-1)?.toFixed(0)} ms`,
+        );
       }
       const door = median(runs.door);
       const plain = median(runs.plain);
@@ -237,6 +248,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  console.error(error instanceof Error ? `${error.message}${cause}` : error);
   process.exit(1);
 });

@@ -1,12 +1,12 @@
 import type { RawPool } from '@skillhub/db/bench';
 
 /**
- * Seals every unsealed event as the owner in one statement, and covers each
- * chain with a checkpoint, for months of millions of events (the real
- * sealer builds each event's canonical text and extends its tree: hours for
- * them on this machine). Positions and (txid, seq) are exactly what
- * `audit.seal_pending` would give (each chain's events in (txid, seq) order
- * after its head); hashes and checkpoint roots are stand-ins (a digest of
+ * Seals every event of a ledger nothing has sealed yet as the owner in one
+ * statement, and covers each chain with a checkpoint, for months of
+ * millions of events (the real sealer builds each event's canonical text
+ * and extends its tree: hours for them on this machine). Positions and
+ * (txid, seq) are exactly what `audit.seal_pending` would give (each
+ * chain's events in (txid, seq) order from leaf 1); hashes and checkpoint roots are stand-ins (a digest of
  * the event id), no tree is stored, and checkpoints carry no signature. The
  * retirement door reads positions, (txid, seq), chain hashes as opaque bytes
  * and the latest checkpoint's size and origin line, and recomputes no hash;
@@ -14,17 +14,12 @@ import type { RawPool } from '@skillhub/db/bench';
  */
 export function bulkSealSql(deployment: string): string {
   return `begin;
-    with e as materialized (
-      select coalesce(l.tenant_id, '') as chain, l.id, l.txid, l.seq, sha256(convert_to(l.id::text, 'UTF8')) as digest
-      from audit_logs l, audit.sealing_cursor() c
-      where (l.txid, l.seq) > (coalesce(c.txid, '0'::xid8), coalesce(c.seq, 0))),
-    heads as (
-      select c.chain, coalesce((select max(s.position) from audit.seals s where s.chain = c.chain), 0) as head
-      from (select distinct e.chain from e) c)
     insert into audit.seals (chain, position, event_id, txid, seq, event_hash, chain_hash, leaf_hash)
-    select e.chain, h.head + row_number() over (partition by e.chain order by e.txid, e.seq),
-           e.id, e.txid, e.seq, e.digest, e.digest, e.digest
-    from e join heads h on h.chain = e.chain;
+    select e.chain, row_number() over (partition by e.chain order by e.txid, e.seq), e.id, e.txid, e.seq,
+           e.digest, e.digest, e.digest
+    from (select coalesce(l.tenant_id, '') as chain, l.id, l.txid, l.seq,
+                 sha256(convert_to(l.id::text, 'UTF8')) as digest
+          from audit_logs l) e;
     insert into audit.checkpoints (chain, tree_size, root_hash, key_id, note)
     select k.chain, k.size, sha256(convert_to(k.chain || k.size, 'UTF8')), '00000000',
            format(E'%s/audit/%s\\n%s\\nstand-in\\n\\n— bench stand-in\\n', '${deployment}',
@@ -48,6 +43,26 @@ function planStatements(from: string, to: string): [string, string][] {
       "0052 chain plan: one chain's first leaf not expired (its events since the cutoff, a seal probe each)",
       `select min(s.position) - 1 from audit_logs l join audit.seals s on s.event_id = l.id
        where l.tenant_id = 'bench-1' and l.created_at >= now() - interval '30 days'`,
+    ],
+    [
+      "0062 plan: the month's last event in (txid, seq) order",
+      `select txid, seq from audit_logs where created_at >= '${from}' and created_at < '${to}'
+       order by txid desc, seq desc limit 1`,
+    ],
+    [
+      '0062 plan: events of the month past the sealing cursor',
+      `select coalesce(l.tenant_id, ''), count(*) from audit_logs l, audit.sealing_cursor() c
+       where l.created_at >= '${from}' and l.created_at < '${to}' and (l.txid, l.seq) > (c.txid, c.seq) group by 1`,
+    ],
+    [
+      '0062 plan: the next chain with events in the month (skip scan)',
+      `select tenant_id from audit_logs where created_at >= '${from}' and created_at < '${to}'
+       and tenant_id > 'bench-1' order by tenant_id limit 1`,
+    ],
+    [
+      "0062 plan: a chain's newest event in the month",
+      `select created_at from audit_logs where created_at >= '${from}' and created_at < '${to}'
+       and tenant_id = 'bench-1' order by created_at desc limit 1`,
     ],
   ];
 }

@@ -40,7 +40,10 @@
 -- * Events: the leaves in (start, last] less those outside the month,
 --   which are counted from the later months' (txid, seq) indexes and the
 --   history partition's (tenant_id, created_at) index, as the door deletes
---   them. Every leaf of the range is an event of the ledger (earlier
+--   them; the later months' events at or before the month's last (txid,
+--   seq) are found once per month, and the newest of them bounds the
+--   partitions each chain's count and DELETE read (none when there are
+--   none, and no DELETE for a chain with nothing outside the month). Every leaf of the range is an event of the ledger (earlier
 --   leaves left under earlier records, whole), so this is the month's
 --   count on a ledger that verifies. A chain whose month stays because of
 --   unsealed events, or whose events there lie inside leaves already
@@ -175,14 +178,31 @@ language sql set search_path = '' as $$
   select * from audit.chain_retention_plan(p_chain, origin, min_days, max_days, null)
 $$;
 --> statement-breakpoint
+-- The newest event of the months after `month_to` written by a transaction
+-- that took its id before the month's last event's (midnight's overlap:
+-- one probe of each later partition's (txid, seq) index), or null when
+-- none was. The range's events of later months are among these.
+create function audit.month_overlap_until(month_to timestamptz, month_txid xid8, month_seq bigint)
+returns timestamptz
+language sql stable set search_path = '' as $$
+  select pg_catalog.max(l.created_at) from public.audit_logs l
+   where l.created_at >= month_to and (l.txid, l.seq) <= (month_txid, month_seq)
+$$;
+--> statement-breakpoint
+alter function audit.month_overlap_until(timestamptz, xid8, bigint) owner to skillhub_system;
+--> statement-breakpoint
+revoke all on function audit.month_overlap_until(timestamptz, xid8, bigint) from public;
+--> statement-breakpoint
 -- Where one chain's leaves meet a month: its last leaf in the month after
 -- `start_leaf` (null when none is), and the leaves in (start_leaf,
 -- last_leaf] outside the month: from before partitioning (`history`) and
 -- from later months (`later`, the newest of them `later_newest`). The
 -- month's events all lie at or before (`month_txid`, `month_seq`), its last
--- in (txid, seq) order. Not a door: its callers are skillhub_system's.
+-- in (txid, seq) order; the later months' events at or before it were
+-- written up to `overlap_until` (null: there are none), which bounds the
+-- partitions read for them. Not a door: its callers are skillhub_system's.
 create function audit.month_chain_leaves(p_chain text, month_from timestamptz, month_to timestamptz,
-  month_txid xid8, month_seq bigint, start_leaf bigint,
+  month_txid xid8, month_seq bigint, overlap_until timestamptz, start_leaf bigint,
   out last_leaf bigint, out history bigint, out later bigint, out later_newest timestamptz)
 language plpgsql stable set search_path = '' as $$
 declare
@@ -218,12 +238,14 @@ begin
   if last_leaf is null then
     return;
   end if;
-  select s.txid, s.seq into probe from audit.seals s where s.chain = p_chain and s.position = last_leaf;
-  select pg_catalog.count(*), pg_catalog.max(l.created_at) into later, later_newest from public.audit_logs l
-   where l.created_at >= month_to and (l.txid, l.seq) <= (probe.txid, probe.seq)
-     and l.tenant_id is not distinct from nullif(p_chain, '')
-     and exists (select from audit.seals s where s.event_id = l.id and s.chain = p_chain
-                 and s.position > start_leaf and s.position <= last_leaf);
+  if overlap_until is not null then
+    select s.txid, s.seq into probe from audit.seals s where s.chain = p_chain and s.position = last_leaf;
+    select pg_catalog.count(*), pg_catalog.max(l.created_at) into later, later_newest from public.audit_logs l
+     where l.created_at >= month_to and l.created_at <= overlap_until and (l.txid, l.seq) <= (probe.txid, probe.seq)
+       and l.tenant_id is not distinct from nullif(p_chain, '')
+       and exists (select from audit.seals s where s.event_id = l.id and s.chain = p_chain
+                   and s.position > start_leaf and s.position <= last_leaf);
+  end if;
   if p_chain = '' then
     history := (select pg_catalog.count(*) from public.audit_logs l
                 where l.created_at < month_from and l.tenant_id is null
@@ -238,9 +260,11 @@ begin
 end
 $$;
 --> statement-breakpoint
-alter function audit.month_chain_leaves(text, timestamptz, timestamptz, xid8, bigint, bigint) owner to skillhub_system;
+alter function audit.month_chain_leaves(text, timestamptz, timestamptz, xid8, bigint, timestamptz, bigint)
+  owner to skillhub_system;
 --> statement-breakpoint
-revoke all on function audit.month_chain_leaves(text, timestamptz, timestamptz, xid8, bigint, bigint) from public;
+revoke all on function audit.month_chain_leaves(text, timestamptz, timestamptz, xid8, bigint, timestamptz, bigint)
+  from public;
 --> statement-breakpoint
 -- 0052's plan, one column more: `outside`, the events of the chain's range
 -- outside the month, which the door deletes (its record counts events +
@@ -264,6 +288,7 @@ declare
   leaves record;
   plan record;
   newest timestamptz;
+  overlap_until timestamptz;
 begin
   perform audit.assert_ledger_retention();
   if deployment is null or deployment = '' or min_days is null or min_days < 1 then
@@ -295,6 +320,7 @@ begin
   select l.txid, l.seq into first_event from public.audit_logs l
    where l.created_at >= month.range_from and l.created_at < month.range_to
    order by l.txid, l.seq limit 1;
+  overlap_until := audit.month_overlap_until(month.range_to, last_event.txid, last_event.seq);
   -- Events of the month not sealed, per chain: those past the sealing cursor, and those refused.
   select c.txid, c.seq into sealing from audit.sealing_cursor() c;
   select pg_catalog.jsonb_object_agg(u.chain, u.events) into unsealed from (
@@ -325,7 +351,7 @@ begin
     perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skillhub.retention'), pg_catalog.hashtext(present));
     start_leaf := coalesce((select pg_catalog.max(r.end_leaf) from audit.retention_records r where r.chain = present), 0);
     select * into leaves from audit.month_chain_leaves(present, month.range_from, month.range_to, last_event.txid,
-      last_event.seq, start_leaf);
+      last_event.seq, overlap_until, start_leaf);
     select * into plan from audit.chain_retention_plan(present, origin, min_days, max_days,
       coalesce(leaves.last_leaf, start_leaf));
     chain := present;
@@ -415,6 +441,9 @@ declare
   checkpoint_origin text;
   last_seal record;
   removed bigint;
+  month_last record;
+  overlap_until timestamptz;
+  overlap_known boolean := false;
   chains jsonb := '[]';
   planned integer := 0;
 begin
@@ -462,34 +491,45 @@ begin
     values (plan.chain, plan.start_leaf, plan.end_leaf, plan.planned_at, plan.keep_days, plan.cutoff,
       plan.checkpoint_size, plan.checkpoint_root, plan.chain_hash,
       pg_catalog.encode(pg_catalog.substr(signed_by, 1, 4), 'hex'), matched, plan.events + plan.outside);
-    -- Leaves of the range outside the month: sealed before the month's last leaf, from the months after it
-    -- (found on each later partition's (txid, seq) index: within a chain leaf order is (txid, seq) order),
-    -- and from before partitioning (the _history partition, on its (tenant_id, created_at) index).
-    select s.txid, s.seq into last_seal from audit.seals s where s.chain = plan.chain and s.position = plan.end_leaf;
-    with gone as (
-      delete from public.audit_logs l
-       where l.created_at >= month_to and (l.txid, l.seq) <= (last_seal.txid, last_seal.seq)
-         and l.tenant_id is not distinct from nullif(plan.chain, '')
-         and exists (select from audit.seals s where s.event_id = l.id and s.chain = plan.chain
-                     and s.position > plan.start_leaf and s.position <= plan.end_leaf)
-      returning 1)
-    select pg_catalog.count(*) into removed from gone;
-    if plan.chain = '' then
+    -- Leaves of the range outside the month (the plan counted them): sealed before the month's last leaf,
+    -- from the months after it (on each later partition's (txid, seq) index, those written up to the
+    -- month's overlap: within a chain leaf order is (txid, seq) order), and from before partitioning (the
+    -- _history partition, on its (tenant_id, created_at) index).
+    removed := 0;
+    if plan.outside > 0 then
+      if not overlap_known then
+        select l.txid, l.seq into month_last from public.audit_logs l
+         where l.created_at >= month_from and l.created_at < month_to order by l.txid desc, l.seq desc limit 1;
+        overlap_until := audit.month_overlap_until(month_to, month_last.txid, month_last.seq);
+        overlap_known := true;
+      end if;
+      select s.txid, s.seq into last_seal from audit.seals s where s.chain = plan.chain and s.position = plan.end_leaf;
       with gone as (
         delete from public.audit_logs l
-         where l.created_at < month_from and l.tenant_id is null
+         where l.created_at >= month_to and l.created_at <= overlap_until
+           and (l.txid, l.seq) <= (last_seal.txid, last_seal.seq)
+           and l.tenant_id is not distinct from nullif(plan.chain, '')
            and exists (select from audit.seals s where s.event_id = l.id and s.chain = plan.chain
                        and s.position > plan.start_leaf and s.position <= plan.end_leaf)
         returning 1)
-      select removed + pg_catalog.count(*) into removed from gone;
-    else
-      with gone as (
-        delete from public.audit_logs l
-         where l.created_at < month_from and l.tenant_id = plan.chain
-           and exists (select from audit.seals s where s.event_id = l.id and s.chain = plan.chain
-                       and s.position > plan.start_leaf and s.position <= plan.end_leaf)
-        returning 1)
-      select removed + pg_catalog.count(*) into removed from gone;
+      select pg_catalog.count(*) into removed from gone;
+      if plan.chain = '' then
+        with gone as (
+          delete from public.audit_logs l
+           where l.created_at < month_from and l.tenant_id is null
+             and exists (select from audit.seals s where s.event_id = l.id and s.chain = plan.chain
+                         and s.position > plan.start_leaf and s.position <= plan.end_leaf)
+          returning 1)
+        select removed + pg_catalog.count(*) into removed from gone;
+      else
+        with gone as (
+          delete from public.audit_logs l
+           where l.created_at < month_from and l.tenant_id = plan.chain
+             and exists (select from audit.seals s where s.event_id = l.id and s.chain = plan.chain
+                         and s.position > plan.start_leaf and s.position <= plan.end_leaf)
+          returning 1)
+        select removed + pg_catalog.count(*) into removed from gone;
+      end if;
     end if;
     insert into public.audit_logs (tenant_id, actor_type, actor_id, action, resource_type, resource_id, metadata)
     values (nullif(plan.chain, ''), 'system', 'retention', 'audit.retention_applied', 'audit_chain',
