@@ -45,7 +45,8 @@
 --   partitions each chain's count and DELETE read (none when there are
 --   none, and no DELETE for a chain with nothing outside the month). Every leaf of the range is an event of the ledger (earlier
 --   leaves left under earlier records, whole), so this is the month's
---   count on a ledger that verifies. A chain whose month stays because of
+--   count on a ledger that verifies (where rows went missing outside any
+--   record, which verification reports, it counts their leaves too). A chain whose month stays because of
 --   unsealed events, or whose events there lie inside leaves already
 --   removed, is counted event by event, as before: nothing is retired then.
 --
