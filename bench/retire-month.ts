@@ -11,9 +11,11 @@
  * /proc/<pid>/stat, when the server runs on this machine), of the door's
  * plan alone (run dry in a transaction of its own just before), and of the
  * reclaim.
- * Usage: npm run bench:retire -- [--rows N] [--tenants N] [--rounds N] [--payload-bytes N] (the second size
- * is 10× the first; --payload-bytes pads each event's metadata, so a month of gigabytes needs only
- * thousands of events sealed).
+ * Usage: npm run bench:retire -- [--rows N] [--tenants N] [--rounds N] [--payload-bytes N] [--bulk-seal]
+ * [--explain] [--statement-timeout MS] (the second size is 10× the first; --payload-bytes pads each event's metadata, so a month of
+ * gigabytes needs only thousands of events sealed; --bulk-seal seals as the owner in one statement, for
+ * months of millions of events; --explain prints EXPLAIN (ANALYZE, BUFFERS) of the plan's statements;
+ * --statement-timeout is the retention transaction's, 30 s as in the server by default).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -32,6 +34,7 @@ import { ledgerHistoryBeforeSql, openRawPool } from '@skillhub/db/bench';
 import { openBenchDatabase } from './lib/bench-database.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatRatio, formatTable } from './lib/print-table.ts';
+import { bulkSealSql, explainMonthPlan } from './lib/retire-month-setup.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,6 +42,9 @@ const { values: flags } = parseArgs({
     tenants: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
     'payload-bytes': { type: 'string', default: '0' },
+    'bulk-seal': { type: 'boolean', default: false },
+    explain: { type: 'boolean', default: false },
+    'statement-timeout': { type: 'string', default: '30000' },
   },
 });
 const rows = positiveInteger('rows', flags.rows);
@@ -77,7 +83,12 @@ async function main(): Promise<void> {
   progress('starting PostgreSQL and migrating a fresh database');
   const bench = await openBenchDatabase({ shared_buffers: '512MB', max_wal_size: '4GB' });
   const owner = openRawPool({ connectionString: bench.ownerUrl, max: 1 });
-  const db = await Database.open({ url: bench.appUrl, contextKey: bench.contextKey, maxConnections: 2 });
+  const db = await Database.open({
+    url: bench.appUrl,
+    contextKey: bench.contextKey,
+    maxConnections: 2,
+    statementTimeoutMs: positiveInteger('statement-timeout', flags['statement-timeout']),
+  });
   try {
     // The clock: history below fifteen months ago, month partitions from there to beyond this month.
     const { rows: first } = await owner.query<{ m: Date }>(
@@ -111,10 +122,14 @@ async function main(): Promise<void> {
       `insert into site_settings (tenant_id, audit_retention_days) select id, 30 from tenants where id like 'bench-%'`,
     );
     await OperatorDoor.use(bench.ownerUrl, (door) => door.setSystemRetention(30, bounds, systemActor('bench')));
-    progress('sealing and signing checkpoints');
+    progress(flags['bulk-seal'] ? 'sealing in bulk as the owner' : 'sealing and signing checkpoints');
     const sealStarted = Date.now();
-    await db.sealCommittedAuditEvents(3_600_000);
-    await db.signAuditCheckpoints(signer);
+    if (flags['bulk-seal']) {
+      await owner.query(bulkSealSql(signer.deployment));
+    } else {
+      await db.sealCommittedAuditEvents(3_600_000);
+      await db.signAuditCheckpoints(signer);
+    }
     progress(`sealed in ${((Date.now() - sealStarted) / 1000).toFixed(0)} s`);
     await owner.query('vacuum analyze audit_logs');
     await owner.query('vacuum analyze audit.seals');
@@ -126,6 +141,7 @@ async function main(): Promise<void> {
         'events in the month',
         'MiB',
         'plan only ms',
+        'plan CPU ms',
         'door ms',
         'reclaim ms',
         'plain ms',
@@ -139,6 +155,7 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const runs = {
         plan: [] as number[],
+        planCpu: [] as number[],
         door: [] as number[],
         reclaim: [] as number[],
         plain: [] as number[],
@@ -156,13 +173,15 @@ async function main(): Promise<void> {
         const [door, plain] = oldest;
         if (!door || !plain) throw new Error('two months expected');
         bytes = Number(door.bytes);
+        if (flags.explain && round === 0) console.log(await explainMonthPlan(owner, door.partition_name));
         progress(
           `${n(size)}, round ${round + 1}: ${door.partition_name} through the door, ${plain.partition_name} plain`,
         );
-        let t0 = process.hrtime.bigint();
-        const planned = await db.ledgerRetention((tx) => retireOldestLedgerMonth(tx, signer, bounds, { dryRun: true }));
-        runs.plan.push(since(t0));
-        if (planned?.status !== 'would-retire') throw new Error(`not retirable: ${planned?.blockedBy}`);
+        // The month's rows (what the door's records count includes leaves whose rows the plain DROP of an
+        // earlier round removed outside any record).
+        events = Number(
+          (await owner.query<{ n: string }>(`select count(*) as n from ${door.partition_name}`)).rows[0]?.n,
+        );
         // The backend's CPU from inside the transaction to after its commit (a pooled connection stays).
         let pid = 0;
         let cpuBefore = Number.NaN;
@@ -170,6 +189,14 @@ async function main(): Promise<void> {
           pid = Number((await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0]?.pid);
           cpuBefore = cpuMs(pid);
         };
+        let t0 = process.hrtime.bigint();
+        const planned = await db.ledgerRetention(async (tx) => {
+          await markBackend(tx);
+          return retireOldestLedgerMonth(tx, signer, bounds, { dryRun: true });
+        });
+        runs.plan.push(since(t0));
+        runs.planCpu.push(cpuMs(pid) - cpuBefore);
+        if (planned?.status !== 'would-retire') throw new Error(`not retirable: ${planned?.blockedBy}`);
         t0 = process.hrtime.bigint();
         const retired = await db.ledgerRetention(async (tx) => {
           await markBackend(tx);
@@ -178,7 +205,6 @@ async function main(): Promise<void> {
         runs.door.push(since(t0));
         runs.doorCpu.push(cpuMs(pid) - cpuBefore);
         if (retired?.status !== 'retired') throw new Error(`not retired: ${retired?.blockedBy}`);
-        events = retired.eventsRemoved;
         t0 = process.hrtime.bigint();
         const reclaimed = await db.ledgerRetention(async (tx) => {
           await markBackend(tx);
@@ -194,6 +220,10 @@ async function main(): Promise<void> {
         );
         runs.plain.push(since(t0));
         runs.plainCpu.push(cpuMs(ownerPid) - before);
+        progress(
+          `plan ${runs.plan.at(-1)?.toFixed(0)} ms (CPU ${runs.planCpu.at(-1)?.toFixed(0)} ms), door ${runs.door.at(-1)?.toFixed(0)} ms ` +
+            `(CPU ${runs.doorCpu.at(-1)?.toFixed(0)} ms), plain ${runs.plain.at(-1)?.toFixed(0)} ms`,
+        );
       }
       const door = median(runs.door);
       const plain = median(runs.plain);
@@ -203,6 +233,7 @@ async function main(): Promise<void> {
         n(events),
         (bytes / 2 ** 20).toFixed(1),
         median(runs.plan).toFixed(0),
+        median(runs.planCpu).toFixed(0),
         door.toFixed(0),
         median(runs.reclaim).toFixed(0),
         plain.toFixed(0),
@@ -228,6 +259,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  console.error(error instanceof Error ? `${error.message}${cause}` : error);
   process.exit(1);
 });

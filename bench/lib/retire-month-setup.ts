@@ -1,0 +1,84 @@
+import type { RawPool } from '@skillhub/db/bench';
+
+/**
+ * Seals every event of a ledger nothing has sealed yet as the owner in one
+ * statement, and covers each chain with a checkpoint, for months of
+ * millions of events (the real sealer builds each event's canonical text
+ * and extends its tree: hours for them on this machine). Positions and
+ * (txid, seq) are exactly what `audit.seal_pending` would give (each
+ * chain's events in (txid, seq) order from leaf 1); hashes and checkpoint roots are stand-ins (a digest of
+ * the event id), no tree is stored, and checkpoints carry no signature. The
+ * retirement door reads positions, (txid, seq), chain hashes as opaque bytes
+ * and the latest checkpoint's size and origin line, and recomputes no hash;
+ * nothing here may be verified afterwards.
+ */
+export function bulkSealSql(deployment: string): string {
+  return `begin;
+    insert into audit.seals (chain, position, event_id, txid, seq, event_hash, chain_hash, leaf_hash)
+    select e.chain, row_number() over (partition by e.chain order by e.txid, e.seq), e.id, e.txid, e.seq,
+           e.digest, e.digest, e.digest
+    from (select coalesce(l.tenant_id, '') as chain, l.id, l.txid, l.seq,
+                 sha256(convert_to(l.id::text, 'UTF8')) as digest
+          from audit_logs l) e;
+    insert into audit.checkpoints (chain, tree_size, root_hash, key_id, note)
+    select k.chain, k.size, sha256(convert_to(k.chain || k.size, 'UTF8')), '00000000',
+           format(E'%s/audit/%s\\n%s\\nstand-in\\n\\n— bench stand-in\\n', '${deployment}',
+                  case when k.chain = '' then 'system' else k.chain end, k.size)
+    from (select s.chain, max(s.position) as size from audit.seals s group by s.chain) k
+    on conflict do nothing;
+    commit;`;
+}
+
+/** Statements of the month plan, each with the month's bounds and one workspace's chain filled in. */
+function planStatements(from: string, to: string): [string, string][] {
+  return [
+    [
+      '0052 plan: the month grouped by chain, a seal probe per event',
+      `select coalesce(l.tenant_id, '') as chain, count(*) as events, count(s.position) as sealed,
+              max(s.position) as last_leaf
+       from audit_logs l left join audit.seals s on s.event_id = l.id
+       where l.created_at >= '${from}' and l.created_at < '${to}' group by 1 order by 1`,
+    ],
+    [
+      "0052 chain plan: one chain's first leaf not expired (its events since the cutoff, a seal probe each)",
+      `select min(s.position) - 1 from audit_logs l join audit.seals s on s.event_id = l.id
+       where l.tenant_id = 'bench-1' and l.created_at >= now() - interval '30 days'`,
+    ],
+    [
+      "0062 plan: the month's last event in (txid, seq) order",
+      `select txid, seq from audit_logs where created_at >= '${from}' and created_at < '${to}'
+       order by txid desc, seq desc limit 1`,
+    ],
+    [
+      '0062 plan: events of the month past the sealing cursor',
+      `select coalesce(l.tenant_id, ''), count(*) from audit_logs l, audit.sealing_cursor() c
+       where l.created_at >= '${from}' and l.created_at < '${to}' and (l.txid, l.seq) > (c.txid, c.seq) group by 1`,
+    ],
+    [
+      '0062 plan: the next chain with events in the month (skip scan)',
+      `select tenant_id from audit_logs where created_at >= '${from}' and created_at < '${to}'
+       and tenant_id > 'bench-1' order by tenant_id limit 1`,
+    ],
+    [
+      "0062 plan: a chain's newest event in the month",
+      `select created_at from audit_logs where created_at >= '${from}' and created_at < '${to}'
+       and tenant_id = 'bench-1' order by created_at desc limit 1`,
+    ],
+  ];
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the month plan's statements for `partition`, as text to print. */
+export async function explainMonthPlan(owner: RawPool, partition: string): Promise<string> {
+  const { rows } = await owner.query<{ from: Date; to: Date }>(
+    `select range_from as from, range_to as to from audit.ledger_partitions where partition_name = $1`,
+    [partition],
+  );
+  const month = rows[0];
+  if (!month) throw new Error(`no partition ${partition}`);
+  const out: string[] = [`\nEXPLAIN (ANALYZE, BUFFERS) of the plan's statements for ${partition}`];
+  for (const [label, statement] of planStatements(month.from.toISOString(), month.to.toISOString())) {
+    const plan = await owner.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${statement}`);
+    out.push(`\n-- ${label}`, ...plan.rows.map((row) => row['QUERY PLAN']));
+  }
+  return out.join('\n');
+}
