@@ -1,5 +1,5 @@
 /**
- * What sealing personal fields costs a write (migrations 0046 and 0058; issue 16's
+ * What sealing personal fields costs a write (migrations 0046, 0058 and 0063; issue 16's
  * target: ≤ 1.15× on single-row audited writes): one audited single-row
  * write per transaction through `db.withTenant()` (runtime role, RLS,
  * change capture) on `users`, whose email and display name are classified
