@@ -97,6 +97,31 @@ describe.concurrent('tamper evidence', () => {
     expect(result.chains[0]?.break).toMatchObject({ kind: 'inserted', eventId: forged.rows[0]?.id });
   });
 
+  // Regression: the stream reads a seal's event only in the month the seal records (0064), so a copy under the
+  // same id in another month was seen by nothing.
+  test('a copy of a sealed event under its id in another month is named as inserted', async (context) => {
+    const { testDb, tenantId, chainOrder } = await chainFixture(context);
+    const sealed = (await chainOrder())[3];
+    await testDb.ownerQuery(
+      `insert into audit_logs (id, txid, tenant_id, actor_type, actor_id, action, created_at)
+       select id, txid, tenant_id, 'user', 'intruder', 'skill.deleted', created_at - interval '400 days'
+       from audit_logs where id = $1`,
+      [sealed?.event_id],
+    );
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'inserted', eventId: sealed?.event_id });
+  });
+
+  test('an edited created_at (the event out of the month its seal records) is named as modified', async (context) => {
+    const { testDb, tenantId, chainOrder, asSuperuser } = await chainFixture(context);
+    const sealed = (await chainOrder())[3];
+    await asSuperuser(
+      `update audit_logs set created_at = created_at - interval '400 days' where id = '${sealed?.event_id}'`,
+    );
+    const result = await verifyAuditChain(testDb.ownerUrl, { tenantId });
+    expect(result.chains[0]?.break).toMatchObject({ kind: 'modified', eventId: sealed?.event_id, position: 4 });
+  });
+
   test('swapping two events’ places is named as reordered', async (context) => {
     const { testDb, tenantId, chainOrder, asSuperuser } = await chainFixture(context);
     const order = await chainOrder();

@@ -9,7 +9,7 @@ import { actor, insertSql, seedTenantRows } from './support/tenant-rows.ts';
 
 /**
  * Verification builds each event's canonical text in Node from its columns
- * (ledger-stream/canonical-text.ts) and must hash exactly what sealing
+ * (ledger-stream/canonical-text-builder.ts) and must hash exactly what sealing
  * hashed in PostgreSQL (`audit.canonical_text`). Events of every kind are
  * written through the product's own paths (change capture of inserts,
  * updates and deletes, application events, the platform doors' tenant and

@@ -3,7 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { DbError } from '../errors.ts';
 import type { CheckpointKey } from './checkpoints/signed-note.ts';
-import { sealedEvents } from './ledger-stream/sealed-events.ts';
+import { compareOrder, sealedEvents } from './ledger-stream/sealed-events.ts';
 import { type RemovedRange, trustedRetentionRanges } from './retention/trusted-retention-ranges.ts';
 
 /** `forged`: a retention record that is unsigned, edited, or states a range that is not what is gone. */
@@ -104,7 +104,13 @@ export async function verifyChain(
     previous = anchor?.chain_hash ?? previous;
   }
   const verdict: ChainVerdict = { chain, intact: true, events: 0, head: null, unsealed: 0, removed: [] };
+  let expectedPosition = first;
+  // The head is noted once a batch (and here on a break), not per seal: it is the last position checked.
+  const noteHead = () => {
+    if (expectedPosition > first) verdict.head = { position: expectedPosition - 1, hash: previous.toString('hex') };
+  };
   const fail = (kind: ChainBreakKind, position: number | null, eventId: string | null, detail: string) => {
+    noteHead();
     verdict.intact = false;
     verdict.break = { kind, position, eventId, detail };
     return verdict;
@@ -115,12 +121,13 @@ export async function verifyChain(
   verdict.removed = ranges.filter((r) => r.endLeaf >= first);
   // Leaf index = position - 1: a range [start, end) covers positions start + 1 .. end.
   const removedBy = (position: number) => ranges.find((r) => position > r.startLeaf && position <= r.endLeaf);
-  let expectedPosition = first;
-  let lastOrder: [bigint, bigint] | null = null;
+  // The last sealing order checked, copied (the seal's is a view into its batch); none before the first.
+  const lastOrder = Buffer.alloc(20);
+  let ordered = false;
   // The rows stream through COPY and every hash is computed here: PostgreSQL only reads and prints columns.
   for await (const seals of sealedEvents(client, { chain, first, last })) {
     for (const seal of seals) {
-      const { position, sealedId: eventId, event } = seal;
+      const { position, event } = seal;
       if (position !== expectedPosition) {
         return fail('missing', expectedPosition, null, `seals ${expectedPosition}..${position - 1} are gone`);
       }
@@ -129,47 +136,57 @@ export async function verifyChain(
         return fail(
           'forged',
           position,
-          eventId,
-          `event ${eventId} is still here, inside the range the ${range.record} says left`,
+          seal.sealedId,
+          `event ${seal.sealedId} is still here, inside the range the ${range.record} says left`,
         );
       }
       if (range && !event) {
         // Removed by policy: the seal's hashes still fold into the chain, and the record pins where it ends.
-        const chained = hash('sha256', Buffer.concat([previous, Buffer.from(seal.eventHash, 'hex')]), 'buffer');
-        if (chained.toString('hex') !== seal.chainHash) {
-          return fail('modified', position, eventId, `the seal of removed event ${eventId} was rewritten`);
+        const chained = chainFold(previous, seal.eventHash);
+        if (!chained.equals(seal.chainHash)) {
+          return fail('modified', position, seal.sealedId, `the seal of removed event ${seal.sealedId} was rewritten`);
         }
         if (position === range.endLeaf && !range.chainHash.equals(chained)) {
-          return fail('forged', position, eventId, `the chain at the end of the ${range.record} is not what it pins`);
+          return fail(
+            'forged',
+            position,
+            seal.sealedId,
+            `the chain at the end of the ${range.record} is not what it pins`,
+          );
         }
         previous = chained;
         expectedPosition = position + 1;
-        verdict.head = { position, hash: seal.chainHash };
         progress.checked += 1;
         continue;
       }
-      if (!event) return fail('missing', position, eventId, `event ${eventId} was deleted`);
-      const order = parseOrder(seal.sealOrder);
-      if (event.order !== seal.sealOrder || (lastOrder && compareOrder(order, lastOrder) <= 0)) {
-        return fail('reordered', position, eventId, `event ${eventId} no longer holds its place in the chain`);
+      if (!event) return fail('missing', position, seal.sealedId, `event ${seal.sealedId} was deleted`);
+      const order = seal.sealOrder;
+      if (!event.order.equals(order) || (ordered && compareOrder(order, lastOrder) <= 0)) {
+        return fail(
+          'reordered',
+          position,
+          seal.sealedId,
+          `event ${seal.sealedId} no longer holds its place in the chain`,
+        );
       }
       if (!event.inChain) {
-        return fail('modified', position, eventId, `event ${eventId} was moved to another tenant`);
+        return fail('modified', position, seal.sealedId, `event ${seal.sealedId} was moved to another tenant`);
       }
-      if (hash('sha256', event.canonical, 'hex') !== seal.eventHash) {
-        return fail('modified', position, eventId, `event ${eventId} differs from what was sealed`);
+      if (!hash('sha256', event.canonical, 'buffer').equals(seal.eventHash)) {
+        return fail('modified', position, seal.sealedId, `event ${seal.sealedId} differs from what was sealed`);
       }
-      const chained = hash('sha256', Buffer.concat([previous, Buffer.from(seal.eventHash, 'hex')]), 'buffer');
-      if (chained.toString('hex') !== seal.chainHash) {
-        return fail('modified', position, eventId, `the seal of event ${eventId} was rewritten`);
+      const chained = chainFold(previous, seal.eventHash);
+      if (!chained.equals(seal.chainHash)) {
+        return fail('modified', position, seal.sealedId, `the seal of event ${seal.sealedId} was rewritten`);
       }
       previous = chained;
-      lastOrder = order;
+      order.copy(lastOrder);
+      ordered = true;
       expectedPosition = position + 1;
       verdict.events += 1;
-      verdict.head = { position, hash: seal.chainHash };
       progress.checked += 1;
     }
+    noteHead();
     progress.onProgress?.(progress.checked, progress.total);
   }
   if (last === null) {
@@ -215,13 +232,13 @@ async function positionRange(query: ChainQuery, chain: string, window: ChainWind
   return { first: Number(row?.first ?? 1), last: row?.last ? Number(row.last) : 0 };
 }
 
-const parseOrder = (text: string): [bigint, bigint] => {
-  const [txid, seq] = text.split(':');
-  return [BigInt(txid ?? 0), BigInt(seq ?? 0)];
+/** The chain hash after `previous`: SHA-256(previous ‖ event hash), hashed from one reused buffer. */
+const folded = Buffer.alloc(64);
+const chainFold = (previous: Buffer, eventHash: Buffer): Buffer => {
+  previous.copy(folded, 0);
+  eventHash.copy(folded, 32);
+  return hash('sha256', folded, 'buffer');
 };
-
-const compareOrder = (a: [bigint, bigint], b: [bigint, bigint]) =>
-  a[0] === b[0] ? (a[1] === b[1] ? 0 : a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1;
 
 const inChain = (chain: string) => (chain === '' ? sql`e.tenant_id is null` : sql`e.tenant_id = ${chain}`);
 
@@ -231,6 +248,11 @@ const inChain = (chain: string) => (chain === '' ? sql`e.tenant_id is null` : sq
  * tenant's row policy "the newest seal" is the tenant's own). One pass over
  * the chain's own events, through the tenant index: ordering the whole
  * ledger by (txid, seq) per chain made verifying N chains O(N × ledger).
+ * A seal that records its event's month (0064) covers only the event in
+ * that month: a row copied under a sealed id into another month is not
+ * sealed (the stream reads the sealed one alone), unless that month holds
+ * no such event (then the row is the sealed event with its created_at
+ * edited, which the stream names).
  */
 async function unsealedEvents(
   query: ChainQuery,
@@ -242,7 +264,10 @@ async function unsealedEvents(
                                                     order by s.txid desc, s.seq desc limit 1)))[1] as inserted,
                count(*) as unsealed
      from (select e.id, e.txid, e.seq from audit_logs e
-           where ${inChain(chain)} and not exists (select from audit.seals s where s.event_id = e.id)
+           where ${inChain(chain)} and not exists (
+             select from audit.seals s where s.event_id = e.id
+               and (s.created_at is null or s.created_at = e.created_at
+                    or not exists (select from audit_logs x where x.id = s.event_id and x.created_at = s.created_at)))
            offset 0) u`,
   );
   return { inserted: row?.inserted ?? null, unsealed: Number(row?.unsealed ?? 0) };

@@ -1,11 +1,13 @@
 /**
  * An event's canonical text (`audit.canonical_text`, migration 0030: the
  * text sealing hashed) as one SQL expression that PostgreSQL evaluates
- * cheaply and prints as is, so that verification can stream it and hash it
- * in Node. `audit.canonical_text` builds a jsonb array of 18 values and
- * prints it: that rebuilds every jsonb value into a new one first, which
- * was most of its cost. This expression prints each value as JSON on its
- * own and joins them as jsonb prints an array ("[", ", " between, "]").
+ * cheaply and prints as is. Verification once streamed it; it now builds
+ * the text in Node from the stored columns (`canonical-text-builder.ts`),
+ * and this expression is the benchmark's floor: what printing the texts in
+ * PostgreSQL costs. `audit.canonical_text` builds a jsonb array of 18
+ * values and prints it: that rebuilds every jsonb value into a new one
+ * first. This expression prints each value as JSON on its own and joins
+ * them as jsonb prints an array ("[", ", " between, "]").
  *
  * Byte-identical because each element is printed by the same code jsonb
  * uses: a jsonb value (metadata, old and new record, and changed fields

@@ -6,7 +6,7 @@ import { sealedEvents } from '../ledger-stream/sealed-events.ts';
 import { parseRetentionNote } from '../retention/retention-note.ts';
 import { trustedRetentionRanges } from '../retention/trusted-retention-ranges.ts';
 import type { ChainQuery } from '../verify-chain.ts';
-import { emptyRoot, leafHashOf, nodeHash } from './rfc9162.ts';
+import { emptyRoot, nodeHash } from './rfc9162.ts';
 import { StoredTree, tileHeight } from './stored-tree.ts';
 
 /** A tree size and root someone holds (a saved checkpoint). */
@@ -86,14 +86,14 @@ export async function verifyTenantTree(
     for (const seal of seals) {
       const index = seal.position - 1;
       if (index !== expected) return fail('missing', expected, null, `leaves ${expected}..${index - 1} are gone`);
-      const { event, sealedId } = seal;
+      const { event } = seal;
       const removed = removedAt(index);
       if (removed && event) {
         return fail(
           'forged',
           index,
-          sealedId,
-          `event ${sealedId} is still here, inside the range the ${removed.record} says left`,
+          seal.sealedId,
+          `event ${seal.sealedId} is still here, inside the range the ${removed.record} says left`,
         );
       }
       // A checkpoint a retention record was made against must still be what the leaves so far fold to.
@@ -102,28 +102,29 @@ export async function verifyTenantTree(
         return pinned !== undefined && !fold(stack).equals(pinned);
       };
       if (removed && seal.leafHash) {
-        push(stack, Buffer.from(seal.leafHash, 'hex'), index, completedTiles);
+        // A copy: the seal is a view into its batch, and the stack keeps the hash.
+        push(stack, Buffer.from(seal.leafHash), index, completedTiles);
         expected += 1;
         verdict.removed += 1;
         if (pinnedBroken()) {
           return fail(
             'rewritten',
             index,
-            sealedId,
+            seal.sealedId,
             `the leaves removed by the ${removed.record} no longer fold to its checkpoint`,
           );
         }
         continue;
       }
-      if (!event) return fail('missing', index, sealedId, `event ${sealedId} was deleted`);
-      if (!event.inChain || sha256Hex(event.canonical) !== seal.eventHash) {
-        return fail('modified', index, sealedId, `event ${sealedId} differs from what was sealed`);
+      if (!event) return fail('missing', index, seal.sealedId, `event ${seal.sealedId} was deleted`);
+      if (!event.inChain || !hash('sha256', event.canonical, 'buffer').equals(seal.eventHash)) {
+        return fail('modified', index, seal.sealedId, `event ${seal.sealedId} differs from what was sealed`);
       }
-      const leaf = leafHashOf(event.canonical);
-      if (seal.leafHash === null || leaf.toString('hex') !== seal.leafHash) {
+      const leaf = hash('sha256', event.leafInput, 'buffer');
+      if (seal.leafHash === null || !leaf.equals(seal.leafHash)) {
         // The event is what its chain hash says (or the edit shows there), but the
         // tree stores another leaf: every proof through it is wrong.
-        return fail('rewritten', index, sealedId, `the stored leaf hash of event ${sealedId} was rewritten`);
+        return fail('rewritten', index, seal.sealedId, `the stored leaf hash of event ${seal.sealedId} was rewritten`);
       }
       push(stack, leaf, index, completedTiles);
       expected += 1;
@@ -132,7 +133,7 @@ export async function verifyTenantTree(
         return fail(
           'rewritten',
           index,
-          sealedId,
+          seal.sealedId,
           `the tree no longer folds to the checkpoint of size ${index + 1} a retention record names`,
         );
       }
@@ -180,8 +181,6 @@ async function removalCheckpoints(query: ChainQuery, chain: string): Promise<Map
   }
   return pinned;
 }
-
-const sha256Hex = (data: Buffer) => hash('sha256', data, 'hex');
 
 interface TreeNode {
   level: number;
