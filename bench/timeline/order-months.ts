@@ -10,11 +10,35 @@ export interface MonthOrdering extends OrderedLedgerMonth {
 }
 
 /**
- * Orders every closed month of the ledger through the server's own path
- * (`Database.orderNextLedgerMonth`: the retention run's signed context and
- * the door of migration 0056), one month per transaction, oldest first,
- * as the maintenance loop would over as many hourly passes.
+ * Orders the oldest closed month not ordered yet through the server's own
+ * path (`Database.orderNextLedgerMonth`: the retention run's signed context
+ * and the door of migration 0056), in one transaction, as one hourly pass
+ * of the maintenance loop would; null when none is left.
  */
+export async function orderNextMonth(
+  db: Database,
+  owner: RawPool,
+  appRole: string,
+  progress: (message: string) => void,
+): Promise<MonthOrdering | null> {
+  const cpu = await backendCpuSeconds(owner, appRole);
+  const t0 = process.hrtime.bigint();
+  const month = await db.orderNextLedgerMonth();
+  const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (!month) return null;
+  const { rows } = await owner.query<{ bytes: string }>('select pg_total_relation_size($1::regclass) as bytes', [
+    `public.${month.partition}`,
+  ]);
+  progress(`ordered ${month.partition}: ${month.events.toLocaleString('en-US')} events in ${totalMs.toFixed(0)} ms`);
+  return {
+    ...month,
+    bytes: Number(rows[0]?.bytes ?? 0),
+    totalMs,
+    cpuSeconds: (await backendCpuSeconds(owner, appRole)) - cpu,
+  };
+}
+
+/** Orders every closed month of the ledger, oldest first, one month per transaction (`orderNextMonth`). */
 export async function orderClosedMonths(
   db: Database,
   owner: RawPool,
@@ -23,20 +47,8 @@ export async function orderClosedMonths(
 ): Promise<MonthOrdering[]> {
   const done: MonthOrdering[] = [];
   for (;;) {
-    const cpu = await backendCpuSeconds(owner, appRole);
-    const t0 = process.hrtime.bigint();
-    const month = await db.orderNextLedgerMonth();
-    const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const month = await orderNextMonth(db, owner, appRole, progress);
     if (!month) return done;
-    const { rows } = await owner.query<{ bytes: string }>('select pg_total_relation_size($1::regclass) as bytes', [
-      `public.${month.partition}`,
-    ]);
-    done.push({
-      ...month,
-      bytes: Number(rows[0]?.bytes ?? 0),
-      totalMs,
-      cpuSeconds: (await backendCpuSeconds(owner, appRole)) - cpu,
-    });
-    progress(`ordered ${month.partition}: ${month.events.toLocaleString('en-US')} events in ${totalMs.toFixed(0)} ms`);
+    done.push(month);
   }
 }
