@@ -147,14 +147,43 @@ begin
   deployment_sink := exists (select from platform.deployment_sink);
   for ch in
     with recursive chains as materialized (
-      select p.chain, p.n,
-             coalesce((select pg_catalog.max(r.end_leaf) from audit.retention_records r where r.chain = p.chain), 0)
-               as start_leaf,
-             coalesce((select pg_catalog.max(s.position) from audit.seals s where s.chain = p.chain), 0) as sealed
-        from pg_catalog.unnest(present) with ordinality p(chain, n)),
-    -- Each chain's last leaf at or before the month's last (txid, seq), every chain bisected at once.
+      select p.chain, p.n, h.start_leaf, h.sealed, nw.created_at as newest,
+             -- The leaf of the chain's newest event in the month, when it has one past the start, is at or
+             -- before the leaf sought: the search starts there instead of at the start.
+             case when nw.position > h.start_leaf and (nw.txid, nw.seq) <= (last_event.txid, last_event.seq)
+                  then nw.position else h.start_leaf end as low
+        from pg_catalog.unnest(present) with ordinality p(chain, n)
+        cross join lateral (
+          select coalesce((select pg_catalog.max(r.end_leaf) from audit.retention_records r where r.chain = p.chain),
+                          0) as start_leaf,
+                 coalesce((select pg_catalog.max(s.position) from audit.seals s where s.chain = p.chain), 0) as sealed
+        ) h
+        left join lateral (
+          select e.created_at, s.position, s.txid, s.seq from (
+            (select l.id, l.created_at from public.audit_logs l
+              where p.chain = '' and l.created_at >= month.range_from and l.created_at < month.range_to
+                and l.tenant_id is null
+              order by l.created_at desc limit 1)
+            union all
+            (select l.id, l.created_at from public.audit_logs l
+              where p.chain <> '' and l.created_at >= month.range_from and l.created_at < month.range_to
+                and l.tenant_id = p.chain
+              order by l.created_at desc limit 1)) e
+          left join audit.seals s on s.event_id = e.id
+        ) nw on true),
+    -- Each chain's last leaf at or before the month's last (txid, seq): from there, steps of 1, 2, 4, ...
+    -- while the leaf reached is at or before it (usually the first step is past it), every chain at once,
+    gallop(chain, low, step, sealed) as (
+      select h.chain, h.low, 1::bigint, h.sealed from chains h
+      union all
+      select g.chain, g.low + g.step, g.step * 2, g.sealed
+        from gallop g
+        join audit.seals s on s.chain = g.chain and s.position = g.low + g.step
+       where g.low + g.step <= g.sealed and (s.txid, s.seq) <= (last_event.txid, last_event.seq)),
+    -- then bisecting the last step (leaves are in (txid, seq) order).
     bisect(chain, low, high) as (
-      select h.chain, h.start_leaf, h.sealed from chains h
+      (select distinct on (g.chain) g.chain, g.low, least(g.low + g.step - 1, g.sealed)
+         from gallop g order by g.chain, g.low desc)
       union all
       select b.chain,
              case when (s.txid, s.seq) <= (last_event.txid, last_event.seq) then b.low + (b.high - b.low + 1) / 2
@@ -165,7 +194,7 @@ begin
         left join audit.seals s on s.chain = b.chain and s.position = b.low + (b.high - b.low + 1) / 2
        where b.low < b.high),
     reached as (
-      select h.chain, h.n, h.start_leaf, h.sealed,
+      select h.chain, h.n, h.start_leaf, h.sealed, h.newest,
              -- Back from there to the first leaf whose event lies in the month.
              (select s.position from audit.seals s
                where s.chain = h.chain and s.position > h.start_leaf and s.position <= b.low
@@ -183,14 +212,7 @@ begin
            (select d.delivered_through from platform.deployment_sink_cursors d where d.chain = r.chain)
              as deployment_through,
            k.tree_size, k.root_hash,
-           case when r.chain = '' then
-             (select l.created_at from public.audit_logs l
-               where l.created_at >= month.range_from and l.created_at < month.range_to and l.tenant_id is null
-               order by l.created_at desc limit 1)
-           else
-             (select l.created_at from public.audit_logs l
-               where l.created_at >= month.range_from and l.created_at < month.range_to and l.tenant_id = r.chain
-               order by l.created_at desc limit 1) end as newest,
+           r.newest,
            coalesce(later.events, 0) as later, later.newest as later_newest,
            case when r.last_leaf is null then 0
                 when r.chain = '' then
