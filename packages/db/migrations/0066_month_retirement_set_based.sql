@@ -22,8 +22,11 @@
 --   its last sealed leaf, its policy, its latest checkpoint, the deployment
 --   sink's cursor, its newest event in the month, whether it has an active
 --   legal hold or a sink of its own; its last leaf at or before the month's
---   last (txid, seq) by bisecting its positions (a recursive statement that
---   steps every chain at once), then back to its last leaf in the month;
+--   last (txid, seq), searched from the leaf of its newest event in the
+--   month (which is at or before it) by steps of 1, 2, 4, ... and then
+--   bisection (recursive statements that step every chain at once; the
+--   first step usually passes the month, so one probe where 0062 bisected
+--   from the chain's start), then back to its last leaf in the month;
 --   and, for that leaf, its chain hash and the range's events outside the
 --   month (history and later months), as 0062 counted them.
 --

@@ -118,21 +118,44 @@ beforeAll(async () => {
   await replica(`update audit_logs set created_at = '${first}'::timestamptz + interval '1 hour'
                  where created_at >= '${first}';`);
   const all = [null, ...every(() => true)];
-  await replica(events(every((i) => i % 7 === 0), `'${first}'::timestamptz - interval '20 days'`));
+  await replica(
+    events(
+      every((i) => i % 7 === 0),
+      `'${first}'::timestamptz - interval '20 days'`,
+    ),
+  );
   await replica(
     every(() => true)
       .map((i) => events([i], at(0), 1 + (i % 3), `'person-${i}'`))
       .join('') + events([null], at(0), 2),
   );
-  await replica(events(every((i) => i % 5 === 0), at(1, 0)));
-  await replica(events(every((i) => i % 4 === 0), at(0, 20)));
+  await replica(
+    events(
+      every((i) => i % 5 === 0),
+      at(1, 0),
+    ),
+  );
+  await replica(
+    events(
+      every((i) => i % 4 === 0),
+      at(0, 20),
+    ),
+  );
   await replica(events(all, at(1)));
   await sealAndSign();
   // No checkpoint yet past these.
-  await replica(events(every((i) => i % 45 === 8), at(0, 21)));
+  await replica(
+    events(
+      every((i) => i % 45 === 8),
+      at(0, 21),
+    ),
+  );
   await sealAndSign(false);
   // Not sealed yet, and refused by sealing (no such workspace).
-  await replica(`${events(every((i) => i % 90 === 6), at(0, 22))}
+  await replica(`${events(
+    every((i) => i % 90 === 6),
+    at(0, 22),
+  )}
     insert into audit_logs (tenant_id, action, resource_type, metadata, created_at)
     values ('no-such-workspace', 'skill.updated', 'skill', '{}', ${at(0)});`);
   await owner(`update site_settings set audit_retention_days = null
@@ -230,11 +253,17 @@ async function statementsOfPlan(fn: string): Promise<{ statements: number; chain
   try {
     const key = parseContextKey(await testDb.contextKey());
     const limits = { statementTimeoutMs: 120_000, idleInTransactionTimeoutMs: 120_000 };
-    return await runWorkerTransaction(client as unknown as pg.PoolClient, key, 'ledger-retention', limits, async (tx) => {
-      statements = 0;
-      const rows = await planRows(tx, fn);
-      return { statements, chains: rows.length };
-    });
+    return await runWorkerTransaction(
+      client as unknown as pg.PoolClient,
+      key,
+      'ledger-retention',
+      limits,
+      async (tx) => {
+        statements = 0;
+        const rows = await planRows(tx, fn);
+        return { statements, chains: rows.length };
+      },
+    );
   } finally {
     await client.end();
   }
