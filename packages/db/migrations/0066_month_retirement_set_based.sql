@@ -176,19 +176,20 @@ begin
         ) nw on true),
     -- Each chain's last leaf at or before the month's last (txid, seq): from there, steps of 1, 2, 4, ...
     -- while the leaf reached is at or before it (usually the first step is past it), every chain at once,
-    gallop(chain, low, step, sealed) as (
-      select h.chain, h.low, 1::bigint, h.sealed from chains h
+    gallop(chain, n, start_leaf, sealed, newest, low, step) as (
+      select h.chain, h.n, h.start_leaf, h.sealed, h.newest, h.low, 1::bigint from chains h
       union all
-      select g.chain, g.low + g.step, g.step * 2, g.sealed
+      select g.chain, g.n, g.start_leaf, g.sealed, g.newest, g.low + g.step, g.step * 2
         from gallop g
         join audit.seals s on s.chain = g.chain and s.position = g.low + g.step
        where g.low + g.step <= g.sealed and (s.txid, s.seq) <= (last_event.txid, last_event.seq)),
     -- then bisecting the last step (leaves are in (txid, seq) order).
-    bisect(chain, low, high) as (
-      (select distinct on (g.chain) g.chain, g.low, least(g.low + g.step - 1, g.sealed)
-         from gallop g order by g.chain, g.low desc)
+    bisect(chain, n, start_leaf, sealed, newest, low, high) as (
+      (select distinct on (g.n) g.chain, g.n, g.start_leaf, g.sealed, g.newest, g.low,
+              least(g.low + g.step - 1, g.sealed)
+         from gallop g order by g.n, g.low desc)
       union all
-      select b.chain,
+      select b.chain, b.n, b.start_leaf, b.sealed, b.newest,
              case when (s.txid, s.seq) <= (last_event.txid, last_event.seq) then b.low + (b.high - b.low + 1) / 2
                   else b.low end,
              case when (s.txid, s.seq) <= (last_event.txid, last_event.seq) then b.high
@@ -197,15 +198,15 @@ begin
         left join audit.seals s on s.chain = b.chain and s.position = b.low + (b.high - b.low + 1) / 2
        where b.low < b.high),
     reached as (
-      select h.chain, h.n, h.start_leaf, h.sealed, h.newest,
+      select b.chain, b.n, b.start_leaf, b.sealed, b.newest,
              -- Back from there to the first leaf whose event lies in the month.
              (select s.position from audit.seals s
-               where s.chain = h.chain and s.position > h.start_leaf and s.position <= b.low
+               where s.chain = b.chain and s.position > b.start_leaf and s.position <= b.low
                  and exists (select from public.audit_logs l
                              where l.id = s.event_id and l.created_at >= month.range_from
                                and l.created_at < month.range_to)
                order by s.position desc limit 1) as last_leaf
-        from chains h join bisect b on b.chain = h.chain and b.low >= b.high)
+        from bisect b where b.low >= b.high)
     select r.chain, r.n, r.start_leaf, r.sealed, r.last_leaf, ls.chain_hash as last_hash,
            case when r.chain = '' then (select y.audit_retention_days from audit.system_retention y)
                 else (select y.audit_retention_days from public.site_settings y where y.tenant_id = r.chain) end
