@@ -83,7 +83,7 @@ function plan0062(): string[] {
   const plan = text.find((s) => s.includes('create function audit.month_retirement_plan('));
   if (!leaves || !plan) throw new Error('0062 has no month plan');
   return [
-    leaves,
+    leaves.replace('create function audit.month_chain_leaves(', 'create or replace function audit.month_chain_leaves('),
     plan.replace('create function audit.month_retirement_plan(', 'create function audit.month_retirement_plan_0062('),
     'grant execute on function audit.month_retirement_plan_0062(text, integer, integer) to skillhub_app',
   ];
