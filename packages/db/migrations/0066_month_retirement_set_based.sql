@@ -22,11 +22,8 @@
 --   its last sealed leaf, its policy, its latest checkpoint, the deployment
 --   sink's cursor, its newest event in the month, whether it has an active
 --   legal hold or a sink of its own; its last leaf at or before the month's
---   last (txid, seq), searched from the leaf of its newest event in the
---   month (which is at or before it) by steps of 1, 2, 4, ... and then
---   bisection (recursive statements that step every chain at once; the
---   first step usually passes the month, so one probe where 0062 bisected
---   from the chain's start), then back to its last leaf in the month;
+--   last (txid, seq) by bisecting its positions (a recursive statement that
+--   steps every chain at once), then back to its last leaf in the month;
 --   and, for that leaf, its chain hash and the range's events outside the
 --   month (history and later months), as 0062 counted them.
 --
@@ -150,46 +147,16 @@ begin
   deployment_sink := exists (select from platform.deployment_sink);
   for ch in
     with recursive chains as materialized (
-      select p.chain, p.n, h.start_leaf, h.sealed, nw.created_at as newest,
-             -- The leaf of the chain's newest event in the month, when it has one past the start, is at or
-             -- before the leaf sought: the search starts there instead of at the start.
-             case when nw.position > h.start_leaf and (nw.txid, nw.seq) <= (last_event.txid, last_event.seq)
-                  then nw.position else h.start_leaf end as low
-        from pg_catalog.unnest(present) with ordinality p(chain, n)
-        cross join lateral (
-          select coalesce((select pg_catalog.max(r.end_leaf) from audit.retention_records r where r.chain = p.chain),
-                          0) as start_leaf,
-                 coalesce((select pg_catalog.max(s.position) from audit.seals s where s.chain = p.chain), 0) as sealed
-        ) h
-        left join lateral (
-          select e.created_at, s.position, s.txid, s.seq from (
-            (select l.id, l.created_at from public.audit_logs l
-              where p.chain = '' and l.created_at >= month.range_from and l.created_at < month.range_to
-                and l.tenant_id is null
-              order by l.created_at desc limit 1)
-            union all
-            (select l.id, l.created_at from public.audit_logs l
-              where p.chain <> '' and l.created_at >= month.range_from and l.created_at < month.range_to
-                and l.tenant_id = p.chain
-              order by l.created_at desc limit 1)) e
-          left join audit.seals s on s.event_id = e.id
-        ) nw on true),
-    -- Each chain's last leaf at or before the month's last (txid, seq): from there, steps of 1, 2, 4, ...
-    -- while the leaf reached is at or before it (usually the first step is past it), every chain at once,
-    gallop(chain, n, start_leaf, sealed, newest, low, step) as (
-      select h.chain, h.n, h.start_leaf, h.sealed, h.newest, h.low, 1::bigint from chains h
+      select p.chain, p.n,
+             coalesce((select pg_catalog.max(r.end_leaf) from audit.retention_records r where r.chain = p.chain), 0)
+               as start_leaf,
+             coalesce((select pg_catalog.max(s.position) from audit.seals s where s.chain = p.chain), 0) as sealed
+        from pg_catalog.unnest(present) with ordinality p(chain, n)),
+    -- Each chain's last leaf at or before the month's last (txid, seq), every chain bisected at once.
+    bisect(chain, low, high) as (
+      select h.chain, h.start_leaf, h.sealed from chains h
       union all
-      select g.chain, g.n, g.start_leaf, g.sealed, g.newest, g.low + g.step, g.step * 2
-        from gallop g
-        join audit.seals s on s.chain = g.chain and s.position = g.low + g.step
-       where g.low + g.step <= g.sealed and (s.txid, s.seq) <= (last_event.txid, last_event.seq)),
-    -- then bisecting the last step (leaves are in (txid, seq) order).
-    bisect(chain, n, start_leaf, sealed, newest, low, high) as (
-      (select distinct on (g.n) g.chain, g.n, g.start_leaf, g.sealed, g.newest, g.low,
-              least(g.low + g.step - 1, g.sealed)
-         from gallop g order by g.n, g.low desc)
-      union all
-      select b.chain, b.n, b.start_leaf, b.sealed, b.newest,
+      select b.chain,
              case when (s.txid, s.seq) <= (last_event.txid, last_event.seq) then b.low + (b.high - b.low + 1) / 2
                   else b.low end,
              case when (s.txid, s.seq) <= (last_event.txid, last_event.seq) then b.high
@@ -198,15 +165,15 @@ begin
         left join audit.seals s on s.chain = b.chain and s.position = b.low + (b.high - b.low + 1) / 2
        where b.low < b.high),
     reached as (
-      select b.chain, b.n, b.start_leaf, b.sealed, b.newest,
+      select h.chain, h.n, h.start_leaf, h.sealed,
              -- Back from there to the first leaf whose event lies in the month.
              (select s.position from audit.seals s
-               where s.chain = b.chain and s.position > b.start_leaf and s.position <= b.low
+               where s.chain = h.chain and s.position > h.start_leaf and s.position <= b.low
                  and exists (select from public.audit_logs l
                              where l.id = s.event_id and l.created_at >= month.range_from
                                and l.created_at < month.range_to)
                order by s.position desc limit 1) as last_leaf
-        from bisect b where b.low >= b.high)
+        from chains h join bisect b on b.chain = h.chain and b.low >= b.high)
     select r.chain, r.n, r.start_leaf, r.sealed, r.last_leaf, ls.chain_hash as last_hash,
            case when r.chain = '' then (select y.audit_retention_days from audit.system_retention y)
                 else (select y.audit_retention_days from public.site_settings y where y.tenant_id = r.chain) end
@@ -216,7 +183,14 @@ begin
            (select d.delivered_through from platform.deployment_sink_cursors d where d.chain = r.chain)
              as deployment_through,
            k.tree_size, k.root_hash,
-           r.newest,
+           case when r.chain = '' then
+             (select l.created_at from public.audit_logs l
+               where l.created_at >= month.range_from and l.created_at < month.range_to and l.tenant_id is null
+               order by l.created_at desc limit 1)
+           else
+             (select l.created_at from public.audit_logs l
+               where l.created_at >= month.range_from and l.created_at < month.range_to and l.tenant_id = r.chain
+               order by l.created_at desc limit 1) end as newest,
            coalesce(later.events, 0) as later, later.newest as later_newest,
            case when r.last_leaf is null then 0
                 when r.chain = '' then
