@@ -27,7 +27,7 @@ import { openBenchDatabase } from './lib/bench-database.ts';
 import { median, runInterleaved, type Variant } from './lib/interleaved-rounds.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
 import { formatRatio, formatTable } from './lib/print-table.ts';
-import { standInSealsSql } from './lib/retire-month-setup.ts';
+import { standInSealsSql } from './lib/stand-in-seals.ts';
 import { timeMonthDrop } from './timeline/drop-month.ts';
 import { loadLedgers, monthStart, writtenLedger } from './timeline/load-ledgers.ts';
 import { type MonthOrdering, orderClosedMonths, orderNextMonth } from './timeline/order-months.ts';
