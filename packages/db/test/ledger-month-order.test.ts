@@ -22,7 +22,7 @@ import { actor } from './support/tenant-rows.ts';
 let testDb: TestDatabase;
 let db: Database;
 let tenants: string[];
-/** Month starts, UTC: months[0] is three months ago, months[3] this month. */
+/** Month starts, UTC: months[0] is three months before months[3], the month a day ago was in. */
 let months: Date[];
 const signer: CheckpointSigner = {
   deployment: 'order.example',
@@ -53,7 +53,10 @@ const monthRows = async (name: string) =>
  */
 async function writeMonths() {
   const { rows } = await owner<{ m: Date }>(
-    `select (date_trunc('month', now() at time zone 'UTC') - make_interval(months => 3 - g)) at time zone 'UTC' as m
+    // "This month" is the one a day ago held: on a month's first day the month before is not closed yet
+    // (a month is ordered a day after it ends), and months[2] must be.
+    `select (date_trunc('month', (now() - interval '1 day') at time zone 'UTC') - make_interval(months => 3 - g))
+              at time zone 'UTC' as m
      from generate_series(0, 3) g order by g`,
   );
   months = rows.map((r) => new Date(r.m));
