@@ -20,7 +20,9 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   // The clock, set by the test: the history partition moves below two months ago, and month partitions follow.
   const { rows } = await testDb.ownerQuery<{ m: Date }>(
-    `select (date_trunc('month', now() at time zone 'UTC') - make_interval(months => 2 - g)) at time zone 'UTC' as m
+    // Counted from the month a day ago was in: on a month's first day the month before is not closed yet.
+    `select (date_trunc('month', (now() - interval '1 day') at time zone 'UTC') - make_interval(months => 2 - g))
+              at time zone 'UTC' as m
      from generate_series(0, 1) g order by g`,
   );
   const starts = rows.map((r) => new Date(r.m));
