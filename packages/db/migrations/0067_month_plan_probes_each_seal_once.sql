@@ -25,6 +25,13 @@
 --   and transaction order seldom disagree by much, so one or two probes
 --   usually settle it; where they do disagree, the answer is the same.
 --
+-- * The plan is planned at every call (`plan_cache_mode`). PL/pgSQL keeps
+--   each statement's plan for the backend, and from its sixth execution
+--   PostgreSQL may switch to a generic plan, blind to the month's bounds
+--   and the chains' count: in a pooled backend the plan went from 120-190
+--   to 360-570 ms of CPU at its sixth call, and the door, which plans
+--   again, to 1.5-1.9 s. A plan built per call costs a few milliseconds.
+--
 -- The rows, columns and messages are 0066's (the plan is compared with
 -- 0062's row for row in ledger-month-plan-set-based.test.ts, with chains
 -- whose newest event by time is not their last leaf).
@@ -33,7 +40,7 @@ returns table (partition_name text, range_from timestamptz, range_to timestamptz
                start_leaf bigint, end_leaf bigint, keep_days integer, cutoff timestamptz, planned_at timestamptz,
                checkpoint_size bigint, checkpoint_root bytea, chain_hash bytea, blocked_by text, body text,
                outside bigint)
-language plpgsql security definer set search_path = '' as $$
+language plpgsql security definer set search_path = '' set plan_cache_mode = force_custom_plan as $$
 declare
   month record;
   last_event record;
@@ -304,3 +311,7 @@ begin
   end loop;
 end
 $$;
+--> statement-breakpoint
+-- The door's own statements (the deletes of the ranges' events outside the month) take parameters too;
+-- planned per call as well, as the door runs about once a month per backend.
+alter function audit.retire_ledger_month(text, text[], integer, integer) set plan_cache_mode = force_custom_plan;
