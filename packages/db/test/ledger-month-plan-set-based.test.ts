@@ -246,42 +246,53 @@ test('with nothing in the way, the plans agree, and the door writes what 0062 pl
   expect((await verifyAuditChain(testDb.ownerUrl, { retentionKeys: keys })).intact).toBe(true);
 }, 600_000);
 
+/** auto_explain on every statement of the test database's new connections (nested ones too), as notices. */
+async function explainEveryStatement(...more: string[]): Promise<void> {
+  const settings = [
+    "session_preload_libraries = 'auto_explain'",
+    'auto_explain.log_min_duration = 0',
+    'auto_explain.log_nested_statements = on',
+    "auto_explain.log_level = 'notice'",
+    ...more,
+  ];
+  for (const setting of settings) await owner(`alter database ${testDb.name} set ${setting}`);
+}
+
 /**
- * Statements the plan executes at 300 chains, counted by auto_explain (every
- * statement, nested ones too, reported to the client as a notice), on a
- * connection of the runtime role under the retention run's context.
+ * Runs `work` in a transaction under the retention run's context on a
+ * connection of the runtime role of its own, handing each notice it gets
+ * (auto_explain's reports, once enabled) to `onNotice`.
  */
-async function statementsOfPlan(fn: string): Promise<{ statements: number; chains: number }> {
+async function onRetentionConnection<T>(onNotice: (text: string) => void, work: (tx: WorkerTx) => Promise<T>) {
   const client = new pg.Client({ connectionString: testDb.appUrl });
   await client.connect();
-  let statements = 0;
-  client.on('notice', (notice) => {
-    if (notice.message?.startsWith('duration:')) statements++;
-  });
+  client.on('notice', (notice) => onNotice(notice.message ?? ''));
   try {
     const key = parseContextKey(await testDb.contextKey());
     const limits = { statementTimeoutMs: 120_000, idleInTransactionTimeoutMs: 120_000 };
-    return await runWorkerTransaction(
-      client as unknown as pg.PoolClient,
-      key,
-      'ledger-retention',
-      limits,
-      async (tx) => {
-        statements = 0;
-        const rows = await planRows(tx, fn);
-        return { statements, chains: rows.length };
-      },
-    );
+    return await runWorkerTransaction(client as unknown as pg.PoolClient, key, 'ledger-retention', limits, work);
   } finally {
     await client.end();
   }
 }
 
+/** Statements the plan executes at 300 chains, counted by auto_explain (every statement, nested ones too). */
+async function statementsOfPlan(fn: string): Promise<{ statements: number; chains: number }> {
+  let statements = 0;
+  return onRetentionConnection(
+    (text) => {
+      if (text.startsWith('duration:')) statements++;
+    },
+    async (tx) => {
+      statements = 0;
+      const rows = await planRows(tx, fn);
+      return { statements, chains: rows.length };
+    },
+  );
+}
+
 test('the plan runs a bounded number of statements, not dozens per chain (0062 ran ~40 per chain)', async () => {
-  await owner(`alter database ${testDb.name} set session_preload_libraries = 'auto_explain'`);
-  await owner(`alter database ${testDb.name} set auto_explain.log_min_duration = 0`);
-  await owner(`alter database ${testDb.name} set auto_explain.log_nested_statements = on`);
-  await owner(`alter database ${testDb.name} set auto_explain.log_level = 'notice'`);
+  await explainEveryStatement();
   // The next month, where all 300 chains have events.
   const before = await statementsOfPlan('month_retirement_plan_0062');
   const now = await statementsOfPlan('month_retirement_plan');
@@ -293,45 +304,29 @@ test('the plan runs a bounded number of statements, not dozens per chain (0062 r
   expect(now.statements).toBeLessThanOrEqual(now.chains + 20);
 }, 300_000);
 
-/**
- * Pages the plan's chain statement reads at each of `calls` calls in one
- * backend (auto_explain's buffers for the statement, reported as a notice).
- */
+/** Pages the plan's chain statement reads at each of `calls` calls in one backend (auto_explain's buffers). */
 async function pagesPerCall(calls: number): Promise<number[]> {
-  const client = new pg.Client({ connectionString: testDb.appUrl });
-  await client.connect();
   const pages: number[] = [];
-  client.on('notice', (notice) => {
-    const text = notice.message ?? '';
-    if (!text.includes('Query Text: with recursive chains as materialized')) return;
-    pages.push(Number(/Buffers: shared hit=(\d+)/.exec(text)?.[1] ?? Number.NaN));
-  });
-  try {
-    const key = parseContextKey(await testDb.contextKey());
-    const limits = { statementTimeoutMs: 120_000, idleInTransactionTimeoutMs: 120_000 };
-    await runWorkerTransaction(client as unknown as pg.PoolClient, key, 'ledger-retention', limits, async (tx) => {
+  await onRetentionConnection(
+    (text) => {
+      if (!text.includes('Query Text: with recursive chains as materialized')) return;
+      pages.push(Number(/Buffers: shared hit=(\d+)/.exec(text)?.[1] ?? Number.NaN));
+    },
+    async (tx) => {
       for (let i = 0; i < calls; i++) await planRows(tx, 'month_retirement_plan');
-    });
-    return pages;
-  } finally {
-    await client.end();
-  }
+    },
+  );
+  return pages;
 }
 
 test('a pooled backend plans the month per call: its seventh plan reads what its first did (0067)', async () => {
   // From a statement's sixth execution in a backend, PostgreSQL may keep a generic plan, blind to the
   // month's bounds and the chains' count: here it read 14% more pages (at 1,001 chains it took 3x the CPU).
-  for (const setting of [
-    "session_preload_libraries = 'auto_explain'",
-    'auto_explain.log_min_duration = 0',
-    'auto_explain.log_nested_statements = on',
-    "auto_explain.log_level = 'notice'",
+  await explainEveryStatement(
     'auto_explain.log_analyze = on',
     'auto_explain.log_buffers = on',
     'auto_explain.log_timing = off',
-  ]) {
-    await owner(`alter database ${testDb.name} set ${setting}`);
-  }
+  );
   const pages = await pagesPerCall(7);
   expect(pages).toHaveLength(7);
   expect(pages.every((n) => n > 0)).toBe(true);
