@@ -41,6 +41,8 @@
 -- leaves the row as before (personal values in clear, no envelope) for the
 -- trigger's general path when
 --   * the subject has no key yet (its first write: the trigger makes it);
+--   * an update changed the row's primary key (two rows, each with one
+--     record);
 --   * the IP address would belong to another subject than the row's (a user
 --     acting on another user's row: two entries in the envelope), i.e. an
 --     address is set and the actor is a user other than the row's subject;
@@ -144,13 +146,14 @@ begin
     new_rec := audit.sealed_record_sql('n', redact, sealed);
     row_rec := audit.sealed_record_sql('r', redact, sealed);
     update_extra := ', ' || audit.envelope_sql(array['old_record', 'new_record'], array['o', 'n'], sealed) || ', k.subject';
-    update_join := audit.subject_key_join_sql(
-      pg_catalog.format('(case when o.%1$I is null then n.%2$I else o.%2$I end)::text', pk[1], subject_column),
-      case when has_tenant then 'coalesce(n.tenant_id, o.tenant_id)::text' else 'ctx_tenant_id' end);
+    -- Only a paired row (old and new): one whose key changed is two rows, each with one record, left to the trigger.
+    update_join := audit.subject_key_join_sql(pg_catalog.format('o.%I::text', subject_column),
+      case when has_tenant then 'coalesce(n.tenant_id, o.tenant_id)::text' else 'ctx_tenant_id' end,
+      pg_catalog.format(' and n.%I is not null', pk[1]));
     insert_extra := ', ' || audit.envelope_sql(array['new_record'], array['r'], sealed) || ', k.subject';
     delete_extra := ', ' || audit.envelope_sql(array['old_record'], array['r'], sealed) || ', k.subject';
     insert_join := audit.subject_key_join_sql(pg_catalog.format('r.%I::text', subject_column),
-      case when has_tenant then 'r.tenant_id::text' else 'ctx_tenant_id' end);
+      case when has_tenant then 'r.tenant_id::text' else 'ctx_tenant_id' end, '');
     delete_join := insert_join;
   end if;
   body := pg_catalog.format($f$#variable_conflict use_variable
@@ -213,14 +216,16 @@ $$;
 --> statement-breakpoint
 -- The subject's key, joined only when the capture function may seal the
 -- row itself: the address, if any, is the row subject's (no actor user, or
--- the actor is the subject). `subject` is the subject column's text.
-create function audit.subject_key_join_sql(subject text, tenant text) returns text
+-- the actor is the subject). `subject` is the subject column's text, `tenant`
+-- the event's tenant, `also` any further condition. A subquery that cannot be
+-- flattened (offset 0), so that every plan probes the key's index per row.
+create function audit.subject_key_join_sql(subject text, tenant text, also text) returns text
 language sql immutable set search_path = '' as $$
   select pg_catalog.format(E'\n    left join lateral (select k.key_id, k.secret, k.subject from audit.subject_keys k'
                            || E'\n      where k.tenant_id = coalesce(%2$s, %3$L) and k.subject = %4$L || pg_catalog.lower(%1$s)'
-                           || E'\n        and (ctx_ip is null or ctx_actor_type <> %5$L or pg_catalog.lower(ctx_actor_id) = pg_catalog.lower(%1$s))'
+                           || E'\n        and (ctx_ip is null or ctx_actor_type <> %5$L or pg_catalog.lower(ctx_actor_id) = pg_catalog.lower(%1$s))%6$s'
                            || E'\n      offset 0) k on true',
-                           subject, tenant, '', 'user:', 'user')
+                           subject, tenant, '', 'user:', 'user', also)
 $$;
 --> statement-breakpoint
 -- The envelope of a sealed row, as the trigger builds it: {"<subject>":
@@ -248,7 +253,7 @@ language sql immutable set search_path = '' as $$
   from paths x
 $$;
 --> statement-breakpoint
-revoke all on function audit.sealed_record_sql(text, text[], text[]), audit.subject_key_join_sql(text, text),
+revoke all on function audit.sealed_record_sql(text, text[], text[]), audit.subject_key_join_sql(text, text, text),
   audit.envelope_sql(text[], text[], text[]) from public;
 --> statement-breakpoint
 -- Regenerates a tracked table's capture function in place (its triggers,

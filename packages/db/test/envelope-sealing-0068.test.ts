@@ -229,6 +229,35 @@ test('one statement over many rows seals each under its own subject; a subject w
   expect(rows).toHaveLength(1);
 });
 
+test("an update that changes a row's key is left to the trigger: each half lists only the record it holds", async () => {
+  const job: RequestActor = { actorType: 'system', actorId: 'rekey', requestId: 'r-rekey' };
+  const [oldId, newId] = await upgrade.withApp((db) =>
+    db.withTenant(upgrade.tenantId(), job, async (tx) => {
+      const made = await tx.execute<{ id: string }>(
+        sql`insert into users (email, display_name) values ('rekey@acme.test', 'Rekey') returning id`,
+      );
+      const id = made.rows[0]?.id ?? '';
+      const moved = await tx.execute<{ id: string }>(
+        sql`update users set id = gen_random_uuid() where id = ${id} returning id`,
+      );
+      return [id, moved.rows[0]?.id ?? ''];
+    }),
+  );
+  for (const [id, part] of [
+    [oldId, 'old_record'],
+    [newId, 'new_record'],
+  ] as const) {
+    const row = await latestUpdate(id);
+    const entries = (await upgrade.owner().query<Entry>(entriesSql, [row.id])).rows;
+    expect(entries.map((e) => e.subject)).toEqual([`user:${id}`]);
+    expect(entries[0]?.fields).toEqual([
+      [part, 'display_name'],
+      [part, 'email'],
+    ]);
+    expect(JSON.stringify(row)).not.toContain('rekey@');
+  }
+});
+
 test('no runtime-role write can bring its own envelope: only generated capture functions write `personal`', async () => {
   // The runtime role cannot insert into the ledger at all.
   await expect(
