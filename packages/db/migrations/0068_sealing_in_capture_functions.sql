@@ -4,8 +4,8 @@
 -- Counted with bench/encryption-instructions.ts (callgrind on a single-user
 -- PostgreSQL 15 backend, 100 audited updates of one `users` row, one
 -- transaction each, email and display name personal vs ordinary), 0063's
--- envelope trigger cost ~477,000 instructions per write more when it sealed
--- than when it found nothing to seal (1.265×; the target is 1.15×), of
+-- envelope trigger cost ~476,000 instructions per write more when it sealed
+-- than when it found nothing to seal (1.264×; the target is 1.15×), of
 -- which pgp_sym_encrypt ~126,000 and the key lookup ~40,000. The rest was
 -- PL/pgSQL setting up, in every new transaction, each simple expression and
 -- each cached plan the sealing path touches: the cost followed the number
@@ -29,13 +29,17 @@
 --
 -- Same harness, same database, the code swapped between runs (PostgreSQL
 -- 15, instructions per write):
---   0063: personal 2,279,124, ordinary 1,802,247, extra 476,877, 1.265×
---   0068: personal 2,035,224, ordinary 1,806,650, extra 228,574, 1.127×
--- Taking the parts back one at a time: sealing in the capture function
--- with a plain join and an early return in the trigger 1.171×; the WHEN
--- condition instead of the early return 1.151×; the generic plan 1.115×;
--- the lateral probe that keeps that plan safe for bulk writes +19,000
--- (1.126×).
+--   0063: personal 2,281,691, ordinary 1,805,283, extra 476,408, 1.264×
+--   0068: personal 2,019,862, ordinary 1,809,350, extra 210,512, 1.116×
+-- (a second run 1.274× and 1.126×; PostgreSQL 18, 1.254× and 1.127×;
+-- `npm run bench:encryption`, backend CPU, median of six runs each:
+-- 1.21× and 1.06×).
+-- Step by step on the way (extra per write): sealing in the capture
+-- function with a plain join and an early return in the trigger 307,960
+-- (1.171×); the WHEN condition instead of the early return 273,392
+-- (1.151×); the generic plan 207,329 (1.115×); the lateral probe that keeps
+-- that plan safe for bulk writes 226,552 (1.126×); the key probe on the old
+-- row's id alone, for paired rows only, 210,512.
 --
 -- The capture function seals only the case it can state exactly; it
 -- leaves the row as before (personal values in clear, no envelope) for the

@@ -279,3 +279,19 @@ test('no runtime-role write can bring its own envelope: only generated capture f
 });
 
 upgrade.erasureTest();
+
+test('after erasure, the rows a capture function sealed for the person read as erased, the address too', async () => {
+  const userId = upgrade.after().userId;
+  const { rows } = await upgrade.owner().query<{ id: string }>(
+    `select id from audit_logs
+     where tenant_id = $1 and action = 'users.update' and resource_id = $2 and request_id in ('r-self', 'r-job', 'r-imp')
+       and personal is not null`,
+    [upgrade.tenantId(), userId],
+  );
+  expect(rows.length).toBeGreaterThanOrEqual(3);
+  for (const row of rows) {
+    const fields = await upgrade.opened(row.id);
+    expect(Object.keys(fields).length).toBeGreaterThan(0);
+    expect(Object.values(fields).every((value) => value === 'erased')).toBe(true);
+  }
+});
