@@ -58,25 +58,28 @@ const latestUpdate = async (userId: string) => {
  */
 const sealedByTrigger = async (
   actor: RequestActor,
-  before: Record<string, unknown>,
-  after: Record<string, unknown>,
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
   userId: string,
 ) => {
+  const operation = before && after ? 'UPDATE' : before ? 'DELETE' : 'INSERT';
   const owner = upgrade.owner();
   await owner.query('begin');
   try {
     const { rows } = await owner.query<Sealed>(
       `insert into audit_logs (tenant_id, actor_type, actor_id, action, resource_type, resource_id, ip_address,
-                               request_id, operation, table_name, old_record, new_record, changed_fields)
-       values ($1, $2, $3, 'users.update', 'users', $4, $5::inet, $6, 'UPDATE', 'users', $7, $8, '{display_name}')
+                               request_id, operation, table_name, old_record, new_record)
+       values ($1, $2, $3, $4, 'users', $5, $6::inet, $7, $8, 'users', $9, $10)
        returning id, ip_address::text, subject_id, old_record, new_record`,
       [
         upgrade.tenantId(),
         actor.actorType,
         actor.actorId,
+        `users.${operation.toLowerCase()}`,
         userId,
         actor.ip ?? null,
         actor.requestId ?? null,
+        operation,
         before,
         after,
       ],
@@ -143,6 +146,63 @@ test('the capture function seals a row as the trigger does: same fields, plainte
     expect(captured.subject_id, label).toBe(`user:${userId}`);
     expect(JSON.stringify(captured), label).not.toContain(`"${round}"`);
   }
+});
+
+test('the capture function seals by itself: with the ledger trigger off, the row still arrives sealed', async () => {
+  const userId = upgrade.after().userId;
+  const job: RequestActor = { actorType: 'system', actorId: 'solo', requestId: 'r-solo', ip: '192.0.2.44' };
+  await upgrade.owner().query('alter table audit_logs disable trigger audit_logs_personal_fields');
+  try {
+    await rename(job, userId, 'Sealed Without The Trigger');
+  } finally {
+    await upgrade.owner().query('alter table audit_logs enable trigger audit_logs_personal_fields');
+  }
+  const row = await latestUpdate(userId);
+  expect(row.personal).not.toBeNull();
+  expect(row.ip_address).toBeNull();
+  expect(JSON.stringify(row)).not.toContain('Sealed Without');
+  expect(await upgrade.opened(row.id)).toMatchObject({
+    'new_record.display_name': 'Sealed Without The Trigger',
+    ip_address: '192.0.2.44/32',
+  });
+});
+
+test('a deleted row is sealed as the trigger seals it: the old record only, the address with it', async () => {
+  const job: RequestActor = { actorType: 'system', actorId: 'seed', requestId: 'r-seed' };
+  const goneId = await upgrade.withApp((db) =>
+    db.withTenant(upgrade.tenantId(), job, async (tx) => {
+      const { rows } = await tx.execute<{ id: string }>(
+        sql`insert into users (email, display_name) values ('gone@acme.test', 'Gone "soon"') returning id`,
+      );
+      return rows[0]?.id ?? '';
+    }),
+  );
+  const before = await userRecord(goneId);
+  if (!before) throw new Error('the user was not made');
+  const self: RequestActor = {
+    actorType: 'user',
+    actorId: goneId,
+    role: 'member',
+    requestId: 'r-leave',
+    ip: '192.0.2.9',
+  };
+  await upgrade.withApp((db) =>
+    db.withTenant(upgrade.tenantId(), self, (tx) => tx.execute(sql`delete from users where id = ${goneId}`)),
+  );
+  const { rows } = await upgrade.owner().query<Sealed>(
+    `select id, ip_address::text, subject_id, old_record, new_record from audit_logs
+     where tenant_id = $1 and action = 'users.delete' and resource_id = $2`,
+    [upgrade.tenantId(), goneId],
+  );
+  const captured = rows[0];
+  if (!captured) throw new Error('no users.delete event');
+  const entries = (await upgrade.owner().query<Entry>(entriesSql, [captured.id])).rows;
+  const oracle = await sealedByTrigger(self, before, null, goneId);
+  expect(entries).toHaveLength(1);
+  expect(entries).toEqual(oracle.entries);
+  expect(entries[0]?.fields).toEqual([['old_record', 'display_name'], ['old_record', 'email'], ['ip_address']]);
+  expect({ ...captured, id: '' }).toMatchObject({ ...oracle.row, id: '' });
+  expect(JSON.stringify(captured)).not.toContain('gone@');
 });
 
 test("a user acting on another person's row still gets one envelope entry per subject", async () => {
