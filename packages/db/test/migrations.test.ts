@@ -56,9 +56,9 @@ beforeAll(async () => {
   before = await snapshotRows(owner, tenantTableNames);
 
   fullResult = await runMigrations(ownerUrl, runtimeRole);
-  // Every migration from an empty database: about 45 s on the embedded server, 3-7 min on a busy
-  // PostgreSQL 15 with fsync on (TEST_DATABASE_URL), past the suite's 2-minute hook timeout.
-}, 600_000);
+  // Every migration from an empty database: about 45 s on the embedded server, 200 s on an idle
+  // PostgreSQL 15 (TEST_DATABASE_URL), and more than 10 minutes on one sharing two busy cores.
+}, 1_200_000);
 
 afterAll(async () => {
   await owner?.end();
