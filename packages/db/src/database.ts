@@ -51,6 +51,7 @@ import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
 import { outsideScope, type TenantTx } from './tenant-context/context-store.ts';
 import { defaultTransactionLimits, type TransactionLimits } from './tenant-context/context-token.ts';
+import { isDistributed } from './tenant-context/distributed-binding.ts';
 import { DrizzleParts } from './tenant-context/drizzle-parts.ts';
 import {
   type TenantConnection,
@@ -161,6 +162,7 @@ export class Database {
       key: contextKey,
       limits,
       tickets: false,
+      distributed: false,
       onCredentialChange: (tenantId) => this.credentials.forgetTenant(tenantId),
     };
     this.#deliveryPool = newPool(options.url, options.deliveryConnections ?? 2, options.acquireTimeoutMs);
@@ -205,7 +207,7 @@ export class Database {
     );
     try {
       if (options.verifyRole ?? true) await assertSafeRuntimeRole(runnerFor(pool));
-      await database.#useTicketsWhereIssued();
+      await database.#chooseBinding();
       await database.#assertContextKeyVerifies();
     } catch (error) {
       await database.close();
@@ -215,15 +217,17 @@ export class Database {
   }
 
   /**
-   * Tickets (migration 0060) spare every tenant transaction on a direct connection BEGIN's round trip;
-   * a database that does not issue them yet (a server started before `skillhub migrate`) keeps the
-   * bound BEGIN of 0034 for every transaction.
+   * How tenant transactions are bound. Tickets (migration 0060) spare every tenant transaction on a
+   * direct connection BEGIN's round trip; a database that does not issue them yet (a server started
+   * before `skillhub migrate`) keeps the bound BEGIN of 0034 for every transaction; a Citus
+   * coordinator binds each to its distributed transaction (0069), which the workers check too.
    */
-  async #useTicketsWhereIssued(): Promise<void> {
+  async #chooseBinding(): Promise<void> {
     const { rows } = await this.#pool.query<{ issued: boolean }>(
       "select to_regclass('platform.context_ticket') is not null as issued",
     );
     this.#tenantSettings.tickets = rows[0]?.issued === true;
+    this.#tenantSettings.distributed = await isDistributed(this.#pool);
   }
 
   async #assertContextKeyVerifies(): Promise<void> {

@@ -33,6 +33,7 @@ test('the migrated schema keeps every rule of the Citus plan', async () => {
   expect(findings.filter((r) => !r.ok)).toEqual([]);
   const checks = new Set(findings.map((r) => r.check));
   expect([...checks].sort()).toEqual([
+    'citus_distributed_binding',
     'citus_distribution_column',
     'citus_foreign_keys',
     'citus_keys',

@@ -3,6 +3,7 @@ import { openClient } from '../open-client.ts';
 import { runnerFor, type SqlRunner } from '../sql-runner.ts';
 import { checkAuditChain } from './audit-chain.ts';
 import { checkChangeCapture } from './change-capture.ts';
+import { checkCitusDistributedBinding } from './citus-distributed-binding.ts';
 import { checkCitusReadiness } from './citus-readiness.ts';
 import { checkDeploymentSink } from './deployment-sink.ts';
 import { checkLedgerPartitions } from './ledger-partitions.ts';
@@ -62,6 +63,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['personal_fields_classified', () => checkPersonalClassification(run)],
       ['security_control_alarm', () => checkSecurityControlAlarm(run)],
       ['citus_keys', () => checkCitusReadiness(run)],
+      ['citus_distributed_binding', () => checkCitusDistributedBinding(run, runtimeRole)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],
       ['sealing_refused', () => checkRefusedEvents(run)],
       ['deployment_sink_not_paused', () => checkDeploymentSink(run)],

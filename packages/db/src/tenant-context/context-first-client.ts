@@ -31,7 +31,9 @@ export const parsedStatements = (client: pg.PoolClient): Record<string, string> 
  * statement and COMMIT, not a round trip more for BEGIN or the context. A first
  * statement node-postgres sends with the simple protocol (no parameters: a
  * savepoint, a statement without values) cannot follow a pipeline: the
- * context goes first, in its own round trip, then the statement.
+ * context goes first, in its own round trip, then the statement; so does a
+ * context of several statements (`alone`: the `SET LOCAL`s of a Citus
+ * coordinator).
  *
  * Where the connection is the backend itself (not a transaction-mode
  * pooler, which hands each transaction another backend), statements with
@@ -97,7 +99,7 @@ export class ContextFirstClient {
     const context = this.#pending;
     if (!context) return this.client.query(input, values);
     this.#pending = undefined;
-    if (!usesExtendedProtocol(input, values)) {
+    if (context.alone || !usesExtendedProtocol(input, values)) {
       return this.#sendAlone(context).then(() => this.client.query(input, values));
     }
     return this.#pipeline(context, input, values ?? input.values ?? []);

@@ -2,13 +2,15 @@ import pg from 'pg';
 
 /**
  * A statement as node-postgres takes it: text, bind values, and a name when it is prepared once per
- * connection; `begin` when BEGIN is to go before it in the same write (the transaction is not open yet).
+ * connection; `begin` when BEGIN is to go before it in the same write (the transaction is not open yet);
+ * `alone` when it is several statements (a simple query), which no pipeline can carry.
  */
 export interface ContextStatement {
   text: string;
   values: string[];
   name?: string;
   begin?: boolean;
+  alone?: boolean;
 }
 
 /** node-postgres' protocol writer, as far as this module writes to it. */

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
+import pg from 'pg';
 import type { RequestActor } from './actor.ts';
 import type { ContextKey } from './context-key.ts';
 
@@ -10,11 +11,16 @@ import type { ContextKey } from './context-key.ts';
  * a connection to the backend itself that ended its last transaction through
  * withTenant, the ticket that ending drew for the session's next transaction
  * and the server's start in microseconds (migration 0060), known before BEGIN
- * so that BEGIN, the context and the first statement leave together. The
- * database accepts the context in that transaction only, so a copy of it,
- * however obtained, opens nothing anywhere else.
+ * so that BEGIN, the context and the first statement leave together; or, on
+ * a Citus coordinator, the distributed transaction every worker connection
+ * of it carries: the global pid and the number and stamp Citus assigned it
+ * (migration 0069). The database accepts the context in that transaction
+ * only, so a copy of it, however obtained, opens nothing anywhere else.
  */
-export type TransactionBinding = { pid: number; startedUs: string } | { pid: number; ticket: string; bootUs: string };
+export type TransactionBinding =
+  | { pid: number; startedUs: string }
+  | { pid: number; ticket: string; bootUs: string }
+  | { pid: number; gpid: string; transaction: string; stampUs: string };
 
 /** The query that reports the binding of the transaction it runs in (rows as {@link bindingOf} reads them). */
 export const bindingQueryText =
@@ -35,11 +41,12 @@ export function bindingOf(row: { pid?: unknown; started_us?: unknown } | undefin
   return { pid: row.pid, startedUs: row.started_us };
 }
 
-/** The claims that name the transaction: p, and s or n and b (see {@link TransactionBinding}). */
-const bindingClaims = (binding: TransactionBinding) =>
-  'startedUs' in binding
-    ? { p: String(binding.pid), s: binding.startedUs }
-    : { p: String(binding.pid), n: binding.ticket, b: binding.bootUs };
+/** The claims that name the transaction: p, and s, or n and b, or g, x and xs (see {@link TransactionBinding}). */
+function bindingClaims(binding: TransactionBinding) {
+  if ('startedUs' in binding) return { p: String(binding.pid), s: binding.startedUs };
+  if ('ticket' in binding) return { p: String(binding.pid), n: binding.ticket, b: binding.bootUs };
+  return { p: String(binding.pid), g: binding.gpid, x: binding.transaction, xs: binding.stampUs };
+}
 
 /** `<key id>:<hex HMAC-SHA256 of the payload>:<payload>`, the form platform.context_claims verifies. */
 function signedContext(key: ContextKey, payload: string): string {
@@ -153,6 +160,38 @@ export function tenantContextQuery(
       String(limits.statementTimeoutMs),
       String(limits.idleInTransactionTimeoutMs),
     ],
+  };
+}
+
+/**
+ * The same settings as `SET LOCAL` statements, for a Citus coordinator: Citus
+ * carries a transaction's `SET LOCAL`s to its worker connections (with
+ * `citus.propagate_set_commands = 'local'`, set first), never a
+ * `set_config` call, so on the workers the policies would see no context
+ * and every shard would answer nothing. `SET` takes no bind parameters, so
+ * the values are literals, escaped by the driver; the statement text then
+ * shows the context in pg_stat_activity, where the binding to one
+ * distributed transaction leaves a copy useless. Several statements: sent
+ * as one simple query, on its own round trip (`alone`).
+ */
+export function tenantContextSetLocal(
+  key: ContextKey,
+  tenantId: string,
+  actor: RequestActor,
+  limits: TransactionLimits,
+  binding: TransactionBinding,
+): { text: string; values: string[]; alone: true } {
+  const settings: [string, string][] = [
+    ['citus.propagate_set_commands', 'local'],
+    ['app.current_tenant_id', tenantId],
+    ['app.context', signTenantContext(key, tenantId, actor, binding)],
+    ['statement_timeout', String(limits.statementTimeoutMs)],
+    ['idle_in_transaction_session_timeout', String(limits.idleInTransactionTimeoutMs)],
+  ];
+  return {
+    text: settings.map(([name, value]) => `set local ${name} = ${pg.escapeLiteral(value)}`).join('; '),
+    values: [],
+    alone: true,
   };
 }
 

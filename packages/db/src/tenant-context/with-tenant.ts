@@ -5,7 +5,8 @@ import type { RequestActor } from './actor.ts';
 import { parsedStatements } from './context-first-client.ts';
 import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
-import { type TransactionLimits, tenantContextQuery } from './context-token.ts';
+import { type TransactionLimits, tenantContextQuery, tenantContextSetLocal } from './context-token.ts';
+import { beginDistributedBound } from './distributed-binding.ts';
 import type { DrizzleParts } from './drizzle-parts.ts';
 import { beginBound, drawTicketColumns, keepTicket, takeTicket } from './transaction-ticket.ts';
 
@@ -99,6 +100,12 @@ export interface WithTenantSettings {
   limits: TransactionLimits;
   /** Whether the database issues tickets (migration 0060), so BEGIN can leave with the context. */
   tickets: boolean;
+  /**
+   * Whether the database is a Citus coordinator (migration 0069, {@link isDistributed}): each
+   * transaction is bound to its distributed transaction, with no tickets, and its context is set
+   * with `SET LOCAL`, which Citus carries to the workers.
+   */
+  distributed: boolean;
   /** Called after a commit that changed a credential of the tenant (before the caller sees the result). */
   onCredentialChange: (tenantId: string) => void;
 }
@@ -138,22 +145,25 @@ export async function withTenantOn<T>(
   const { client, drizzle } = connection;
   // The context is signed for this transaction alone (migration 0034), so none can be copied to another:
   // for the ticket the connection's last transaction drew, where it holds one, and BEGIN leaves with the
-  // context; else for the backend and start time BEGIN reports first, in a round trip of its own.
-  const ticket = takeTicket(client, backendPid(client));
-  const binding = ticket ?? (await beginBound(client));
+  // context; else for the backend and start time BEGIN reports first, in a round trip of its own; on a Citus
+  // coordinator for the distributed transaction BEGIN's round trip has Citus assign (0069), which the workers check.
+  const ticket = settings.distributed ? undefined : takeTicket(client, backendPid(client));
+  const binding = ticket ?? (await (settings.distributed ? beginDistributedBound(client) : beginBound(client)));
   const { connection: contextFirst, session } = drizzle.sessionOn(client);
   // The context leaves with the transaction's first statement, in its round trip (ContextFirstClient).
   // Statements are prepared once per connection where the connection is the backend itself; behind a
   // transaction-mode pooler (another backend each transaction, its process id not the one the client was
   // told) they go unnamed, and no ticket is ever drawn.
   const direct = binding.pid === backendPid(client);
-  const ending: Ending = !direct ? 'pooled' : settings.tickets ? 'ticketed' : 'direct';
+  const ending: Ending = !direct ? 'pooled' : settings.tickets && !settings.distributed ? 'ticketed' : 'direct';
   contextFirst.holdContext(
-    {
-      ...(direct ? { name: 'skillhub.set-tenant-context' } : {}),
-      ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
-      ...(ticket ? { begin: true } : {}),
-    },
+    settings.distributed
+      ? tenantContextSetLocal(settings.key, tenantId, actor, settings.limits, binding)
+      : {
+          ...(direct ? { name: 'skillhub.set-tenant-context' } : {}),
+          ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
+          ...(ticket ? { begin: true } : {}),
+        },
     direct,
   );
   const tx = new NodePgTransaction(drizzle.dialect, session, drizzle.schema) as TenantTx;

@@ -1,0 +1,119 @@
+// Step 3 of the Citus plan (migration 0069) on a real cluster: withTenant's context reaches the
+// workers and verifies there, bound to its distributed transaction, and a copy replayed in a later
+// transaction of the same coordinator backend (the same global pid) opens nothing. Citus is not in
+// Debian's archive, so this runs by hand against a coordinator (docs/citus-lab/README.md):
+//   CITUS_TEST_URL=postgres://<superuser>@<coordinator>/<db>        a database `skillhub migrate up` made
+//   CITUS_TEST_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
+// and is skipped without them. On the code before 0069 the workers see no context: no rows at all.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Database, readContextKey, runDoctor, sql } from '../src/index.ts';
+import { actor } from './support/tenant-rows.ts';
+
+const ownerUrl = process.env.CITUS_TEST_URL;
+const appUrl = process.env.CITUS_TEST_APP_URL;
+
+// What step 8 makes of the real tenant tables, on a table of its own: distributed by tenant_id, its
+// policy without a sub-select (Citus refuses one), the functions the policy calls on every node, and
+// the context keys a reference table, so the workers verify the signature with the coordinator's key.
+// One statement each: Citus propagates DDL to the workers as the statement's text, which must be one statement.
+const setupStatements = [
+  `do $$ begin
+    if not exists (select from pg_dist_partition where logicalrelid = 'platform.context_keys'::regclass) then
+      perform create_reference_table('platform.context_keys');
+    end if;
+  end $$`,
+  `select create_distributed_function('platform.context_claims()')`,
+  `select create_distributed_function('platform.current_tenant_id()')`,
+  'drop table if exists public.citus_lab_items',
+  'create table public.citus_lab_items (tenant_id text not null, n integer not null, primary key (tenant_id, n))',
+  `select create_distributed_table('public.citus_lab_items', 'tenant_id')`,
+  `insert into public.citus_lab_items select t, g from unnest(array['lab-a', 'lab-b']) t, generate_series(1, 5) g`,
+  'alter table public.citus_lab_items enable row level security',
+  'alter table public.citus_lab_items force row level security',
+  `create policy tenant_isolation on public.citus_lab_items
+    using (tenant_id = platform.current_tenant_id()) with check (tenant_id = platform.current_tenant_id())`,
+  'grant select on public.citus_lab_items to skillhub_app',
+];
+
+describe.skipIf(!ownerUrl || !appUrl)('on a Citus coordinator', () => {
+  let db: Database;
+  let owner: pg.Client;
+
+  beforeAll(async () => {
+    owner = new pg.Client({ connectionString: ownerUrl });
+    await owner.connect();
+    for (const statement of setupStatements) await owner.query(statement);
+    for (const slug of ['lab-a', 'lab-b']) {
+      await owner.query(`insert into tenants (id, name, slug) values ($1, $1, $1) on conflict do nothing`, [slug]);
+    }
+    // One connection: every transaction below runs on the same coordinator backend, the same global pid.
+    db = await Database.open({
+      url: appUrl ?? '',
+      contextKey: await readContextKey(ownerUrl ?? ''),
+      maxConnections: 1,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    await owner?.query('drop table if exists public.citus_lab_items');
+    await owner?.end();
+  });
+
+  const count = (tenantId: string, where = sql`true`) =>
+    db.withTenant(tenantId, actor('lab'), async (tx) => {
+      const { rows } = await tx.execute<{ n: number }>(
+        sql`select count(*)::int as n from citus_lab_items where ${where}`,
+      );
+      return rows[0]?.n;
+    });
+
+  test('a tenant reads its own rows on the workers, fanned out or routed, and no other tenant’s', async () => {
+    expect(await count('lab-a')).toBe(5);
+    expect(await count('lab-a', sql`tenant_id = 'lab-a'`)).toBe(5);
+    expect(await count('lab-a', sql`tenant_id = 'lab-b'`)).toBe(0);
+    expect(await count('lab-b')).toBe(5);
+  });
+
+  test('a context copied out of one transaction opens nothing in the next on the same backend', async () => {
+    const stolen = await db.withTenant('lab-a', actor('victim'), async (tx) => {
+      const { rows } = await tx.execute<{ context: string }>(sql`select current_setting('app.context') as context`);
+      return rows[0]?.context ?? '';
+    });
+    const outcome = await db
+      .withTenant('lab-b', actor('attacker'), async (tx) => {
+        await tx.execute(sql.raw(`set local app.context = ${pg.escapeLiteral(stolen)}`));
+        const { rows } = await tx.execute<{ n: number }>(
+          sql`select count(*)::int as n from citus_lab_items where tenant_id = 'lab-a'`,
+        );
+        return rows[0]?.n;
+      })
+      .catch((error: { cause?: { code?: string; message?: string } }) => error.cause);
+    expect(outcome).toMatchObject({
+      code: '42501',
+      message: expect.stringContaining('another distributed transaction'),
+    });
+  });
+
+  test('the runtime role can neither choose its distributed transaction nor run statements on the workers', async () => {
+    for (const statement of [
+      'select assign_distributed_transaction_id(0, 1, now())',
+      "select run_command_on_workers('select 1')",
+      "select run_command_on_shards('citus_lab_items', 'select 1')",
+    ]) {
+      const refused = await db
+        .withTenant('lab-a', actor('attacker'), (tx) => tx.execute(sql.raw(statement)))
+        .catch((error: { cause?: { code?: string } }) => error.cause);
+      expect(refused, statement).toMatchObject({ code: '42501' });
+    }
+  });
+
+  test('the doctor finds every lock-down in place', async () => {
+    const role = decodeURIComponent(new URL(appUrl ?? '').username);
+    const findings = (await runDoctor({ ownerUrl: ownerUrl ?? '', runtimeRole: role })).filter(
+      (r) => r.check === 'citus_distributed_binding',
+    );
+    expect(findings.length).toBeGreaterThan(5);
+    expect(findings.filter((r) => !r.ok)).toEqual([]);
+  });
+});
