@@ -108,6 +108,16 @@ describe.skipIf(!ownerUrl || !appUrl)('on a Citus coordinator', () => {
     }
   });
 
+  test('with no distributed table left to bind to, a transaction fails and leaves no transaction open', async () => {
+    await owner.query('drop table public.citus_lab_items');
+    await expect(count('lab-a')).rejects.toThrow('no distributed table is readable now');
+    const { rows } = await owner.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity where usename = $1 and state like 'idle in transaction%'`,
+      [decodeURIComponent(new URL(appUrl ?? '').username)],
+    );
+    expect(rows[0]?.n).toBe(0);
+  });
+
   test('the doctor finds every lock-down in place', async () => {
     const role = decodeURIComponent(new URL(appUrl ?? '').username);
     const findings = (await runDoctor({ ownerUrl: ownerUrl ?? '', runtimeRole: role })).filter(
