@@ -16,12 +16,10 @@
 -- Any role may call assign_distributed_transaction_id by default, and the
 -- run_command_on_* functions run any statement on the workers as the
 -- caller: with them, SQL injected into a request could give its
--- transaction (or a worker connection of its own) the number of an earlier
--- one and replay that transaction's context there. On a Citus node this
--- migration revokes them from PUBLIC (Citus's own connections to the
--- workers still call assign_distributed_transaction_id there, where it stays
--- granted); platform.prepare_citus_node does the same on a node where Citus
--- was installed after the migrations, and the doctor checks it
+-- transaction (or a worker connection of its own) the identity of an
+-- earlier one and replay that transaction's context there.
+-- platform.prepare_citus_node (below) keeps them, and the contexts of
+-- other transactions, from the runtime role; the doctor checks it
 -- (citus_distributed_binding).
 create or replace function platform.context_claims() returns jsonb
 language plpgsql stable as $$
@@ -176,19 +174,36 @@ language sql immutable set search_path = '' as $$
                'citus_run_local_command(text)']
 $$;
 --> statement-breakpoint
--- What a Citus node needs before its tenant contexts can be trusted there,
--- run by this migration where Citus is installed and by hand where it came
--- later (the doctor names it): the functions above revoked from PUBLIC, and
--- platform.context_claims allowed to read platform.context_keys from inside
--- a shard's query. The keys are a reference table on Citus (a copy on every
+-- What a Citus cluster needs before its tenant contexts can be trusted, run
+-- on the coordinator as the owner: by this migration where Citus is
+-- installed, by `skillhub migrate` with the runtime role's name, and by hand
+-- where Citus came later (the doctor names it).
+--
+-- A context is bound to its distributed transaction, but on a worker the
+-- runtime role can make that binding say anything once it has a session of
+-- its own there: assign_distributed_transaction_id stays granted on the
+-- workers (the connections Citus opens to them as the runtime role call
+-- it), and an application_name of 'citus_internal gpid=N' sets the global
+-- pid. So the binding holds only with two things kept from the runtime
+-- role: a session of its own on a worker (master_run_on_worker and the
+-- run_command_on_* family, called on the coordinator or pushed down to a
+-- worker inside a query, open one; so do direct connections, which the
+-- workers' pg_hba.conf must refuse but from the coordinator), and any
+-- other transaction's context to replay there (SET LOCAL puts it in
+-- pg_stat_activity as a literal, where every session of the same role
+-- reads it: the runtime role gets track_activities = off, a setting only a
+-- superuser may change, on every node through Citus's role propagation).
+-- And platform.context_claims may read platform.context_keys inside a
+-- shard's query: the keys are a reference table on Citus (a copy on every
 -- node, rotated once on the coordinator), and Citus refuses any read of a
 -- distributed or reference table within a task on a shard unless
 -- citus.allow_nested_distributed_execution is on; set on the function
 -- alone, it covers that one local read, and nothing else the query does.
-create function platform.prepare_citus_node() returns integer
+create function platform.prepare_citus_node(runtime_role text default null) returns integer
 language plpgsql set search_path = '' as $$
 declare
   fn text;
+  failed text;
   revoked integer := 0;
 begin
   if pg_catalog.to_regprocedure('pg_catalog.get_current_transaction_id()') is null then
@@ -198,13 +213,25 @@ begin
     if pg_catalog.to_regprocedure('pg_catalog.' || fn) is not null then
       execute pg_catalog.format('revoke execute on function pg_catalog.%s from public', fn);
       revoked := revoked + 1;
+      if not pg_catalog.starts_with(fn, 'assign_distributed_transaction_id(') then
+        select pg_catalog.string_agg(r.nodename || ':' || r.nodeport || ' ' || r.result, '; ') into failed
+        from pg_catalog.run_command_on_workers(
+          pg_catalog.format('revoke execute on function pg_catalog.%s from public', fn)) r
+        where not r.success;
+        if failed is not null then
+          raise exception 'revoking % on the workers failed: %', fn, failed;
+        end if;
+      end if;
     end if;
   end loop;
   alter function platform.context_claims() set citus.allow_nested_distributed_execution = on;
+  if runtime_role is not null then
+    execute pg_catalog.format('alter role %I set track_activities = off', runtime_role);
+  end if;
   return revoked;
 end
 $$;
 --> statement-breakpoint
-revoke all on function platform.prepare_citus_node() from public;
+revoke all on function platform.prepare_citus_node(text) from public;
 --> statement-breakpoint
 select platform.prepare_citus_node();

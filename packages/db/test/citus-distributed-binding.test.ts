@@ -108,6 +108,53 @@ describe.skipIf(!ownerUrl || !appUrl)('on a Citus coordinator', () => {
     }
   });
 
+  test('a function call pushed down to a worker cannot open a session of its own there', async () => {
+    // The first step of a replay on a worker (found by attacking 0069): a query routed to a worker runs the
+    // functions it calls there, as the runtime role, where master_run_on_worker or run_command_on_workers would
+    // open a fresh session whose distributed identity the role could then set.
+    for (const remote of [
+      "select * from master_run_on_worker(array['127.0.0.1'], array[5432], array['select 1'], false)",
+      "select * from run_command_on_workers('select 1')",
+      "select citus_run_local_command('select 1')",
+    ]) {
+      const refused = await db
+        .withTenant('lab-b', actor('attacker'), (tx) =>
+          tx.execute(
+            sql`select query_to_xml(${remote}, true, false, '') from citus_lab_items where tenant_id = 'lab-b' limit 1`,
+          ),
+        )
+        .catch((error: { cause?: { code?: string; message?: string } }) => error.cause);
+      expect(refused, remote).toMatchObject({ code: '42501', message: expect.stringContaining('permission denied') });
+    }
+  });
+
+  test("no session of the runtime role sees another transaction's context in pg_stat_activity", async () => {
+    const watcher = new pg.Client({ connectionString: appUrl });
+    await watcher.connect();
+    const seen = new Set<string>();
+    let disabled = 0;
+    let running = true;
+    const watching = (async () => {
+      while (running) {
+        const { rows } = await watcher.query<{ query: string; state: string }>(
+          'select query, state from pg_stat_activity where usename = current_user and pid <> pg_backend_pid()',
+        );
+        for (const row of rows) {
+          for (const context of row.query.match(/\d+:[0-9a-f]{64}:\{[^']*\}/g) ?? []) seen.add(context);
+          if (row.state === 'disabled') disabled += 1;
+        }
+      }
+    })();
+    const until = Date.now() + 3_000;
+    while (Date.now() < until) await count('lab-a');
+    running = false;
+    await watching;
+    await watcher.end();
+    expect([...seen]).toEqual([]);
+    // The watcher did see the transactions' sessions: their statements are kept out of the view.
+    expect(disabled).toBeGreaterThan(0);
+  });
+
   test('with no distributed table left to bind to, a transaction fails and leaves no transaction open', async () => {
     await owner.query('drop table public.citus_lab_items');
     await expect(count('lab-a')).rejects.toThrow('no distributed table is readable now');
@@ -125,5 +172,22 @@ describe.skipIf(!ownerUrl || !appUrl)('on a Citus coordinator', () => {
     );
     expect(findings.length).toBeGreaterThan(5);
     expect(findings.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  test('the doctor names a worker that grants a remote door again, and statements shown in pg_stat_activity', async () => {
+    const role = decodeURIComponent(new URL(appUrl ?? '').username);
+    await owner.query(
+      `select run_command_on_workers('grant execute on function pg_catalog.run_command_on_workers(text, boolean) to public')`,
+    );
+    await owner.query(`alter role ${role} reset track_activities`);
+    try {
+      const failed = (await runDoctor({ ownerUrl: ownerUrl ?? '', runtimeRole: role }))
+        .filter((r) => r.check === 'citus_distributed_binding' && !r.ok)
+        .map((r) => r.target)
+        .sort();
+      expect(failed).toEqual([`${role}: track_activities`, 'worker 127.0.0.1:9701', 'worker 127.0.0.1:9702']);
+    } finally {
+      await owner.query('select platform.prepare_citus_node($1)', [role]);
+    }
   });
 });

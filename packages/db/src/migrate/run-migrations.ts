@@ -93,6 +93,12 @@ export async function runMigrations(
       await client.query(`select audit.check_security_controls('skillhub migrate')`);
     }
     const role = runtimeRole ? await ensureRuntimeRole(client, runtimeRole) : null;
+    // On a Citus coordinator (0069): the runtime role kept from the workers and from other transactions'
+    // contexts; a no-op anywhere else.
+    const prepared = await client.query<{ present: boolean }>(
+      "select to_regprocedure('platform.prepare_citus_node(text)') is not null as present",
+    );
+    if (role && prepared.rows[0]?.present) await client.query('select platform.prepare_citus_node($1)', [role.name]);
     await client.query('commit');
     return { applied, alreadyApplied: lastIndex + 1 - applied.length, runtimeRole: role };
   } catch (error) {
