@@ -5,6 +5,7 @@ import { checkAuditChain } from './audit-chain.ts';
 import { checkChangeCapture } from './change-capture.ts';
 import { checkCitusDistributedBinding } from './citus-distributed-binding.ts';
 import { checkCitusReadiness } from './citus-readiness.ts';
+import { checkCitusRestrictivePolicies } from './citus-restrictive-policies.ts';
 import { checkDeploymentSink } from './deployment-sink.ts';
 import { checkLedgerPartitions } from './ledger-partitions.ts';
 import { checkLedgerProtection } from './ledger-protection.ts';
@@ -64,6 +65,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['security_control_alarm', () => checkSecurityControlAlarm(run)],
       ['citus_keys', () => checkCitusReadiness(run)],
       ['citus_distributed_binding', () => checkCitusDistributedBinding(run, runtimeRole)],
+      ['citus_no_restrictive_policies', () => checkCitusRestrictivePolicies(run)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],
       ['sealing_refused', () => checkRefusedEvents(run)],
       ['deployment_sink_not_paused', () => checkDeploymentSink(run)],
