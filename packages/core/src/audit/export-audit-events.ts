@@ -1,4 +1,4 @@
-import { type Database, logSecurityEvent, recordAuditEvent, sql, sameTenant } from '@skillhub/db';
+import { type Database, logSecurityEvent, recordAuditEvent, sameTenant, sql } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 import { AppError } from '../errors/app-error.ts';
 import { type AuditEventFilters, auditEventCondition } from './audit-event-query.ts';

@@ -1,4 +1,4 @@
-import { type ChainBreak, type ChainHead, sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { type ChainBreak, type ChainHead, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { isoTimestamp } from '../pagination/cursor.ts';
 
 /** The latest `audit.verified` event: what the last verification found, when and by whom. */

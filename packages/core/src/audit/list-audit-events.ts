@@ -1,4 +1,4 @@
-import { sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { decodeCursor, encodeCursor } from '../pagination/cursor.ts';
 import type { AuditActionFamily } from './audit-action-families.ts';
 import { type AuditEventFilters, auditEventCondition } from './audit-event-query.ts';

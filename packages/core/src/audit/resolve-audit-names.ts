@@ -1,4 +1,4 @@
-import { sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { uuidPattern } from '../pagination/cursor.ts';
 import type { AuditEventView } from './audit-event-query.ts';
 

@@ -1,4 +1,4 @@
-import { sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import type { AppConfig } from '../config/app-config.ts';
 
 /** A workspace's retention policy and the deployment's bounds on it. */

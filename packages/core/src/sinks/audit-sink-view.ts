@@ -1,4 +1,4 @@
-import { type SQL, sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { type SQL, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { isoTimestamp } from '../pagination/cursor.ts';
 import type { SinkFormat } from './sink-payload.ts';
 

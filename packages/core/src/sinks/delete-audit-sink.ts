@@ -1,4 +1,4 @@
-import { recordAuditEvent, sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { recordAuditEvent, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { findAuditSink } from './find-audit-sink.ts';
 
 /** Removes a sink with its cursor and delivery history; the ledger keeps its record. */

@@ -1,4 +1,4 @@
-import { type AuditSinkLease, type Database, sql, systemActor, type TenantTx, sameTenant } from '@skillhub/db';
+import { type AuditSinkLease, type Database, sameTenant, sql, systemActor, type TenantTx } from '@skillhub/db';
 import type { SecretKeyRing } from '../crypto/secret-box.ts';
 import { AdaptiveBatchSize } from './adaptive-batch-size.ts';
 import { postWebhook, type WebhookPolicy } from './post-webhook.ts';

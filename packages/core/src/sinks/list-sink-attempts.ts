@@ -1,4 +1,4 @@
-import { sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { isoTimestamp } from '../pagination/cursor.ts';
 import { findAuditSink } from './find-audit-sink.ts';
 

@@ -1,4 +1,4 @@
-import { sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { type AuditEventView, auditEventColumns } from '../audit/audit-event-query.ts';
 import type { SealedEvent, SinkCheckpoint, SinkFormat } from './sink-payload.ts';
 
@@ -65,7 +65,9 @@ export async function readSinkBatch(
   if (events.length === 0) return null;
   const last = Number(events.at(-1)?.leafIndex);
   if (state.pending_through === null) {
-    await tx.execute(sql`update audit_sink_cursors set pending_through = ${last} where ${sameTenant('audit_sink_cursors')} and sink_id = ${sinkId}`);
+    await tx.execute(
+      sql`update audit_sink_cursors set pending_through = ${last} where ${sameTenant('audit_sink_cursors')} and sink_id = ${sinkId}`,
+    );
   }
   const { rows: checkpoints } = await tx.execute<{ tree_size: string; note: string }>(
     sql`select tree_size, note from audit.checkpoints where chain = ${state.tenant_id} order by tree_size desc limit 1`,

@@ -1,4 +1,4 @@
-import { logSecurityEvent, recordAuditEvent, sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { logSecurityEvent, recordAuditEvent, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { retryDelayMs } from './backoff-schedule.ts';
 import type { WebhookResponse } from './post-webhook.ts';
 

@@ -1,4 +1,4 @@
-import { recordAuditEvent, sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { recordAuditEvent, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import type { AuditSinkView } from './audit-sink-view.ts';
 import { findAuditSink } from './find-audit-sink.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, recordAuditEvent, sql, sameTenant } from '@skillhub/db';
+import { type Database, recordAuditEvent, sameTenant, sql } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 import type { SecretKeyRing } from '../crypto/secret-box.ts';
 import { findAuditSink } from './find-audit-sink.ts';

@@ -1,4 +1,4 @@
-import { recordAuditEvent, sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { recordAuditEvent, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import type { AuditSinkView } from './audit-sink-view.ts';
 import { findAuditSink } from './find-audit-sink.ts';
 import type { SinkFormat } from './sink-payload.ts';
@@ -36,7 +36,9 @@ export async function updateAuditSink(
     format !== undefined && sql`format = ${format}`,
   ].filter((change) => change !== false);
   if (changes.length > 0) {
-    await tx.execute(sql`update audit_sinks set ${sql.join(changes, sql`, `)}, updated_at = now() where ${sameTenant('audit_sinks')} and id = ${id}`);
+    await tx.execute(
+      sql`update audit_sinks set ${sql.join(changes, sql`, `)}, updated_at = now() where ${sameTenant('audit_sinks')} and id = ${id}`,
+    );
   }
   if (enabled === false) {
     await tx.execute(sql`update audit_sink_cursors

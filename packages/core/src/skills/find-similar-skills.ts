@@ -1,4 +1,4 @@
-import { sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 
 /** Skills whose embeddings are closest (cosine) to `vector`, from the same model only. */
 export async function findSimilarSkills(

@@ -1,4 +1,4 @@
-import { sql, type TenantTx, sameTenant } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { findSkill } from './find-skill.ts';
 import type { UsagePeriod } from './usage-periods.ts';

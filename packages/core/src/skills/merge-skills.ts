@@ -1,4 +1,17 @@
-import { and, eq, ratings, recordAuditEvent, sameTenant, skillEmbeddings, skillReviews, skills, skillVersions, sql, type TenantTx, usageEvents } from '@skillhub/db';
+import {
+  and,
+  eq,
+  ratings,
+  recordAuditEvent,
+  sameTenant,
+  skillEmbeddings,
+  skillReviews,
+  skills,
+  skillVersions,
+  sql,
+  type TenantTx,
+  usageEvents,
+} from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { findSkill } from './find-skill.ts';
 import { toSkillView } from './skill-view.ts';

@@ -102,7 +102,11 @@ export class ContextFirstClient {
     if (this.#routedTenant !== undefined) {
       const text = typeof config === 'string' ? config : config.text;
       try {
-        assertTenantRouted(text, values ?? (typeof config === 'string' ? [] : (config.values ?? [])), this.#routedTenant);
+        assertTenantRouted(
+          text,
+          values ?? (typeof config === 'string' ? [] : (config.values ?? [])),
+          this.#routedTenant,
+        );
       } catch (error) {
         return Promise.reject(error);
       }
