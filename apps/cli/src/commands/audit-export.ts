@@ -1,7 +1,7 @@
 import { open, rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { AuditExportInput, BundleEventFormat, ExportFormat, RequestAuth } from '@skillhub/core';
-import { type Database, sql, type Tenant, sameTenant } from '@skillhub/db';
+import { type Database, sameTenant, sql, type Tenant } from '@skillhub/db';
 import { type Command, Option } from 'commander';
 import { progressBar } from '../output/progress.ts';
 import { serverCheckpointKeys } from '../runtime/checkpoint-keys.ts';

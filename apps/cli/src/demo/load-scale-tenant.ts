@@ -1,4 +1,4 @@
-import { type Database, siteSettings, sql, type Tenant, users, sameTenant } from '@skillhub/db';
+import { type Database, sameTenant, siteSettings, sql, type Tenant, users } from '@skillhub/db';
 import { cliActor } from '../runtime/cli-actor.ts';
 
 /** Skills in each tenant `demo --scale` generates. */

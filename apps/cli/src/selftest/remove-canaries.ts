@@ -1,4 +1,4 @@
-import { type Database, OperatorDoor, type RequestActor, sql, sameTenant } from '@skillhub/db';
+import { type Database, OperatorDoor, type RequestActor, sameTenant, sql } from '@skillhub/db';
 import type { Canary } from './canaries.ts';
 
 /** Children first: what each canary holds, in an order its foreign keys allow. */

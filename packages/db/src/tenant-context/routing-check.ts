@@ -44,9 +44,7 @@ const bare = (text: string): string =>
     .replace(/'(?:[^']|'')*'/g, "''")
     .toLowerCase();
 
-const escape = (name: string) => name.replace(/[^\w]/g, '');
-
-/** What is wrong with `text` run for `tenantId` with `values`, or undefined when every mention is routed. */
+/** The tenant tables `text` scans without naming `tenantId` (aliases are `\w+`, safe in a pattern); empty when routed. */
 export function unroutedMentions(text: string, values: readonly unknown[], tenantId: string): string[] {
   const sql = bare(text);
   const wanted = new Map<string, { table: string; count: number }>();
@@ -60,7 +58,7 @@ export function unroutedMentions(text: string, values: readonly unknown[], tenan
   }
   const problems: string[] = [];
   for (const [alias, { table, count }] of wanted) {
-    const condition = new RegExp(`(?<![\\w.])"?${escape(alias)}"?\\."?tenant_id"?\\s*=\\s*\\$(\\d+)`, 'g');
+    const condition = new RegExp(`(?<![\\w.])"?${alias}"?\\."?tenant_id"?\\s*=\\s*\\$(\\d+)`, 'g');
     let routed = 0;
     for (const found of sql.matchAll(condition)) {
       if (values[Number(found[1]) - 1] === tenantId) routed += 1;
