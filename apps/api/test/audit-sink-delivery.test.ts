@@ -81,7 +81,7 @@ const verified = (secret: string, hook: ReceivedWebhook) =>
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  db = await testDb.openApp();
+  db = await testDb.openApp({ checkTenantRouting: true });
 });
 afterAll(async () => {
   await db.close();
@@ -255,7 +255,7 @@ test('the lease: two processes polling at once never hold the same sink', async 
   const tenant = await newTenant('stream-lease');
   await recordEvents(tenant, 2);
   const sink = await addSink(tenant, 'https://siem.example/hook');
-  const other = await testDb.openApp();
+  const other = await testDb.openApp({ checkTenantRouting: true });
   try {
     const [a, b] = await Promise.all([db.auditSinks.lease(1000, 30), other.auditSinks.lease(1000, 30)]);
     const holders = [...(a ?? []), ...(b ?? [])].filter((l) => l.sinkId === sink.id);

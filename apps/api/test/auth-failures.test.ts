@@ -247,7 +247,7 @@ describe('not a flood lever', () => {
   test('40 concurrent identical denials over two servers on one database: exact count, 4 events', async () => {
     const member = await inviteUser(t, owner, 'acme', 'flood@acme.test');
     // A second server process on the same database, as behind a load balancer.
-    const secondDb = await t.testDb.openApp({ maxConnections: 8 });
+    const secondDb = await t.testDb.openApp({ checkTenantRouting: true, maxConnections: 8 });
     const second = await startSkillhub({
       db: secondDb,
       logger: (await import('pino')).default({ level: 'silent' }),

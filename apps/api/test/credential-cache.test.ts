@@ -26,7 +26,7 @@ let serverB: SkillhubServer;
 
 beforeAll(async () => {
   t = await startTestServer();
-  dbB = await t.testDb.openApp({ credentialTtlMs: ttlMs });
+  dbB = await t.testDb.openApp({ checkTenantRouting: true, credentialTtlMs: ttlMs });
   serverB = await startSkillhub({
     db: dbB,
     logger: pino({ level: 'silent' }),

@@ -85,7 +85,7 @@ async function deliveredEverything(messages: () => readonly ParsedSyslogMessage[
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  db = await testDb.openApp();
+  db = await testDb.openApp({ checkTenantRouting: true });
 });
 afterAll(async () => {
   await db.close();

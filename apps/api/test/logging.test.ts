@@ -18,7 +18,7 @@ let inbox: MailInbox;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   inbox = await MailInbox.start();
-  db = await testDb.openApp();
+  db = await testDb.openApp({ checkTenantRouting: true });
   const sink = new Writable({
     write(chunk, _encoding, done) {
       for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));

@@ -38,7 +38,7 @@ async function serve(mail: Partial<AppConfig['mail']>) {
   });
   const defaults = loadConfig({ SKILLHUB_HOME: home });
   const server = await startSkillhub({
-    db: await testDb.openApp({ maxConnections: 2 }),
+    db: await testDb.openApp({ checkTenantRouting: true, maxConnections: 2 }),
     logger: pino({ level: 'info' }, sink),
     config: { ...defaults, cookieSecure: false, mail: { ...defaults.mail, ...mail } },
     port: 0,

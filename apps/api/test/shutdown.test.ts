@@ -13,7 +13,7 @@ import { startSkillhub } from '../src/index.ts';
 test('close() finishes within its grace period even while a client holds a request open', async () => {
   const testDb = await createTestDatabase();
   const server = await startSkillhub({
-    db: await testDb.openApp(),
+    db: await testDb.openApp({ checkTenantRouting: true }),
     logger: pino({ level: 'silent' }),
     config: loadConfig({}),
     port: 0,

@@ -15,7 +15,7 @@ let second: { client: HttpClient; close(): Promise<void> };
 beforeAll(async () => {
   t = await startTestServer({ signUpThrottle: loadConfig({}).signUpThrottle });
   const server = await startSkillhub({
-    db: await t.testDb.openApp({ maxConnections: 2 }),
+    db: await t.testDb.openApp({ checkTenantRouting: true, maxConnections: 2 }),
     logger: pino({ level: 'silent' }),
     config: { ...loadConfig({}), mail: { ...loadConfig({}).mail, smtpUrl: t.inbox.url } },
     port: 0,

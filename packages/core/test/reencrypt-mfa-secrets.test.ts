@@ -27,7 +27,7 @@ const stored = async () =>
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  db = await testDb.openApp();
+  db = await testDb.openApp({ checkTenantRouting: true });
   users = [];
   for (const slug of ['one', 'two']) {
     const tenant = await db.platform.createTenant({ name: slug, slug }, systemActor('test'));

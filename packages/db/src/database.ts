@@ -103,6 +103,13 @@ export interface OpenDatabaseOptions {
   onBackgroundError?: (error: unknown) => void;
   /** Connections of the audit sink delivery pool, apart from the request pool; default 2. */
   deliveryConnections?: number;
+  /**
+   * For tests only: every statement inside withTenant that scans a tenant table must name the
+   * transaction's tenant (`sameTenant`), else it is refused with UNROUTED_TENANT_QUERY. On Citus
+   * that condition is what routes a statement to one shard; the check reads each statement's text,
+   * so it stays off in production.
+   */
+  checkTenantRouting?: boolean;
 }
 
 /**
@@ -163,6 +170,7 @@ export class Database {
       limits,
       tickets: false,
       distributed: false,
+      checkTenantRouting: options.checkTenantRouting === true,
       onCredentialChange: (tenantId) => this.credentials.forgetTenant(tenantId),
     };
     this.#deliveryPool = newPool(options.url, options.deliveryConnections ?? 2, options.acquireTimeoutMs);

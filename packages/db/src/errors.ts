@@ -35,6 +35,8 @@ export const DbErrorCode = {
   SUBJECT_ON_LEGAL_HOLD: 'SUBJECT_ON_LEGAL_HOLD',
   /** The caller may not erase subjects (not an owner or admin of the workspace). */
   ERASURE_FORBIDDEN: 'ERASURE_FORBIDDEN',
+  /** Test-only (checkTenantRouting): a statement inside withTenant scans a tenant table without naming the tenant. */
+  UNROUTED_TENANT_QUERY: 'UNROUTED_TENANT_QUERY',
 } as const;
 export type DbErrorCode = (typeof DbErrorCode)[keyof typeof DbErrorCode];
 

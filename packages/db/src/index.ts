@@ -182,4 +182,5 @@ export type {
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
 export { parseContextKey, readContextKey } from './tenant-context/context-key.ts';
 export type { TenantTx } from './tenant-context/context-store.ts';
+export { currentTenantId, sameTenant } from './tenant-context/same-tenant.ts';
 export type { WorkerTx } from './tenant-context/worker-transaction.ts';

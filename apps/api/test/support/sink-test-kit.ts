@@ -37,7 +37,7 @@ export function sinkTestDatabase(): { readonly testDb: TestDatabase; readonly db
   const opened = {} as { testDb: TestDatabase; db: Database };
   beforeAll(async () => {
     opened.testDb = await createTestDatabase();
-    opened.db = await opened.testDb.openApp();
+    opened.db = await opened.testDb.openApp({ checkTenantRouting: true });
   });
   afterAll(async () => {
     await opened.db.close();

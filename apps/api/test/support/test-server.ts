@@ -35,6 +35,7 @@ export async function startTestServer(
   const testDb = await createTestDatabase();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = await testDb.openApp({
+    checkTenantRouting: true,
     maxConnections: 8,
     onBackgroundError: (err) => logger.error({ err }, 'writing credential use failed'),
   });

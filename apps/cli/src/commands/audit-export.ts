@@ -1,7 +1,7 @@
 import { open, rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { AuditExportInput, BundleEventFormat, ExportFormat, RequestAuth } from '@skillhub/core';
-import { type Database, sql, type Tenant } from '@skillhub/db';
+import { type Database, sameTenant, sql, type Tenant } from '@skillhub/db';
 import { type Command, Option } from 'commander';
 import { progressBar } from '../output/progress.ts';
 import { serverCheckpointKeys } from '../runtime/checkpoint-keys.ts';
@@ -174,7 +174,7 @@ async function countEvents(db: Database, auth: RequestAuth, input: AuditExportIn
   return db.withTenant(auth.tenantId, auth.actor, async (tx) => {
     const { rows } = await tx.execute<{ events: number }>(
       sql`select count(*)::int as events from audit_logs
-          where created_at >= ${input.range.from.toISOString()}::timestamptz
+          where ${sameTenant('audit_logs')} and created_at >= ${input.range.from.toISOString()}::timestamptz
             and created_at <= ${input.range.to.toISOString()}::timestamptz`,
     );
     return rows[0]?.events ?? 0;

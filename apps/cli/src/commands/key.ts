@@ -1,5 +1,5 @@
 import type { ApiKeyScope } from '@skillhub/core';
-import { eq, type TenantTx, users } from '@skillhub/db';
+import { and, eq, sameTenant, type TenantTx, users } from '@skillhub/db';
 import { type Command, Option } from 'commander';
 import { out } from '../output/out.ts';
 import { cliActor } from '../runtime/cli-actor.ts';
@@ -90,7 +90,10 @@ export function registerKey(program: Command): void {
 
 /** The id of the tenant's user with this email (the transaction's row policy keeps it to the tenant). */
 async function userIdByEmail(tx: TenantTx, email: string, slug: string): Promise<string> {
-  const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.email, email));
+  const [user] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(sameTenant(users.tenantId), eq(users.email, email)));
   if (!user) throw new Error(`${slug} has no user with the email ${email}`);
   return user.id;
 }

@@ -1,4 +1,4 @@
-import { type Database, siteSettings, sql, type Tenant, users } from '@skillhub/db';
+import { type Database, sameTenant, siteSettings, sql, type Tenant, users } from '@skillhub/db';
 import { cliActor } from '../runtime/cli-actor.ts';
 
 /** Skills in each tenant `demo --scale` generates. */
@@ -78,7 +78,8 @@ export async function loadScaleTenant(db: Database, input: ScaleInput): Promise<
         from jsonb_array_elements(${templates}::jsonb) with ordinality t(value, n)
       )
       select s.id, s.author_id, t.skill from skills s
-      join template t on t.i = (substring(s.slug from '-([0-9]+)$')::int - 1) % ${input.templates.length}`;
+      join template t on t.i = (substring(s.slug from '-([0-9]+)$')::int - 1) % ${input.templates.length}
+      where ${sameTenant('s')}`;
     await tx.execute(sql`
       insert into skill_versions (skill_id, version, content, changelog, created_by)
       select p.id, v.n, v.value ->> 'content', v.value ->> 'changelog', p.author_id
@@ -93,23 +94,25 @@ export async function loadScaleTenant(db: Database, input: ScaleInput): Promise<
       insert into ratings (skill_id, user_id, score)
       select s.id, u.id, (array[2, 3, 4, 4, 4, 5, 5, 5])[1 + floor(random() * 8)::int]
       from skills s cross join users u
-      where random() < 0.5 and u.id is distinct from s.author_id`);
+      where ${sameTenant('s')} and ${sameTenant('u')} and random() < 0.5 and u.id is distinct from s.author_id`);
     await tx.execute(sql`
       update skills s set rating_count = r.count, rating_sum = r.sum
-      from (select skill_id, count(*)::int as count, sum(score)::int as sum from ratings group by skill_id) r
-      where r.skill_id = s.id`);
+      from (select skill_id, count(*)::int as count, sum(score)::int as sum from ratings
+              where ${sameTenant('ratings')} group by skill_id) r
+      where ${sameTenant('s')} and r.skill_id = s.id`);
     await tx.execute(sql`
       insert into skill_reviews (skill_id, reviewer_id, status, notes)
-      select s.id, (select id from users where role = 'owner' limit 1),
+      select s.id, (select id from users where ${sameTenant('users')} and role = 'owner' limit 1),
              case when random() < 0.8 then 'approved' else 'changes_requested' end, 'Bulk-generated review.'
-      from skills s where random() < 0.05`);
+      from skills s where ${sameTenant('s')} and random() < 0.05`);
     // Popularity varies by skill (0–19 uses), spread over the last 30 days.
     await tx.execute(sql`
       insert into usage_events (skill_id, user_id, source, occurred_at)
       select s.id, s.author_id, (array['web', 'agent', 'api'])[1 + floor(random() * 3)::int],
              now() - random() * interval '30 days'
       from skills s
-      cross join lateral generate_series(1, abs(hashtext(s.id::text)) % 20) n`);
+      cross join lateral generate_series(1, abs(hashtext(s.id::text)) % 20) n
+      where ${sameTenant('s')}`);
   });
   return tenant;
 }

@@ -1,4 +1,4 @@
-import { type Database, OperatorDoor, type RequestActor, sql } from '@skillhub/db';
+import { type Database, OperatorDoor, type RequestActor, sameTenant, sql } from '@skillhub/db';
 import type { Canary } from './canaries.ts';
 
 /** Children first: what each canary holds, in an order its foreign keys allow. */
@@ -26,7 +26,7 @@ const tables = [
  */
 export async function removeCanary(db: Database, ownerUrl: string, canary: Canary, actor: RequestActor): Promise<void> {
   await db.withTenant(canary.tenant.id, actor, async (tx) => {
-    for (const table of tables) await tx.execute(sql`delete from ${sql.identifier(table)}`);
+    for (const table of tables) await tx.execute(sql`delete from ${sql.identifier(table)} where ${sameTenant(table)}`);
   });
   await OperatorDoor.use(ownerUrl, (door) => door.setTenantActive(canary.tenant.id, false, actor));
 }

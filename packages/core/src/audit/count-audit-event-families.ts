@@ -1,4 +1,4 @@
-import { sql, type TenantTx } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { type AuditActionFamily, auditActionFamilies, familyOfRow } from './audit-action-families.ts';
 import { type AuditEventFilters, auditEventCondition } from './audit-event-query.ts';
 
@@ -15,7 +15,7 @@ export async function countAuditEventFamilies(
   const { family: _family, ...others } = filters;
   const { rows } = await tx.execute<{ family: AuditActionFamily; n: number }>(
     sql`select ${familyOfRow} as family, count(*)::int as n from audit_logs
-        where ${auditEventCondition(others)} group by 1`,
+        where ${sameTenant('audit_logs')} and ${auditEventCondition(others)} group by 1`,
   );
   const counts = Object.fromEntries(auditActionFamilies.map((f) => [f, 0])) as Record<AuditActionFamily, number>;
   for (const row of rows) counts[row.family] = row.n;

@@ -1,4 +1,4 @@
-import { type Database, logSecurityEvent, recordAuditEvent, sql } from '@skillhub/db';
+import { type Database, logSecurityEvent, recordAuditEvent, sameTenant, sql } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 import { AppError } from '../errors/app-error.ts';
 import { type AuditEventFilters, auditEventCondition } from './audit-event-query.ts';
@@ -83,7 +83,7 @@ export async function streamAuditExport(
     // Read-only: no transaction id is taken, so a long export never holds back sealing.
     await tx.execute(sql`set transaction read only`);
     await tx.execute(sql`declare audit_export no scroll cursor for
-      select ${auditEventColumnsWithPersonal} from audit_logs where ${auditEventCondition(range)}
+      select ${auditEventColumnsWithPersonal} from audit_logs where ${sameTenant('audit_logs')} and ${auditEventCondition(range)}
       order by created_at, id`);
     await write(encoder.head());
     let written = 0;

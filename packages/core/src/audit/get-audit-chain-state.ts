@@ -1,4 +1,4 @@
-import { type ChainBreak, type ChainHead, sql, type TenantTx } from '@skillhub/db';
+import { type ChainBreak, type ChainHead, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { isoTimestamp } from '../pagination/cursor.ts';
 
 /** The latest `audit.verified` event: what the last verification found, when and by whom. */
@@ -53,9 +53,9 @@ export async function getAuditChainState(tx: TenantTx): Promise<AuditChainState>
     select ${isoTimestamp(sql.raw('e.created_at'))} as at, e.metadata,
            coalesce(nullif(u.display_name, ''), u.email, k.name) as by
     from audit_logs e
-    left join users u on e.actor_type <> 'api_key' and u.id::text = e.actor_id
-    left join api_keys k on e.actor_type = 'api_key' and k.id::text = e.actor_id
-    where e.action = 'audit.verified' order by e.created_at desc, e.id desc limit 1`);
+    left join users u on ${sameTenant('u')} and e.actor_type <> 'api_key' and u.id::text = e.actor_id
+    left join api_keys k on ${sameTenant('k')} and e.actor_type = 'api_key' and k.id::text = e.actor_id
+    where ${sameTenant('e')} and e.action = 'audit.verified' order by e.created_at desc, e.id desc limit 1`);
   const head = await tx.execute<{ position: string; hash: string; sealedAt: string; txid: string; seq: string }>(sql`
     select position::text, encode(chain_hash, 'hex') as hash, ${isoTimestamp(sql.raw('sealed_at'))} as "sealedAt",
            txid::text, seq::text
@@ -63,8 +63,8 @@ export async function getAuditChainState(tx: TenantTx): Promise<AuditChainState>
   const last = head.rows[0];
   const unsealed = await tx.execute<{ n: number }>(
     last
-      ? sql`select count(*)::int as n from audit_logs where (txid, seq) > (${last.txid}::xid8, ${last.seq}::bigint)`
-      : sql`select count(*)::int as n from audit_logs`,
+      ? sql`select count(*)::int as n from audit_logs where ${sameTenant('audit_logs')} and (txid, seq) > (${last.txid}::xid8, ${last.seq}::bigint)`
+      : sql`select count(*)::int as n from audit_logs where ${sameTenant('audit_logs')}`,
   );
   const removed = await tx.execute<{ startLeaf: string; endLeaf: string; removedAt: string }>(sql`
     select start_leaf::text as "startLeaf", end_leaf::text as "endLeaf",

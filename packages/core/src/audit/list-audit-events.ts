@@ -1,4 +1,4 @@
-import { sql, type TenantTx } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { decodeCursor, encodeCursor } from '../pagination/cursor.ts';
 import type { AuditActionFamily } from './audit-action-families.ts';
 import { type AuditEventFilters, auditEventCondition } from './audit-event-query.ts';
@@ -36,7 +36,7 @@ export async function listAuditEvents(tx: TenantTx, input: ListAuditEventsInput)
   const last = input.cursor ? decodeCursor(input.cursor) : null;
   const after = last ? [sql`(created_at, id) < (${last.at}::timestamptz, ${last.id}::uuid)`] : [];
   const { rows } = await tx.execute<AuditEventRowWithPersonal & Record<string, unknown>>(
-    sql`select ${auditEventColumnsWithPersonal} from audit_logs where ${auditEventCondition(input, after)}
+    sql`select ${auditEventColumnsWithPersonal} from audit_logs where ${sameTenant('audit_logs')} and ${auditEventCondition(input, after)}
         order by created_at desc, id desc limit ${input.limit + 1}`,
   );
   const page = rows.slice(0, input.limit).map(openPersonalFields);

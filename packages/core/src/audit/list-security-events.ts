@@ -4,6 +4,7 @@ import {
   eq,
   type SecurityEventType,
   type SecuritySeverity,
+  sameTenant,
   securityEvents,
   sql,
   type TenantTx,
@@ -43,6 +44,7 @@ export async function listSecurityEvents(tx: TenantTx, input: ListSecurityEvents
     .from(securityEvents)
     .where(
       and(
+        sameTenant(securityEvents.tenantId),
         input.type ? eq(securityEvents.eventType, input.type) : undefined,
         input.severity ? eq(securityEvents.severity, input.severity) : undefined,
         input.userId ? eq(securityEvents.userId, input.userId) : undefined,

@@ -1,4 +1,4 @@
-import { sql, type TenantTx } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { uuidPattern } from '../pagination/cursor.ts';
 import type { AuditEventView } from './audit-event-query.ts';
 
@@ -98,13 +98,13 @@ export async function resolveAuditNames(tx: TenantTx, events: AuditEventView[]):
     const among = (kind: NamedKind) => sql`(select value::uuid from jsonb_array_elements_text(${ids(kind)}::jsonb))`;
     const { rows } = await tx.execute<{ kind: NamedKind; id: string; name: string }>(sql`
       select 'user' as kind, id::text as id, coalesce(nullif(display_name, ''), email) as name
-        from users where id in ${among('user')}
-      union all select 'api_key', id::text, name from api_keys where id in ${among('api_key')}
-      union all select 'skill', id::text, name from skills where id in ${among('skill')}
+        from users where ${sameTenant('users')} and id in ${among('user')}
+      union all select 'api_key', id::text, name from api_keys where ${sameTenant('api_keys')} and id in ${among('api_key')}
+      union all select 'skill', id::text, name from skills where ${sameTenant('skills')} and id in ${among('skill')}
       union all select 'session', s.id::text, coalesce(nullif(u.display_name, ''), u.email, 'a user')
-        from user_sessions s left join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
-        where s.id in ${among('session')}
-      union all select 'invitation', id::text, email from invitations where id in ${among('invitation')}`);
+        from user_sessions s left join users u on ${sameTenant('u')} and u.tenant_id = s.tenant_id and u.id = s.user_id
+        where ${sameTenant('s')} and s.id in ${among('session')}
+      union all select 'invitation', id::text, email from invitations where ${sameTenant('invitations')} and id in ${among('invitation')}`);
     for (const row of rows) names.set(key(row.kind, row.id), row.name);
   }
   return events.map((event) => {

@@ -37,6 +37,7 @@ const appErrorByDbCode: Record<DbErrorCode, [AppErrorCode, string]> = {
   MIGRATION_FAILED: ['INTERNAL', 'Something went wrong on our side.'],
   MIGRATION_MODIFIED: ['INTERNAL', 'Something went wrong on our side.'],
   INVALID_CONTEXT_KEY: ['INTERNAL', 'Something went wrong on our side.'],
+  UNROUTED_TENANT_QUERY: ['INTERNAL', 'Something went wrong on our side.'],
 };
 
 /**

@@ -1,4 +1,4 @@
-import { eq, type TenantTx, users } from '@skillhub/db';
+import { and, eq, sameTenant, type TenantTx, users } from '@skillhub/db';
 import type { AppConfig } from '../config/app-config.ts';
 import { newTotpSecret } from '../crypto/totp.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -17,6 +17,6 @@ export async function beginMfaSetup(tx: TenantTx, config: AppConfig, userId: str
   await tx
     .update(users)
     .set({ mfaSecret: sealMfaSecret(config.keys.secrets(), user, secret), updatedAt: new Date() })
-    .where(eq(users.id, user.id));
+    .where(and(sameTenant(users.tenantId), eq(users.id, user.id)));
   return { secret, otpauthUri: uri };
 }

@@ -1,4 +1,4 @@
-import { type Database, eq, logSecurityEvent, recordAuditEvent, users } from '@skillhub/db';
+import { and, type Database, eq, logSecurityEvent, recordAuditEvent, sameTenant, users } from '@skillhub/db';
 import type { UserAuth } from '../auth/request-auth.ts';
 import type { DeviceClaim } from '../crypto/device-token.ts';
 import { hashPassword, verifyPassword } from '../crypto/passwords.ts';
@@ -28,7 +28,7 @@ export async function changePassword(
     await tx
       .update(users)
       .set({ passwordHash: await hashPassword(input.newPassword), updatedAt: new Date() })
-      .where(eq(users.id, user.id));
+      .where(and(sameTenant(users.tenantId), eq(users.id, user.id)));
     await logSecurityEvent({ type: 'password_changed', userId: user.id, email: user.email, sessionId: auth.sessionId });
     await recordAuditEvent({ action: 'auth.password_changed', resourceType: 'user', resourceId: user.id });
     return { endedSessions: await endSessionsOf(tx, user.id, 'password_changed', auth.sessionId) };

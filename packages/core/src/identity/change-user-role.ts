@@ -1,4 +1,4 @@
-import { eq, recordAuditEvent, type TenantTx, type UserRole, users } from '@skillhub/db';
+import { and, eq, recordAuditEvent, sameTenant, type TenantTx, type UserRole, users } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { findUser, publicUserColumns } from './find-user.ts';
 
@@ -13,7 +13,7 @@ export async function changeUserRole(tx: TenantTx, callerRole: UserRole, userId:
   const [updated] = await tx
     .update(users)
     .set({ role, updatedAt: new Date() })
-    .where(eq(users.id, userId))
+    .where(and(sameTenant(users.tenantId), eq(users.id, userId)))
     .returning(publicUserColumns);
   await recordAuditEvent({
     action: 'user.role_changed',

@@ -1,4 +1,4 @@
-import { and, eq, mfaRecoveryCodes, sql, type TenantTx, users } from '@skillhub/db';
+import { and, eq, mfaRecoveryCodes, sameTenant, sql, type TenantTx, users } from '@skillhub/db';
 import { sha256Hex } from '../crypto/tokens.ts';
 import { totpStep } from '../crypto/totp.ts';
 
@@ -11,7 +11,9 @@ export async function checkSecondFactor(tx: TenantTx, userId: string, secret: st
     const accepted = await tx
       .update(users)
       .set({ mfaLastUsedStep: step })
-      .where(and(eq(users.id, userId), sql`coalesce(${users.mfaLastUsedStep}, -1) < ${step}`))
+      .where(
+        and(sameTenant(users.tenantId), eq(users.id, userId), sql`coalesce(${users.mfaLastUsedStep}, -1) < ${step}`),
+      )
       .returning({ id: users.id });
     return accepted.length > 0;
   }
@@ -20,6 +22,7 @@ export async function checkSecondFactor(tx: TenantTx, userId: string, secret: st
     .set({ usedAt: new Date() })
     .where(
       and(
+        sameTenant(mfaRecoveryCodes.tenantId),
         eq(mfaRecoveryCodes.userId, userId),
         eq(mfaRecoveryCodes.codeHash, sha256Hex(code.trim().toLowerCase())),
         sql`${mfaRecoveryCodes.usedAt} is null`,

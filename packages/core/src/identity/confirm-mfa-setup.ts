@@ -1,4 +1,13 @@
-import { eq, logSecurityEvent, mfaRecoveryCodes, recordAuditEvent, type TenantTx, users } from '@skillhub/db';
+import {
+  and,
+  eq,
+  logSecurityEvent,
+  mfaRecoveryCodes,
+  recordAuditEvent,
+  sameTenant,
+  type TenantTx,
+  users,
+} from '@skillhub/db';
 import type { UserAuth } from '../auth/request-auth.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import { newRecoveryCodes, sha256Hex } from '../crypto/tokens.ts';
@@ -24,9 +33,14 @@ export async function confirmMfaSetup(
   if (!user.mfaSecret) throw new AppError('CONFLICT', 'Start two-factor setup first.');
   if (!verifyTotp(openMfaSecret(config.keys.secrets(), user, user.mfaSecret), code))
     throw new AppError('VALIDATION_FAILED', 'That code is not valid; try the current one.');
-  await tx.update(users).set({ mfaEnabled: true, updatedAt: new Date() }).where(eq(users.id, user.id));
+  await tx
+    .update(users)
+    .set({ mfaEnabled: true, updatedAt: new Date() })
+    .where(and(sameTenant(users.tenantId), eq(users.id, user.id)));
   const recoveryCodes = newRecoveryCodes();
-  await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, user.id));
+  await tx
+    .delete(mfaRecoveryCodes)
+    .where(and(sameTenant(mfaRecoveryCodes.tenantId), eq(mfaRecoveryCodes.userId, user.id)));
   await tx.insert(mfaRecoveryCodes).values(recoveryCodes.map((c) => ({ userId: user.id, codeHash: sha256Hex(c) })));
   await logSecurityEvent({ type: 'mfa_enabled', userId: user.id, email: user.email });
   await recordAuditEvent({ action: 'auth.mfa_enabled', resourceType: 'user', resourceId: user.id });

@@ -1,5 +1,5 @@
 import type { Database } from '@skillhub/db';
-import { and, eq, invitations, recordAuditEvent, siteSettings, type UserRole, users } from '@skillhub/db';
+import { and, eq, invitations, recordAuditEvent, sameTenant, siteSettings, type UserRole, users } from '@skillhub/db';
 import type { UserAuth } from '../auth/request-auth.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import { newSessionToken, sha256Hex } from '../crypto/tokens.ts';
@@ -37,12 +37,15 @@ export async function createInvitation(
   const token = newSessionToken();
   const expiresAt = new Date(Date.now() + invitationDays * 24 * 60 * 60 * 1000);
   const { invitation, workspaceName, inviterName } = await db.withTenant(auth.tenantId, auth.actor, async (tx) => {
-    const [member] = await tx.select({ id: users.id }).from(users).where(eq(users.email, email));
+    const [member] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(sameTenant(users.tenantId), eq(users.email, email)));
     if (member) throw new AppError('CONFLICT', 'This address already has an account in this workspace.');
     await tx
       .update(invitations)
       .set({ revokedAt: new Date() })
-      .where(and(eq(invitations.email, email), isPending()));
+      .where(and(sameTenant(invitations.tenantId), eq(invitations.email, email), isPending()));
     const [created] = await tx
       .insert(invitations)
       .values({ email, role: input.role, tokenHash: sha256Hex(token), invitedBy: auth.userId, expiresAt })
@@ -54,8 +57,14 @@ export async function createInvitation(
       resourceId: created.id,
       metadata: { email, role: input.role, expiresAt: expiresAt.toISOString() },
     });
-    const [inviter] = await tx.select({ name: users.displayName }).from(users).where(eq(users.id, auth.userId));
-    const [settings] = await tx.select({ name: siteSettings.displayName }).from(siteSettings);
+    const [inviter] = await tx
+      .select({ name: users.displayName })
+      .from(users)
+      .where(and(sameTenant(users.tenantId), eq(users.id, auth.userId)));
+    const [settings] = await tx
+      .select({ name: siteSettings.displayName })
+      .from(siteSettings)
+      .where(sameTenant(siteSettings.tenantId));
     return {
       invitation: created,
       workspaceName: settings?.name ?? auth.tenantSlug,

@@ -1,4 +1,13 @@
-import { eq, logSecurityEvent, recordAuditEvent, type TenantTx, type UserRole, users } from '@skillhub/db';
+import {
+  and,
+  eq,
+  logSecurityEvent,
+  recordAuditEvent,
+  sameTenant,
+  type TenantTx,
+  type UserRole,
+  users,
+} from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { endSessionsOf } from './end-sessions-of.ts';
 import { findUser } from './find-user.ts';
@@ -12,7 +21,10 @@ export async function deactivateUser(tx: TenantTx, callerRole: UserRole, callerI
       denial: { action: 'deactivate an owner', required: 'owner', role: callerRole, resourceId: userId },
     });
   }
-  await tx.update(users).set({ isActive: false, updatedAt: new Date() }).where(eq(users.id, userId));
+  await tx
+    .update(users)
+    .set({ isActive: false, updatedAt: new Date() })
+    .where(and(sameTenant(users.tenantId), eq(users.id, userId)));
   const endedSessions = await endSessionsOf(tx, userId, 'user_deactivated');
   await recordAuditEvent({
     action: 'user.deactivated',

@@ -1,4 +1,13 @@
-import { type Database, eq, logSecurityEvent, mfaRecoveryCodes, recordAuditEvent, users } from '@skillhub/db';
+import {
+  and,
+  type Database,
+  eq,
+  logSecurityEvent,
+  mfaRecoveryCodes,
+  recordAuditEvent,
+  sameTenant,
+  users,
+} from '@skillhub/db';
 import type { UserAuth } from '../auth/request-auth.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import type { DeviceClaim } from '../crypto/device-token.ts';
@@ -43,8 +52,10 @@ export async function disableMfa(
     await tx
       .update(users)
       .set({ mfaEnabled: false, mfaSecret: null, updatedAt: new Date() })
-      .where(eq(users.id, user.id));
-    await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, user.id));
+      .where(and(sameTenant(users.tenantId), eq(users.id, user.id)));
+    await tx
+      .delete(mfaRecoveryCodes)
+      .where(and(sameTenant(mfaRecoveryCodes.tenantId), eq(mfaRecoveryCodes.userId, user.id)));
     await logSecurityEvent({ type: 'mfa_disabled', severity: 'medium', userId: user.id, email: user.email });
     await recordAuditEvent({ action: 'auth.mfa_disabled', resourceType: 'user', resourceId: user.id });
     return { endedSessions: await endSessionsOf(tx, user.id, 'mfa_disabled', auth.sessionId) };

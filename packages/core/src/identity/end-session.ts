@@ -1,4 +1,4 @@
-import { and, eq, recordAuditEvent, type TenantTx, terminateSession, userSessions } from '@skillhub/db';
+import { and, eq, recordAuditEvent, sameTenant, type TenantTx, terminateSession, userSessions } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 
 /**
@@ -9,7 +9,13 @@ export async function endSession(tx: TenantTx, sessionId: string, reason: string
   const [session] = await tx
     .select({ id: userSessions.id, userId: userSessions.userId })
     .from(userSessions)
-    .where(and(eq(userSessions.id, sessionId), ownerId ? eq(userSessions.userId, ownerId) : undefined));
+    .where(
+      and(
+        sameTenant(userSessions.tenantId),
+        eq(userSessions.id, sessionId),
+        ownerId ? eq(userSessions.userId, ownerId) : undefined,
+      ),
+    );
   if (!session)
     throw new AppError('NOT_FOUND', 'No such session.', { probe: { table: 'user_sessions', id: sessionId } });
   if (await terminateSession(session.id, reason)) {

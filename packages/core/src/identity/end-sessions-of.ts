@@ -1,4 +1,4 @@
-import { and, eq, ne, sql, type TenantTx, terminateSession, userSessions } from '@skillhub/db';
+import { and, eq, ne, sameTenant, sql, type TenantTx, terminateSession, userSessions } from '@skillhub/db';
 
 /** Ends every live session of a user in this tenant, but `keep`; returns how many. */
 export async function endSessionsOf(tx: TenantTx, userId: string, reason: string, keep?: string): Promise<number> {
@@ -7,6 +7,7 @@ export async function endSessionsOf(tx: TenantTx, userId: string, reason: string
     .from(userSessions)
     .where(
       and(
+        sameTenant(userSessions.tenantId),
         eq(userSessions.userId, userId),
         sql`${userSessions.terminatedAt} is null`,
         keep ? ne(userSessions.id, keep) : undefined,

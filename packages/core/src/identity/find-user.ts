@@ -1,4 +1,4 @@
-import { eq, type TenantTx, users } from '@skillhub/db';
+import { and, eq, sameTenant, type TenantTx, users } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 
 export const publicUserColumns = {
@@ -13,7 +13,10 @@ export const publicUserColumns = {
 
 /** A user of this tenant; another tenant's id is simply not found. */
 export async function findUser(tx: TenantTx, userId: string) {
-  const [user] = await tx.select(publicUserColumns).from(users).where(eq(users.id, userId));
+  const [user] = await tx
+    .select(publicUserColumns)
+    .from(users)
+    .where(and(sameTenant(users.tenantId), eq(users.id, userId)));
   if (!user) throw new AppError('NOT_FOUND', 'No such user.', { probe: { table: 'users', id: userId } });
   return user;
 }

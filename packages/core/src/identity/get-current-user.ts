@@ -1,4 +1,4 @@
-import { eq, type TenantTx, tenants, users } from '@skillhub/db';
+import { and, eq, sameTenant, type TenantTx, tenants, users } from '@skillhub/db';
 import type { UserAuth } from '../auth/request-auth.ts';
 import { AppError } from '../errors/app-error.ts';
 
@@ -13,7 +13,7 @@ export async function getCurrentUser(tx: TenantTx, auth: UserAuth) {
       mfaEnabled: users.mfaEnabled,
     })
     .from(users)
-    .where(eq(users.id, auth.userId));
+    .where(and(sameTenant(users.tenantId), eq(users.id, auth.userId)));
   const [tenant] = await tx.select({ id: tenants.id, slug: tenants.slug, name: tenants.name }).from(tenants);
   if (!user || !tenant) throw new AppError('UNAUTHENTICATED', 'Your account no longer exists.');
   return { user, tenant, sessionId: auth.sessionId };

@@ -1,4 +1,5 @@
-import { apiKeys, type TenantTx } from '@skillhub/db';
+import { apiKeys, sameTenant, type TenantTx } from '@skillhub/db';
 import { publicKeyColumns } from './api-key-columns.ts';
 
-export const listApiKeys = (tx: TenantTx) => tx.select(publicKeyColumns).from(apiKeys).orderBy(apiKeys.createdAt);
+export const listApiKeys = (tx: TenantTx) =>
+  tx.select(publicKeyColumns).from(apiKeys).where(sameTenant(apiKeys.tenantId)).orderBy(apiKeys.createdAt);

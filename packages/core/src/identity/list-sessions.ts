@@ -1,4 +1,4 @@
-import { and, desc, eq, sql, type TenantTx, userSessions } from '@skillhub/db';
+import { and, desc, eq, sameTenant, sql, type TenantTx, userSessions } from '@skillhub/db';
 import { sessionColumns } from './session-columns.ts';
 
 export interface ListSessionsInput {
@@ -16,6 +16,7 @@ export async function listSessions(tx: TenantTx, input: ListSessionsInput) {
     .from(userSessions)
     .where(
       and(
+        sameTenant(userSessions.tenantId),
         input.userId ? eq(userSessions.userId, input.userId) : undefined,
         input.includeEnded ? undefined : sql`${userSessions.terminatedAt} is null`,
       ),

@@ -1,4 +1,5 @@
-import { type TenantTx, users } from '@skillhub/db';
+import { sameTenant, type TenantTx, users } from '@skillhub/db';
 import { publicUserColumns } from './find-user.ts';
 
-export const listUsers = (tx: TenantTx) => tx.select(publicUserColumns).from(users).orderBy(users.createdAt);
+export const listUsers = (tx: TenantTx) =>
+  tx.select(publicUserColumns).from(users).where(sameTenant(users.tenantId)).orderBy(users.createdAt);

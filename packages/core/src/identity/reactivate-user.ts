@@ -1,4 +1,4 @@
-import { eq, recordAuditEvent, type TenantTx, type UserRole, users } from '@skillhub/db';
+import { and, eq, recordAuditEvent, sameTenant, type TenantTx, type UserRole, users } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { findUser, publicUserColumns } from './find-user.ts';
 
@@ -21,7 +21,7 @@ export async function reactivateUser(tx: TenantTx, callerRole: UserRole, userId:
   const [updated] = await tx
     .update(users)
     .set({ isActive: true, updatedAt: new Date() })
-    .where(eq(users.id, userId))
+    .where(and(sameTenant(users.tenantId), eq(users.id, userId)))
     .returning(publicUserColumns);
   if (!updated) throw new Error('update returned nothing');
   await recordAuditEvent({ action: 'user.activated', resourceType: 'user', resourceId: userId });

@@ -1,4 +1,4 @@
-import { and, type Database, eq, type RequestActor, sql, users } from '@skillhub/db';
+import { and, type Database, eq, type RequestActor, sameTenant, sql, users } from '@skillhub/db';
 import type { SecretKeyRing } from '../crypto/secret-box.ts';
 import { openMfaSecret, sealMfaSecret } from './mfa-secret.ts';
 
@@ -34,14 +34,20 @@ export async function reencryptMfaSecrets(
       const stale = await tx
         .select({ tenantId: users.tenantId, id: users.id, mfaSecret: users.mfaSecret })
         .from(users)
-        .where(and(sql`${users.mfaSecret} is not null`, sql`not starts_with(${users.mfaSecret}, ${currentPrefix})`));
+        .where(
+          and(
+            sameTenant(users.tenantId),
+            sql`${users.mfaSecret} is not null`,
+            sql`not starts_with(${users.mfaSecret}, ${currentPrefix})`,
+          ),
+        );
       for (const user of stale) {
         if (!user.mfaSecret) continue;
         const secret = openMfaSecret(ring, user, user.mfaSecret);
         await tx
           .update(users)
           .set({ mfaSecret: sealMfaSecret(ring, user, secret) })
-          .where(eq(users.id, user.id));
+          .where(and(sameTenant(users.tenantId), eq(users.id, user.id)));
       }
       return stale.length;
     });

@@ -1,4 +1,4 @@
-import { and, eq, invitations, recordAuditEvent, type TenantTx } from '@skillhub/db';
+import { and, eq, invitations, recordAuditEvent, sameTenant, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { invitationColumns, isPending } from './invitation-columns.ts';
 
@@ -7,7 +7,7 @@ export async function revokeInvitation(tx: TenantTx, invitationId: string) {
   const [revoked] = await tx
     .update(invitations)
     .set({ revokedAt: new Date() })
-    .where(and(eq(invitations.id, invitationId), isPending()))
+    .where(and(sameTenant(invitations.tenantId), eq(invitations.id, invitationId), isPending()))
     .returning(invitationColumns);
   if (!revoked) throw new AppError('NOT_FOUND', 'No such pending invitation.');
   await recordAuditEvent({

@@ -1,9 +1,11 @@
 import type { Database, LoginThrottleVerdict } from '@skillhub/db';
 import {
+  and,
   eq,
   logRepeatedSecurityEvent,
   logSecurityEvent,
   type RequestActor,
+  sameTenant,
   shouldBlockLogin,
   users,
 } from '@skillhub/db';
@@ -101,7 +103,10 @@ export async function signIn(db: Database, config: AppConfig, input: SignInInput
     throw new AppError('FORBIDDEN', 'This workspace has been deactivated.');
   }
   const outcome = await db.withTenant(tenant.id, actor, async (tx) => {
-    const [user] = await tx.select().from(users).where(eq(users.email, email));
+    const [user] = await tx
+      .select()
+      .from(users)
+      .where(and(sameTenant(users.tenantId), eq(users.email, email)));
     const device = trustedDeviceOf(input.trustedDevice ?? null, user);
     const verdict = await shouldBlockLogin(email, input.ip, device);
     if (verdict.blocked) {

@@ -1,9 +1,11 @@
 import type { Database, LoginThrottleVerdict } from '@skillhub/db';
 import {
+  and,
   eq,
   logSecurityEvent,
   type RequestActor,
   recordAuditEvent,
+  sameTenant,
   shouldBlockLogin,
   userSessions,
   users,
@@ -45,7 +47,10 @@ export async function verifyMfaSignIn(
     session.tenantId,
     actor,
     async (tx): Promise<'ok' | 'wrong' | LoginThrottleVerdict> => {
-      const [user] = await tx.select().from(users).where(eq(users.id, session.userId));
+      const [user] = await tx
+        .select()
+        .from(users)
+        .where(and(sameTenant(users.tenantId), eq(users.id, session.userId)));
       if (!user?.mfaSecret) return 'wrong';
       const device = trustedDeviceOf(input.trustedDevice ?? null, user);
       const verdict = await shouldBlockLogin(user.email, input.ip, device);
@@ -64,7 +69,10 @@ export async function verifyMfaSignIn(
         });
         return 'wrong';
       }
-      await tx.update(userSessions).set({ mfaPending: false }).where(eq(userSessions.id, session.sessionId));
+      await tx
+        .update(userSessions)
+        .set({ mfaPending: false })
+        .where(and(sameTenant(userSessions.tenantId), eq(userSessions.id, session.sessionId)));
       await logSecurityEvent({
         type: 'login_success',
         email: user.email,

@@ -1,4 +1,4 @@
-import { sql, type TenantTx } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import type { AppConfig } from '../config/app-config.ts';
 
 /** A workspace's retention policy and the deployment's bounds on it. */
@@ -21,7 +21,7 @@ export function effectiveDays(keepDays: number | null, config: AppConfig): numbe
 /** The current workspace's policy (inside `withTenant`; a workspace without a settings row keeps everything). */
 export async function readRetentionPolicy(tx: TenantTx, config: AppConfig): Promise<RetentionPolicy> {
   const { rows } = await tx.execute<{ days: number | null }>(
-    sql`select audit_retention_days as days from site_settings limit 1`,
+    sql`select audit_retention_days as days from site_settings where ${sameTenant('site_settings')} limit 1`,
   );
   const keepDays = rows[0]?.days ?? null;
   return {

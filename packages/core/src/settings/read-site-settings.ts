@@ -1,4 +1,4 @@
-import { siteSettings, type TenantTx } from '@skillhub/db';
+import { sameTenant, siteSettings, type TenantTx } from '@skillhub/db';
 import {
   Allowlist,
   Blocklist,
@@ -36,7 +36,7 @@ export function toDocument(row: SiteSettingsRow | undefined): SiteSettingsDocume
 
 /** The workspace's settings row (one per tenant; the row policy picks the caller's), locked when `forUpdate`. */
 export async function findSiteSettings(tx: TenantTx, forUpdate = false): Promise<SiteSettingsRow | undefined> {
-  const query = tx.select().from(siteSettings).limit(1);
+  const query = tx.select().from(siteSettings).where(sameTenant(siteSettings.tenantId)).limit(1);
   const [row] = await (forUpdate ? query.for('update') : query);
   return row;
 }

@@ -1,4 +1,4 @@
-import { type SQL, sql, type TenantTx } from '@skillhub/db';
+import { type SQL, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { isoTimestamp } from '../pagination/cursor.ts';
 import type { SinkFormat } from './sink-payload.ts';
 
@@ -42,7 +42,7 @@ export async function selectAuditSinks(tx: TenantTx, where: SQL = sql`true`): Pr
       from audit_sinks s
       join audit_sink_cursors c on c.tenant_id = s.tenant_id and c.sink_id = s.id
       cross join lateral (select coalesce(max(position), 0) as size from audit.seals where chain = s.tenant_id) t
-     where ${where}
+     where ${sameTenant('s')} and ${sameTenant('c')} and ${where}
      order by s.created_at, s.id`);
   return rows.map((r) => {
     const deliveredThrough = Number(r.deliveredThrough);

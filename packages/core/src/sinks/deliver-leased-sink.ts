@@ -1,4 +1,4 @@
-import { type AuditSinkLease, type Database, sql, systemActor, type TenantTx } from '@skillhub/db';
+import { type AuditSinkLease, type Database, sameTenant, sql, systemActor, type TenantTx } from '@skillhub/db';
 import type { SecretKeyRing } from '../crypto/secret-box.ts';
 import { AdaptiveBatchSize } from './adaptive-batch-size.ts';
 import { postWebhook, type WebhookPolicy } from './post-webhook.ts';
@@ -95,14 +95,14 @@ async function postBatch(
 
 async function releaseLease(tx: TenantTx, sinkId: string, leaseToken: string): Promise<void> {
   await tx.execute(sql`update audit_sink_cursors set lease_token = null, leased_until = null
-    where sink_id = ${sinkId} and lease_token = ${leaseToken}`);
+    where ${sameTenant('audit_sink_cursors')} and sink_id = ${sinkId} and lease_token = ${leaseToken}`);
 }
 
 /** Takes the sink again right after a success, for its next batch. */
 async function renewLease(tx: TenantTx, sinkId: string, leaseSeconds: number): Promise<string | null> {
   const { rows } = await tx.execute<{ lease_token: string }>(sql`update audit_sink_cursors
       set lease_token = gen_random_uuid(), leased_until = now() + make_interval(secs => ${leaseSeconds})
-    where sink_id = ${sinkId} and lease_token is null and paused_at is null
+    where ${sameTenant('audit_sink_cursors')} and sink_id = ${sinkId} and lease_token is null and paused_at is null
     returning lease_token`);
   return rows[0]?.lease_token ?? null;
 }

@@ -1,4 +1,4 @@
-import { sql, type TenantTx } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { isoTimestamp } from '../pagination/cursor.ts';
 import { findAuditSink } from './find-audit-sink.ts';
 
@@ -23,7 +23,7 @@ export async function listSinkAttempts(tx: TenantTx, id: string, limit: number):
     select id, ${isoTimestamp(sql.raw('attempted_at'))} as "attemptedAt", webhook_id as "webhookId",
            first_leaf as "firstLeaf", last_leaf as "lastLeaf", event_count as "eventCount", status_code as "statusCode",
            latency_ms as "latencyMs", delivered, error
-      from audit_sink_attempts where sink_id = ${id}
+      from audit_sink_attempts where ${sameTenant('audit_sink_attempts')} and sink_id = ${id}
      order by attempted_at desc, id limit ${limit}`);
   return rows.map((r) => ({
     ...(r as unknown as SinkAttemptView),

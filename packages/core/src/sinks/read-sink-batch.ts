@@ -1,4 +1,4 @@
-import { sql, type TenantTx } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { type AuditEventView, auditEventColumns } from '../audit/audit-event-query.ts';
 import type { SealedEvent, SinkCheckpoint, SinkFormat } from './sink-payload.ts';
 
@@ -41,7 +41,7 @@ export async function readSinkBatch(
   }>(sql`select s.tenant_id, s.url, s.format, s.signing_secret, c.delivered_through, c.pending_through, c.generation,
               c.failures, c.failing_since
          from audit_sink_cursors c join audit_sinks s on s.tenant_id = c.tenant_id and s.id = c.sink_id
-        where c.sink_id = ${sinkId} and c.lease_token = ${leaseToken} and c.paused_at is null
+        where ${sameTenant('c')} and ${sameTenant('s')} and c.sink_id = ${sinkId} and c.lease_token = ${leaseToken} and c.paused_at is null
         for update of c`);
   const state = rows[0];
   if (!state) return null;
@@ -60,12 +60,14 @@ export async function readSinkBatch(
                ${through === null ? sql`` : sql`and position <= ${through}`}
              order by position ${through === null ? sql`limit ${batchSize}` : sql``}) s
       -- A probe per event, not a hash of all the tenant's events across the ledger's partitions per batch.
-      cross join lateral (select * from audit_logs l where l.id = s.event_id limit 1) e
+      cross join lateral (select * from audit_logs l where ${sameTenant('l')} and l.id = s.event_id limit 1) e
      order by s.position`);
   if (events.length === 0) return null;
   const last = Number(events.at(-1)?.leafIndex);
   if (state.pending_through === null) {
-    await tx.execute(sql`update audit_sink_cursors set pending_through = ${last} where sink_id = ${sinkId}`);
+    await tx.execute(
+      sql`update audit_sink_cursors set pending_through = ${last} where ${sameTenant('audit_sink_cursors')} and sink_id = ${sinkId}`,
+    );
   }
   const { rows: checkpoints } = await tx.execute<{ tree_size: string; note: string }>(
     sql`select tree_size, note from audit.checkpoints where chain = ${state.tenant_id} order by tree_size desc limit 1`,

@@ -1,4 +1,4 @@
-import { logSecurityEvent, recordAuditEvent, sql, type TenantTx } from '@skillhub/db';
+import { logSecurityEvent, recordAuditEvent, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { retryDelayMs } from './backoff-schedule.ts';
 import type { WebhookResponse } from './post-webhook.ts';
 
@@ -22,7 +22,7 @@ export async function recordSinkAttempt(tx: TenantTx, attempt: SinkAttempt): Pro
     select ${attempt.sinkId}, ${attempt.webhookId}, ${attempt.firstLeaf}::bigint, ${attempt.lastLeaf}::bigint,
            ${attempt.eventCount}::integer, ${response.statusCode}::integer, ${response.latencyMs}::integer, ${delivered},
            ${response.error}
-     where exists (select from audit_sinks where id = ${attempt.sinkId})`);
+     where exists (select from audit_sinks where ${sameTenant('audit_sinks')} and id = ${attempt.sinkId})`);
 }
 
 export interface FailurePolicy {
@@ -51,7 +51,7 @@ export async function settleSinkAttempt(
     await tx.execute(sql`update audit_sink_cursors
         set delivered_through = greatest(delivered_through, ${attempt.lastLeaf}), pending_through = null,
             failures = 0, failing_since = null, next_attempt_at = now(), lease_token = null, leased_until = null
-      where sink_id = ${attempt.sinkId} and lease_token = ${leaseToken}`);
+      where ${sameTenant('audit_sink_cursors')} and sink_id = ${attempt.sinkId} and lease_token = ${leaseToken}`);
     return { paused: false };
   }
   const failures = state.failures + 1;
@@ -63,7 +63,7 @@ export async function settleSinkAttempt(
           paused_at = ${pause ? sql`now()` : sql`null`},
           paused_reason = ${pause ? `failing since ${failingSince.toISOString()}: ${attempt.response.error}` : null},
           lease_token = null, leased_until = null
-    where sink_id = ${attempt.sinkId} and lease_token = ${leaseToken}`);
+    where ${sameTenant('audit_sink_cursors')} and sink_id = ${attempt.sinkId} and lease_token = ${leaseToken}`);
   if (!pause || rowCount === 0) return { paused: false };
   const details = {
     reason: 'audit_sink_paused',

@@ -1,4 +1,4 @@
-import { recordAuditEvent, sql, type TenantTx } from '@skillhub/db';
+import { recordAuditEvent, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import type { AuditSinkView } from './audit-sink-view.ts';
 import { findAuditSink } from './find-audit-sink.ts';
@@ -22,7 +22,7 @@ export async function replayAuditSink(tx: TenantTx, id: string, fromLeaf: number
       set delivered_through = ${fromLeaf - 1}, pending_through = null, generation = generation + 1,
           paused_at = null, paused_reason = null, failures = 0, failing_since = null, next_attempt_at = now(),
           lease_token = null, leased_until = null
-    where sink_id = ${id}`);
+    where ${sameTenant('audit_sink_cursors')} and sink_id = ${id}`);
   await recordAuditEvent({
     action: 'audit_sink.replayed',
     resourceType: 'audit_sink',

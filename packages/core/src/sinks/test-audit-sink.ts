@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, recordAuditEvent, sql } from '@skillhub/db';
+import { type Database, recordAuditEvent, sameTenant, sql } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 import type { SecretKeyRing } from '../crypto/secret-box.ts';
 import { findAuditSink } from './find-audit-sink.ts';
@@ -25,7 +25,7 @@ export async function testAuditSink(
   const sink = await db.withTenant(auth.tenantId, auth.actor, async (tx) => {
     const found = await findAuditSink(tx, id);
     const { rows } = await tx.execute<{ signing_secret: string }>(
-      sql`select signing_secret from audit_sinks where id = ${id}`,
+      sql`select signing_secret from audit_sinks where ${sameTenant('audit_sinks')} and id = ${id}`,
     );
     return { ...found, sealedSecret: rows[0]?.signing_secret ?? '' };
   });

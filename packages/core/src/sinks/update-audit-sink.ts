@@ -1,4 +1,4 @@
-import { recordAuditEvent, sql, type TenantTx } from '@skillhub/db';
+import { recordAuditEvent, sameTenant, sql, type TenantTx } from '@skillhub/db';
 import type { AuditSinkView } from './audit-sink-view.ts';
 import { findAuditSink } from './find-audit-sink.ts';
 import type { SinkFormat } from './sink-payload.ts';
@@ -36,17 +36,19 @@ export async function updateAuditSink(
     format !== undefined && sql`format = ${format}`,
   ].filter((change) => change !== false);
   if (changes.length > 0) {
-    await tx.execute(sql`update audit_sinks set ${sql.join(changes, sql`, `)}, updated_at = now() where id = ${id}`);
+    await tx.execute(
+      sql`update audit_sinks set ${sql.join(changes, sql`, `)}, updated_at = now() where ${sameTenant('audit_sinks')} and id = ${id}`,
+    );
   }
   if (enabled === false) {
     await tx.execute(sql`update audit_sink_cursors
         set paused_at = coalesce(paused_at, now()), paused_reason = coalesce(paused_reason, 'paused by an admin'),
             lease_token = null, leased_until = null
-      where sink_id = ${id}`);
+      where ${sameTenant('audit_sink_cursors')} and sink_id = ${id}`);
   } else if (enabled === true) {
     await tx.execute(sql`update audit_sink_cursors
         set paused_at = null, paused_reason = null, failures = 0, failing_since = null, next_attempt_at = now()
-      where sink_id = ${id}`);
+      where ${sameTenant('audit_sink_cursors')} and sink_id = ${id}`);
   }
   // A request that changes nothing (no field, or each field as it already is) records nothing: the ledger holds changes.
   if (changes.length === 0 && enabled === undefined) return current;

@@ -1,4 +1,4 @@
-import { eq, recordAuditEvent, skills, type TenantTx } from '@skillhub/db';
+import { and, eq, recordAuditEvent, sameTenant, skills, type TenantTx } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 import { assertCanChangeSkill } from '../authorization/can-change-skill.ts';
 import { findSkill } from './find-skill.ts';
@@ -10,7 +10,7 @@ import { findSkill } from './find-skill.ts';
 export async function deleteSkill(tx: TenantTx, auth: RequestAuth, ref: string): Promise<void> {
   const skill = await findSkill(tx, ref, { forUpdate: true });
   assertCanChangeSkill(auth, skill, 'delete this skill');
-  await tx.delete(skills).where(eq(skills.id, skill.id));
+  await tx.delete(skills).where(and(sameTenant(skills.tenantId), eq(skills.id, skill.id)));
   await recordAuditEvent({
     action: 'skill.deleted',
     resourceType: 'skill',

@@ -1,4 +1,4 @@
-import { sql, type TenantTx } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 
 /** Skills whose embeddings are closest (cosine) to `vector`, from the same model only. */
 export async function findSimilarSkills(
@@ -11,7 +11,7 @@ export async function findSimilarSkills(
     select s.id, s.slug, s.name, s.description,
            (select sum(a * b) from unnest(e.embedding, ${`{${embedding.vector.join(',')}}`}::real[]) as v(a, b)) as score
     from skill_embeddings e join skills s on s.tenant_id = e.tenant_id and s.id = e.skill_id
-    where e.model = ${embedding.model} and (${excludeSkillId ?? null}::uuid is null or s.id <> ${excludeSkillId ?? null}::uuid)
+    where ${sameTenant('e')} and ${sameTenant('s')} and e.model = ${embedding.model} and (${excludeSkillId ?? null}::uuid is null or s.id <> ${excludeSkillId ?? null}::uuid)
     order by score desc nulls last, s.id
     limit ${limit}`);
   return result.rows.map((row) => ({ ...row, score: Math.round(Number(row.score) * 1000) / 1000 }));

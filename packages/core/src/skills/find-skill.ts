@@ -1,4 +1,4 @@
-import { eq, or, skills, type TenantTx } from '@skillhub/db';
+import { and, eq, or, sameTenant, skills, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { skillColumns } from './skill-view.ts';
 
@@ -18,7 +18,7 @@ export async function findSkill(
   const query = tx
     .select({ ...skillColumns, ...(options.withContent && { content: skills.content }) })
     .from(skills)
-    .where(where)
+    .where(and(sameTenant(skills.tenantId), where))
     .limit(1);
   const [skill] = options.forUpdate ? await query.for('update') : await query;
   if (!skill) throw new AppError('NOT_FOUND', 'No such skill.', { probe: { table: 'skills', id: idOrSlug } });

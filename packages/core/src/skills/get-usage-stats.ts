@@ -1,4 +1,4 @@
-import { sql, type TenantTx } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { findSkill } from './find-skill.ts';
 import type { UsagePeriod } from './usage-periods.ts';
@@ -25,11 +25,11 @@ export async function getUsageStats(tx: TenantTx, ref: string, input: UsageStats
   const buckets = await tx.execute<{ bucket: Date; uses: number }>(sql`
     select date_trunc(${period}, occurred_at) as bucket, count(*)::int as uses
     from usage_events
-    where skill_id = ${skillId} and occurred_at >= ${from.toISOString()} and occurred_at < ${to.toISOString()}
+    where ${sameTenant('usage_events')} and skill_id = ${skillId} and occurred_at >= ${from.toISOString()} and occurred_at < ${to.toISOString()}
     group by 1 order by 1`);
   const sources = await tx.execute<{ source: string; uses: number }>(sql`
     select source, count(*)::int as uses from usage_events
-    where skill_id = ${skillId} and occurred_at >= ${from.toISOString()} and occurred_at < ${to.toISOString()}
+    where ${sameTenant('usage_events')} and skill_id = ${skillId} and occurred_at >= ${from.toISOString()} and occurred_at < ${to.toISOString()}
     group by 1 order by 2 desc`);
   return {
     period,

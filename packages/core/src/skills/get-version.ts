@@ -1,4 +1,4 @@
-import { and, eq, skillVersions, type TenantTx } from '@skillhub/db';
+import { and, eq, sameTenant, skillVersions, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { findSkill } from './find-skill.ts';
 import { versionSummary } from './version-columns.ts';
@@ -9,7 +9,9 @@ export async function getVersion(tx: TenantTx, ref: string, version: number) {
   const [row] = await tx
     .select({ ...versionSummary, content: skillVersions.content })
     .from(skillVersions)
-    .where(and(eq(skillVersions.skillId, skillId), eq(skillVersions.version, version)));
+    .where(
+      and(sameTenant(skillVersions.tenantId), eq(skillVersions.skillId, skillId), eq(skillVersions.version, version)),
+    );
   if (!row) throw new AppError('NOT_FOUND', `Version ${version} does not exist.`);
   return row;
 }

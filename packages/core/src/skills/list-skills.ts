@@ -1,4 +1,4 @@
-import { and, arrayContains, eq, type SQL, skills, sql, type TenantTx } from '@skillhub/db';
+import { and, arrayContains, eq, type SQL, sameTenant, skills, sql, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { uuidPattern } from '../pagination/cursor.ts';
 import { isIsoInstant } from '../validation/iso-instant.ts';
@@ -73,6 +73,7 @@ export async function listSkills(tx: TenantTx, input: ListSkillsInput) {
     .from(skills)
     .where(
       and(
+        sameTenant(skills.tenantId),
         input.tag ? arrayContains(skills.tags, [input.tag]) : undefined,
         input.author ? eq(skills.authorId, input.author) : undefined,
         input.minRating !== undefined ? sql`${average} >= ${input.minRating}` : undefined,

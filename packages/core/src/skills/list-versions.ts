@@ -1,4 +1,4 @@
-import { desc, eq, skillVersions, type TenantTx } from '@skillhub/db';
+import { and, desc, eq, sameTenant, skillVersions, type TenantTx } from '@skillhub/db';
 import { findSkill } from './find-skill.ts';
 import { versionSummary } from './version-columns.ts';
 
@@ -7,5 +7,5 @@ export const listVersions = async (tx: TenantTx, ref: string) =>
   tx
     .select(versionSummary)
     .from(skillVersions)
-    .where(eq(skillVersions.skillId, (await findSkill(tx, ref)).id))
+    .where(and(sameTenant(skillVersions.tenantId), eq(skillVersions.skillId, (await findSkill(tx, ref)).id)))
     .orderBy(desc(skillVersions.version));

@@ -1,7 +1,9 @@
 import {
+  and,
   eq,
   ratings,
   recordAuditEvent,
+  sameTenant,
   skillEmbeddings,
   skillReviews,
   skills,
@@ -32,31 +34,38 @@ export async function mergeSkills(tx: TenantTx, sourceRef: string, targetRef: st
   const movedVersions = await tx
     .update(skillVersions)
     .set({ skillId: target.id, version: sql`${skillVersions.version} + ${offset}` })
-    .where(eq(skillVersions.skillId, source.id))
+    .where(and(sameTenant(skillVersions.tenantId), eq(skillVersions.skillId, source.id)))
     .returning({ id: skillVersions.id });
 
   await tx.execute(sql`delete from ratings s using ratings t
-    where s.skill_id = ${source.id} and t.skill_id = ${target.id} and t.user_id = s.user_id`);
+    where ${sameTenant('s')} and ${sameTenant('t')} and s.skill_id = ${source.id} and t.skill_id = ${target.id} and t.user_id = s.user_id`);
   const movedRatings = await tx
     .update(ratings)
     .set({ skillId: target.id })
-    .where(eq(ratings.skillId, source.id))
+    .where(and(sameTenant(ratings.tenantId), eq(ratings.skillId, source.id)))
     .returning({ id: ratings.id });
 
   const [targetReview] = await tx
     .select({ id: skillReviews.id })
     .from(skillReviews)
-    .where(eq(skillReviews.skillId, target.id));
-  if (targetReview) await tx.delete(skillReviews).where(eq(skillReviews.skillId, source.id));
-  else await tx.update(skillReviews).set({ skillId: target.id }).where(eq(skillReviews.skillId, source.id));
+    .where(and(sameTenant(skillReviews.tenantId), eq(skillReviews.skillId, target.id)));
+  if (targetReview)
+    await tx.delete(skillReviews).where(and(sameTenant(skillReviews.tenantId), eq(skillReviews.skillId, source.id)));
+  else
+    await tx
+      .update(skillReviews)
+      .set({ skillId: target.id })
+      .where(and(sameTenant(skillReviews.tenantId), eq(skillReviews.skillId, source.id)));
 
   const movedUsage = await tx
     .update(usageEvents)
     .set({ skillId: target.id })
-    .where(eq(usageEvents.skillId, source.id))
+    .where(and(sameTenant(usageEvents.tenantId), eq(usageEvents.skillId, source.id)))
     .returning({ id: usageEvents.id });
-  await tx.delete(skillEmbeddings).where(eq(skillEmbeddings.skillId, source.id));
-  await tx.delete(skills).where(eq(skills.id, source.id));
+  await tx
+    .delete(skillEmbeddings)
+    .where(and(sameTenant(skillEmbeddings.tenantId), eq(skillEmbeddings.skillId, source.id)));
+  await tx.delete(skills).where(and(sameTenant(skills.tenantId), eq(skills.id, source.id)));
 
   const latestVersion = offset + source.latestVersion + 1;
   await tx.insert(skillVersions).values({
@@ -69,12 +78,12 @@ export async function mergeSkills(tx: TenantTx, sourceRef: string, targetRef: st
     .update(skills)
     .set({
       latestVersion,
-      ratingCount: sql`(select count(*) from ratings where skill_id = ${target.id})`,
-      ratingSum: sql`(select coalesce(sum(score), 0) from ratings where skill_id = ${target.id})`,
+      ratingCount: sql`(select count(*) from ratings where ${sameTenant('ratings')} and skill_id = ${target.id})`,
+      ratingSum: sql`(select coalesce(sum(score), 0) from ratings where ${sameTenant('ratings')} and skill_id = ${target.id})`,
       tags: [...new Set([...target.tags, ...source.tags])].sort(),
       updatedAt: sql`now()`,
     })
-    .where(eq(skills.id, target.id))
+    .where(and(sameTenant(skills.tenantId), eq(skills.id, target.id)))
     .returning();
   if (!merged) throw new Error('target vanished during merge');
   const moved = { versions: movedVersions.length, ratings: movedRatings.length, usageEvents: movedUsage.length };

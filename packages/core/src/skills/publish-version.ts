@@ -1,4 +1,14 @@
-import { eq, recordAuditEvent, skillEmbeddings, skills, skillVersions, sql, type TenantTx } from '@skillhub/db';
+import {
+  and,
+  eq,
+  recordAuditEvent,
+  sameTenant,
+  skillEmbeddings,
+  skills,
+  skillVersions,
+  sql,
+  type TenantTx,
+} from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 
 /**
@@ -17,7 +27,7 @@ export async function publishVersion(
   const [skill] = await tx
     .select({ latestVersion: skills.latestVersion })
     .from(skills)
-    .where(eq(skills.id, skillId))
+    .where(and(sameTenant(skills.tenantId), eq(skills.id, skillId)))
     .for('update');
   const version = (skill?.latestVersion ?? 0) + 1;
   const [created] = await tx
@@ -27,7 +37,7 @@ export async function publishVersion(
   await tx
     .update(skills)
     .set({ content: input.content, latestVersion: version, updatedAt: sql`now()` })
-    .where(eq(skills.id, skillId));
+    .where(and(sameTenant(skills.tenantId), eq(skills.id, skillId)));
   if (embedding) {
     await tx
       .insert(skillEmbeddings)

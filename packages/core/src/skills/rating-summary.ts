@@ -1,4 +1,4 @@
-import { eq, ratings, skills, sql, type TenantTx } from '@skillhub/db';
+import { and, eq, ratings, sameTenant, skills, sql, type TenantTx } from '@skillhub/db';
 
 /**
  * Keeps the skill's rating count and sum in step with its ratings (same
@@ -13,13 +13,13 @@ export function refreshRatingSummary(tx: TenantTx, skillId: string) {
       sum: sql<number>`coalesce(sum(${ratings.score}), 0)`.as('sum'),
     })
     .from(ratings)
-    .where(eq(ratings.skillId, skillId))
+    .where(and(sameTenant(ratings.tenantId), eq(ratings.skillId, skillId)))
     .as('totals');
   return tx
     .update(skills)
     .set({ ratingCount: sql`${totals.count}`, ratingSum: sql`${totals.sum}` })
     .from(totals)
-    .where(eq(skills.id, skillId))
+    .where(and(sameTenant(skills.tenantId), eq(skills.id, skillId)))
     .returning({ count: skills.ratingCount, sum: skills.ratingSum });
 }
 

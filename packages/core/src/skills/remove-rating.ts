@@ -1,4 +1,4 @@
-import { and, eq, ratings, type TenantTx } from '@skillhub/db';
+import { and, eq, ratings, sameTenant, type TenantTx } from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
 import { findSkill } from './find-skill.ts';
 import { ratingSummary, refreshRatingSummary } from './rating-summary.ts';
@@ -8,7 +8,7 @@ export async function removeRating(tx: TenantTx, ref: string, userId: string) {
   const skillId = (await findSkill(tx, ref)).id;
   const removed = await tx
     .delete(ratings)
-    .where(and(eq(ratings.skillId, skillId), eq(ratings.userId, userId)))
+    .where(and(sameTenant(ratings.tenantId), eq(ratings.skillId, skillId), eq(ratings.userId, userId)))
     .returning({ id: ratings.id });
   if (removed.length === 0) throw new AppError('NOT_FOUND', 'You have not rated this skill.');
   const [aggregate] = await refreshRatingSummary(tx, skillId);

@@ -1,4 +1,4 @@
-import { eq, recordAuditEvent, skillReviews, sql, type TenantTx } from '@skillhub/db';
+import { and, eq, recordAuditEvent, sameTenant, skillReviews, sql, type TenantTx } from '@skillhub/db';
 import { findSkill } from './find-skill.ts';
 import { type ReviewStatus, reviewColumns } from './review-columns.ts';
 
@@ -13,12 +13,12 @@ export async function saveReview(
   const [existing] = await tx
     .select({ id: skillReviews.id })
     .from(skillReviews)
-    .where(eq(skillReviews.skillId, skillId));
+    .where(and(sameTenant(skillReviews.tenantId), eq(skillReviews.skillId, skillId)));
   const [review] = existing
     ? await tx
         .update(skillReviews)
         .set({ ...input, reviewerId, updatedAt: sql`now()` })
-        .where(eq(skillReviews.id, existing.id))
+        .where(and(sameTenant(skillReviews.tenantId), eq(skillReviews.id, existing.id)))
         .returning(reviewColumns)
     : await tx
         .insert(skillReviews)

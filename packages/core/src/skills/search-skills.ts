@@ -1,4 +1,4 @@
-import { sql, type TenantTx } from '@skillhub/db';
+import { sameTenant, sql, type TenantTx } from '@skillhub/db';
 
 /**
  * Ranked full-text search over name (weight A), description (B) and content
@@ -20,7 +20,7 @@ export async function searchSkills(tx: TenantTx, query: string, limit: number) {
            ts_rank(skill_search_document(s.name, s.description, s.content), q.query) as rank,
            ts_headline('english', s.description || ' ' || left(s.content, 2000), q.query, 'MaxFragments=1,MaxWords=25,MinWords=8') as headline
     from skills s, q
-    where skill_search_document(s.name, s.description, s.content) @@ q.query
+    where ${sameTenant('s')} and skill_search_document(s.name, s.description, s.content) @@ q.query
     order by rank desc, s.id
     limit ${limit}`);
   return result.rows.map((row) => ({ ...row, rank: Number(row.rank) }));

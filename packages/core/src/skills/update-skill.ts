@@ -1,4 +1,4 @@
-import { eq, recordAuditEvent, skills, sql, type TenantTx } from '@skillhub/db';
+import { and, eq, recordAuditEvent, sameTenant, skills, sql, type TenantTx } from '@skillhub/db';
 import type { RequestAuth } from '../auth/request-auth.ts';
 import { assertCanChangeSkill } from '../authorization/can-change-skill.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -29,7 +29,7 @@ export async function updateSkill(tx: TenantTx, auth: RequestAuth, ref: string, 
     const [updated] = await tx
       .update(skills)
       .set({ ...changes, updatedAt: sql`now()` })
-      .where(eq(skills.id, skillId))
+      .where(and(sameTenant(skills.tenantId), eq(skills.id, skillId)))
       .returning(skillColumns);
     if (!updated) throw new AppError('NOT_FOUND', 'No such skill.');
     await recordAuditEvent({

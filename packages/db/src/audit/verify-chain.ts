@@ -2,6 +2,8 @@ import { createHash, hash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { DbError } from '../errors.ts';
+import { currentScope } from '../tenant-context/context-store.ts';
+import { sameTenant } from '../tenant-context/same-tenant.ts';
 import type { CheckpointKey } from './checkpoints/signed-note.ts';
 import { compareOrder, sealedEvents } from './ledger-stream/sealed-events.ts';
 import { type RemovedRange, trustedRetentionRanges } from './retention/trusted-retention-ranges.ts';
@@ -225,7 +227,7 @@ async function positionRange(query: ChainQuery, chain: string, window: ChainWind
   const [row] = await query<{ first: string | null; last: string | null }>(
     sql`select min(s.position) as first, max(s.position) as last
      from audit.seals s join audit_logs e on e.id = s.event_id
-     where s.chain = ${chain}
+     where s.chain = ${chain}${routing('e')}
        and (${window.from ?? null}::timestamptz is null or e.created_at >= ${window.from ?? null})
        and (${window.to ?? null}::timestamptz is null or e.created_at <= ${window.to ?? null})`,
   );
@@ -239,6 +241,12 @@ const chainFold = (previous: Buffer, eventHash: Buffer): Buffer => {
   eventHash.copy(folded, 32);
   return hash('sha256', folded, 'buffer');
 };
+
+/**
+ * Inside withTenant, the tenant named on a table the policy already limits to it: routing on Citus
+ * (same-tenant.ts). The owner's verification, outside any tenant scope, reads every chain as it is.
+ */
+const routing = (alias: string): SQL => (currentScope() ? sql` and ${sameTenant(alias)}` : sql``);
 
 const inChain = (chain: string) => (chain === '' ? sql`e.tenant_id is null` : sql`e.tenant_id = ${chain}`);
 
@@ -267,7 +275,7 @@ async function unsealedEvents(
            where ${inChain(chain)} and not exists (
              select from audit.seals s where s.event_id = e.id
                and (s.created_at is null or s.created_at = e.created_at
-                    or not exists (select from audit_logs x where x.id = s.event_id and x.created_at = s.created_at)))
+                    or not exists (select from audit_logs x where x.id = s.event_id and x.created_at = s.created_at${routing('x')})))
            offset 0) u`,
   );
   return { inserted: row?.inserted ?? null, unsealed: Number(row?.unsealed ?? 0) };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ContextFirstQuery, type ContextStatement, usesExtendedProtocol } from './context-first-query.ts';
+import { assertTenantRouted } from './routing-check.ts';
 
 type QueryInput = pg.QueryConfig & { rowMode?: string };
 
@@ -58,6 +59,8 @@ export class ContextFirstClient {
   /** Whether this transaction runs on the backend the connection was opened to (see withTenant). */
   #direct = false;
   #prepared = 0;
+  /** The tenant every statement must name (test-only, `checkTenantRouting`); undefined when unchecked. */
+  #routedTenant: string | undefined;
 
   constructor(client: pg.PoolClient) {
     this.client = client;
@@ -67,8 +70,9 @@ export class ContextFirstClient {
    * The context of the transaction just begun, to leave with its first statement; `direct` when the
    * transaction runs on the connection's own backend, where named statements stay.
    */
-  holdContext(statement: ContextStatement, direct: boolean): void {
+  holdContext(statement: ContextStatement, direct: boolean, routedTenant?: string): void {
     this.#direct = direct;
+    this.#routedTenant = routedTenant;
     this.#pending = direct && this.#nameUsable ? statement : { ...statement, name: undefined };
   }
 
@@ -95,6 +99,18 @@ export class ContextFirstClient {
 
   /** What Drizzle's session calls for every statement. */
   query(config: QueryInput | string, values?: unknown[]): Promise<pg.QueryResult> {
+    if (this.#routedTenant !== undefined) {
+      const text = typeof config === 'string' ? config : config.text;
+      try {
+        assertTenantRouted(
+          text,
+          values ?? (typeof config === 'string' ? [] : (config.values ?? [])),
+          this.#routedTenant,
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     const input = this.#prepare(typeof config === 'string' ? { text: config } : config, values);
     const context = this.#pending;
     if (!context) return this.client.query(input, values);

@@ -106,6 +106,11 @@ export interface WithTenantSettings {
    * with `SET LOCAL`, which Citus carries to the workers.
    */
   distributed: boolean;
+  /**
+   * Test-only: refuse a statement that scans a tenant table without `tenant_id = $n` bound to the
+   * transaction's tenant (routing-check.ts), so a query added without `sameTenant` fails its tests.
+   */
+  checkTenantRouting?: boolean;
   /** Called after a commit that changed a credential of the tenant (before the caller sees the result). */
   onCredentialChange: (tenantId: string) => void;
 }
@@ -165,6 +170,7 @@ export async function withTenantOn<T>(
           ...(ticket ? { begin: true } : {}),
         },
     direct,
+    settings.checkTenantRouting ? tenantId : undefined,
   );
   const tx = new NodePgTransaction(drizzle.dialect, session, drizzle.schema) as TenantTx;
   let result: T;

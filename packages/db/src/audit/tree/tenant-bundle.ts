@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { requireScope } from '../../identity/current-tx.ts';
+import { sameTenant } from '../../tenant-context/same-tenant.ts';
 import type { ChainQuery } from '../verify-chain.ts';
 import { inclusionRanges } from './rfc9162.ts';
 import { StoredTree } from './stored-tree.ts';
@@ -35,7 +36,7 @@ export async function streamTenantBundle(
   await query(sql`declare bundle_leaves no scroll cursor for
     select s.position - 1 as leaf_index, audit.canonical_text(l) as canonical
     from audit.seals s join audit_logs l on l.id = s.event_id
-    where s.chain = ${tenantId} and s.position <= ${treeSize}
+    where s.chain = ${tenantId} and ${sameTenant('l')} and s.position <= ${treeSize}
     order by s.position`);
   let sent = 0;
   let sinceForget = 0;

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { DbError } from '../../errors.ts';
 import { requireScope } from '../../identity/current-tx.ts';
+import { sameTenant } from '../../tenant-context/same-tenant.ts';
 import type { ChainQuery } from '../verify-chain.ts';
 import { consistencyRanges, inclusionRanges } from './rfc9162.ts';
 import { StoredTree } from './stored-tree.ts';
@@ -76,7 +77,7 @@ export async function tenantInclusionProof(eventId: string, treeSize?: number): 
   const [leaf] = await query<{ leaf_index: string; canonical: string }>(
     sql`select s.position - 1 as leaf_index, audit.canonical_text(l) as canonical
         from audit.seals s join audit_logs l on l.id = s.event_id
-        where s.event_id = ${eventId} and s.chain = ${tenantId}`,
+        where s.event_id = ${eventId} and s.chain = ${tenantId} and ${sameTenant('l')}`,
   );
   if (!leaf) return null;
   const checkpoint = await readTenantCheckpoint(treeSize);
