@@ -137,9 +137,10 @@ begin
   if pg_catalog.to_regclass('pg_catalog.pg_dist_partition') is null then
     return;
   end if;
+  -- users first: every converted cluster distributes it, and nothing drops it.
   select p.logicalrelid into probe from pg_catalog.pg_dist_partition p
   where p.partmethod = 'h' and pg_catalog.has_table_privilege(p.logicalrelid, 'select')
-  order by p.logicalrelid limit 1;
+  order by p.logicalrelid = 'public.users'::regclass desc, p.logicalrelid limit 1;
   if probe is null then
     return;
   end if;

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Database, readContextKey, runDoctor, sql } from '../src/index.ts';
+import { startPgBouncer } from './support/pgbouncer.ts';
 import { actor } from './support/tenant-rows.ts';
 
 const ownerUrl = process.env.CITUS_TEST_URL;
@@ -43,6 +44,12 @@ describe.skipIf(!ownerUrl || !appUrl)('on a Citus coordinator', () => {
   beforeAll(async () => {
     owner = new pg.Client({ connectionString: ownerUrl });
     await owner.connect();
+    // The table below must be the only one distributed by hash: the server binds each transaction through it.
+    const { rows } = await owner.query<{ n: number }>(
+      `select count(*)::int as n from pg_dist_partition where partmethod = 'h' and logicalrelid::text <> 'citus_lab_items'`,
+    );
+    if (rows[0]?.n !== 0)
+      throw new Error('run this on a database with no table distributed yet (before lab files 1-3)');
     for (const statement of setupStatements) await owner.query(statement);
     for (const slug of ['lab-a', 'lab-b']) {
       await owner.query(`insert into tenants (id, name, slug) values ($1, $1, $1) on conflict do nothing`, [slug]);
@@ -93,6 +100,45 @@ describe.skipIf(!ownerUrl || !appUrl)('on a Citus coordinator', () => {
       code: '42501',
       message: expect.stringContaining('another distributed transaction'),
     });
+  });
+
+  test('through PgBouncer in transaction mode the context still reaches the workers, and a replay still fails', async () => {
+    // Each transaction may get another server connection: BEGIN and its binding go in one round trip, so the
+    // pooler keeps them on one; the context goes by SET LOCAL, which dies with the transaction.
+    const bouncer = await startPgBouncer(appUrl ?? '', { poolSize: 2 });
+    const pooled = await Database.open({
+      url: bouncer.url,
+      contextKey: await readContextKey(ownerUrl ?? ''),
+      maxConnections: 4,
+    });
+    try {
+      const reads = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          pooled.withTenant(i % 2 ? 'lab-b' : 'lab-a', actor('lab'), async (tx) => {
+            const { rows } = await tx.execute<{ n: number; others: number }>(
+              sql`select count(*)::int as n, count(*) filter (where tenant_id <> ${i % 2 ? 'lab-b' : 'lab-a'})::int as others
+                  from citus_lab_items`,
+            );
+            return rows[0];
+          }),
+        ),
+      );
+      expect(reads).toEqual(Array.from({ length: 20 }, () => ({ n: 5, others: 0 })));
+      const stolen = await pooled.withTenant('lab-a', actor('victim'), async (tx) => {
+        const { rows } = await tx.execute<{ context: string }>(sql`select current_setting('app.context') as context`);
+        return rows[0]?.context ?? '';
+      });
+      const replay = await pooled
+        .withTenant('lab-b', actor('attacker'), async (tx) => {
+          await tx.execute(sql.raw(`set local app.context = ${pg.escapeLiteral(stolen)}`));
+          return (await tx.execute(sql`select count(*)::int as n from citus_lab_items where tenant_id = 'lab-a'`)).rows;
+        })
+        .catch((error: { cause?: { code?: string } }) => error.cause);
+      expect(replay).toMatchObject({ code: '42501' });
+    } finally {
+      await pooled.close();
+      await bouncer.stop();
+    }
   });
 
   test('the runtime role can neither choose its distributed transaction nor run statements on the workers', async () => {

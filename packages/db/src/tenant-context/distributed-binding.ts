@@ -18,8 +18,7 @@ export async function beginDistributedBound(client: pg.ClientBase): Promise<Tran
     | { pid: number | null; gpid: string | null; transaction_number: string | null; stamp_us: string | null }
     | undefined;
   if (!row?.pid || !row.gpid || !row.transaction_number || row.transaction_number === '0' || !row.stamp_us) {
-    // The connection goes back to the pool: it must not carry the open transaction there.
-    await client.query('rollback');
+    // withTenant rolls the open transaction back before the connection goes back to the pool.
     throw new Error(
       'BEGIN was given no distributed transaction: the server started on a Citus coordinator, and no distributed table is readable now',
     );

@@ -87,6 +87,20 @@ async function rollBack(client: pg.PoolClient, ending: Ending): Promise<void> {
   }
 }
 
+/**
+ * BEGIN and the binding the database reports for the transaction (0034's, or on a Citus coordinator the
+ * distributed transaction's). If the binding's statement fails after BEGIN took, the connection must not go
+ * back to the pool inside that transaction: it is rolled back, or marked unfit when even that fails.
+ */
+async function beginOn(client: pg.PoolClient, distributed: boolean) {
+  try {
+    return await (distributed ? beginDistributedBound(client) : beginBound(client));
+  } catch (error) {
+    await client.query('rollback').catch(() => unfit.add(client));
+    throw error;
+  }
+}
+
 /** The process id the server announced at connect (BackendKeyData); a pooler announces one of its own. */
 const backendPid = (client: pg.PoolClient): number | undefined => (client as { processID?: number }).processID;
 
@@ -153,7 +167,7 @@ export async function withTenantOn<T>(
   // context; else for the backend and start time BEGIN reports first, in a round trip of its own; on a Citus
   // coordinator for the distributed transaction BEGIN's round trip has Citus assign (0069), which the workers check.
   const ticket = settings.distributed ? undefined : takeTicket(client, backendPid(client));
-  const binding = ticket ?? (await (settings.distributed ? beginDistributedBound(client) : beginBound(client)));
+  const binding = ticket ?? (await beginOn(client, settings.distributed));
   const { connection: contextFirst, session } = drizzle.sessionOn(client);
   // The context leaves with the transaction's first statement, in its round trip (ContextFirstClient).
   // Statements are prepared once per connection where the connection is the backend itself; behind a
