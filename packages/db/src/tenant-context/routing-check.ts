@@ -1,4 +1,5 @@
 import { DbError } from '../errors.ts';
+import { tenantTableNames } from '../schema/index.ts';
 
 /**
  * A test-only check (`OpenDatabaseOptions.checkTenantRouting`) that every statement withTenant runs
@@ -7,16 +8,8 @@ import { DbError } from '../errors.ts';
  * It reads the SQL text, not a parse tree: a table after FROM, JOIN, UPDATE, DELETE FROM or USING,
  * with its alias, wants one such condition per mention. INSERTs and calls of functions need none.
  */
-export const tenantTables = [
-  'users',
-  'skills',
-  'skill_versions',
-  'ratings',
-  'usage_events',
-  'skill_embeddings',
-  'skill_reviews',
-  'api_keys',
-  'site_settings',
+const tenantTables = [
+  ...tenantTableNames,
   'user_sessions',
   'mfa_recovery_codes',
   'invitations',
@@ -26,7 +19,7 @@ export const tenantTables = [
   'audit_logs',
   'security_events',
   'security_event_tallies',
-] as const;
+];
 
 const tables = new Set<string>(tenantTables);
 const notAliases = new Set(
