@@ -169,10 +169,11 @@ export function tenantContextQuery(
  * `citus.propagate_set_commands = 'local'`, set first), never a
  * `set_config` call, so on the workers the policies would see no context
  * and every shard would answer nothing. `SET` takes no bind parameters, so
- * the values are literals, escaped by the driver; the statement text then
- * shows the context in pg_stat_activity, where the binding to one
- * distributed transaction leaves a copy useless. Several statements: sent
- * as one simple query, on its own round trip (`alone`).
+ * the values are literals, escaped by the driver. The statement text would
+ * show the context in pg_stat_activity: `platform.prepare_citus_node` keeps
+ * the runtime role's statements out of it, and the binding to one
+ * distributed transaction leaves a copy useless anyway. Several statements:
+ * sent as one simple query, on its own round trip (`alone`).
  */
 export function tenantContextSetLocal(
   key: ContextKey,

@@ -39,13 +39,21 @@ export async function isDistributed(pool: pg.Pool): Promise<boolean> {
   if (!rows[0]?.present) return false;
   // In a transaction block: Citus assigns no distributed transaction to a single autocommit statement.
   const client = await pool.connect();
+  let fit = true;
   try {
     const began = (await client.query(
       'begin; select transaction_number as number from platform.distributed_binding(); rollback',
     )) as unknown as pg.QueryResult<{ number: string | null }>[];
     const number = began[1]?.rows[0]?.number;
     return number !== null && number !== undefined && number !== '0';
+  } catch (error) {
+    // A failed probe leaves its transaction open: end it, or close the connection rather than pool it.
+    fit = await client.query('rollback').then(
+      () => true,
+      () => false,
+    );
+    throw error;
   } finally {
-    client.release();
+    client.release(!fit);
   }
 }
