@@ -234,8 +234,9 @@ export class Database {
     const { rows } = await this.#pool.query<{ issued: boolean }>(
       "select to_regclass('platform.context_ticket') is not null as issued",
     );
-    this.#tenantSettings.tickets = rows[0]?.issued === true;
     this.#tenantSettings.distributed = await isDistributed(this.#pool);
+    // A ticket is the coordinator session's sequence, which no worker can read: none on Citus.
+    this.#tenantSettings.tickets = rows[0]?.issued === true && !this.#tenantSettings.distributed;
   }
 
   async #assertContextKeyVerifies(): Promise<void> {

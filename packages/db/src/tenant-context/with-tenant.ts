@@ -112,7 +112,7 @@ export interface TenantConnection {
 export interface WithTenantSettings {
   key: ContextKey;
   limits: TransactionLimits;
-  /** Whether the database issues tickets (migration 0060), so BEGIN can leave with the context. */
+  /** Whether the database issues tickets (migration 0060; never on Citus), so BEGIN can leave with the context. */
   tickets: boolean;
   /**
    * Whether the database is a Citus coordinator (migration 0069, {@link isDistributed}): each
@@ -166,7 +166,7 @@ export async function withTenantOn<T>(
   // for the ticket the connection's last transaction drew, where it holds one, and BEGIN leaves with the
   // context; else for the backend and start time BEGIN reports first, in a round trip of its own; on a Citus
   // coordinator for the distributed transaction BEGIN's round trip has Citus assign (0069), which the workers check.
-  const ticket = settings.distributed ? undefined : takeTicket(client, backendPid(client));
+  const ticket = takeTicket(client, backendPid(client));
   const binding = ticket ?? (await beginOn(client, settings.distributed));
   const { connection: contextFirst, session } = drizzle.sessionOn(client);
   // The context leaves with the transaction's first statement, in its round trip (ContextFirstClient).
@@ -174,7 +174,7 @@ export async function withTenantOn<T>(
   // transaction-mode pooler (another backend each transaction, its process id not the one the client was
   // told) they go unnamed, and no ticket is ever drawn.
   const direct = binding.pid === backendPid(client);
-  const ending: Ending = !direct ? 'pooled' : settings.tickets && !settings.distributed ? 'ticketed' : 'direct';
+  const ending: Ending = !direct ? 'pooled' : settings.tickets ? 'ticketed' : 'direct';
   contextFirst.holdContext(
     settings.distributed
       ? tenantContextSetLocal(settings.key, tenantId, actor, settings.limits, binding)
