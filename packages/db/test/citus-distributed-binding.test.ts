@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Database, readContextKey, runDoctor, sql } from '../src/index.ts';
+import { openLabDatabase } from './support/citus-lab.ts';
 import { startPgBouncer } from './support/pgbouncer.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -51,15 +52,7 @@ describe.skipIf(!ownerUrl || !appUrl)('on a Citus coordinator', () => {
     if (rows[0]?.n !== 0)
       throw new Error('run this on a database with no table distributed yet (before lab files 1-3)');
     for (const statement of setupStatements) await owner.query(statement);
-    for (const slug of ['lab-a', 'lab-b']) {
-      await owner.query(`insert into tenants (id, name, slug) values ($1, $1, $1) on conflict do nothing`, [slug]);
-    }
-    // One connection: every transaction below runs on the same coordinator backend, the same global pid.
-    db = await Database.open({
-      url: appUrl ?? '',
-      contextKey: await readContextKey(ownerUrl ?? ''),
-      maxConnections: 1,
-    });
+    db = await openLabDatabase(owner, ownerUrl ?? '', appUrl ?? '');
   }, 120_000);
   afterAll(async () => {
     await db?.close();

@@ -6,7 +6,8 @@
 // citus-distributed-binding.test.ts (the same two variables; skipped without them).
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Database, readContextKey, runDoctor, sql } from '../src/index.ts';
+import { type Database, runDoctor, sql } from '../src/index.ts';
+import { openLabDatabase } from './support/citus-lab.ts';
 
 const ownerUrl = process.env.CITUS_TEST_URL;
 const appUrl = process.env.CITUS_TEST_APP_URL;
@@ -71,14 +72,7 @@ describe.skipIf(!ownerUrl || !appUrl)('restrictive policies on a Citus coordinat
     owner = new pg.Client({ connectionString: ownerUrl });
     await owner.connect();
     await run(setupStatements);
-    for (const id of ['lab-a', 'lab-b']) {
-      await owner.query('insert into tenants (id, name, slug) values ($1, $1, $1) on conflict do nothing', [id]);
-    }
-    db = await Database.open({
-      url: appUrl ?? '',
-      contextKey: await readContextKey(ownerUrl ?? ''),
-      maxConnections: 1,
-    });
+    db = await openLabDatabase(owner, ownerUrl ?? '', appUrl ?? '');
   }, 120_000);
   afterAll(async () => {
     await db?.close();

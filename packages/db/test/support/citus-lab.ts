@@ -1,0 +1,14 @@
+import type pg from 'pg';
+import { Database, readContextKey } from '../../src/index.ts';
+
+/**
+ * For the Citus lab tests: the two workspaces they read as (`lab-a`, `lab-b`), and the runtime role's
+ * Database on the coordinator with one connection, so every transaction runs on the same coordinator
+ * backend (the same global pid).
+ */
+export async function openLabDatabase(owner: pg.Client, ownerUrl: string, appUrl: string): Promise<Database> {
+  for (const id of ['lab-a', 'lab-b']) {
+    await owner.query('insert into tenants (id, name, slug) values ($1, $1, $1) on conflict do nothing', [id]);
+  }
+  return Database.open({ url: appUrl, contextKey: await readContextKey(ownerUrl), maxConnections: 1 });
+}
