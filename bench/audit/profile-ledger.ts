@@ -90,11 +90,11 @@ export async function profileSealQuery(owner: RawPool, batch: number): Promise<S
 }
 
 // The per-chain queries of verifyAuditChain (packages/db/src/audit/verify-chain.ts), for one chain.
-const chainFilter = `(case when $1 = '' then e.tenant_id is null else e.tenant_id = $1 end)`;
+const chainFilter = `e.tenant_id = $1`;
 const verifyQueries = {
   cursor: `select s.position, s.event_id, (s.txid::text || ':' || s.seq) as seal_order, s.event_hash, s.chain_hash,
       e.id is not null as present, case when e.id is not null then audit.event_hash(e) end as actual_hash,
-      (e.txid::text || ':' || e.seq) as event_order, coalesce(e.tenant_id, '') as event_chain
+      (e.txid::text || ':' || e.seq) as event_order, e.tenant_id as event_chain
     from audit.seals s left join lateral (select l.* from audit_logs l where l.id = s.event_id) e on true
     where s.chain = $1 and s.position >= 1 order by s.position`,
   unsealed: `select (array_agg(u.id order by u.txid, u.seq)

@@ -59,7 +59,7 @@ describe('refused API keys', () => {
     const events = await eventsOfRequest(requestId);
     expect(events).toMatchObject([
       {
-        tenant_id: null,
+        tenant_id: '',
         event_type: 'access_blocked',
         ip_address: '127.0.0.1',
         details: { reason: 'unknown_api_key', credential: 'api_key', prefix, requestId },
@@ -115,7 +115,7 @@ describe('refused session cookies', () => {
     client.cookies.set('skillhub_session', randomBytes(32).toString('base64url'));
     expect((await client.get('/auth/me', withRequestId(requestId))).status).toBe(401);
     expect(await eventsOfRequest(requestId)).toMatchObject([
-      { tenant_id: null, ip_address: '127.0.0.1', details: { reason: 'unknown_session', credential: 'session' } },
+      { tenant_id: '', ip_address: '127.0.0.1', details: { reason: 'unknown_session', credential: 'session' } },
     ]);
   });
 
@@ -232,7 +232,7 @@ describe('not a flood lever', () => {
     const prefix = randomBytes(6).toString('hex');
     const client = t.client.fork({ headers: { authorization: `Bearer sk_${prefix}_${'x'.repeat(43)}` } });
     // Other unknown keys of this file share the per-IP tally: compare with where this test started.
-    const where = { tenantId: null, type: 'access_blocked', subject: 'api_key:unknown' };
+    const where = { tenantId: '', type: 'access_blocked', subject: 'api_key:unknown' };
     const countsBefore = await tallyCounts(t, where);
     const eventsBefore = (await systemEvents('unknown_api_key')).length;
     for (let i = 0; i < 25; i++) expect((await client.get('/skills')).status).toBe(401);
@@ -284,7 +284,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const systemEvents = async (reason: string) =>
   (
     await t.testDb.ownerQuery<{ details: Record<string, unknown> }>(
-      `select details from security_events where tenant_id is null and details ->> 'reason' = $1 order by created_at`,
+      `select details from security_events where tenant_id = '' and details ->> 'reason' = $1 order by created_at`,
       [reason],
     )
   ).rows;

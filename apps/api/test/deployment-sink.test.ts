@@ -171,7 +171,7 @@ test('a sink failing longer than its threshold is paused, and the pause is a sec
     `select tenant_id, severity::text from security_events
       where event_type = 'suspicious_activity' and details ->> 'reason' = 'deployment_sink_paused'`,
   );
-  expect(rows).toEqual([{ tenant_id: null, severity: 'high' }]);
+  expect(rows).toEqual([{ tenant_id: '', severity: 'high' }]);
   // Paused, nothing is leased until the operator resumes.
   expect(await db.deploymentSink.lease(10, 30)).toEqual([]);
   expect(await OperatorDoor.use(testDb.ownerUrl, (door) => door.replayDeploymentSink(null))).toBe(true);

@@ -15,7 +15,7 @@ afterAll(() => t.close());
 
 const recordsOf = async (requestId: string) =>
   (
-    await t.testDb.ownerQuery<{ action: string; chain: string | null; actor: string; ip: string | null }>(
+    await t.testDb.ownerQuery<{ action: string; chain: string; actor: string; ip: string | null }>(
       `select action, tenant_id as chain, actor_type || ':' || coalesce(actor_id, '') as actor,
               host(ip_address) as ip
        from audit_logs where request_id = $1 and action not like '%.insert' order by seq`,
@@ -55,7 +55,7 @@ test('sign-in: the workspace lookup, as sign-in', async () => {
   expect(signedIn.status).toBe(200);
   expect((await recordsOf(requestId))[0]).toEqual({
     action: 'tenant.resolve',
-    chain: null,
+    chain: '',
     actor: 'system:sign-in',
     ip: '127.0.0.1',
   });

@@ -37,7 +37,7 @@ beforeAll(async () => {
   await db.close();
   const events = (tenant: string | null, month: number) =>
     `insert into audit_logs (tenant_id, action, resource_type, metadata, created_at)
-     select ${tenant === null ? 'null' : `'${tenant}'`}, 'skill.updated', 'skill', '{}',
+     select '${tenant ?? ''}', 'skill.updated', 'skill', '{}',
             ('${at}'::timestamptz + make_interval(months => ${month})) + interval '5 days' + make_interval(hours => g)
      from generate_series(1, 4) g;`;
   let statements = `update audit_logs set created_at = '${at}'::timestamptz + interval '1 hour' where created_at >= '${at}';`;

@@ -41,7 +41,7 @@ test('selftest passes on a sound deployment, records a signed result that verifi
 
   const recorded = await testDb.ownerQuery<{ event_type: string; severity: string; details: Report['summary'] }>(
     `select event_type, severity, details from security_events
-      where tenant_id is null and details ->> 'kind' = 'isolation_selftest'`,
+      where tenant_id = '' and details ->> 'kind' = 'isolation_selftest'`,
   );
   expect(recorded.rows).toHaveLength(1);
   expect(recorded.rows[0]).toMatchObject({ event_type: 'access_blocked', severity: 'info' });

@@ -58,7 +58,7 @@ test('every tenant command went through the audited platform door and sealed its
 });
 
 test('each run is attributed: actor cli, one request id for everything it recorded, in the tenant’s chain', async () => {
-  const { rows } = await testDb.ownerQuery<{ action: string; chain: string | null; actor: string; request_id: string }>(
+  const { rows } = await testDb.ownerQuery<{ action: string; chain: string; actor: string; request_id: string }>(
     `select l.action, l.tenant_id as chain, l.actor_type || ':' || l.actor_id as actor, l.request_id
      from audit_logs l where l.action like 'tenant.%' order by l.seq`,
   );
@@ -72,11 +72,11 @@ test('each run is attributed: actor cli, one request id for everything it record
   };
   expect(runOf('tenant.create')).toEqual([['tenant.create', globex]]);
   expect(runOf('tenant.deactivate')).toEqual([
-    ['tenant.resolve', null],
+    ['tenant.resolve', ''],
     ['tenant.deactivate', globex],
   ]);
   expect(runOf('tenant.activate')).toEqual([
-    ['tenant.resolve', null],
+    ['tenant.resolve', ''],
     ['tenant.activate', globex],
   ]);
 });

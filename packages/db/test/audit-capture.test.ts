@@ -233,7 +233,7 @@ test('tenant A reads only its own events: never B’s, never system events', asy
   );
   expect(seen.rows.length).toBeGreaterThan(0);
   expect(new Set(seen.rows.map((r) => r.tenant_id))).toEqual(new Set([tenantA]));
-  const system = await testDb.ownerQuery('select count(*)::int as n from audit_logs where tenant_id is null');
+  const system = await testDb.ownerQuery("select count(*)::int as n from audit_logs where tenant_id = ''");
   expect(system.rows[0]?.n).toBeGreaterThan(0);
   const forged = db.withTenant(tenantA, actor(), (tx) =>
     tx.execute(sql`insert into audit_logs (tenant_id, action) values (${tenantB}, 'forged')`),

@@ -42,10 +42,13 @@ test('the migrated schema keeps every rule of the Citus plan', async () => {
     'citus_policy_functions',
     'citus_trigger_table_names',
   ]);
-  // The ledger's system chain is the one planned exception to a not-null distribution column.
-  expect(
-    findings.find((r) => r.target === 'public.audit_logs' && r.check === 'citus_distribution_column'),
-  ).toMatchObject({ ok: true, detail: expect.stringContaining('docs/citus.md') });
+  // The ledger included: its system chain is '' (migration 0070), not null.
+  for (const ledger of ['public.audit_logs', 'public.security_events', 'public.security_event_tallies']) {
+    expect(findings.find((r) => r.target === ledger && r.check === 'citus_distribution_column')).toMatchObject({
+      ok: true,
+      detail: 'tenant_id text not null',
+    });
+  }
 });
 
 test('a new tenant table whose unique key omits tenant_id breaks the plan', async () => {
@@ -72,6 +75,13 @@ test('a nullable tenant_id, or one of another type, cannot be a distribution col
       'drop table public.skill_notes',
     ),
   ).toEqual(['citus_distribution_column public.skill_notes']);
+  // The ledger has no exception any more.
+  expect(
+    await failuresWith(
+      'alter table public.security_event_tallies alter column tenant_id drop not null',
+      'alter table public.security_event_tallies alter column tenant_id set not null',
+    ),
+  ).toEqual(['citus_distribution_column public.security_event_tallies']);
 });
 
 test('foreign keys may point from distributed tables only at reference tables, never back', async () => {

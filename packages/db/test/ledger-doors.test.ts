@@ -288,8 +288,8 @@ describe("no door writes into another tenant's chain on the caller's say-so", ()
       `select tenant_id, email from security_events where event_type = 'login_failed' order by created_at`,
     );
     expect(rows).toEqual([
-      { tenant_id: null, email: 'nobody@example.com' },
-      { tenant_id: null, email: 'a@b.c' },
+      { tenant_id: '', email: 'nobody@example.com' },
+      { tenant_id: '', email: 'a@b.c' },
     ]);
   });
 });

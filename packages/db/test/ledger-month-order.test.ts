@@ -132,7 +132,7 @@ describe('a closed, sealed month', () => {
 
     expect(await alarms()).toBe(alarmsBefore);
     const recorded = await owner<{ metadata: { partition: string; events: number; digest: string } }>(
-      `select metadata from audit_logs where tenant_id is null and action = 'audit.ledger_month_ordered'`,
+      `select metadata from audit_logs where tenant_id = '' and action = 'audit.ledger_month_ordered'`,
     );
     expect(recorded.rows.map((r) => r.metadata)).toEqual([
       expect.objectContaining({ partition: month, events: before.length, digest: ordered?.digest }),

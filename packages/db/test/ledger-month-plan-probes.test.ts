@@ -43,7 +43,7 @@ async function write(tenant: string | null, month: number | 'now', n = 1, actorI
   await owner(
     `begin; set local session_replication_role = replica;
      insert into audit_logs (tenant_id, action, resource_type, actor_type, actor_id, metadata, created_at)
-     select ${tenant === null ? 'null' : `'${tenant}'`}, 'skill.updated', 'skill', 'user', '${actorId}', '{}',
+     select '${tenant ?? ''}', 'skill.updated', 'skill', 'user', '${actorId}', '{}',
             ${at} + make_interval(hours => g)
      from generate_series(1, ${n}) g; commit;`,
   );

@@ -51,7 +51,7 @@ const events = (ids: (number | null)[], when: string, n = 1, actor = "'someone'"
     ? ''
     : `insert into audit_logs (tenant_id, action, resource_type, actor_type, actor_id, metadata, created_at)
        select t, 'skill.updated', 'skill', 'user', ${actor}, '{}', ${when} + make_interval(mins => g)
-       from unnest(array[${ids.map((i) => (i === null ? 'null' : `'${ws(i)}'`)).join(',')}]::text[]) t,
+       from unnest(array[${ids.map((i) => (i === null ? "''" : `'${ws(i)}'`)).join(',')}]::text[]) t,
             generate_series(1, ${n}) g;`;
 
 const sealAndSign = async (sign = true) => {
@@ -73,11 +73,17 @@ const bothPlans = () =>
     before: await planRows(tx, 'month_retirement_plan_0062'),
   }));
 
+/** 0062's text finding the system chain's events by '', as 0070 made every function do. */
+const keyedAsSince0070 = (text: string) =>
+  text
+    .replaceAll(/l\.tenant_id is not distinct from nullif\(([\w.]+), ''\)/g, 'l.tenant_id = $1')
+    .replaceAll('l.tenant_id is not null', "l.tenant_id <> ''")
+    .replaceAll('l.tenant_id is null', "l.tenant_id = ''");
+
 /** 0062's plan and its chain helper, from its migration, under names of their own. */
 function plan0062(): string[] {
-  const text = readFileSync(
-    new URL('../migrations/0062_month_retirement_by_index_probes.sql', import.meta.url),
-    'utf8',
+  const text = keyedAsSince0070(
+    readFileSync(new URL('../migrations/0062_month_retirement_by_index_probes.sql', import.meta.url), 'utf8'),
   ).split('--> statement-breakpoint');
   const leaves = text.find((s) => s.includes('create function audit.month_chain_leaves('));
   const plan = text.find((s) => s.includes('create function audit.month_retirement_plan('));

@@ -9,6 +9,7 @@ import { withCredentials, withDatabase } from '../src/connection-config.ts';
 import { Database, logSecurityEvent, recordAuditEvent, systemActor, verifyAuditChain } from '../src/index.ts';
 import { runMigrations } from '../src/migrate/run-migrations.ts';
 import { readContextKey } from '../src/tenant-context/context-key.ts';
+import { adminQuery } from './support/admin-query.ts';
 import { actor } from './support/tenant-rows.ts';
 import { expectTreesMatchEvents } from './support/trees-match-events.ts';
 
@@ -22,16 +23,6 @@ let owner: pg.Client;
 type Hashed = { id: string; canonical: string; leaf: Buffer; seq: string };
 let before: Hashed[];
 let securityBefore: string[];
-
-const admin = async (text: string) => {
-  const client = new pg.Client({ connectionString: cluster.adminUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-};
 
 const hashedEvents = async () =>
   (
@@ -71,7 +62,7 @@ const writeAndSeal = async (label: string) => {
 };
 
 beforeAll(async () => {
-  await admin(`create database ${dbName}`);
+  await adminQuery(`create database ${dbName}`);
   await runMigrations(ownerUrl, cluster.appRole, { upTo: beforePartitioning });
   owner = new pg.Client({ connectionString: ownerUrl });
   await owner.connect();
@@ -90,7 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await owner?.end();
-  await admin(`drop database if exists ${dbName} with (force)`);
+  await adminQuery(`drop database if exists ${dbName} with (force)`);
 });
 
 test('every existing row is kept, in the _history partitions, with the same canonical text and leaf hash', async () => {

@@ -48,7 +48,7 @@ describe('a month boundary, with the clock set by the test', () => {
       i === 0 ? `${year}-12-31T${time}Z` : `${year + 1}-01-01T${time}Z`,
     );
     for (const [i, at] of sides.entries()) {
-      for (const tenant of [tenantA, tenantB, null]) {
+      for (const tenant of [tenantA, tenantB, '']) {
         await testDb.ownerQuery(
           `insert into audit_logs (tenant_id, actor_type, action, metadata, created_at)
            values ($1, 'system', 'test.boundary', jsonb_build_object('side', $2::int), $3)`,

@@ -12,7 +12,7 @@ import { openedIpSql } from './support/opened-ip.ts';
 import { actor } from './support/tenant-rows.ts';
 
 interface Attributed extends Record<string, unknown> {
-  tenant_id: string | null;
+  tenant_id: string;
   action: string;
   actor_type: string;
   actor_id: string | null;
@@ -123,7 +123,7 @@ describe('operations that change a tenant are recorded in its own chain, with wh
       who,
     );
     expect(await recordsOf(who.requestId ?? '')).toEqual([
-      expect.objectContaining({ tenant_id: null, action: 'security.access_blocked', ...attributedTo(who) }),
+      expect.objectContaining({ tenant_id: '', action: 'security.access_blocked', ...attributedTo(who) }),
     ]);
   });
 });
@@ -135,12 +135,12 @@ describe('lookups are recorded in the system chain, with who asked and what they
     expect(await db.platform.findTenantByDomain('nobody.test', who)).toBeNull();
     expect(await recordsOf(who.requestId ?? '')).toEqual([
       expect.objectContaining({
-        tenant_id: null,
+        tenant_id: '',
         action: 'tenant.resolve',
         metadata: { slug: 'acme', tenant: acme },
         ...attributedTo(who),
       }),
-      expect.objectContaining({ tenant_id: null, action: 'tenant.resolve', metadata: { domain: 'nobody.test' } }),
+      expect.objectContaining({ tenant_id: '', action: 'tenant.resolve', metadata: { domain: 'nobody.test' } }),
     ]);
   });
 
@@ -150,7 +150,7 @@ describe('lookups are recorded in the system chain, with who asked and what they
       'acme',
     );
     expect(await recordsOf(who.requestId ?? '')).toEqual([
-      expect.objectContaining({ tenant_id: null, action: 'tenant.list', ...attributedTo(who) }),
+      expect.objectContaining({ tenant_id: '', action: 'tenant.list', ...attributedTo(who) }),
     ]);
   });
 });

@@ -51,11 +51,11 @@ export async function insertAuditEvents(t: TestServer, tenantId: string, count: 
  */
 export async function tallied(
   t: TestServer,
-  where: { tenantId: string | null; type: string; subject?: string; target?: string },
+  where: { tenantId: string; type: string; subject?: string; target?: string },
 ): Promise<number> {
   const { rows } = await t.testDb.ownerQuery<{ n: string | null }>(
     `select sum(occurrences) as n from security_event_tallies
-     where tenant_id is not distinct from $1 and event_type::text = $2
+     where tenant_id = $1 and event_type::text = $2
        and ($3::text is null or subject = $3) and ($4::text is null or target = $4)`,
     [where.tenantId, where.type, where.subject ?? null, where.target ?? null],
   );
@@ -69,11 +69,11 @@ export const probesFrom = (t: TestServer, tenantId: string, fromTenant: string) 
 /** The count of each tally row (one per five-minute window) matching `where` (see {@link tallied}). */
 export async function tallyCounts(
   t: TestServer,
-  where: { tenantId: string | null; type: string; subject?: string; target?: string },
+  where: { tenantId: string; type: string; subject?: string; target?: string },
 ): Promise<number[]> {
   const { rows } = await t.testDb.ownerQuery<{ n: string }>(
     `select occurrences as n from security_event_tallies
-     where tenant_id is not distinct from $1 and event_type::text = $2
+     where tenant_id = $1 and event_type::text = $2
        and ($3::text is null or subject = $3) and ($4::text is null or target = $4)
      order by window_start`,
     [where.tenantId, where.type, where.subject ?? null, where.target ?? null],

@@ -45,7 +45,7 @@ export interface AuditEventView {
 }
 
 /** The select list that yields an {@link AuditEventView} (the ledger has no Drizzle model: it is written by SQL). */
-export const auditEventColumns = sql`id, tenant_id as "tenantId", actor_type as "actorType", actor_id as "actorId",
+export const auditEventColumns = sql`id, nullif(tenant_id, '') as "tenantId", actor_type as "actorType", actor_id as "actorId",
   action, resource_type as "resourceType", resource_id as "resourceId", host(ip_address) as "ipAddress",
   request_id as "requestId", metadata, operation::text as operation, table_name as "tableName",
   old_record as "oldRecord", new_record as "newRecord", changed_fields as "changedFields",

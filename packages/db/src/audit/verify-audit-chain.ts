@@ -74,7 +74,7 @@ export async function verifyAuditChain(
         ? [options.tenantId]
         : (
             await query<{ chain: string }>(
-              sql`select distinct coalesce(tenant_id, '') as chain from audit_logs
+              sql`select distinct tenant_id as chain from audit_logs
                   union select distinct chain from audit.seals order by 1`,
             )
           ).map((r) => r.chain);

@@ -248,8 +248,6 @@ const chainFold = (previous: Buffer, eventHash: Buffer): Buffer => {
  */
 const routing = (alias: string): SQL => (currentScope() ? sql` and ${sameTenant(alias)}` : sql``);
 
-const inChain = (chain: string) => (chain === '' ? sql`e.tenant_id is null` : sql`e.tenant_id = ${chain}`);
-
 /**
  * The chain's events no seal covers: normally only the newest, not sealed
  * yet. One older than the newest seal was slipped into history (under a
@@ -272,7 +270,7 @@ async function unsealedEvents(
                                                     order by s.txid desc, s.seq desc limit 1)))[1] as inserted,
                count(*) as unsealed
      from (select e.id, e.txid, e.seq from audit_logs e
-           where ${inChain(chain)} and not exists (
+           where e.tenant_id = ${chain} and not exists (
              select from audit.seals s where s.event_id = e.id
                and (s.created_at is null or s.created_at = e.created_at
                     or not exists (select from audit_logs x where x.id = s.event_id and x.created_at = s.created_at${routing('x')})))

@@ -10,14 +10,6 @@ import { type CheckResult, checkResult } from './tenant-isolation.ts';
  */
 export const citusReferenceTables = ['public.tenants', 'platform.context_keys'];
 
-/**
- * The ledger tables whose `tenant_id` is null for the system chain: Citus
- * refuses a null distribution column, so the plan's steps 4–6 give the
- * system chain a key of its own before they are distributed. No other table
- * may have a nullable `tenant_id`.
- */
-export const nullableTenantLedger = ['public.audit_logs', 'public.security_events', 'public.security_event_tallies'];
-
 // Every table with a tenant_id column (a partition goes where its parent goes): its type and nullability.
 const columnsSql = `
   select format('%I.%I', n.nspname, c.relname) as name, format_type(a.atttypid, a.atttypmod) as type,
@@ -50,17 +42,15 @@ const crossingKeysSql = `
 /**
  * The distribution column: `tenant_id` is `text` on every table that has
  * one (tables colocate only when their distribution columns share a type)
- * and `not null` (Citus refuses a row whose distribution column is null),
- * the ledger's system chain excepted until the plan moves it.
+ * and `not null` (Citus refuses a row whose distribution column is null):
+ * the ledger's system chain is '' (migration 0070).
  */
 export async function checkDistributionColumns(run: SqlRunner): Promise<CheckResult[]> {
   const { rows } = await run<{ name: string; type: string; not_null: boolean }>(columnsSql);
   return rows.map((table) => {
     const problems = [
       table.type !== 'text' && `tenant_id is ${table.type}, not text like tenants.id, so it cannot colocate`,
-      !table.not_null &&
-        !nullableTenantLedger.includes(table.name) &&
-        'tenant_id is nullable, and Citus refuses a row whose distribution column is null',
+      !table.not_null && 'tenant_id is nullable, and Citus refuses a row whose distribution column is null',
     ].filter((p): p is string => typeof p === 'string');
     return checkResult(
       'citus_distribution_column',
@@ -72,7 +62,7 @@ export async function checkDistributionColumns(run: SqlRunner): Promise<CheckRes
             fix: `alter table ${table.name} alter column tenant_id type text, alter column tenant_id set not null;`,
           },
       'error',
-      table.not_null ? 'tenant_id text not null' : 'nullable for the system chain: docs/citus.md, steps 4–6',
+      'tenant_id text not null',
     );
   });
 }

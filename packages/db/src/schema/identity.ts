@@ -87,14 +87,15 @@ export const mfaRecoveryCodes = pgTable(
 
 /**
  * Append-only; written only through the platform functions that record security events (migration 0023).
- * Partitioned by month on created_at (migration 0044), hence the key (id, created_at); Drizzle does not model
- * the partitions.
+ * Partitioned by month on created_at (migration 0044), hence the key (id, created_at, tenant_id), tenant_id for a
+ * shard's sake (0071); Drizzle does not model the partitions. The system chain's tenant_id is '' (0070), which names
+ * no workspace: no key into tenants.
  */
 export const securityEvents = pgTable(
   'security_events',
   {
     id: uuid('id').notNull().defaultRandom(),
-    tenantId: text('tenant_id').references(() => tenants.id),
+    tenantId: text('tenant_id').notNull(),
     eventType: securityEventType('event_type').notNull(),
     severity: securitySeverity('severity').notNull().default('info'),
     userId: uuid('user_id'),
@@ -104,17 +105,18 @@ export const securityEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.id, t.createdAt] })],
+  (t) => [primaryKey({ columns: [t.id, t.createdAt, t.tenantId] })],
 );
 
 /**
  * Repeated identical failures per five-minute window (migration 0021): the
- * first few become security events, the rest only count here.
+ * first few become security events, the rest only count here. The system
+ * chain's tally is keyed '' (migration 0070), like its events.
  */
 export const securityEventTallies = pgTable(
   'security_event_tallies',
   {
-    tenantId: text('tenant_id').references(() => tenants.id, { onDelete: 'restrict' }),
+    tenantId: text('tenant_id').notNull(),
     windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
     eventType: securityEventType('event_type').notNull(),
     subject: text('subject').notNull(),

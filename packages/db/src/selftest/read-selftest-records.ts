@@ -36,7 +36,7 @@ export async function readSelftestRecords(ownerUrl: string, limit = 10): Promise
          from security_events e
          left join audit_logs twin on twin.resource_type = 'security_event' and twin.resource_id = e.id::text
          left join audit.seals s on s.event_id = twin.id
-        where e.tenant_id is null and e.details ->> 'kind' = 'isolation_selftest'
+        where e.tenant_id = '' and e.details ->> 'kind' = 'isolation_selftest'
         order by e.created_at desc limit $1`,
       [limit],
     );

@@ -31,7 +31,8 @@ export function canonicalTextSql(alias: string): string {
     string(`${e}.id`),
     string(`${e}.txid::text`),
     `${e}.seq::text`,
-    string(`${e}.tenant_id`),
+    // The system chain's '' prints as null (migration 0070).
+    string(`nullif(${e}.tenant_id, '')`),
     string(`${e}.actor_type`),
     string(`${e}.actor_id`),
     string(`${e}.action`),

@@ -110,7 +110,9 @@ export async function* sealedEvents(client: pg.ClientBase, range: SealRange): As
   const first = safePosition(range.first, 'first');
   const last = safePosition(range.last, 'last');
   const name = (column: string) => column.replace('::text', '');
-  const listed = eventColumns.map((c) => `l.${c} as ${name(c)}`).join(', ');
+  // The system chain's tenant_id is '' and its canonical text says null (migration 0070).
+  const stored = (column: string) => (column === 'tenant_id' ? `nullif(l.tenant_id, '')` : `l.${column}`);
+  const listed = eventColumns.map((c) => `${stored(c)} as ${name(c)}`).join(', ');
   const picked = eventColumns.map((c) => `coalesce(f.${name(c)}, g.${name(c)})`).join(', ');
   // Lateral: one index probe per seal (and one into tree_nodes for a seal made before the trees). A plain join let the
   // planner hash the whole ledger once per chain; without the fence (offset 0), under a tenant's row policy it hashed the
