@@ -243,3 +243,38 @@ test('a ticket opens nothing once its session has drawn another, however the run
     await other.end();
   }
 });
+
+test("a context signed for the system chain's '' reads none of its rows and writes nothing into it", async () => {
+  await db.platform.logSecurityEvent({ type: 'login_failed', email: 'nobody@example.com' }, systemActor('test'));
+  const stored = await testDb.ownerQuery<{ events: number; security: number }>(
+    `select (select count(*)::int from audit_logs where tenant_id = '') as events,
+            (select count(*)::int from security_events where tenant_id = '') as security`,
+  );
+  expect(stored.rows[0]?.events).toBeGreaterThan(0);
+  expect(stored.rows[0]?.security).toBeGreaterThan(0);
+  // A context the server never signs (withTenant refuses ''), signed here with the real key and bound to
+  // its transaction, so only the database's own refusal stands between it and the system chain.
+  const key = parseContextKey(await testDb.contextKey());
+  const client = new pg.Client({ connectionString: testDb.appUrl });
+  await client.connect();
+  try {
+    const binding = bindingOf(((await client.query(beginBoundText)) as unknown as pg.QueryResult[])[1]?.rows[0]);
+    await client.query(`select set_config('app.context', $1, true)`, [
+      signTenantContext(key, '', actor('forger'), binding),
+    ]);
+    const seen = await client.query(
+      `select (select count(*)::int from audit_logs) as events, (select count(*)::int from security_events) as security,
+              (select count(*)::int from security_event_tallies) as tallies`,
+    );
+    expect(seen.rows[0]).toEqual({ events: 0, security: 0, tallies: 0 });
+    const written = await client.query(`select audit.record_event('forged', 'x', 'y', '{}')`).then(
+      () => 'written',
+      (error: Error) => error.message,
+    );
+    expect(written).toMatch(/this transaction has none/);
+  } finally {
+    await client.query('rollback').catch(() => {});
+    await client.end();
+  }
+  await expect(db.withTenant('', actor(), async () => {})).rejects.toMatchObject({ code: 'INVALID_TENANT_ID' });
+});
