@@ -333,6 +333,9 @@ test('a pooled backend plans the month per call: its seventh plan reads what its
     'auto_explain.log_buffers = on',
     'auto_explain.log_timing = off',
   );
+  // Vacuumed first: the earlier tests' writes otherwise leave the visibility map to change between calls
+  // (one clean-clone run saw a call read 6.4% more pages than the one before it for that alone).
+  await owner('vacuum audit_logs, audit.seals, audit.tree_nodes');
   const pages = await pagesPerCall(7);
   expect(pages).toHaveLength(7);
   expect(pages.every((n) => n > 0)).toBe(true);
