@@ -45,12 +45,12 @@ const copySql = (name: string, key: string) => `
   create index on bench_key.${name} using brin (created_at);
   create index on bench_key.${name} (txid, seq);`;
 
+// Workspace ids are uuids as text (36 characters), as tenants.id's default makes them.
 const insertSql = (name: string) => `
   insert into bench_key.${name} (tenant_id, actor_type, actor_id, action, resource_type, resource_id, metadata)
   select md5(((g + (random() * $2::int)::int) % $2::int)::text)::uuid::text, 'user', gen_random_uuid()::text, 'skill.updated',
          'skill', gen_random_uuid()::text, '{"field": "value"}'
   from generate_series(1, $1::int) g`;
-// Workspace ids are uuids as text (36 characters), as tenants.id's default makes them.
 
 const db = await openBenchDatabase({});
 const owner = openRawPool({ connectionString: db.ownerUrl, max: 1 });
@@ -78,15 +78,16 @@ try {
   );
   const sizeOf = (name: string) => {
     const row = sizes.rows.find((r) => r.name === name);
-    return row ? `${((Number(row.key_bytes) / Number(row.rows)) * 1e6) / 2 ** 20}`.slice(0, 5) : '?';
+    return row ? (((Number(row.key_bytes) / Number(row.rows)) * 1e6) / 2 ** 20).toFixed(1) : '?';
   };
-  const [narrow, wide] = results.map((r) => median(r.latenciesUs));
+  const medians = results.map((r) => median(r.latenciesUs));
+  const [narrow = Number.NaN, wide = Number.NaN] = medians;
   console.log(`${db.where}; ${batch} events per statement, ${tenants} workspaces, ${rounds} rounds of ${ops}`);
   console.log(
     formatTable([
       ['key', 'median µs per statement', 'key MB per million events'],
-      ...results.map((r) => [r.label, formatUs(median(r.latenciesUs)), sizeOf(r.key)]),
-      ['wide ÷ narrow', formatRatio((wide ?? Number.NaN) / (narrow ?? Number.NaN)), ''],
+      ...results.map((r, i) => [r.label, formatUs(medians[i] ?? Number.NaN), sizeOf(r.key)]),
+      ['wide ÷ narrow', formatRatio(wide / narrow), ''],
     ]),
   );
 } finally {
