@@ -76,7 +76,7 @@ beforeAll(async () => {
   expect(systemBefore.audit.length).toBeGreaterThanOrEqual(4);
   expect(systemBefore.security.length).toBe(1);
   const result = await runMigrations(ownerUrl, cluster.appRole);
-  expect(result.applied).toEqual([
+  expect(result.applied.slice(0, 3)).toEqual([
     '0070_system_chain_keyed',
     '0071_ledger_keys_hold_tenant',
     '0072_no_context_names_the_system_chain',
