@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { citusDistributedByOtherKey } from '../src/checks/citus-table-roles.ts';
 import { runDoctor } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
@@ -59,6 +60,29 @@ test('a new tenant table whose unique key omits tenant_id breaks the plan', asyn
       'drop table public.skill_notes',
     ),
   ).toEqual(['citus_keys public.skill_notes']);
+});
+
+test('the tables distributed by their chain keep it in every key and hold no null in it', async () => {
+  const findings = await citusFindings();
+  for (const [table, column] of Object.entries(citusDistributedByOtherKey)) {
+    expect(findings.find((r) => r.target === table && r.check === 'citus_keys')).toMatchObject({ ok: true });
+    expect(findings.find((r) => r.target === table)?.detail).toContain(`include ${column}`);
+  }
+  // The keys 0073 widened, as they were: Citus refused the first on the lab cluster.
+  expect(
+    await failuresWith(
+      `alter table audit.seals drop constraint seals_event_id_key;
+       alter table audit.seals add constraint seals_event_id_key unique (event_id);
+       alter table audit.refused_events drop constraint refused_events_pkey;
+       alter table audit.refused_events alter column named_tenant drop not null;
+       alter table audit.refused_events add constraint refused_events_pkey primary key (event_id);`,
+      `alter table audit.seals drop constraint seals_event_id_key;
+       alter table audit.seals add constraint seals_event_id_key unique (event_id, chain);
+       alter table audit.refused_events drop constraint refused_events_pkey;
+       alter table audit.refused_events alter column named_tenant set not null;
+       alter table audit.refused_events add constraint refused_events_pkey primary key (event_id, named_tenant);`,
+    ),
+  ).toEqual(['citus_keys audit.refused_events', 'citus_keys audit.seals']);
 });
 
 test('a nullable tenant_id, or one of another type, cannot be a distribution column', async () => {

@@ -1,44 +1,49 @@
 import type { SqlRunner } from '../sql-runner.ts';
 import { checkKeyActions } from './citus-key-actions.ts';
 import { checkPolicyFunctions } from './citus-policy-functions.ts';
-import { checkCrossingForeignKeys, checkDistributionColumns } from './citus-table-roles.ts';
+import { checkCrossingForeignKeys, checkDistributionColumns, citusDistributedByOtherKey } from './citus-table-roles.ts';
 import { checkTriggerTableNames } from './citus-trigger-names.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
-// Tenant-scoped tables (tenant_id NOT NULL) and, for each, whether every
-// primary key, unique or exclusion constraint and unique index includes
-// tenant_id, and every foreign key into another tenant table pairs tenant_id
-// with tenant_id. Foreign keys to tables without tenant_id (tenants itself)
-// point at what Citus would make a reference table, and are fine.
+// The tables Citus would distribute: tenant-scoped ones (tenant_id NOT NULL)
+// and those the plan distributes by another column ($1, $2: table, column),
+// with, for each, whether every primary key, unique or exclusion constraint
+// and unique index includes the distribution column, and every foreign key
+// into another distributed table pairs the two distribution columns.
+// Foreign keys to other tables (tenants itself) point at what Citus would
+// make a reference table, and are fine.
 const keysSql = `
-  with tenant_tables as (
-    select c.oid, a.attnum as tenant_att, format('%I.%I', n.nspname, c.relname) as name
+  with distributed as (
+    select c.oid, a.attnum as dist_att, a.attname::text as dist_column, a.attnotnull as not_null,
+           format('%I.%I', n.nspname, c.relname) as name
     from pg_class c
     join pg_namespace n on n.oid = c.relnamespace
-    join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and a.attnotnull and not a.attisdropped
+    join pg_attribute a on a.attrelid = c.oid and not a.attisdropped
     where c.relkind in ('r', 'p') and not c.relispartition
       and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+      and ((a.attname = 'tenant_id' and a.attnotnull)
+           or (format('%I.%I', n.nspname, c.relname), a.attname::text) in (select * from unnest($1::text[], $2::text[])))
   ), keys as (
     select t.name as table_name, k.conname::text as key_name, k.contype::text as kind,
       case when k.contype = 'f'
         then rt.oid is null
-          or coalesce(array_position(k.conkey, t.tenant_att) = array_position(k.confkey, rt.tenant_att), false)
-        else t.tenant_att = any(k.conkey)
+          or coalesce(array_position(k.conkey, t.dist_att) = array_position(k.confkey, rt.dist_att), false)
+        else t.dist_att = any(k.conkey)
       end as ok
     from pg_constraint k
-    join tenant_tables t on t.oid = k.conrelid
-    left join tenant_tables rt on rt.oid = k.confrelid
+    join distributed t on t.oid = k.conrelid
+    left join distributed rt on rt.oid = k.confrelid
     where k.contype in ('p', 'u', 'f', 'x')
     union all
-    select t.name, i.indexrelid::regclass::text, 'i', t.tenant_att = any(i.indkey::int2[])
+    select t.name, i.indexrelid::regclass::text, 'i', t.dist_att = any(i.indkey::int2[])
     from pg_index i
-    join tenant_tables t on t.oid = i.indrelid
+    join distributed t on t.oid = i.indrelid
     where i.indisunique and not exists (select from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid)
   )
-  select t.name, count(k.key_name)::int as keys,
+  select t.name, t.dist_column, t.not_null, count(k.key_name)::int as keys,
     coalesce(array_agg(k.kind || ':' || k.key_name order by k.key_name) filter (where not k.ok), '{}') as bad
-  from tenant_tables t left join keys k on k.table_name = t.name
-  group by t.name order by t.name`;
+  from distributed t left join keys k on k.table_name = t.name
+  group by t.name, t.dist_column, t.not_null order by t.name`;
 
 const kindNames: Record<string, string> = {
   p: 'primary key',
@@ -69,27 +74,37 @@ export async function checkCitusReadiness(run: SqlRunner): Promise<CheckResult[]
 
 /**
  * Citus distributes tables by one column and can enforce a key only when it
- * includes that column: every key on a tenant table must include tenant_id,
- * and a foreign key between tenant tables must match tenant_id to tenant_id.
+ * includes that column: every key on a tenant table must include tenant_id
+ * (on the chain tables, their chain), a foreign key between distributed
+ * tables must match the two, and the column must hold no null.
  */
 async function checkCitusKeys(run: SqlRunner): Promise<CheckResult[]> {
-  const { rows } = await run<{ name: string; keys: number; bad: string[] }>(keysSql);
+  const byOtherKey = Object.entries(citusDistributedByOtherKey);
+  const { rows } = await run<{ name: string; dist_column: string; not_null: boolean; keys: number; bad: string[] }>(
+    keysSql,
+    [byOtherKey.map(([table]) => table), byOtherKey.map(([, column]) => column)],
+  );
   return rows.map((table) => {
+    const column = table.dist_column;
     const bad = table.bad.map((entry) => {
       const [kind = '', ...name] = entry.split(':');
       return `${kindNames[kind] ?? kind} ${name.join(':')}`;
     });
+    const problems = [
+      bad.length > 0 && `${bad.join(', ')} ${bad.length === 1 ? 'does' : 'do'} not include ${column}`,
+      !table.not_null && `${column} is nullable`,
+    ].filter((p): p is string => typeof p === 'string');
     return checkResult(
       'citus_keys',
       table.name,
-      bad.length === 0
+      problems.length === 0
         ? null
         : {
-            detail: `${bad.join(', ')} ${bad.length === 1 ? 'does' : 'do'} not include tenant_id, so the table cannot be distributed by tenant`,
-            fix: 'rebuild each key with tenant_id as its first column (foreign keys: (tenant_id, col) references t (tenant_id, id))',
+            detail: `${problems.join('; ')}, so the table cannot be distributed by ${column}`,
+            fix: `rebuild each key with ${column} in it (foreign keys: (${column}, col) references t (${column}, id)); alter column ${column} set not null`,
           },
       'error',
-      `${table.keys} keys include tenant_id`,
+      `${table.keys} keys include ${column}`,
     );
   });
 }

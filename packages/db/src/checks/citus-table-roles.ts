@@ -8,7 +8,30 @@ import { type CheckResult, checkResult } from './tenant-isolation.ts';
  * are replicated to every node as reference tables, and everything else
  * stays on the coordinator.
  */
-export const citusReferenceTables = ['public.tenants', 'platform.context_keys'];
+export const citusReferenceTables = [
+  'public.tenants',
+  'platform.context_keys',
+  // What the ledger's write path reads where the row lands.
+  'audit.sealed_columns',
+  'audit.personal_metadata_keys',
+  'audit.subject_columns',
+  'audit.column_classes',
+  'audit.subject_secret',
+];
+
+/**
+ * Tables without `tenant_id` that the plan distributes beside their tenant's
+ * events, and the column each is distributed by: a chain's name is its
+ * tenant's id (`''` for the system chain).
+ */
+export const citusDistributedByOtherKey: Record<string, string> = {
+  'audit.seals': 'chain',
+  'audit.tree_nodes': 'chain',
+  'audit.checkpoints': 'chain',
+  'audit.retention_records': 'chain',
+  'audit.legal_holds': 'chain',
+  'audit.refused_events': 'named_tenant',
+};
 
 // Every table with a tenant_id column (a partition goes where its parent goes): its type and nullability.
 const columnsSql = `

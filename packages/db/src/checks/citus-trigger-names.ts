@@ -1,12 +1,9 @@
 import type { SqlRunner } from '../sql-runner.ts';
-import { citusReferenceTables } from './citus-table-roles.ts';
+import { citusDistributedByOtherKey, citusReferenceTables } from './citus-table-roles.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
-/** Tables the plan distributes that have no tenant_id column: `audit.seals`, by `chain`. */
-export const citusDistributedByOtherKey = ['audit.seals'];
-
 // The trigger functions fired on the tables Citus would shard (those with a
-// tenant_id column, the reference tables, audit.seals; a partition counts as
+// tenant_id column, the reference tables, those distributed by chain; a partition counts as
 // its root), and whether their source reads the name the trigger fired
 // under. A `raise` statement's text is left out: a name in an error message
 // is only shown, never stored or branched on.
@@ -35,7 +32,7 @@ const triggerNamesSql = `
  */
 export async function checkTriggerTableNames(run: SqlRunner): Promise<CheckResult[]> {
   const { rows } = await run<{ function_name: string; tables: string[]; reads_name: boolean }>(triggerNamesSql, [
-    [...citusReferenceTables, ...citusDistributedByOtherKey],
+    [...citusReferenceTables, ...Object.keys(citusDistributedByOtherKey)],
   ]);
   return rows.map((fn) =>
     checkResult(
