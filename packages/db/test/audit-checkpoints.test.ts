@@ -156,6 +156,15 @@ describe('signed checkpoints', () => {
       'event edit',
       `update audit_logs set metadata = '{"forged": true}' where id = (select event_id from audit.seals where chain = '{t}' and position = 60)`,
     ],
+    // The door pairs seals and events by chain (0075), so a moved event reads as gone.
+    [
+      'event moved to another chain',
+      `update audit_logs set tenant_id = '' where id = (select event_id from audit.seals where chain = '{t}' and position = 60)`,
+    ],
+    [
+      'event deleted',
+      `delete from audit_logs where id = (select event_id from audit.seals where chain = '{t}' and position = 60)`,
+    ],
   ] as const) {
     test(`the door refuses a root its newly covered events do not give: ${kind}`, async () => {
       await db.signAuditCheckpoints(signer);

@@ -33,8 +33,9 @@ export async function streamTenantBundle(
   const query: ChainQuery = async <R extends Record<string, unknown>>(statement: ReturnType<typeof sql>) =>
     (await tx.execute(statement)).rows as R[];
   const tree = new StoredTree(query, tenantId, { tilesPerRead: 64 });
+  // The row cast to audit_logs: Citus sends a routed query naming the shard, whose row type no function takes.
   await query(sql`declare bundle_leaves no scroll cursor for
-    select s.position - 1 as leaf_index, audit.canonical_text(l) as canonical
+    select s.position - 1 as leaf_index, audit.canonical_text(row(l.*)::audit_logs) as canonical
     from audit.seals s join audit_logs l on l.id = s.event_id
     where s.chain = ${tenantId} and ${sameTenant('l')} and s.position <= ${treeSize}
     order by s.position`);

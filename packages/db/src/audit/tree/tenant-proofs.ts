@@ -74,8 +74,9 @@ export async function readTenantCheckpoint(treeSize?: number): Promise<Checkpoin
  */
 export async function tenantInclusionProof(eventId: string, treeSize?: number): Promise<InclusionProof | null> {
   const { tenantId, query } = tenantQuery('tenantInclusionProof');
+  // The row cast to audit_logs: Citus sends a routed query naming the shard, whose row type no function takes.
   const [leaf] = await query<{ leaf_index: string; canonical: string }>(
-    sql`select s.position - 1 as leaf_index, audit.canonical_text(l) as canonical
+    sql`select s.position - 1 as leaf_index, audit.canonical_text(row(l.*)::audit_logs) as canonical
         from audit.seals s join audit_logs l on l.id = s.event_id
         where s.event_id = ${eventId} and s.chain = ${tenantId} and ${sameTenant('l')}`,
   );
