@@ -212,6 +212,47 @@ select pg_catalog.format('select %L as chain', label),
 from chains order by label \gexec
 reset role;
 
+\echo '--- one call per shard instead of one per chain: a shard''s chains sealed by a call routed by any of them'
+-- A chain no tenant has, in acme's shard (its events are refused), and a new event of acme.
+select get_shard_id_for_distribution_column('public.audit_logs', :'acme') as acme_shard \gset
+select v as twin from generate_series(1, 5000) g, lateral (select 'lab-twin-' || g as v) x
+where get_shard_id_for_distribution_column('public.audit_logs', v) = :acme_shard limit 1 \gset
+insert into audit_logs (tenant_id, action, resource_type) values (:'twin', 'lab.twin', 'lab');
+insert into public.lab_notes values (:'acme', 7, 'sealed with its shard');
+create function audit.lab_seal_shard(representative text) returns integer
+language plpgsql security definer set search_path = '' as $$
+declare
+  chain text;
+  sealed integer := 0;
+begin
+  -- The shard itself, read where it lies: its chains, each sealed by seal_chain.
+  for chain in execute pg_catalog.format('select distinct l.tenant_id from public.audit_logs_%s l',
+                                         pg_catalog.get_shard_id_for_distribution_column('public.audit_logs', representative))
+  loop
+    sealed := sealed + audit.seal_chain(chain);
+  end loop;
+  return sealed;
+end
+$$;
+alter function audit.lab_seal_shard(text) owner to skillhub_system;
+grant execute on function audit.lab_seal_shard(text) to skillhub_server;
+-- Forced delegation refuses a statement that filters by any value but the call's own (found).
+select create_distributed_function('audit.lab_seal_shard(text)', 'representative', colocate_with => 'audit_logs',
+                                   force_delegation => true);
+set role skillhub_server;
+\set ON_ERROR_STOP 0
+select audit.lab_seal_shard(:'acme') as sealed_in_acmes_shard;
+\set ON_ERROR_STOP 1
+reset role;
+-- Delegated only outside a transaction block, as the sealer calls it: it runs on the shard's node.
+select create_distributed_function('audit.lab_seal_shard(text)', 'representative', colocate_with => 'audit_logs',
+                                   force_delegation => false);
+set role skillhub_server;
+select audit.lab_seal_shard(:'acme') as sealed_in_acmes_shard;
+select audit.lab_seal_shard(:'acme') as sealed_again;
+reset role;
+select count(*) as twin_refusals from audit.refused_events where named_tenant = :'twin';
+
 \echo '--- the tree functions from the coordinator (0075: stored_nodes in PL/pgSQL, the leaf check paired by chain)'
 -- Before 0075: "could not create distributed plan ... parameters in SQL functions" (tree_root), and "complex
 -- joins are only supported when all distributed tables are co-located and joined on their distribution
