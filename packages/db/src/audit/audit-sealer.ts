@@ -3,6 +3,7 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { startTimerLoop } from '../background/timer-loop.ts';
 import type * as schema from '../schema/index.ts';
 import { type CheckpointSigner, signGrownTrees } from './checkpoints/sign-grown-trees.ts';
+import { ledgerShards, sealShards, shardsUnsealedBefore } from './cluster-sealing.ts';
 
 /** Default pause between sealing runs; an event is sealed within about this long after its commit. */
 export const defaultSealIntervalMs = 250;
@@ -11,10 +12,13 @@ export const defaultCheckpointIntervalMs = 5_000;
 const batchSize = 10_000;
 
 /**
- * Seals every finished event (see audit.seal_pending); returns how many.
+ * Seals every finished event (see audit.seal_pending; on a converted Citus
+ * cluster, audit.seal_shard on each shard's node); returns how many.
  * Loops until a batch comes back short, so a backlog drains in one call.
  */
 export async function sealPendingEvents(db: NodePgDatabase<typeof schema>): Promise<number> {
+  const shards = await ledgerShards(db);
+  if (shards) return sealShards(db, shards, batchSize);
   let total = 0;
   for (;;) {
     const result = await db.execute<{ sealed: number }>(sql`select audit.seal_pending(${batchSize}) as sealed`);
@@ -31,6 +35,8 @@ export async function sealPendingEvents(db: NodePgDatabase<typeof schema>): Prom
  * CLI commands call this before exiting so their events leave sealed.
  */
 export async function sealCommittedEvents(db: NodePgDatabase<typeof schema>, timeoutMs = 10_000): Promise<boolean> {
+  const shards = await ledgerShards(db);
+  if (shards) return sealShardsCommittedBefore(db, shards, timeoutMs);
   const target = await db.execute<{ xmax: string }>(sql`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`);
   const before = target.rows[0]?.xmax ?? '0';
   const deadline = Date.now() + timeoutMs;
@@ -40,6 +46,24 @@ export async function sealCommittedEvents(db: NodePgDatabase<typeof schema>, tim
       sql`select audit.unsealed_before(${before}::xid8) as waiting`,
     );
     if (!pending.rows[0]?.waiting) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+// On a cluster each node's transaction ids order only its own events, so the coordinator's snapshot
+// says nothing of them: what counts is the time, every event created before the call.
+async function sealShardsCommittedBefore(
+  db: NodePgDatabase<typeof schema>,
+  shards: readonly string[],
+  timeoutMs: number,
+): Promise<boolean> {
+  const now = await db.execute<{ at: string }>(sql`select clock_timestamp()::text as at`);
+  const before = now.rows[0]?.at ?? new Date().toISOString();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await sealShards(db, shards, batchSize);
+    if (!(await shardsUnsealedBefore(db, shards, before))) return true;
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -1,0 +1,197 @@
+-- The ledger sealed a shard at a time on a Citus cluster (docs/citus.md, "Sealing per chain (step 7)"),
+-- a psql script the conversion applies to a converted database, never a migration: on one server
+-- audit.seal_pending seals every chain, and the two must not both run against one database.
+--
+-- The sealer calls audit.seal_shard once per shard of the ledger, through a value that hashes to the
+-- shard (audit.shard_representatives); Citus delegates such a call, made outside a transaction block,
+-- to the shard's node, where the function reads and writes the shard's own relations: seal_pending's
+-- body, every chain of the shard in one pass, in that node's (txid, seq) order past a cursor kept per
+-- shard beside it. Each node's ids order only its own events, so no cursor is ever taken from seals made
+-- elsewhere: events sealed before the conversion carry the coordinator's ids, and the anti-joins keep
+-- the first pass from taking them again.
+set client_min_messages = warning;
+
+-- One value per shard of the ledger: the first 'skillhub-shard-<n>' that hashes into it (2,000 candidates
+-- leave a shard of 128 without one about once in six million conversions, which then stops here).
+create table audit.shard_representatives (shard bigint primary key, representative text not null unique);
+insert into audit.shard_representatives
+select distinct on (shard) shard, value
+from generate_series(1, 2000) g,
+     lateral (select 'skillhub-shard-' || g as value) v,
+     lateral (select pg_catalog.get_shard_id_for_distribution_column('public.audit_logs', v.value) as shard) s
+order by shard, g;
+do $$ begin
+  if exists (select from pg_catalog.pg_dist_shard s
+             where s.logicalrelid = 'public.audit_logs'::regclass
+               and not exists (select from audit.shard_representatives r where r.shard = s.shardid)) then
+    raise exception 'a shard of audit_logs has no representative among 2,000 candidates';
+  end if;
+end $$;
+select create_reference_table('audit.shard_representatives');
+grant select on audit.shard_representatives to skillhub_server, skillhub_system;
+
+-- Where each shard's sealing stands, in its node's id space, kept in the shard's colocation group.
+create table audit.shard_seal_cursors (representative text primary key, txid xid8 not null, seq bigint not null);
+select create_distributed_table('audit.shard_seal_cursors', 'representative', colocate_with => 'audit_logs');
+grant select, insert, update on audit.shard_seal_cursors to skillhub_system;
+-- The shard of `target` covering the same hash range as the ledger's shard `ledger_shard`, or a reference
+-- table's one shard.
+create function audit.colocated_shard(ledger_shard bigint, target regclass) returns text
+language sql stable set search_path = '' as $$
+  select pg_catalog.format('%I.%I', n.nspname, c.relname || '_' || t.shardid)
+  from pg_catalog.pg_dist_shard l
+  join pg_catalog.pg_dist_shard t on t.logicalrelid = target
+    and (t.shardminvalue = l.shardminvalue or t.shardminvalue is null)
+  join pg_catalog.pg_class c on c.oid = target
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  where l.shardid = ledger_shard
+$$;
+
+-- Seals the shard's events below `horizon` past the shard's cursor, at most max_events of them.
+create function audit.seal_shard_through(representative text, max_events integer, horizon xid8) returns integer
+language plpgsql security definer set search_path = '' as $$
+declare
+  shard bigint := pg_catalog.get_shard_id_for_distribution_column('public.audit_logs', representative);
+  ledger text := audit.colocated_shard(shard, 'public.audit_logs');
+  seals text := audit.colocated_shard(shard, 'audit.seals');
+  refusals text := audit.colocated_shard(shard, 'audit.refused_events');
+  cursors text := audit.colocated_shard(shard, 'audit.shard_seal_cursors');
+  tenants text := audit.colocated_shard(shard, 'public.tenants');
+  last_txid xid8;
+  last_seq bigint;
+  next_txid xid8;
+  next_seq bigint;
+  sealed integer;
+  refused integer;
+  chains text[];
+  old_sizes bigint[];
+  new_sizes bigint[];
+  i integer;
+begin
+  if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('skillhub.audit.seal'), shard::integer) then
+    return 0;
+  end if;
+  execute pg_catalog.format('select c.txid, c.seq from %s c where c.representative = $1', cursors)
+    into last_txid, last_seq using representative;
+  -- Events sealed before the conversion carry the coordinator's ids, which order nothing here: the
+  -- anti-joins keep the first pass (no cursor yet) from taking them again.
+  execute pg_catalog.format($sql$
+    with batch as materialized (
+      select e.id, e.txid, e.seq, e.tenant_id, e.tenant_id as chain, e.orphan, e.created_at,
+             pg_catalog.sha256(e.canonical) as event_hash,
+             pg_catalog.sha256('\x00'::bytea operator(pg_catalog.||) e.canonical) as leaf_hash
+      from (
+        select l.id, l.txid, l.seq, l.tenant_id, l.created_at,
+               pg_catalog.convert_to(audit.canonical_text(row(l.*)::public.audit_logs), 'UTF8') as canonical,
+               l.tenant_id <> '' and not exists (select from %4$s t where t.id = l.tenant_id) as orphan
+        from %1$s l
+        where l.txid < $1 and (l.txid, l.seq) > (coalesce($2, '0'::xid8), coalesce($3, 0))
+          and not exists (select from %2$s s where s.event_id = l.id and s.chain = l.tenant_id)
+          and not exists (select from %3$s r where r.event_id = l.id and r.named_tenant = l.tenant_id)
+        order by l.txid, l.seq
+        limit $4
+      ) e
+    ),
+    refusals as (
+      insert into %3$s (event_id, txid, seq, named_tenant, reason)
+      select b.id, b.txid, b.seq, b.tenant_id, 'its tenant does not exist' from batch b where b.orphan
+      returning 1
+    ),
+    heads as (
+      select c.chain, coalesce(h.position, 0) as position, coalesce(h.chain_hash, audit.genesis_hash(c.chain)) as chain_hash
+      from (select distinct b.chain from batch b where not b.orphan) c
+      left join lateral (select s.position, s.chain_hash from %2$s s where s.chain = c.chain
+                         order by s.position desc limit 1) h on true
+    ),
+    sealing as (
+      insert into %2$s (chain, position, event_id, txid, seq, event_hash, chain_hash, leaf_hash, created_at)
+      select b.chain, h.position + pg_catalog.row_number() over w, b.id, b.txid, b.seq, b.event_hash,
+             audit.chain_fold(h.chain_hash, b.event_hash) over w, b.leaf_hash, b.created_at
+      from batch b join heads h on h.chain = b.chain
+      where not b.orphan
+      window w as (partition by b.chain order by b.txid, b.seq rows between unbounded preceding and current row)
+      returning chain
+    ),
+    grown as (
+      select s.chain, pg_catalog.count(*) as added from sealing s group by s.chain
+    )
+    select (select pg_catalog.sum(g.added) from grown g), (select pg_catalog.count(*) from refusals),
+           (select pg_catalog.array_agg(g.chain order by g.chain) from grown g),
+           (select pg_catalog.array_agg(h.position order by g.chain) from grown g join heads h on h.chain = g.chain),
+           (select pg_catalog.array_agg(h.position + g.added order by g.chain) from grown g join heads h on h.chain = g.chain),
+           (select b.txid from batch b order by b.txid desc, b.seq desc limit 1),
+           (select b.seq from batch b order by b.txid desc, b.seq desc limit 1)
+    $sql$, ledger, seals, refusals, tenants)
+    into sealed, refused, chains, old_sizes, new_sizes, next_txid, next_seq
+    using horizon, last_txid, last_seq, max_events;
+  -- The trees one chain at a time: each call is routed by its chain, to this node.
+  for i in 1 .. coalesce(pg_catalog.cardinality(chains), 0) loop
+    perform audit.extend_trees(array[chains[i]], array[old_sizes[i]], array[new_sizes[i]]);
+  end loop;
+  if next_txid is not null then
+    execute pg_catalog.format(
+      'insert into %s as c (representative, txid, seq) values ($1, $2, $3) '
+      'on conflict (representative) do update set txid = excluded.txid, seq = excluded.seq', cursors)
+      using representative, next_txid, next_seq;
+  end if;
+  if refused > 0 then
+    raise warning 'sealing refused % audit events whose tenant does not exist', refused;
+  end if;
+  return coalesce(sealed, 0);
+end
+$$;
+alter function audit.seal_shard_through(text, integer, xid8) owner to skillhub_system;
+revoke all on function audit.seal_shard_through(text, integer, xid8) from public;
+select create_distributed_function('audit.seal_shard_through(text, integer, xid8)', 'representative',
+                                   colocate_with => 'audit_logs');
+
+-- The sealer's call: the shard's finished events, below the node's horizon.
+create function audit.seal_shard(representative text, max_events integer default 10000) returns integer
+language sql security definer set search_path = '' as $$
+  select audit.seal_shard_through(representative, max_events, audit.sealing_horizon())
+$$;
+alter function audit.seal_shard(text, integer) owner to skillhub_system;
+revoke all on function audit.seal_shard(text, integer) from public;
+grant execute on function audit.seal_shard(text, integer) to skillhub_server;
+select create_distributed_function('audit.seal_shard(text, integer)', 'representative', colocate_with => 'audit_logs');
+
+-- The conversion's own events (the security control alarm's, written from the coordinator during the
+-- conversion) carry the coordinator's ids, above a worker's until its own pass them: with writes
+-- stopped, every shard is sealed through the last possible id, and its cursor forgotten, so that the
+-- nodes' own events, with lower ids, are not left behind it.
+-- One statement per shard (\gexec), since Citus delegates a call only when it is a statement alone.
+select pg_catalog.format('select audit.seal_shard_through(%L, 2147483647, %L::xid8) as sealed_at_conversion',
+                         r.representative, '18446744073709551615')
+from audit.shard_representatives r order by r.shard \gexec
+delete from audit.shard_seal_cursors;
+
+-- Whether the shard holds an event created before `before` that is neither sealed nor refused: one
+-- that an open transaction on the shard's node still holds back.
+create function audit.shard_unsealed_before(representative text, before timestamptz) returns boolean
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  shard bigint := pg_catalog.get_shard_id_for_distribution_column('public.audit_logs', representative);
+  last_txid xid8;
+  last_seq bigint;
+  waiting boolean;
+begin
+  execute pg_catalog.format('select c.txid, c.seq from %s c where c.representative = $1',
+                            audit.colocated_shard(shard, 'audit.shard_seal_cursors'))
+    into last_txid, last_seq using representative;
+  execute pg_catalog.format($sql$
+    select exists (
+      select from %1$s l
+      where (l.txid, l.seq) > (coalesce($1, '0'::xid8), coalesce($2, 0)) and l.created_at < $3
+        and not exists (select from %2$s s where s.event_id = l.id and s.chain = l.tenant_id)
+        and not exists (select from %3$s r where r.event_id = l.id and r.named_tenant = l.tenant_id))
+    $sql$, audit.colocated_shard(shard, 'public.audit_logs'), audit.colocated_shard(shard, 'audit.seals'),
+    audit.colocated_shard(shard, 'audit.refused_events'))
+    into waiting using last_txid, last_seq, before;
+  return waiting;
+end
+$$;
+alter function audit.shard_unsealed_before(text, timestamptz) owner to skillhub_system;
+revoke all on function audit.shard_unsealed_before(text, timestamptz) from public;
+grant execute on function audit.shard_unsealed_before(text, timestamptz) to skillhub_server;
+select create_distributed_function('audit.shard_unsealed_before(text, timestamptz)', 'representative',
+                                   colocate_with => 'audit_logs');

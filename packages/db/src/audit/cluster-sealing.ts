@@ -1,0 +1,59 @@
+import { sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import type * as schema from '../schema/index.ts';
+
+type Db = NodePgDatabase<typeof schema>;
+
+// The conversion runs with the server stopped, so what a process found at its first round holds.
+const installed = new WeakMap<Db, Promise<boolean>>();
+
+/**
+ * The ledger's shards on a converted Citus cluster, each named by a value that hashes into it
+ * (packages/db/citus/sealing-per-shard.sql); null on one server, where audit.seal_pending seals
+ * every chain at once. Read each time: a shard split adds shards.
+ */
+export async function ledgerShards(db: Db): Promise<string[] | null> {
+  let present = installed.get(db);
+  if (!present) {
+    present = db
+      .execute<{ present: boolean }>(sql`select to_regclass('audit.shard_representatives') is not null as present`)
+      .then((result) => result.rows[0]?.present === true);
+    installed.set(db, present);
+    present.catch(() => installed.delete(db));
+  }
+  if (!(await present)) return null;
+  const { rows } = await db.execute<{ representative: string }>(
+    sql`select representative from audit.shard_representatives order by shard`,
+  );
+  return rows.map((row) => row.representative);
+}
+
+/**
+ * Seals each shard on its node, one call per shard (Citus delegates a call made outside a transaction
+ * block by its argument), each until a batch comes back short; returns how many were sealed.
+ */
+export async function sealShards(db: Db, shards: readonly string[], batchSize: number): Promise<number> {
+  let total = 0;
+  for (const shard of shards) {
+    for (;;) {
+      const result = await db.execute<{ sealed: number }>(
+        sql`select audit.seal_shard(${shard}, ${batchSize}) as sealed`,
+      );
+      const sealed = Number(result.rows[0]?.sealed ?? 0);
+      total += sealed;
+      if (sealed < batchSize) break;
+    }
+  }
+  return total;
+}
+
+/** Whether any shard still holds an event created before `before` that no chain has sealed or refused. */
+export async function shardsUnsealedBefore(db: Db, shards: readonly string[], before: string): Promise<boolean> {
+  for (const shard of shards) {
+    const result = await db.execute<{ waiting: boolean }>(
+      sql`select audit.shard_unsealed_before(${shard}, ${before}::timestamptz) as waiting`,
+    );
+    if (result.rows[0]?.waiting) return true;
+  }
+  return false;
+}

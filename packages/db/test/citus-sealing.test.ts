@@ -1,0 +1,123 @@
+// Step 7 of the Citus plan on a real cluster: the server's sealer seals a converted ledger a shard at a
+// time on each shard's node (packages/db/citus/sealing-per-shard.sql), where audit.seal_pending cannot
+// run at all ("cannot perform a lateral outer join when a distributed subquery references complex
+// subqueries, CTEs or local tables"). Citus is not in Debian's archive, so this runs by hand against a
+// coordinator (docs/citus-lab/README.md), on a database converted by lab files 1, 2, 7, 8 and 9:
+//   CITUS_LEDGER_URL=postgres://<superuser>@<coordinator>/<db>
+//   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
+// and is skipped without them.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Database, readContextKey } from '../src/index.ts';
+
+const ownerUrl = process.env.CITUS_LEDGER_URL;
+const appUrl = process.env.CITUS_LEDGER_APP_URL;
+
+describe.skipIf(!ownerUrl || !appUrl)('sealing on a converted Citus cluster', () => {
+  let db: Database;
+  let owner: pg.Client;
+  let acme: string;
+  let globex: string;
+  let note = 1000;
+
+  const writeNote = async (tenant: string) => {
+    note += 1;
+    // lab_notes (file 8) is colocated with the ledger; its capture writes the event on the shard's node.
+    await owner.query(`insert into public.lab_notes values ($1, $2, 'sealing test')`, [tenant, note]);
+    const { rows } = await owner.query<{ id: string }>(
+      `select id from audit_logs where tenant_id = $1 and action = 'lab_notes.insert' and resource_id = $2`,
+      [tenant, String(note)],
+    );
+    return rows[0]?.id ?? '';
+  };
+  const sealOf = async (tenant: string, eventId: string) => {
+    const { rows } = await owner.query<{ position: string; head: string }>(
+      `select s.position, (select max(h.position) from audit.seals h where h.chain = $1) as head
+       from audit.seals s where s.chain = $1 and s.event_id = $2`,
+      [tenant, eventId],
+    );
+    return rows[0];
+  };
+
+  beforeAll(async () => {
+    owner = new pg.Client({ connectionString: ownerUrl });
+    await owner.connect();
+    const { rows } = await owner.query<{ slug: string; id: string }>(
+      `select slug, id from tenants where slug in ('acme', 'globex')`,
+    );
+    acme = rows.find((row) => row.slug === 'acme')?.id ?? '';
+    globex = rows.find((row) => row.slug === 'globex')?.id ?? '';
+    const { rows: notes } = await owner.query<{ n: number }>(
+      'select coalesce(max(n), 0)::int as n from public.lab_notes',
+    );
+    note = Math.max(note, notes[0]?.n ?? 0);
+    db = await Database.open({
+      url: appUrl ?? '',
+      contextKey: await readContextKey(ownerUrl ?? ''),
+      maxConnections: 2,
+    });
+    await db.sealAuditEvents();
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    await owner?.end();
+  });
+
+  test('the sealer seals new events of several chains on their nodes, and refuses an unknown tenant', async () => {
+    const first = await writeNote(acme);
+    const second = await writeNote(acme);
+    const third = await writeNote(globex);
+    const { rows } = await owner.query<{ id: string }>(
+      `insert into audit_logs (tenant_id, action, resource_type) values ('lab-no-such-tenant', 'lab.orphan', 'lab')
+       returning id`,
+    );
+    expect(await db.sealAuditEvents()).toBe(3);
+    const sealed = [await sealOf(acme, first), await sealOf(acme, second), await sealOf(globex, third)];
+    expect(Number(sealed[1]?.position)).toBe(Number(sealed[0]?.position) + 1);
+    expect(Number(sealed[1]?.position)).toBe(Number(sealed[1]?.head));
+    expect(Number(sealed[2]?.position)).toBe(Number(sealed[2]?.head));
+    const refused = await owner.query(
+      `select from audit.refused_events where named_tenant = 'lab-no-such-tenant' and event_id = $1`,
+      [rows[0]?.id],
+    );
+    expect(refused.rowCount).toBe(1);
+    expect(await db.sealAuditEvents()).toBe(0);
+    const checks = await owner.query<{ intact: boolean; matches: boolean }>(
+      `select c.chain_intact as intact, c.tree_matches as matches
+       from unnest(array[$1, $2]) t (chain), lateral audit.lab_check_chain(t.chain) c`,
+      [acme, globex],
+    );
+    expect(checks.rows).toEqual([
+      { intact: true, matches: true },
+      { intact: true, matches: true },
+    ]);
+  });
+
+  test('sealCommittedEvents waits for an event an open transaction on its node holds back', async () => {
+    // A transaction with an id open on every worker holds each node's horizon below what follows.
+    const { rows: workers } = await owner.query<{ nodename: string; nodeport: number }>(
+      `select nodename, nodeport from pg_dist_node where groupid <> 0 and isactive`,
+    );
+    const holders = workers.map(
+      (worker) =>
+        new pg.Client({
+          connectionString: ownerUrl?.replace(/@[^/]+\//, `@${worker.nodename}:${worker.nodeport}/`),
+        }),
+    );
+    for (const holder of holders) {
+      await holder.connect();
+      await holder.query('begin');
+      await holder.query('select pg_current_xact_id()');
+    }
+    try {
+      const held = await writeNote(acme);
+      expect(await db.sealCommittedAuditEvents(1_500)).toBe(false);
+      expect(await sealOf(acme, held)).toBeUndefined();
+      for (const holder of holders) await holder.query('commit');
+      expect(await db.sealCommittedAuditEvents(10_000)).toBe(true);
+      expect(await sealOf(acme, held)).toBeDefined();
+    } finally {
+      for (const holder of holders) await holder.end();
+    }
+  }, 60_000);
+});
