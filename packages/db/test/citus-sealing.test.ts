@@ -1,14 +1,30 @@
 // Step 7 of the Citus plan on a real cluster: the server's sealer seals a converted ledger a shard at a
 // time on each shard's node (packages/db/citus/sealing-per-shard.sql), where audit.seal_pending cannot
 // run at all ("cannot perform a lateral outer join when a distributed subquery references complex
-// subqueries, CTEs or local tables"). Citus is not in Debian's archive, so this runs by hand against a
-// coordinator (docs/citus-lab/README.md), on a database converted by lab files 1, 2, 7, 8 and 9:
+// subqueries, CTEs or local tables"), and signs the grown trees' checkpoints, listed per shard
+// (checkpoints-per-shard.sql), which audit.trees_to_checkpoint cannot ("complex joins"). Citus is not in
+// Debian's archive, so this runs by hand against a coordinator (docs/citus-lab/README.md), on a database
+// converted by lab files 1, 2, 7, 8 and 9:
 //   CITUS_LEDGER_URL=postgres://<superuser>@<coordinator>/<db>
 //   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
 // and is skipped without them.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Database, readContextKey } from '../src/index.ts';
+import {
+  type CheckpointSigner,
+  checkpointSignedBy,
+  Database,
+  generateSignerKey,
+  parseCheckpointNote,
+  parseSignerKey,
+  parseVerifierKey,
+  readContextKey,
+  readTenantCheckpoint,
+  tenantInclusionProof,
+  verifierKey,
+} from '../src/index.ts';
+import { referenceLeaf, verifyInclusion } from './support/rfc9162-reference.ts';
+import { actor } from './support/tenant-rows.ts';
 
 const ownerUrl = process.env.CITUS_LEDGER_URL;
 const appUrl = process.env.CITUS_LEDGER_APP_URL;
@@ -119,5 +135,35 @@ describe.skipIf(!ownerUrl || !appUrl)('sealing on a converted Citus cluster', ()
     } finally {
       for (const holder of holders) await holder.end();
     }
+  }, 60_000);
+
+  test('the grown trees are signed from their shards, and an event proves its inclusion', async () => {
+    const signer: CheckpointSigner = {
+      deployment: 'lab.example',
+      key: parseSignerKey(generateSignerKey('lab.example')),
+    };
+    const failures: string[] = [];
+    await db.signAuditCheckpoints(signer, (error, chain) =>
+      failures.push(`${chain}: ${((error as Error).cause as Error)?.message ?? (error as Error).message}`),
+    );
+    expect(failures).toEqual([]);
+    const event = await writeNote(acme);
+    expect(await db.sealCommittedAuditEvents(10_000)).toBe(true);
+    expect(await db.signAuditCheckpoints(signer, (error, chain) => failures.push(`${chain}: ${error}`))).toBe(1);
+    expect(failures).toEqual([]);
+    expect(await db.signAuditCheckpoints(signer)).toBe(0);
+    const head = Number((await sealOf(acme, event))?.head);
+    const proven = await db.withTenant(acme, actor(), async () => {
+      const checkpoint = await readTenantCheckpoint();
+      return { checkpoint, inclusion: await tenantInclusionProof(event) };
+    });
+    expect(proven.checkpoint?.treeSize).toBe(head);
+    const note = parseCheckpointNote(proven.checkpoint?.note ?? '');
+    expect(checkpointSignedBy(note, parseVerifierKey(verifierKey(signer.key)))).toBe(true);
+    const inclusion = proven.inclusion;
+    if (!inclusion) throw new Error('no inclusion proof');
+    expect(inclusion.leafIndex).toBe(head - 1);
+    const leaf = referenceLeaf(Buffer.from(inclusion.canonical));
+    expect(verifyInclusion(inclusion.leafIndex, head, leaf, inclusion.proof, note.rootHash)).toBe(true);
   }, 60_000);
 });

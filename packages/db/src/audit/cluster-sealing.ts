@@ -57,3 +57,30 @@ export async function shardsUnsealedBefore(db: Db, shards: readonly string[], be
   }
   return false;
 }
+
+/** A grown tree as audit.trees_to_checkpoint gives it. */
+export type GrownTree = {
+  chain: string;
+  tree_size: string;
+  root_hash: Buffer | null;
+  problem: string | null;
+};
+
+/** The grown trees of every shard, each listed on its node (audit.shard_trees_to_checkpoint). */
+export async function shardTreesToCheckpoint(db: Db, shards: readonly string[]): Promise<GrownTree[]> {
+  const trees: GrownTree[] = [];
+  for (const shard of shards) {
+    const result = await db.execute<{
+      grown: { chain: string; tree_size: number; root_hash?: string; problem?: string }[];
+    }>(sql`select audit.shard_trees_to_checkpoint(${shard}) as grown`);
+    for (const tree of result.rows[0]?.grown ?? []) {
+      trees.push({
+        chain: tree.chain,
+        tree_size: String(tree.tree_size),
+        root_hash: tree.root_hash === undefined ? null : Buffer.from(tree.root_hash, 'base64'),
+        problem: tree.problem ?? null,
+      });
+    }
+  }
+  return trees;
+}
