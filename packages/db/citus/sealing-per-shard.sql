@@ -1,4 +1,4 @@
--- The ledger sealed a shard at a time on a Citus cluster (docs/citus.md, "Sealing per chain (step 7)"),
+-- The ledger sealed a shard at a time on a Citus cluster (docs/citus.md, "Sealing on the shards (step 7)"),
 -- a psql script the conversion applies to a converted database, never a migration: on one server
 -- audit.seal_pending seals every chain, and the two must not both run against one database.
 --
