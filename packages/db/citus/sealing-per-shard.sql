@@ -7,8 +7,13 @@
 -- to the shard's node, where the function reads and writes the shard's own relations: seal_pending's
 -- body, every chain of the shard in one pass, in that node's (txid, seq) order past a cursor kept per
 -- shard beside it. Each node's ids order only its own events, so no cursor is ever taken from seals made
--- elsewhere: events sealed before the conversion carry the coordinator's ids, and the anti-joins keep
--- the first pass from taking them again.
+-- elsewhere: events sealed before the conversion carry the coordinator's ids. The conversion seals
+-- everything once, then starts each shard's cursor at its node's oldest open id, and from then on a
+-- pass reads only the events stamped on a node (seq at or above 2^48, each node's range of the ledger's
+-- sequence, through a partial index), so the history sealed before, whose ids a new node's may never
+-- reach, is not walked again. Each function is created, given to its owner and closed to PUBLIC in one
+-- transaction.
+\set ON_ERROR_STOP on
 set client_min_messages = warning;
 
 -- One value per shard of the ledger: the first 'skillhub-shard-<n>' that hashes into it (2,000 candidates
@@ -28,30 +33,66 @@ do $$ begin
   end if;
 end $$;
 select create_reference_table('audit.shard_representatives');
-grant select on audit.shard_representatives to skillhub_server, skillhub_system;
+grant select on audit.shard_representatives to skillhub_app, skillhub_system;
 
 -- Where each shard's sealing stands, in its node's id space, kept in the shard's colocation group.
 create table audit.shard_seal_cursors (representative text primary key, txid xid8 not null, seq bigint not null);
 select create_distributed_table('audit.shard_seal_cursors', 'representative', colocate_with => 'audit_logs');
 grant select, insert, update on audit.shard_seal_cursors to skillhub_system;
--- The shard of `target` covering the same hash range as the ledger's shard `ledger_shard`, or a reference
--- table's one shard.
+
+-- The events stamped on a node, in the order a pass reads them.
+create index audit_logs_node_order on public.audit_logs (txid, seq) where seq >= 281474976710656;
+
+-- The shard of `target` beside the ledger's shard `ledger_shard` (same colocation group and hash range),
+-- or a reference table's one shard, schema-qualified.
 create function audit.colocated_shard(ledger_shard bigint, target regclass) returns text
-language sql stable set search_path = '' as $$
-  select pg_catalog.format('%I.%I', n.nspname, c.relname || '_' || t.shardid)
+language plpgsql stable set search_path = '' as $$
+declare
+  found text;
+begin
+  select pg_catalog.format('%I.%I', n.nspname, i.ident[pg_catalog.cardinality(i.ident)]) into found
   from pg_catalog.pg_dist_shard l
+  join pg_catalog.pg_dist_partition lp on lp.logicalrelid = l.logicalrelid
+  join pg_catalog.pg_dist_partition tp on tp.logicalrelid = target
   join pg_catalog.pg_dist_shard t on t.logicalrelid = target
-    and (t.shardminvalue = l.shardminvalue or t.shardminvalue is null)
   join pg_catalog.pg_class c on c.oid = target
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  cross join lateral (select pg_catalog.parse_ident(pg_catalog.shard_name(target, t.shardid)) as ident) i
   where l.shardid = ledger_shard
+    and (tp.partmethod = 'n' or (tp.colocationid = lp.colocationid and t.shardminvalue = l.shardminvalue));
+  if found is null then
+    raise exception 'no shard of % lies beside the ledger''s shard %', target, ledger_shard;
+  end if;
+  return found;
+end
 $$;
 
--- Seals the shard's events below `horizon` past the shard's cursor, at most max_events of them.
-create function audit.seal_shard_through(representative text, max_events integer, horizon xid8) returns integer
-language plpgsql security definer set search_path = '' as $$
+-- The ledger's shard a representative stands for; any other value is refused, so that no caller makes a
+-- pass walk a shard from the start or leaves cursor rows under names of its own.
+create function audit.represented_shard(representative text) returns bigint
+language plpgsql stable set search_path = '' as $$
 declare
   shard bigint := pg_catalog.get_shard_id_for_distribution_column('public.audit_logs', representative);
+  stands boolean;
+begin
+  execute pg_catalog.format('select exists (select from %s r where r.shard = $1 and r.representative = $2)',
+                            audit.colocated_shard(shard, 'audit.shard_representatives'))
+    into stands using shard, representative;
+  if not stands then
+    raise exception '% does not represent a shard of the ledger', representative using errcode = 'invalid_parameter_value';
+  end if;
+  return shard;
+end
+$$;
+
+begin;
+-- Seals the shard's events from seq `least_seq` on, below `horizon`, past the shard's cursor, at most
+-- max_events of them: seal_pending's pass (0070) over the shard's own relations.
+create function audit.seal_shard_through(representative text, max_events integer, horizon xid8, least_seq bigint)
+returns integer
+language plpgsql security definer set search_path = '' as $$
+declare
+  shard bigint := audit.represented_shard(representative);
   ledger text := audit.colocated_shard(shard, 'public.audit_logs');
   seals text := audit.colocated_shard(shard, 'audit.seals');
   refusals text := audit.colocated_shard(shard, 'audit.refused_events');
@@ -73,8 +114,7 @@ begin
   end if;
   execute pg_catalog.format('select c.txid, c.seq from %s c where c.representative = $1', cursors)
     into last_txid, last_seq using representative;
-  -- Events sealed before the conversion carry the coordinator's ids, which order nothing here: the
-  -- anti-joins keep the first pass (no cursor yet) from taking them again.
+  -- The anti-joins keep a pass from taking again what the conversion's pass sealed.
   execute pg_catalog.format($sql$
     with batch as materialized (
       select e.id, e.txid, e.seq, e.tenant_id, e.tenant_id as chain, e.orphan, e.created_at,
@@ -85,7 +125,7 @@ begin
                pg_catalog.convert_to(audit.canonical_text(row(l.*)::public.audit_logs), 'UTF8') as canonical,
                l.tenant_id <> '' and not exists (select from %4$s t where t.id = l.tenant_id) as orphan
         from %1$s l
-        where l.txid < $1 and (l.txid, l.seq) > (coalesce($2, '0'::xid8), coalesce($3, 0))
+        where l.txid < $1 and (l.txid, l.seq) > (coalesce($2, '0'::xid8), coalesce($3, 0)) and l.seq >= $5
           and not exists (select from %2$s s where s.event_id = l.id and s.chain = l.tenant_id)
           and not exists (select from %3$s r where r.event_id = l.id and r.named_tenant = l.tenant_id)
         order by l.txid, l.seq
@@ -123,7 +163,7 @@ begin
            (select b.seq from batch b order by b.txid desc, b.seq desc limit 1)
     $sql$, ledger, seals, refusals, tenants)
     into sealed, refused, chains, old_sizes, new_sizes, next_txid, next_seq
-    using horizon, last_txid, last_seq, max_events;
+    using horizon, last_txid, last_seq, max_events, least_seq;
   -- The trees one chain at a time: each call is routed by its chain, to this node.
   for i in 1 .. coalesce(pg_catalog.cardinality(chains), 0) loop
     perform audit.extend_trees(array[chains[i]], array[old_sizes[i]], array[new_sizes[i]]);
@@ -140,37 +180,62 @@ begin
   return coalesce(sealed, 0);
 end
 $$;
-alter function audit.seal_shard_through(text, integer, xid8) owner to skillhub_system;
-revoke all on function audit.seal_shard_through(text, integer, xid8) from public;
-select create_distributed_function('audit.seal_shard_through(text, integer, xid8)', 'representative',
-                                   colocate_with => 'audit_logs');
+alter function audit.seal_shard_through(text, integer, xid8, bigint) owner to skillhub_system;
+revoke all on function audit.seal_shard_through(text, integer, xid8, bigint) from public;
 
--- The sealer's call: the shard's finished events, below the node's horizon.
+-- The sealer's call: the events stamped on the shard's node, below its horizon.
 create function audit.seal_shard(representative text, max_events integer default 10000) returns integer
-language sql security definer set search_path = '' as $$
-  select audit.seal_shard_through(representative, max_events, audit.sealing_horizon())
+language plpgsql security definer set search_path = '' as $$
+begin
+  return audit.seal_shard_through(representative, max_events, audit.sealing_horizon(), 281474976710656);
+end
 $$;
 alter function audit.seal_shard(text, integer) owner to skillhub_system;
 revoke all on function audit.seal_shard(text, integer) from public;
-grant execute on function audit.seal_shard(text, integer) to skillhub_server;
-select create_distributed_function('audit.seal_shard(text, integer)', 'representative', colocate_with => 'audit_logs');
+grant execute on function audit.seal_shard(text, integer) to skillhub_app;
 
--- The conversion's own events (the security control alarm's, written from the coordinator during the
--- conversion) carry the coordinator's ids, above a worker's until its own pass them: with writes
--- stopped, every shard is sealed through the last possible id, and its cursor forgotten, so that the
--- nodes' own events, with lower ids, are not left behind it.
--- One statement per shard (\gexec), since Citus delegates a call only when it is a statement alone.
-select pg_catalog.format('select audit.seal_shard_through(%L, 2147483647, %L::xid8) as sealed_at_conversion',
-                         r.representative, '18446744073709551615')
-from audit.shard_representatives r order by r.shard \gexec
-delete from audit.shard_seal_cursors;
+-- The conversion's last pass over a shard, with writes stopped: everything sealed, the conversion's own
+-- events (the security control alarm's, written from the coordinator with its ids) among them, then the
+-- shard's cursor started at its node's oldest open id. One transaction: a failure leaves the shard as
+-- it was, never with a cursor in the coordinator's id space.
+create function audit.seal_shard_at_conversion(representative text) returns integer
+language plpgsql security definer set search_path = '' as $$
+declare
+  shard bigint := audit.represented_shard(representative);
+  total integer := 0;
+  sealed integer;
+begin
+  loop
+    sealed := audit.seal_shard_through(representative, 10000, '18446744073709551615'::xid8, 0);
+    total := total + sealed;
+    exit when sealed < 10000;
+  end loop;
+  execute pg_catalog.format(
+    'insert into %s as c (representative, txid, seq) values ($1, pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()), 0) '
+    'on conflict (representative) do update set txid = excluded.txid, seq = excluded.seq',
+    audit.colocated_shard(shard, 'audit.shard_seal_cursors'))
+    using representative;
+  return total;
+end
+$$;
+alter function audit.seal_shard_at_conversion(text) owner to skillhub_system;
+revoke all on function audit.seal_shard_at_conversion(text) from public;
 
--- Whether the shard holds an event created before `before` that is neither sealed nor refused: one
--- that an open transaction on the shard's node still holds back.
-create function audit.shard_unsealed_before(representative text, before timestamptz) returns boolean
+-- The node's next transaction id: what the CLI waits to see sealed (one server: pg_snapshot_xmax there).
+create function audit.shard_xmax(representative text) returns xid8
+language sql stable security definer set search_path = '' as $$
+  select pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) where audit.represented_shard(representative) is not null
+$$;
+alter function audit.shard_xmax(text) owner to skillhub_system;
+revoke all on function audit.shard_xmax(text) from public;
+grant execute on function audit.shard_xmax(text) to skillhub_app;
+
+-- Whether the shard holds an event stamped on its node below `target` that is neither sealed nor refused:
+-- one an open transaction on the node still holds back.
+create function audit.shard_unsealed_below(representative text, target xid8) returns boolean
 language plpgsql stable security definer set search_path = '' as $$
 declare
-  shard bigint := pg_catalog.get_shard_id_for_distribution_column('public.audit_logs', representative);
+  shard bigint := audit.represented_shard(representative);
   last_txid xid8;
   last_seq bigint;
   waiting boolean;
@@ -181,17 +246,27 @@ begin
   execute pg_catalog.format($sql$
     select exists (
       select from %1$s l
-      where (l.txid, l.seq) > (coalesce($1, '0'::xid8), coalesce($2, 0)) and l.created_at < $3
+      where (l.txid, l.seq) > (coalesce($1, '0'::xid8), coalesce($2, 0)) and l.txid < $3 and l.seq >= 281474976710656
         and not exists (select from %2$s s where s.event_id = l.id and s.chain = l.tenant_id)
         and not exists (select from %3$s r where r.event_id = l.id and r.named_tenant = l.tenant_id))
     $sql$, audit.colocated_shard(shard, 'public.audit_logs'), audit.colocated_shard(shard, 'audit.seals'),
     audit.colocated_shard(shard, 'audit.refused_events'))
-    into waiting using last_txid, last_seq, before;
+    into waiting using last_txid, last_seq, target;
   return waiting;
 end
 $$;
-alter function audit.shard_unsealed_before(text, timestamptz) owner to skillhub_system;
-revoke all on function audit.shard_unsealed_before(text, timestamptz) from public;
-grant execute on function audit.shard_unsealed_before(text, timestamptz) to skillhub_server;
-select create_distributed_function('audit.shard_unsealed_before(text, timestamptz)', 'representative',
-                                   colocate_with => 'audit_logs');
+alter function audit.shard_unsealed_below(text, xid8) owner to skillhub_system;
+revoke all on function audit.shard_unsealed_below(text, xid8) from public;
+grant execute on function audit.shard_unsealed_below(text, xid8) to skillhub_app;
+commit;
+
+select pg_catalog.format('select create_distributed_function(%L, %L, colocate_with => %L)', f, 'representative',
+                         'audit_logs')
+from unnest(array['audit.seal_shard_through(text, integer, xid8, bigint)', 'audit.seal_shard(text, integer)',
+                  'audit.seal_shard_at_conversion(text)', 'audit.shard_xmax(text)',
+                  'audit.shard_unsealed_below(text, xid8)']) f \gexec
+
+-- The conversion's pass, one statement per shard (\gexec): Citus delegates a call only when it is a
+-- statement alone.
+select pg_catalog.format('select audit.seal_shard_at_conversion(%L) as sealed_at_conversion', r.representative)
+from audit.shard_representatives r order by r.shard \gexec

@@ -166,4 +166,23 @@ describe.skipIf(!ownerUrl || !appUrl)('sealing on a converted Citus cluster', ()
     const leaf = referenceLeaf(Buffer.from(inclusion.canonical));
     expect(verifyInclusion(inclusion.leafIndex, head, leaf, inclusion.proof, note.rootHash)).toBe(true);
   }, 60_000);
+
+  test('a value that represents no shard is refused, and leaves no cursor', async () => {
+    const app = new pg.Client({ connectionString: appUrl });
+    await app.connect();
+    try {
+      await expect(app.query(`select audit.seal_shard('acme-chosen-by-the-caller')`)).rejects.toMatchObject({
+        code: '22023',
+      });
+      await expect(
+        app.query(`select audit.shard_unsealed_below('acme-chosen-by-the-caller', '1000'::xid8)`),
+      ).rejects.toMatchObject({ code: '22023' });
+    } finally {
+      await app.end();
+    }
+    const { rowCount } = await owner.query(
+      `select from audit.shard_seal_cursors where representative = 'acme-chosen-by-the-caller'`,
+    );
+    expect(rowCount).toBe(0);
+  });
 });

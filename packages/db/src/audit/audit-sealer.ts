@@ -3,7 +3,7 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { startTimerLoop } from '../background/timer-loop.ts';
 import type * as schema from '../schema/index.ts';
 import { type CheckpointSigner, signGrownTrees } from './checkpoints/sign-grown-trees.ts';
-import { ledgerShards, sealShards, shardsUnsealedBefore } from './cluster-sealing.ts';
+import { ledgerShards, sealShards, sealShardsCommitted } from './cluster-sealing.ts';
 
 /** Default pause between sealing runs; an event is sealed within about this long after its commit. */
 export const defaultSealIntervalMs = 250;
@@ -36,7 +36,7 @@ export async function sealPendingEvents(db: NodePgDatabase<typeof schema>): Prom
  */
 export async function sealCommittedEvents(db: NodePgDatabase<typeof schema>, timeoutMs = 10_000): Promise<boolean> {
   const shards = await ledgerShards(db);
-  if (shards) return sealShardsCommittedBefore(db, shards, timeoutMs);
+  if (shards) return sealShardsCommitted(db, shards, batchSize, timeoutMs);
   const target = await db.execute<{ xmax: string }>(sql`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`);
   const before = target.rows[0]?.xmax ?? '0';
   const deadline = Date.now() + timeoutMs;
@@ -46,24 +46,6 @@ export async function sealCommittedEvents(db: NodePgDatabase<typeof schema>, tim
       sql`select audit.unsealed_before(${before}::xid8) as waiting`,
     );
     if (!pending.rows[0]?.waiting) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-// On a cluster each node's transaction ids order only its own events, so the coordinator's snapshot
-// says nothing of them: what counts is the time, every event created before the call.
-async function sealShardsCommittedBefore(
-  db: NodePgDatabase<typeof schema>,
-  shards: readonly string[],
-  timeoutMs: number,
-): Promise<boolean> {
-  const now = await db.execute<{ at: string }>(sql`select clock_timestamp()::text as at`);
-  const before = now.rows[0]?.at ?? new Date().toISOString();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await sealShards(db, shards, batchSize);
-    if (!(await shardsUnsealedBefore(db, shards, before))) return true;
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -10,7 +10,7 @@ const installed = new WeakMap<Db, Promise<boolean>>();
 /**
  * The ledger's shards on a converted Citus cluster, each named by a value that hashes into it
  * (packages/db/citus/sealing-per-shard.sql); null on one server, where audit.seal_pending seals
- * every chain at once. Read each time: a shard split adds shards.
+ * every chain at once.
  */
 export async function ledgerShards(db: Db): Promise<string[] | null> {
   let present = installed.get(db);
@@ -47,15 +47,40 @@ export async function sealShards(db: Db, shards: readonly string[], batchSize: n
   return total;
 }
 
-/** Whether any shard still holds an event created before `before` that no chain has sealed or refused. */
-export async function shardsUnsealedBefore(db: Db, shards: readonly string[], before: string): Promise<boolean> {
+/**
+ * Seals until every event committed on a shard's node before this call is sealed, waiting out the node's
+ * open transactions that hold its horizon back, for at most `timeoutMs`; false on timeout. Each node's
+ * transaction ids order only its own events, so each shard is waited for up to its own node's next id.
+ */
+export async function sealShardsCommitted(
+  db: Db,
+  shards: readonly string[],
+  batchSize: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  // No cast around a call: Citus delegates only a call that is the target list's expression itself.
+  const targets: [string, string][] = [];
   for (const shard of shards) {
-    const result = await db.execute<{ waiting: boolean }>(
-      sql`select audit.shard_unsealed_before(${shard}, ${before}::timestamptz) as waiting`,
-    );
-    if (result.rows[0]?.waiting) return true;
+    const result = await db.execute<{ xmax: string }>(sql`select audit.shard_xmax(${shard}) as xmax`);
+    targets.push([shard, result.rows[0]?.xmax ?? '0']);
   }
-  return false;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await sealShards(db, shards, batchSize);
+    let waiting = false;
+    for (const [shard, xmax] of targets) {
+      const result = await db.execute<{ waiting: boolean }>(
+        sql`select audit.shard_unsealed_below(${shard}, ${xmax}::xid8) as waiting`,
+      );
+      if (result.rows[0]?.waiting) {
+        waiting = true;
+        break;
+      }
+    }
+    if (!waiting) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** A grown tree as audit.trees_to_checkpoint gives it. */
