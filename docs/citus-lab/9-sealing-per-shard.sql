@@ -7,6 +7,7 @@ set client_min_messages = warning;
 \echo '--- the cluster''s sealing path (packages/db/citus/sealing-per-shard.sql)'
 \ir ../../packages/db/citus/sealing-per-shard.sql
 \ir ../../packages/db/citus/checkpoints-per-shard.sql
+\ir ../../packages/db/citus/verification-per-shard.sql
 select count(*) as representatives,
        (select count(*) from pg_dist_shard where logicalrelid = 'public.audit_logs'::regclass) as ledger_shards
 from audit.shard_representatives;

@@ -5,7 +5,7 @@ import { DbError } from '../errors.ts';
 import { currentScope } from '../tenant-context/context-store.ts';
 import { sameTenant } from '../tenant-context/same-tenant.ts';
 import type { CheckpointKey } from './checkpoints/signed-note.ts';
-import { compareOrder, sealedEvents } from './ledger-stream/sealed-events.ts';
+import { compareOrder, sameNode, sealedEvents } from './ledger-stream/sealed-events.ts';
 import { type RemovedRange, trustedRetentionRanges } from './retention/trusted-retention-ranges.ts';
 
 /** `forged`: a retention record that is unsigned, edited, or states a range that is not what is gone. */
@@ -163,7 +163,12 @@ export async function verifyChain(
       }
       if (!event) return fail('missing', position, seal.sealedId, `event ${seal.sealedId} was deleted`);
       const order = seal.sealOrder;
-      if (!event.order.equals(order) || (ordered && compareOrder(order, lastOrder) <= 0)) {
+      // Order is kept per node: the first event sealed on a node after the conversion has a lower id than the
+      // last the old server sealed.
+      if (
+        !event.order.equals(order) ||
+        (ordered && sameNode(order, lastOrder) && compareOrder(order, lastOrder) <= 0)
+      ) {
         return fail(
           'reordered',
           position,
@@ -264,6 +269,16 @@ async function unsealedEvents(
   query: ChainQuery,
   chain: string,
 ): Promise<{ inserted: string | null; unsealed: number }> {
+  const [cluster] = await query<{ present: boolean }>(
+    sql`select to_regprocedure('audit.chain_unsealed_events(text)') is not null as present`,
+  );
+  if (cluster?.present) {
+    // The newest seal of the whole ledger orders nothing across nodes: the chain's shard answers on its node.
+    const [found] = await query<{ found: { inserted: string | null; unsealed: number } }>(
+      sql`select audit.chain_unsealed_events(${chain}) as found`,
+    );
+    return { inserted: found?.found.inserted ?? null, unsealed: Number(found?.found.unsealed ?? 0) };
+  }
   const [row] = await query<{ inserted: string | null; unsealed: string }>(
     sql`select (array_agg(u.id order by u.txid, u.seq)
                   filter (where (u.txid, u.seq) < (select s.txid, s.seq from audit.seals s

@@ -11,6 +11,7 @@ export const systemFunctions: readonly string[] = [
   'audit.apply_retention(text,integer,integer)',
   'audit.assert_may_hold()',
   'audit.assert_subject_not_on_hold(text,text)',
+  'audit.chain_unsealed_events(text)',
   'audit.check_security_controls(text)',
   'audit.copy_ledger_rows_in_tenant_order(regclass,timestamp with time zone,timestamp with time zone)',
   'audit.drop_ledger_month(text,text)',
@@ -37,7 +38,7 @@ export const systemFunctions: readonly string[] = [
   'audit.retire_security_month(text,integer,integer)',
   'audit.reveal_personal(jsonb)',
   'audit.seal_pending(integer)',
-  // Created by the Citus conversion only (packages/db/citus/).
+  // Created by the Citus conversion only (packages/db/citus/), as is audit.chain_unsealed_events above.
   'audit.seal_shard(text,integer)',
   'audit.seal_shard_at_conversion(text)',
   'audit.seal_shard_through(text,integer,xid8,bigint)',

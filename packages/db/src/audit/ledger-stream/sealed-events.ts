@@ -120,15 +120,19 @@ export async function* sealedEvents(client: pg.ClientBase, range: SealRange): As
   // 0064) prunes the probe to the event's month; only when the event is not there (a seal from before 0064, an event
   // whose created_at was edited, a deleted one) does the second probe, gated on the first finding nothing, look in
   // every month, and then it yields every row with that id, as one probe into all months always did.
+  // On a Citus cluster every table is filtered by the chain's own value, which is what routes the statement to the
+  // chain's shard (a filter through the seal's row is planned on every shard); an event moved to another chain then
+  // reads as gone. On one server the probes find it wherever it is, and verification names it moved.
+  const sameChain = (await onCluster(client)) ? ` and l.tenant_id = ${chain}` : '';
   const query = `select s.position, s.event_id, s.txid, s.seq, s.event_hash, s.chain_hash,
-      coalesce(s.leaf_hash, (select n.hash from audit.tree_nodes n where n.chain = s.chain and n.level = 0
+      coalesce(s.leaf_hash, (select n.hash from audit.tree_nodes n where n.chain = ${chain} and n.level = 0
                              and n.index = s.position - 1)),
       ${picked}
     from audit.seals s
     left join lateral (select ${listed} from public.audit_logs l
-                       where l.id = s.event_id and l.created_at = s.created_at offset 0) f on true
+                       where l.id = s.event_id and l.created_at = s.created_at${sameChain} offset 0) f on true
     left join lateral (select ${listed} from public.audit_logs l
-                       where f.txid is null and l.id = s.event_id offset 0) g on true
+                       where f.txid is null and l.id = s.event_id${sameChain} offset 0) g on true
     where s.chain = ${chain} and s.position >= ${first} and (${last}::bigint is null or s.position <= ${last})
     order by s.position`;
   // JIT compiling this plan (its estimated cost passes the optimizing threshold) took about 250 ms of the backend's CPU
@@ -197,6 +201,15 @@ function toSealedEvents({ bytes, starts, lengths, count }: BinaryRows, tenant: B
   return seals;
 }
 
+/**
+ * Whether two (txid, seq) as `sealOrder` holds them were stamped on the same node: on a Citus cluster each node
+ * draws the ledger's sequence from its own range (its group × 2^48), and its transaction ids order only its own
+ * events; on one server every seq is below 2^48.
+ */
+export function sameNode(a: Buffer, b: Buffer): boolean {
+  return a.readUInt16BE(12) === b.readUInt16BE(12);
+}
+
 /** Sealing order of two (txid, seq) as `sealOrder` holds them: txid unsigned, then seq signed. */
 export function compareOrder(a: Buffer, b: Buffer): number {
   const byTxid = a.compare(b, 0, 8, 0, 8);
@@ -222,4 +235,17 @@ class Seal implements SealedEvent {
     const h = this.sealedUuid.toString('hex');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
+}
+
+// Once per connection: whether the Citus conversion distributed the ledger (packages/db/citus/).
+const clusterProbes = new WeakMap<pg.ClientBase, Promise<boolean>>();
+function onCluster(client: pg.ClientBase): Promise<boolean> {
+  let probe = clusterProbes.get(client);
+  if (!probe) {
+    probe = client
+      .query<{ present: boolean }>(`select to_regclass('audit.shard_representatives') is not null as present`)
+      .then((result) => result.rows[0]?.present === true);
+    clusterProbes.set(client, probe);
+  }
+  return probe;
 }
