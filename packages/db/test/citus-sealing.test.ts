@@ -11,6 +11,7 @@
 // and is skipped without them.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { checkRefusedEvents } from '../src/checks/sealing-status.ts';
 import {
   type CheckpointSigner,
   checkpointSignedBy,
@@ -25,6 +26,7 @@ import {
   verifierKey,
   verifyAuditChain,
 } from '../src/index.ts';
+import { runnerFor } from '../src/sql-runner.ts';
 import { referenceLeaf, verifyInclusion } from './support/rfc9162-reference.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -138,6 +140,13 @@ describe.skipIf(!ownerUrl || !appUrl)('the ledger on a converted Citus cluster',
       for (const holder of holders) await holder.end();
     }
   }, 60_000);
+
+  test("the doctor reads the refusals on the cluster and names the unknown tenant's event", async () => {
+    // The first test planted it; before, the check could not run ("complex joins").
+    const [refused] = await checkRefusedEvents(runnerFor(owner));
+    expect(refused).toMatchObject({ check: 'sealing_refused', ok: false });
+    expect(refused?.detail).toMatch(/audit events name a tenant that does not exist/);
+  });
 
   test('the grown trees are signed from their shards, and an event proves its inclusion', async () => {
     const signer: CheckpointSigner = {
