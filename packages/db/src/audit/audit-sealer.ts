@@ -3,7 +3,7 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { startTimerLoop } from '../background/timer-loop.ts';
 import type * as schema from '../schema/index.ts';
 import { type CheckpointSigner, signGrownTrees } from './checkpoints/sign-grown-trees.ts';
-import { ledgerShards, sealShards, sealShardsCommitted } from './cluster-sealing.ts';
+import { ledgerShards, sealShardBatch, shardNextIds, shardsUnsealedBelow } from './cluster-sealing.ts';
 
 /** Default pause between sealing runs; an event is sealed within about this long after its commit. */
 export const defaultSealIntervalMs = 250;
@@ -18,11 +18,21 @@ const batchSize = 10_000;
  */
 export async function sealPendingEvents(db: NodePgDatabase<typeof schema>): Promise<number> {
   const shards = await ledgerShards(db);
-  if (shards) return sealShards(db, shards, batchSize);
+  if (!shards) {
+    return drain(async () => {
+      const result = await db.execute<{ sealed: number }>(sql`select audit.seal_pending(${batchSize}) as sealed`);
+      return Number(result.rows[0]?.sealed ?? 0);
+    });
+  }
+  let total = 0;
+  for (const shard of shards) total += await drain(() => sealShardBatch(db, shard, batchSize));
+  return total;
+}
+
+async function drain(sealBatch: () => Promise<number>): Promise<number> {
   let total = 0;
   for (;;) {
-    const result = await db.execute<{ sealed: number }>(sql`select audit.seal_pending(${batchSize}) as sealed`);
-    const sealed = Number(result.rows[0]?.sealed ?? 0);
+    const sealed = await sealBatch();
     total += sealed;
     if (sealed < batchSize) return total;
   }
@@ -36,16 +46,26 @@ export async function sealPendingEvents(db: NodePgDatabase<typeof schema>): Prom
  */
 export async function sealCommittedEvents(db: NodePgDatabase<typeof schema>, timeoutMs = 10_000): Promise<boolean> {
   const shards = await ledgerShards(db);
-  if (shards) return sealShardsCommitted(db, shards, batchSize, timeoutMs);
-  const target = await db.execute<{ xmax: string }>(sql`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`);
-  const before = target.rows[0]?.xmax ?? '0';
+  let pending: () => Promise<boolean>;
+  if (shards) {
+    const targets = await shardNextIds(db, shards);
+    pending = () => shardsUnsealedBelow(db, targets);
+  } else {
+    const target = await db.execute<{ xmax: string }>(
+      sql`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`,
+    );
+    const before = target.rows[0]?.xmax ?? '0';
+    pending = async () => {
+      const result = await db.execute<{ waiting: boolean }>(
+        sql`select audit.unsealed_before(${before}::xid8) as waiting`,
+      );
+      return result.rows[0]?.waiting === true;
+    };
+  }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await sealPendingEvents(db);
-    const pending = await db.execute<{ waiting: boolean }>(
-      sql`select audit.unsealed_before(${before}::xid8) as waiting`,
-    );
-    if (!pending.rows[0]?.waiting) return true;
+    if (!(await pending())) return true;
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -2,9 +2,11 @@ import { createHash, hash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { DbError } from '../errors.ts';
+import { runnerFor } from '../sql-runner.ts';
 import { currentScope } from '../tenant-context/context-store.ts';
 import { sameTenant } from '../tenant-context/same-tenant.ts';
 import type { CheckpointKey } from './checkpoints/signed-note.ts';
+import { ledgerDistributed } from './ledger-distributed.ts';
 import { compareOrder, sameNode, sealedEvents } from './ledger-stream/sealed-events.ts';
 import { type RemovedRange, trustedRetentionRanges } from './retention/trusted-retention-ranges.ts';
 
@@ -197,7 +199,8 @@ export async function verifyChain(
     progress.onProgress?.(progress.checked, progress.total);
   }
   if (last === null) {
-    const { inserted, unsealed } = await unsealedEvents(query, chain);
+    const distributed = await ledgerDistributed(client, runnerFor(client));
+    const { inserted, unsealed } = await unsealedEvents(query, chain, distributed);
     if (inserted)
       return fail('inserted', null, inserted, `event ${inserted} sits inside sealed history but was never sealed`);
     verdict.unsealed = unsealed;
@@ -268,11 +271,9 @@ const routing = (alias: string): SQL => (currentScope() ? sql` and ${sameTenant(
 async function unsealedEvents(
   query: ChainQuery,
   chain: string,
+  distributed: boolean,
 ): Promise<{ inserted: string | null; unsealed: number }> {
-  const [cluster] = await query<{ present: boolean }>(
-    sql`select to_regprocedure('audit.chain_unsealed_events(text)') is not null as present`,
-  );
-  if (cluster?.present) {
+  if (distributed) {
     // The newest seal of the whole ledger orders nothing across nodes: the chain's shard answers on its node.
     const [found] = await query<{ found: { inserted: string | null; unsealed: number } }>(
       sql`select audit.chain_unsealed_events(${chain}) as found`,

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { DbError } from '../../errors.ts';
+import { runnerFor } from '../../sql-runner.ts';
+import { ledgerDistributed } from '../ledger-distributed.ts';
 import { CanonicalTextWriter } from './canonical-text-builder.ts';
 import { type BinaryRows, copyBinaryRows } from './copy-binary-rows.ts';
 
@@ -123,7 +125,7 @@ export async function* sealedEvents(client: pg.ClientBase, range: SealRange): As
   // On a Citus cluster every table is filtered by the chain's own value, which is what routes the statement to the
   // chain's shard (a filter through the seal's row is planned on every shard); an event moved to another chain then
   // reads as gone. On one server the probes find it wherever it is, and verification names it moved.
-  const sameChain = (await onCluster(client)) ? ` and l.tenant_id = ${chain}` : '';
+  const sameChain = (await ledgerDistributed(client, runnerFor(client))) ? ` and l.tenant_id = ${chain}` : '';
   const query = `select s.position, s.event_id, s.txid, s.seq, s.event_hash, s.chain_hash,
       coalesce(s.leaf_hash, (select n.hash from audit.tree_nodes n where n.chain = ${chain} and n.level = 0
                              and n.index = s.position - 1)),
@@ -235,17 +237,4 @@ class Seal implements SealedEvent {
     const h = this.sealedUuid.toString('hex');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
-}
-
-// Once per connection: whether the Citus conversion distributed the ledger (packages/db/citus/).
-const clusterProbes = new WeakMap<pg.ClientBase, Promise<boolean>>();
-function onCluster(client: pg.ClientBase): Promise<boolean> {
-  let probe = clusterProbes.get(client);
-  if (!probe) {
-    probe = client
-      .query<{ present: boolean }>(`select to_regclass('audit.shard_representatives') is not null as present`)
-      .then((result) => result.rows[0]?.present === true);
-    clusterProbes.set(client, probe);
-  }
-  return probe;
 }
