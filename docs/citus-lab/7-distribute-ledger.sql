@@ -60,4 +60,6 @@ do $$ declare t text; begin
   for t in select rel from converted loop execute format('alter table %s enable trigger user', t); end loop;
 end $$;
 commit;
+-- The keys into tenants, dropped by file 2, back once the transaction that distributed their tables is over.
+\ir keys-to-tenants-back.sql
 select colocationid, count(*) as tables from pg_dist_partition group by 1 order by 1;
