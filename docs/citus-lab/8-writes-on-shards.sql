@@ -4,42 +4,15 @@
 \set ON_ERROR_STOP 1
 set citus.enable_unsafe_triggers = on;
 
-\echo '--- functions the workers lack: made before the tables whose row type they take were distributed'
-create temp table worker_functions as
-  select w.nodeport, pg_catalog.unnest(pg_catalog.string_to_array(w.result, ';')) as fn
-  from run_command_on_workers($$select pg_catalog.string_agg(p.oid::regprocedure::text, ';')
-                                from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
-                                where n.nspname in ('audit', 'platform')$$) w;
-create temp view missing_on_workers as
-  select distinct p.oid::regprocedure::text as fn
-  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-  cross join (select distinct nodeport from pg_dist_node where groupid > 0 and noderole = 'primary') d
-  where n.nspname in ('audit', 'platform')
-    and not exists (select from worker_functions w where w.nodeport = d.nodeport and w.fn = p.oid::regprocedure::text);
-select fn as missing_on_a_worker from missing_on_workers order by 1;
-do $$ declare f text; begin
-  for f in select fn from missing_on_workers loop perform create_distributed_function(f::regprocedure); end loop;
-end $$;
-truncate worker_functions;
-insert into worker_functions
-  select w.nodeport, pg_catalog.unnest(pg_catalog.string_to_array(w.result, ';'))
-  from run_command_on_workers($$select pg_catalog.string_agg(p.oid::regprocedure::text, ';')
-                                from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
-                                where n.nspname in ('audit', 'platform')$$) w;
-select count(*) as still_missing_after_create_distributed_function from missing_on_workers;
-
-\echo '--- step 6: txid and seq taken where the row lands (the defaults are evaluated on the coordinator)'
-create function audit.stamp_event() returns trigger language plpgsql set search_path = '' as $$
-begin
-  new.txid := pg_catalog.pg_current_xact_id();
-  new.seq := pg_catalog.nextval('public.audit_logs_seq_seq');
-  return new;
-end
-$$;
-create trigger audit_logs_stamp before insert on public.audit_logs for each row execute function audit.stamp_event();
--- The workers' own copies of the sequence: a grant on the coordinator does not reach them (found).
-select nodeport, result from run_command_on_workers(
-  $$grant usage on sequence public.audit_logs_seq_seq to skillhub_system$$) order by 1;
+\echo '--- the product''s write path on the shards (packages/db/citus/writes-per-shard.sql): the functions the'
+\echo '--- workers lack distributed, txid and seq stamped where the row lands, every capture written for its placement'
+\ir ../../packages/db/citus/writes-per-shard.sql
+select count(*) as audit_and_platform_functions_missing_on_a_worker
+from run_command_on_workers($$select pg_catalog.string_agg(p.oid::regprocedure::text, ';')
+                              from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+                              where n.nspname in ('audit', 'platform')$$) w
+cross join pg_proc p join pg_namespace n on n.oid = p.pronamespace
+where n.nspname in ('audit', 'platform') and p.oid::regprocedure::text <> all (string_to_array(w.result, ';'));
 
 \echo '--- the lab table, colocated with the ledger, and a role that writes it'
 create table public.lab_notes (tenant_id text not null, n integer not null, body text, primary key (tenant_id, n));
@@ -121,9 +94,8 @@ select action, coalesce(resource_id, metadata ->> 'note') as what, txid, seq fro
 where tenant_id = :'acme' and action in ('lab_notes.insert', 'lab.door') order by txid, seq;
 
 \echo '--- change capture of a table that stays on the coordinator (the deployment sink) into the distributed ledger'
-\set ON_ERROR_STOP 0
+-- Before 0077's coordinator form: "executor could not find named tuplestore", as on the shards.
 insert into platform.deployment_sink (url) values ('syslog://127.0.0.1:6514');
-\set ON_ERROR_STOP 1
 select count(*) as deployment_sink_events from audit_logs where tenant_id = '' and table_name = 'deployment_sink';
 
 \echo '--- step 7: sealing per chain, on the node that holds the chain'

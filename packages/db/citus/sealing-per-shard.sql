@@ -43,30 +43,6 @@ grant select, insert, update on audit.shard_seal_cursors to skillhub_system;
 -- The events stamped on a node, in the order a pass reads them.
 create index audit_logs_node_order on public.audit_logs (txid, seq) where seq >= 281474976710656;
 
--- The shard of `target` beside the ledger's shard `ledger_shard` (same colocation group and hash range),
--- or a reference table's one shard, schema-qualified.
-create function audit.colocated_shard(ledger_shard bigint, target regclass) returns text
-language plpgsql stable set search_path = '' as $$
-declare
-  found text;
-begin
-  select pg_catalog.format('%I.%I', n.nspname, i.ident[pg_catalog.cardinality(i.ident)]) into found
-  from pg_catalog.pg_dist_shard l
-  join pg_catalog.pg_dist_partition lp on lp.logicalrelid = l.logicalrelid
-  join pg_catalog.pg_dist_partition tp on tp.logicalrelid = target
-  join pg_catalog.pg_dist_shard t on t.logicalrelid = target
-  join pg_catalog.pg_class c on c.oid = target
-  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-  cross join lateral (select pg_catalog.parse_ident(pg_catalog.shard_name(target, t.shardid)) as ident) i
-  where l.shardid = ledger_shard
-    and (tp.partmethod = 'n' or (tp.colocationid = lp.colocationid and t.shardminvalue = l.shardminvalue));
-  if found is null then
-    raise exception 'no shard of % lies beside the ledger''s shard %', target, ledger_shard;
-  end if;
-  return found;
-end
-$$;
-
 -- The ledger's shard a representative stands for; any other value is refused, so that no caller makes a
 -- pass walk a shard from the start or leaves cursor rows under names of its own.
 create function audit.represented_shard(representative text) returns bigint

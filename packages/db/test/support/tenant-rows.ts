@@ -93,22 +93,25 @@ export const actor = (id = 'tester'): RequestActor => ({
   ip: '127.0.0.1',
 });
 
+/** The nine tables seedTenantRows writes, in the order it writes them (parents first). */
+export const seededTables = [
+  'users',
+  'skills',
+  'api_keys',
+  'skill_versions',
+  'ratings',
+  'usage_events',
+  'skill_embeddings',
+  'skill_reviews',
+  'site_settings',
+] as const;
+
 /** Inserts one row in each of the nine tables for the tenant, parents first. */
-export async function seedTenantRows(db: Database, tenantId: string): Promise<TenantRows> {
-  return db.withTenant(tenantId, actor(), async (tx: TenantTx) => {
+export async function seedTenantRows(db: Database, tenantId: string, by: RequestActor = actor()): Promise<TenantRows> {
+  return db.withTenant(tenantId, by, async (tx: TenantTx) => {
     const rows = {} as TenantRows;
     const parents: Parents = { userId: '', skillId: '', apiKeyId: '' };
-    for (const table of [
-      'users',
-      'skills',
-      'api_keys',
-      'skill_versions',
-      'ratings',
-      'usage_events',
-      'skill_embeddings',
-      'skill_reviews',
-      'site_settings',
-    ] as const) {
+    for (const table of seededTables) {
       const values = tableSpecs[table].values(parents);
       await tx.execute(insertSql(table, values));
       rows[table] = values.id as string;

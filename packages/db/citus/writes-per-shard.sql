@@ -1,0 +1,144 @@
+-- The ledger's write path on a Citus cluster (docs/citus.md, "Writes on the shards"), a psql script the
+-- conversion applies to a converted database before the sealing scripts, never a migration. It gives
+-- the workers what the tables' triggers need there: the functions they lack, the events stamped with
+-- the worker's transaction id and sequence where the row lands, the definer's login on the workers, and
+-- every capture function written for where its table lies (audit.capture_placement, 0077).
+\set ON_ERROR_STOP on
+set client_min_messages = warning;
+set citus.enable_unsafe_triggers = on;
+
+-- The shard of `target` beside the shard `beside` (same colocation group and hash range), or a reference
+-- table's one shard, schema-qualified.
+create function audit.colocated_shard(beside bigint, target regclass) returns text
+language plpgsql stable set search_path = '' as $$
+declare
+  found text;
+begin
+  select pg_catalog.format('%I.%I', n.nspname, i.ident[pg_catalog.cardinality(i.ident)]) into found
+  from pg_catalog.pg_dist_shard l
+  join pg_catalog.pg_dist_partition lp on lp.logicalrelid = l.logicalrelid
+  join pg_catalog.pg_dist_partition tp on tp.logicalrelid = target
+  join pg_catalog.pg_dist_shard t on t.logicalrelid = target
+  join pg_catalog.pg_class c on c.oid = target
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  cross join lateral (select pg_catalog.parse_ident(pg_catalog.shard_name(target, t.shardid)) as ident) i
+  where l.shardid = beside
+    and (tp.partmethod = 'n' or (tp.colocationid = lp.colocationid and t.shardminvalue = l.shardminvalue));
+  if found is null then
+    raise exception 'no shard of % lies beside the shard %', target, beside;
+  end if;
+  return found;
+end
+$$;
+
+-- The shard id of a shard's relation on a node (a trigger's tg_relid there): its name is its table's with
+-- the shard id appended, compared in full with Citus's own name for that shard.
+create function audit.shard_of(shard_relation regclass) returns bigint
+language plpgsql stable set search_path = '' as $$
+declare
+  found bigint;
+begin
+  select s.shardid into found
+  from pg_catalog.pg_class c
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  join pg_catalog.pg_dist_shard s on s.shardid = pg_catalog.substring(c.relname, '_([0-9]+)$')::bigint
+  where c.oid = shard_relation
+    and pg_catalog.shard_name(s.logicalrelid, s.shardid)
+        in (pg_catalog.quote_ident(c.relname), pg_catalog.format('%I.%I', n.nspname, c.relname));
+  if found is null then
+    raise exception '% is not a shard of a distributed table', shard_relation;
+  end if;
+  return found;
+end
+$$;
+
+-- Citus propagates a function when it is created, except one that depends on a table not yet
+-- distributed: those that take a converted table's row type (audit.canonical_text(audit_logs) among
+-- them) are missing on the workers until distributed here.
+create temp table worker_functions as
+  select w.nodeport, pg_catalog.unnest(pg_catalog.string_to_array(w.result, ';')) as fn
+  from run_command_on_workers($$select pg_catalog.string_agg(p.oid::regprocedure::text, ';')
+                                from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+                                where n.nspname in ('audit', 'platform')$$) w;
+-- A worker checks an SQL function's body when it is made there (Citus's own setting to the contrary
+-- notwithstanding: found, audit.event_hash before audit.canonical_text), so each comes after the missing
+-- functions its body calls.
+with recursive missing as (
+  select p.oid, n.nspname || '.' || p.proname || '(' as called_as, p.prosrc
+  from pg_catalog.pg_proc p
+  join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+  where n.nspname in ('audit', 'platform')
+    and exists (select from pg_catalog.pg_dist_node d
+                where d.groupid > 0 and d.noderole = 'primary' and d.isactive
+                  and not exists (select from worker_functions f
+                                  where f.nodeport = d.nodeport and f.fn = p.oid::regprocedure::text))
+), depth (oid, calls) as (
+  select m.oid, 0 from missing m
+  union all
+  select caller.oid, d.calls + 1
+  from depth d join missing callee on callee.oid = d.oid
+  join missing caller on caller.oid <> callee.oid and pg_catalog.strpos(caller.prosrc, callee.called_as) > 0
+  where d.calls < 16
+)
+select pg_catalog.format('select create_distributed_function(%L)', d.oid::regprocedure::text)
+from depth d group by d.oid order by max(d.calls), d.oid
+\gexec
+drop table worker_functions;
+
+-- txid and seq taken where the row lands: a column default is evaluated on the coordinator, and a
+-- shard's columns have no sequence defaults at all. Each worker draws from its own range of the
+-- sequence (node group x 2^48 onwards), and its copy needs its own grant: one made on the coordinator
+-- does not reach it.
+begin;
+create function audit.stamp_event() returns trigger
+language plpgsql set search_path = '' as $$
+begin
+  new.txid := pg_catalog.pg_current_xact_id();
+  new.seq := pg_catalog.nextval('public.audit_logs_seq_seq');
+  return new;
+end
+$$;
+revoke all on function audit.stamp_event() from public;
+create trigger audit_logs_stamp before insert on public.audit_logs
+  for each row execute function audit.stamp_event();
+commit;
+do $$ begin
+  if exists (select from run_command_on_workers('grant usage on sequence public.audit_logs_seq_seq to skillhub_system')
+             where not success) then
+    raise exception 'a worker refused skillhub_system its use of the ledger''s sequence';
+  end if;
+end $$;
+
+-- skillhub_system, the definer of every capture function and door, logs in on the workers and only
+-- there: Citus opens its connection to another node's shard as the current user, inside a security
+-- definer function its definer (found: the deployment sink's capture, on the coordinator, writing the
+-- system chain's shard on a worker: "role skillhub_system is not permitted to log in"). Its password is
+-- random, kept in pg_dist_authinfo on every node (superusers alone read it); the coordinator's role stays
+-- NOLOGIN. Running this again rotates it. Each worker's pg_hba.conf should accept skillhub_system from
+-- the cluster's nodes alone: that part is the operator's. The password reaches the workers in an ALTER
+-- ROLE statement, which a worker that logs DDL (log_statement = 'ddl' or 'all') writes to its log.
+do $$
+declare
+  secret constant text := pg_catalog.encode(public.gen_random_bytes(32), 'hex');
+begin
+  if exists (select from run_command_on_workers(pg_catalog.format(
+               'set citus.enable_ddl_propagation = off; alter role skillhub_system login password %L', secret))
+             where not success) then
+    raise exception 'a worker refused skillhub_system a login';
+  end if;
+  delete from pg_catalog.pg_dist_authinfo a where a.rolename = 'skillhub_system';
+  insert into pg_catalog.pg_dist_authinfo (nodeid, rolename, authinfo) values (0, 'skillhub_system', 'password=' || secret);
+  if exists (select from run_command_on_workers(pg_catalog.format(
+               'delete from pg_catalog.pg_dist_authinfo where rolename = %1$L; '
+               'insert into pg_catalog.pg_dist_authinfo (nodeid, rolename, authinfo) values (0, %1$L, %2$L)',
+               'skillhub_system', 'password=' || secret))
+             where not success) then
+    raise exception 'a worker refused skillhub_system''s connection details';
+  end if;
+end $$;
+
+-- Every capture function written for where its table lies: on a worker beside the ledger's shards, or
+-- on the coordinator for a table that stays there.
+select t.relid as tracked_table, audit.capture_placement(t.relid) as placement
+from audit.tracked_tables t order by 1;
+select audit.regenerate_capture(t.relid) from audit.tracked_tables t \g /dev/null

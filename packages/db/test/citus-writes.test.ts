@@ -1,0 +1,206 @@
+// Step 8 of the Citus plan on a real cluster, the write path: every tenant table's change captured on the
+// shard it wrote, into the ledger's shard beside it (0077's 'shard' form, installed by
+// packages/db/citus/writes-per-shard.sql), where the capture as one server writes it cannot run ("executor
+// could not find named tuplestore"); and the deployment sink's change, on the coordinator, into the system
+// chain (the 'coordinator' form). Run by hand like citus-sealing.test.ts (docs/citus-lab/README.md), on a
+// database converted by lab files 1, 2, 7, 8 and 9:
+//   CITUS_LEDGER_URL=postgres://<superuser>@<coordinator>/<db>
+//   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
+// and is skipped without them.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  Database,
+  OperatorDoor,
+  type RequestActor,
+  readContextKey,
+  sql,
+  systemActor,
+  verifyAuditChain,
+} from '../src/index.ts';
+import { insertSql, seededTables, seedTenantRows, tableSpecs } from './support/tenant-rows.ts';
+
+const ownerUrl = process.env.CITUS_LEDGER_URL;
+const appUrl = process.env.CITUS_LEDGER_APP_URL;
+// Each worker draws the ledger's sequence from its own range, node group x 2^48 onwards.
+const firstWorkerSeq = 2n ** 48n;
+
+interface CapturedEvent {
+  tenant_id: string;
+  action: string;
+  table_name: string;
+  actor_id: string | null;
+  ip_address: string | null;
+  txid: string;
+  seq: string;
+  new_record: Record<string, unknown> | null;
+  changed_fields: string[] | null;
+  personal: Record<string, unknown> | null;
+}
+
+describe.skipIf(!ownerUrl || !appUrl)('writes on a converted Citus cluster', () => {
+  let db: Database;
+  let owner: pg.Client;
+  let acme: string;
+  let globex: string;
+
+  const request = (label: string): RequestActor & { requestId: string } => ({
+    actorType: 'user',
+    actorId: `lab-${label}`,
+    role: 'owner',
+    requestId: `citus-writes-${label}-${randomUUID()}`,
+    ip: '198.51.100.7',
+  });
+  const eventsOf = async (requestId: string) =>
+    (
+      await owner.query<CapturedEvent>(
+        `select tenant_id, action, table_name, actor_id, host(ip_address) as ip_address, txid::text, seq::text,
+                new_record, changed_fields, personal
+         from audit_logs where request_id = $1 order by seq`,
+        [requestId],
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    owner = new pg.Client({ connectionString: ownerUrl });
+    await owner.connect();
+    db = await Database.open({
+      url: appUrl ?? '',
+      contextKey: await readContextKey(ownerUrl ?? ''),
+      maxConnections: 2,
+    });
+    // Two workspaces of their own, made through the door sign-up uses, so that every run starts clean.
+    const made = Date.now().toString(36);
+    acme = (await db.platform.createTenant({ name: 'Writes A', slug: `writes-a-${made}` }, systemActor('lab'))).id;
+    globex = (await db.platform.createTenant({ name: 'Writes B', slug: `writes-b-${made}` }, systemActor('lab'))).id;
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+    await owner?.end();
+  });
+
+  let seeded: Awaited<ReturnType<typeof seedTenantRows>>;
+  const ours: string[] = [];
+
+  test("every tenant table's insert is captured beside its shard, with the request's context and the worker's ids", async () => {
+    const insert = request('insert');
+    ours.push(insert.requestId);
+    seeded = await seedTenantRows(db, acme, insert);
+    const events = await eventsOf(insert.requestId);
+    expect(events.map((event) => event.table_name)).toEqual([...seededTables]);
+    for (const event of events) {
+      expect(event).toMatchObject({ tenant_id: acme, action: `${event.table_name}.insert`, actor_id: 'lab-insert' });
+      expect(BigInt(event.seq)).toBeGreaterThanOrEqual(firstWorkerSeq);
+    }
+    expect(new Set(events.map((event) => event.txid)).size).toBe(1);
+    expect(events.find((event) => event.table_name === 'skills')?.ip_address).toBe('198.51.100.7');
+    expect(events.find((event) => event.table_name === 'skills')?.new_record).toMatchObject({ id: seeded.skills });
+  }, 60_000);
+
+  test('an update records the changed column of each table, and a rolled-back write records nothing', async () => {
+    const update = request('update');
+    ours.push(update.requestId);
+    await db.withTenant(acme, update, async (tx) => {
+      for (const table of seededTables) {
+        const [column, value] = tableSpecs[table].mutable;
+        await tx.execute(
+          sql`update ${sql.identifier(table)} set ${sql.identifier(column)} = ${value}
+              where tenant_id = ${acme} and id = ${seeded[table]}`,
+        );
+      }
+    });
+    const events = await eventsOf(update.requestId);
+    expect(events.map((event) => [event.action, event.changed_fields])).toEqual(
+      seededTables.map((table) => [`${table}.update`, [tableSpecs[table].mutable[0]]]),
+    );
+
+    const undone = request('undone');
+    const skill = randomUUID();
+    await expect(
+      db.withTenant(acme, undone, async (tx) => {
+        await tx.execute(
+          insertSql('skills', {
+            id: skill,
+            slug: `undone-${skill.slice(0, 8)}`,
+            name: 'Undone',
+            author_id: seeded.users,
+          }),
+        );
+        throw new Error('the request fails after its write');
+      }),
+    ).rejects.toThrow('the request fails after its write');
+    expect(await eventsOf(undone.requestId)).toEqual([]);
+    expect((await owner.query('select from skills where tenant_id = $1 and id = $2', [acme, skill])).rowCount).toBe(0);
+  }, 60_000);
+
+  test("a new person's email is sealed in an envelope on the shard, never in clear", async () => {
+    const invite = request('person');
+    ours.push(invite.requestId);
+    const person = randomUUID();
+    const email = `sealed-${person.slice(0, 8)}@acme.example`;
+    await db.withTenant(acme, invite, (tx) =>
+      tx.execute(insertSql('users', { id: person, email, display_name: 'Sealed Person' })),
+    );
+    const [event] = await eventsOf(invite.requestId);
+    expect(event?.new_record).not.toHaveProperty('email');
+    expect(Object.keys(event?.personal ?? {})).toEqual([`user:${person}`]);
+    const { rows } = await owner.query<{ whole: string }>(
+      `select l::text as whole from audit_logs l where tenant_id = $1 and request_id = $2`,
+      [acme, invite.requestId],
+    );
+    expect(rows[0]?.whole).not.toContain(email);
+  }, 60_000);
+
+  test("another tenant's write lands in its own chain", async () => {
+    const write = request('globex');
+    ours.push(write.requestId);
+    const rows = await seedTenantRows(db, globex, write);
+    const events = await eventsOf(write.requestId);
+    expect(events).toHaveLength(9);
+    expect(new Set(events.map((event) => event.tenant_id))).toEqual(new Set([globex]));
+    expect(events.find((event) => event.table_name === 'users')?.new_record).toMatchObject({ id: rows.users });
+  }, 60_000);
+
+  test("the deployment sink's change, on the coordinator, lands in the system chain with its secret redacted", async () => {
+    const before = await owner.query<{ n: string }>(
+      `select count(*)::text as n from audit_logs where tenant_id = '' and table_name = 'deployment_sink'`,
+    );
+    // The form the server seals a secret into (a key id, then the sealed value); the check wants no more.
+    const secret = `v1.${randomUUID().replaceAll('-', '').slice(0, 16)}.${randomUUID()}`;
+    await OperatorDoor.use(ownerUrl ?? '', (door) =>
+      door.setDeploymentSink({
+        url: 'https://sink.lab.example/hook',
+        format: 'ocsf',
+        signingSecret: secret,
+        fromLeaf: 0,
+      }),
+    );
+    const { rows } = await owner.query<{ action: string; whole: string }>(
+      `select action, l::text as whole from audit_logs l where tenant_id = '' and table_name = 'deployment_sink'
+       order by seq desc limit 1`,
+    );
+    const after = await owner.query<{ n: string }>(
+      `select count(*)::text as n from audit_logs where tenant_id = '' and table_name = 'deployment_sink'`,
+    );
+    expect(Number(after.rows[0]?.n)).toBe(Number(before.rows[0]?.n) + 1);
+    expect(rows[0]?.action).toMatch(/^deployment_sink\.(insert|update)$/);
+    expect(rows[0]?.whole).toContain('https://sink.lab.example/hook');
+    expect(rows[0]?.whole).not.toContain(secret);
+  }, 60_000);
+
+  test('every event written here is sealed and each chain verifies', async () => {
+    expect(await db.sealCommittedAuditEvents(30_000)).toBe(true);
+    const { rows } = await owner.query<{ unsealed: string }>(
+      `select count(*)::text as unsealed from audit_logs l
+       where l.request_id = any ($1)
+         and not exists (select from audit.seals s where s.chain = l.tenant_id and s.event_id = l.id)`,
+      [ours],
+    );
+    expect(rows[0]?.unsealed).toBe('0');
+    for (const chain of [acme, globex, '']) {
+      const result = await verifyAuditChain(ownerUrl ?? '', { tenantId: chain });
+      expect(result.chains.map((verdict) => [verdict.chain, verdict.intact])).toEqual([[chain, true]]);
+    }
+  }, 120_000);
+});
