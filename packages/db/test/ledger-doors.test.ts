@@ -160,6 +160,33 @@ describe('application events: only the event itself comes from the caller', () =
 });
 
 describe("no door writes into another tenant's chain on the caller's say-so", () => {
+  test("record_tenant_event (0078) named with B's id from inside A writes nothing into B, nor with none", async () => {
+    const before = await countsOfB();
+    const marked = sql`'{"tenant_named": "B"}'::jsonb`;
+    expect(
+      await failureInA((tx) =>
+        tx.execute(sql`select audit.record_tenant_event(${tenantB}, 'skill.deleted', 'skill', 'x', ${marked})`),
+      ),
+    ).toBe('42501');
+    expect(
+      await failureInA((tx) =>
+        tx.execute(sql`select audit.record_tenant_event(null, 'skill.deleted', 'skill', 'x', ${marked})`),
+      ),
+    ).toBe('42501');
+    const client = new pg.Client({ connectionString: testDb.appUrl });
+    await client.connect();
+    try {
+      await expect(
+        client.query(`select audit.record_tenant_event($1, 'orphan', null, null, '{}')`, [tenantB]),
+      ).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.end();
+    }
+    expect(await countsOfB()).toEqual(before);
+    const named = await testDb.ownerQuery(`select 1 from audit_logs where metadata ->> 'tenant_named' = 'B'`);
+    expect(named.rows).toEqual([]);
+  });
+
   test("log_security_event(..., B's id) from a connection with no tenant context writes nothing into B (finding 3)", async () => {
     const before = await countsOfB();
     const client = new pg.Client({ connectionString: testDb.appUrl });

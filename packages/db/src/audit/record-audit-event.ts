@@ -5,7 +5,7 @@ import type { AuditEvent } from './audit-actions.ts';
 
 /**
  * Records an application event in the current `withTenant` transaction
- * (through `audit.record_event`). The caller gives only the action, the
+ * (through `audit.record_tenant_event`). The caller gives only the action, the
  * resource and metadata: the database fills tenant, actor, request id and
  * IP from the transaction's verified context, and time and transaction id
  * itself, so no caller (nor SQL injected into the transaction) can record
@@ -25,6 +25,8 @@ export async function recordAuditEvent(event: AuditEvent): Promise<void> {
   if (!scope) {
     throw new DbError('NO_TENANT_CONTEXT', `audit event ${event.action} must be recorded inside withTenant`);
   }
-  await scope.tx.execute(sql`select audit.record_event(${event.action}, ${event.resourceType ?? null},
-    ${event.resourceId ?? null}, ${JSON.stringify(event.metadata ?? {})}::jsonb)`);
+  // The tenant named, and checked by the door against the context, so that a Citus cluster can send the
+  // call to the tenant's node (a statement alone, its tenant a constant).
+  await scope.tx.execute(sql`select audit.record_tenant_event(${scope.tenantId}, ${event.action},
+    ${event.resourceType ?? null}, ${event.resourceId ?? null}, ${JSON.stringify(event.metadata ?? {})}::jsonb)`);
 }

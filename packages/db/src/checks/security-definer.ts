@@ -31,6 +31,7 @@ export const systemFunctions: readonly string[] = [
   'audit.reclaim_retired_month()',
   'audit.record_checkpoint(text,bigint,text,text)',
   'audit.record_event(text,text,text,jsonb)',
+  'audit.record_tenant_event(text,text,text,text,jsonb)',
   'audit.record_ledger_month_ordered(oid,text,timestamp with time zone,timestamp with time zone,bigint,text)',
   'audit.release_legal_hold(uuid,text)',
   'audit.retention_plan(text,integer,integer)',

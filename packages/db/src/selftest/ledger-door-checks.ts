@@ -38,6 +38,10 @@ export async function ledgerDoorChecks(setup: AttackSetup, skillOfB: string): Pr
       statement: `select audit.record_event('selftest.ledger_probe', 'tenant', ${b}, ${marked})`,
     },
     {
+      name: 'audit.record_tenant_event',
+      statement: `select audit.record_tenant_event(${b}, 'selftest.ledger_probe', 'tenant', ${b}, ${marked})`,
+    },
+    {
       name: 'platform.log_security_event',
       statement: `select platform.log_security_event('suspicious_activity', 'info', null, null, null, null, ${marked})`,
     },
