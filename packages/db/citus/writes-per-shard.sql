@@ -88,7 +88,10 @@ drop table worker_functions;
 -- txid and seq taken where the row lands: a column default is evaluated on the coordinator, and a
 -- shard's columns have no sequence defaults at all. Each worker draws from its own range of the
 -- sequence (node group x 2^48 onwards), and its copy needs its own grant: one made on the coordinator
--- does not reach it.
+-- does not reach it. The coordinator's copy needs one too: an INSERT ... SELECT that Citus pulls to the
+-- coordinator evaluates the default there as the inserting role, where one server's identity column asks
+-- for no grant (found: the security control alarm's check, and with it `skillhub migrate`, failed with
+-- "permission denied for sequence audit_logs_seq_seq").
 begin;
 create function audit.stamp_event() returns trigger
 language plpgsql set search_path = '' as $$
@@ -102,6 +105,7 @@ revoke all on function audit.stamp_event() from public;
 create trigger audit_logs_stamp before insert on public.audit_logs
   for each row execute function audit.stamp_event();
 commit;
+grant usage on sequence public.audit_logs_seq_seq to skillhub_system;
 do $$ begin
   if exists (select from run_command_on_workers('grant usage on sequence public.audit_logs_seq_seq to skillhub_system')
              where not success) then
@@ -142,3 +146,10 @@ end $$;
 select t.relid as tracked_table, audit.capture_placement(t.relid) as placement
 from audit.tracked_tables t order by 1;
 select audit.regenerate_capture(t.relid) from audit.tracked_tables t \g /dev/null
+
+-- The doors a request calls after its own writes, delegated by their tenant argument: Citus sends such a
+-- call, a statement alone with its tenant a constant, over the transaction's own connection to the
+-- tenant's node, where it runs as its definer in the worker transaction that holds the write (undelegated:
+-- "cannot perform query on placements that were modified in this transaction by a different user").
+select create_distributed_function('audit.record_tenant_event(text, text, text, text, jsonb)', 'tenant',
+                                   colocate_with => 'audit_logs', force_delegation => true);

@@ -2,7 +2,8 @@
 // shard it wrote, into the ledger's shard beside it (0077's 'shard' form, installed by
 // packages/db/citus/writes-per-shard.sql), where the capture as one server writes it cannot run ("executor
 // could not find named tuplestore"); and the deployment sink's change, on the coordinator, into the system
-// chain (the 'coordinator' form). Run by hand like citus-sealing.test.ts (docs/citus-lab/README.md), on a
+// chain (the 'coordinator' form); and the event door a request calls after its own writes, delegated by
+// its tenant argument to the tenant's node (0078). Run by hand like citus-sealing.test.ts (docs/citus-lab/README.md), on a
 // database converted by lab files 1, 2, 7, 8 and 9:
 //   CITUS_LEDGER_URL=postgres://<superuser>@<coordinator>/<db>
 //   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
@@ -15,6 +16,7 @@ import {
   OperatorDoor,
   type RequestActor,
   readContextKey,
+  recordAuditEvent,
   sql,
   systemActor,
   verifyAuditChain,
@@ -132,6 +134,35 @@ describe.skipIf(!ownerUrl || !appUrl)('writes on a converted Citus cluster', () 
     ).rejects.toThrow('the request fails after its write');
     expect(await eventsOf(undone.requestId)).toEqual([]);
     expect((await owner.query('select from skills where tenant_id = $1 and id = $2', [acme, skill])).rowCount).toBe(0);
+  }, 60_000);
+
+  test('an event recorded after the write it describes lands in the same worker transaction, after it', async () => {
+    const door = request('door');
+    ours.push(door.requestId);
+    const skill = randomUUID();
+    await db.withTenant(acme, door, async (tx) => {
+      await tx.execute(
+        insertSql('skills', { id: skill, slug: `door-${skill.slice(0, 8)}`, name: 'Door', author_id: seeded.users }),
+      );
+      await recordAuditEvent({ action: 'skill.created', resourceType: 'skill', resourceId: skill });
+      await tx.execute(sql`update skills set name = 'Door, renamed' where tenant_id = ${acme} and id = ${skill}`);
+    });
+    const events = await eventsOf(door.requestId);
+    expect(events.map((event) => [event.action, event.tenant_id, event.actor_id])).toEqual([
+      ['skills.insert', acme, 'lab-door'],
+      ['skill.created', acme, 'lab-door'],
+      ['skills.update', acme, 'lab-door'],
+    ]);
+    expect(new Set(events.map((event) => event.txid)).size).toBe(1);
+  }, 60_000);
+
+  test("the event door named with another tenant's id is refused on that tenant's node, and writes nothing there", async () => {
+    const probe = request('probe');
+    const attempt = db.withTenant(acme, probe, (tx) =>
+      tx.execute(sql`select audit.record_tenant_event(${globex}, 'skill.deleted', 'skill', 'x', '{}'::jsonb)`),
+    );
+    await expect(attempt).rejects.toMatchObject({ cause: { code: '42501' } });
+    expect(await eventsOf(probe.requestId)).toEqual([]);
   }, 60_000);
 
   test("a new person's email is sealed in an envelope on the shard, never in clear", async () => {
