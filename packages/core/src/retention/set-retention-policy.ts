@@ -32,7 +32,8 @@ export async function setRetentionPolicy(
   if (before.keepDays === keepDays) return before;
   await tx.execute(
     sql`insert into site_settings (audit_retention_days) values (${keepDays})
-        on conflict (tenant_id) do update set audit_retention_days = excluded.audit_retention_days, updated_at = now()`,
+        on conflict (tenant_id) do update set audit_retention_days = excluded.audit_retention_days,
+          updated_at = excluded.updated_at`,
   );
   await recordAuditEvent({
     action: 'audit.retention_policy_changed',

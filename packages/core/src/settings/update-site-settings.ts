@@ -36,7 +36,7 @@ export async function updateSiteSettings(
   const [saved] = await tx
     .insert(siteSettings)
     .values(values)
-    .onConflictDoUpdate({ target: siteSettings.tenantId, set: values })
+    .onConflictDoUpdate({ target: siteSettings.tenantId, set: { ...values, updatedAt: sql`excluded.updated_at` } })
     .returning({ id: siteSettings.id });
   await recordAuditEvent({
     action: 'settings.updated',

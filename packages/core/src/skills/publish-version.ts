@@ -44,7 +44,7 @@ export async function publishVersion(
       .values({ skillId, model: embedding.model, embedding: embedding.vector })
       .onConflictDoUpdate({
         target: [skillEmbeddings.tenantId, skillEmbeddings.skillId],
-        set: { model: embedding.model, embedding: embedding.vector, updatedAt: sql`now()` },
+        set: { model: embedding.model, embedding: embedding.vector, updatedAt: sql`excluded.updated_at` },
       });
   }
   await recordAuditEvent({

@@ -14,7 +14,7 @@ export async function rateSkill(tx: TenantTx, ref: string, userId: string, score
     .values({ skillId, userId, score })
     .onConflictDoUpdate({
       target: [ratings.tenantId, ratings.skillId, ratings.userId],
-      set: { score, updatedAt: sql`now()` },
+      set: { score, updatedAt: sql`excluded.updated_at` },
     })
     .returning({ id: ratings.id, created: sql<boolean>`(xmax = 0)` });
   if (row?.created) {
