@@ -187,6 +187,21 @@ describe("no door writes into another tenant's chain on the caller's say-so", ()
     expect(named.rows).toEqual([]);
   });
 
+  test("create_tenant_session (0079) named with B and B's user from inside A opens no session and logs nothing in B", async () => {
+    const before = await countsOfB();
+    const sessionsOfB = async () =>
+      (await testDb.ownerQuery('select count(*)::int as n from user_sessions where tenant_id = $1', [tenantB])).rows[0];
+    const sessionsBefore = await sessionsOfB();
+    const code = await failureInA((tx) =>
+      tx.execute(sql`select id from create_tenant_session(${tenantB}, ${rowsB.users}::uuid, '198.51.100.9'::inet,
+                       '{"fingerprint": "probe"}'::jsonb, ${'f'.repeat(64)}, interval '30 minutes', interval '12 hours',
+                       false)`),
+    );
+    expect(code).toBe('P0002');
+    expect(await sessionsOfB()).toEqual(sessionsBefore);
+    expect(await countsOfB()).toEqual(before);
+  });
+
   test("log_security_event(..., B's id) from a connection with no tenant context writes nothing into B (finding 3)", async () => {
     const before = await countsOfB();
     const client = new pg.Client({ connectionString: testDb.appUrl });

@@ -11,18 +11,21 @@ export interface NewSessionInput {
   mfaPending: boolean;
 }
 
-/** create_user_session: stores the session and records the sign-in (unless MFA is still pending). */
+/**
+ * create_tenant_session: stores the session and records the sign-in (unless MFA is still pending). The
+ * tenant is named so that a Citus cluster runs the whole call on the tenant's node.
+ */
 export async function createUserSession(input: NewSessionInput): Promise<{ id: string; expiresAt: Date }> {
-  const { tx } = requireScope('createUserSession');
+  const { tx, tenantId } = requireScope('createUserSession');
   const result = await tx.execute<{
     id: string;
     expires_at: string;
-  }>(sql`select id, expires_at from create_user_session(
+  }>(sql`select id, expires_at from create_tenant_session(${tenantId},
     ${input.userId}::uuid, ${input.ip}::inet, ${JSON.stringify(input.device)}::jsonb, ${input.tokenHash},
     make_interval(mins => ${input.idleTimeoutMinutes}), make_interval(hours => ${input.absoluteTimeoutHours}),
     ${input.mfaPending})`);
   const row = result.rows[0];
-  if (!row) throw new Error('create_user_session returned no row');
+  if (!row) throw new Error('create_tenant_session returned no row');
   return { id: row.id, expiresAt: new Date(row.expires_at) };
 }
 
