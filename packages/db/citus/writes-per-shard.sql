@@ -151,5 +151,14 @@ select audit.regenerate_capture(t.relid) from audit.tracked_tables t \g /dev/nul
 -- call, a statement alone with its tenant a constant, over the transaction's own connection to the
 -- tenant's node, where it runs as its definer in the worker transaction that holds the write (undelegated:
 -- "cannot perform query on placements that were modified in this transaction by a different user").
-select create_distributed_function('audit.record_tenant_event(text, text, text, text, jsonb)', 'tenant',
-                                   colocate_with => 'audit_logs', force_delegation => true);
+-- create_tenant_session writes the session as the runtime role and its security events through a door:
+-- the whole call runs on the tenant's node, every statement in it filtered by the tenant (0079).
+select pg_catalog.format('select create_distributed_function(%L, %L, colocate_with => %L, force_delegation => true)',
+                         f, 'tenant', 'audit_logs')
+from unnest(array['audit.record_tenant_event(text, text, text, text, jsonb)',
+                  'public.create_tenant_session(text, uuid, inet, jsonb, text, interval, interval, boolean)']) f \gexec
+
+-- An event's personal values are opened inside a query on the ledger's shard, from the subject keys' shard
+-- beside it: a query Citus runs only where nested execution is allowed (found: "cannot execute a
+-- distributed query from a query on a shard", the audit trail's page). The setting goes with the function.
+alter function audit.reveal_personal(jsonb) set citus.allow_nested_distributed_execution = on;
