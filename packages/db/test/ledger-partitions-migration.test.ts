@@ -6,10 +6,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { withCredentials, withDatabase } from '../src/connection-config.ts';
-import { Database, logSecurityEvent, recordAuditEvent, systemActor, verifyAuditChain } from '../src/index.ts';
+import { Database, logSecurityEvent, systemActor, verifyAuditChain } from '../src/index.ts';
 import { runMigrations } from '../src/migrate/run-migrations.ts';
 import { readContextKey } from '../src/tenant-context/context-key.ts';
 import { adminQuery } from './support/admin-query.ts';
+import { recordEventThrough0023 } from './support/event-door-0023.ts';
 import { actor } from './support/tenant-rows.ts';
 import { expectTreesMatchEvents } from './support/trees-match-events.ts';
 
@@ -46,8 +47,12 @@ const writeAndSeal = async (label: string) => {
     );
     for (const tenant of tenants) {
       for (let i = 0; i < 5; i++) {
-        await db.withTenant(tenant, actor(), async () => {
-          await recordAuditEvent({ action: 'skill.updated', resourceType: 'skill', resourceId: `${label}-${i}` });
+        await db.withTenant(tenant, actor(), async (tx) => {
+          await recordEventThrough0023(tx, {
+            action: 'skill.updated',
+            resourceType: 'skill',
+            resourceId: `${label}-${i}`,
+          });
           await logSecurityEvent({ type: 'login_success', email: `user${i}@example.com`, ip: '203.0.113.5' });
         });
       }

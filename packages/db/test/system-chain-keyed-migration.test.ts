@@ -7,10 +7,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { withCredentials, withDatabase } from '../src/connection-config.ts';
-import { Database, recordAuditEvent, systemActor, verifyAuditChain } from '../src/index.ts';
+import { Database, systemActor, verifyAuditChain } from '../src/index.ts';
 import { runMigrations } from '../src/migrate/run-migrations.ts';
 import { readContextKey } from '../src/tenant-context/context-key.ts';
 import { adminQuery } from './support/admin-query.ts';
+import { recordEventThrough0023 } from './support/event-door-0023.ts';
 import { actor } from './support/tenant-rows.ts';
 import { expectTreesMatchEvents } from './support/trees-match-events.ts';
 
@@ -43,8 +44,8 @@ const writeAndSeal = async (label: string) => {
   try {
     const tenant = (await db.platform.createTenant({ name: label, slug: `${label}-ws` }, systemActor('test'))).id;
     for (let i = 0; i < 3; i++) {
-      await db.withTenant(tenant, actor(), () =>
-        recordAuditEvent({ action: 'skill.updated', resourceType: 'skill', resourceId: `${label}-${i}` }),
+      await db.withTenant(tenant, actor(), (tx) =>
+        recordEventThrough0023(tx, { action: 'skill.updated', resourceType: 'skill', resourceId: `${label}-${i}` }),
       );
       await db.platform.findTenantBySlug(`${label}-missing-${i}`, systemActor('test'));
     }

@@ -9,18 +9,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { withCredentials, withDatabase } from '../../src/connection-config.ts';
-import {
-  Database,
-  eraseSubject,
-  type RequestActor,
-  recordAuditEvent,
-  sql,
-  systemActor,
-  verifyAuditChain,
-} from '../../src/index.ts';
+import { Database, eraseSubject, type RequestActor, sql, systemActor, verifyAuditChain } from '../../src/index.ts';
 import { runMigrations } from '../../src/migrate/run-migrations.ts';
 import { readContextKey } from '../../src/tenant-context/context-key.ts';
 import { adminQuery } from './admin-query.ts';
+import { recordEventThrough0023 } from './event-door-0023.ts';
 
 export type Revealed = { path: string[]; value?: unknown; erased?: boolean };
 /** The events one round writes about one person, by kind. */
@@ -79,7 +72,7 @@ export function envelopeUpgradeAcross(sealingMigration: string) {
           sql`insert into users (email, display_name) values (${email}, 'Pat') returning id`,
         );
         await tx.execute(sql`update users set display_name = 'Patricia' where email = ${email}`);
-        await recordAuditEvent({ action: 'user.invited', resourceType: 'invitation', metadata: { email } });
+        await recordEventThrough0023(tx, { action: 'user.invited', resourceType: 'invitation', metadata: { email } });
         return rows[0]?.id ?? '';
       });
       // The round's own events are the latest of each action: rounds run one after the other.

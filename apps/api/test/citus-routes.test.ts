@@ -1,0 +1,141 @@
+// The server's routes on a converted Citus cluster (docs/citus.md, step 8): what an owner does in a day,
+// through HTTP against the real server on the coordinator, with the ledger written on the shards, and a
+// second workspace trying to reach the first's. Citus is not in Debian's archive, so this runs by hand
+// (docs/citus-lab/README.md) on a database converted by lab files 1, 2, 7, 8 and 9:
+//   CITUS_LEDGER_URL=postgres://<superuser>@<coordinator>/<db>
+//   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
+// and is skipped without them.
+import { randomBytes } from 'node:crypto';
+import { fixedServerKeys, inviteUser, loadConfig } from '@skillhub/core';
+import { Database, readContextKey, systemActor, verifyAuditChain } from '@skillhub/db';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type SkillhubServer, startSkillhub } from '../src/index.ts';
+import { HttpClient } from './support/http-client.ts';
+
+const ownerUrl = process.env.CITUS_LEDGER_URL;
+const appUrl = process.env.CITUS_LEDGER_APP_URL;
+const password = 'a long lab password, 2026';
+
+interface Workspace {
+  id: string;
+  slug: string;
+  client: HttpClient;
+}
+
+describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster', () => {
+  let db: Database;
+  let server: SkillhubServer;
+  let a: Workspace;
+  let b: Workspace;
+  let skillId = '';
+  const made = Date.now().toString(36);
+  const slugOfSkill = `cluster-${made}`;
+
+  const workspace = async (label: string): Promise<Workspace> => {
+    const slug = `routes-${label}-${made}`;
+    const { id } = await db.platform.createTenant({ name: `Routes ${label}`, slug }, systemActor('lab'));
+    // As `skillhub user create` adds a workspace's first owner.
+    await db.withTenant(id, systemActor('lab'), (tx) =>
+      inviteUser(tx, 'owner', { email: `owner@${slug}.example`, displayName: 'Owner', role: 'owner', password }),
+    );
+    const host = `${slug}.localhost:${new URL(server.url).port}`;
+    return { id, slug, client: new HttpClient(server.url, { host, headers: { origin: `http://${host}` } }) };
+  };
+
+  beforeAll(async () => {
+    db = await Database.open({
+      url: appUrl ?? '',
+      contextKey: await readContextKey(ownerUrl ?? ''),
+      maxConnections: 8,
+    });
+    const defaults = loadConfig({});
+    server = await startSkillhub({
+      db,
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      config: {
+        ...defaults,
+        cookieSecure: false,
+        keys: fixedServerKeys({ secrets: [randomBytes(32)], deviceCookie: randomBytes(32) }),
+      },
+      port: 0,
+      host: '127.0.0.1',
+      sealInBackground: false,
+      checkResponses: true,
+    });
+    a = await workspace('a');
+    b = await workspace('b');
+    for (const { client, slug } of [a, b]) {
+      const signedIn = await client.post('/auth/sign-in', { email: `owner@${slug}.example`, password });
+      expect(signedIn.status).toBe(200);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  test('an owner creates a skill, rates, renames, versions and uses it', async () => {
+    const created = await a.client.post<{ id: string; latestVersion: number }>('/skills', {
+      slug: slugOfSkill,
+      name: 'Cluster skill',
+      content: '# written on a shard',
+      tags: ['lab'],
+    });
+    expect(created.status).toBe(201);
+    skillId = created.body.id;
+    const rated = await a.client.request<{ rating: { count: number } }>('PUT', `/skills/${slugOfSkill}/rating`, {
+      body: { score: 5 },
+    });
+    expect([rated.status, rated.body.rating.count]).toEqual([200, 1]);
+    const renamed = await a.client.patch<{ name: string }>(`/skills/${slugOfSkill}`, {
+      name: 'Cluster skill, renamed',
+    });
+    expect([renamed.status, renamed.body.name]).toEqual([200, 'Cluster skill, renamed']);
+    const version = await a.client.post<{ version: number }>(`/skills/${slugOfSkill}/versions`, { content: '# v2' });
+    expect([version.status, version.body.version]).toEqual([201, 2]);
+    expect((await a.client.post(`/skills/${slugOfSkill}/usage`, { source: 'web' })).status).toBe(201);
+  }, 60_000);
+
+  test('an API key made through the routes reads the skill', async () => {
+    const made = await a.client.post<{ key: string }>('/api-keys', { name: 'lab', scopes: ['skills:read'] });
+    expect(made.status).toBe(201);
+    const keyed = a.client.fork({
+      host: a.client.defaults.host,
+      headers: { authorization: `Bearer ${made.body.key}` },
+    });
+    const read = await keyed.get<{ id: string; latestVersion: number }>(`/skills/${slugOfSkill}`);
+    expect([read.status, read.body.id, read.body.latestVersion]).toEqual([200, skillId, 2]);
+  }, 60_000);
+
+  test("the audit trail lists the day's events, the sign-in's email opened from its envelope", async () => {
+    const page = await a.client.get<{ events: { id: string; action: string; metadata: Record<string, unknown> }[] }>(
+      '/audit-events?limit=100',
+    );
+    expect(page.status).toBe(200);
+    const actions = page.body.events.map((event) => event.action);
+    for (const action of ['skill.created', 'rating.created', 'skill.version_published', 'api_key.created']) {
+      expect(actions).toContain(action);
+    }
+    // Opened on the ledger's shard from the subject keys' shard beside it (citus-writes.test.ts shows the stored
+    // row holds no address).
+    const signIn = page.body.events.find((event) => event.action === 'security.login_success');
+    expect(signIn?.metadata.email).toBe(`owner@${a.slug}.example`);
+  }, 60_000);
+
+  test("the other workspace's owner reaches none of it", async () => {
+    expect((await b.client.get(`/skills/${slugOfSkill}`)).status).toBe(404);
+    expect((await b.client.get(`/skills/${skillId}`)).status).toBe(404);
+    expect((await b.client.patch(`/skills/${skillId}`, { name: 'taken' })).status).toBe(404);
+    const trail = await b.client.get<{ events: { resourceId: string | null }[] }>('/audit-events?limit=100');
+    expect(trail.status).toBe(200);
+    expect(trail.body.events.filter((event) => event.resourceId === skillId)).toEqual([]);
+  }, 60_000);
+
+  test("every event is sealed and both workspaces' chains verify", async () => {
+    expect(await db.sealCommittedAuditEvents(30_000)).toBe(true);
+    for (const chain of [a.id, b.id]) {
+      const result = await verifyAuditChain(ownerUrl ?? '', { tenantId: chain });
+      expect(result.chains.map((verdict) => [verdict.chain, verdict.intact])).toEqual([[chain, true]]);
+    }
+  }, 120_000);
+});
