@@ -9,9 +9,14 @@ export interface TimerLoop {
 export interface TimerLoopOptions {
   /** One round of work; resolves to how long to wait before the next round (0: at once). */
   round: () => Promise<number>;
-  /** Called with a round's error; the loop goes on after `afterErrorMs`. */
+  /**
+   * Called with a round's error; the loop goes on after `afterErrorMs`, twice that after a second error in
+   * a row, and so on up to `maxAfterErrorMs` (default 5 s), until a round succeeds: a failure that lasts
+   * (the database down, a statement it refuses every time) is retried and logged less and less often.
+   */
   onError: (error: unknown) => void;
   afterErrorMs: number;
+  maxAfterErrorMs?: number;
 }
 
 /**
@@ -32,15 +37,24 @@ export function startTimerLoop(options: TimerLoopOptions): TimerLoop {
   let woken = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  let failuresInARow = 0;
+  const maxAfterErrorMs = Math.max(options.afterErrorMs, options.maxAfterErrorMs ?? 5_000);
   const tick = () => {
     waiting = false;
     woken = false;
     running = options
       .round()
-      .catch((error: unknown) => {
-        options.onError(error);
-        return options.afterErrorMs;
-      })
+      .then(
+        (delayMs) => {
+          failuresInARow = 0;
+          return delayMs;
+        },
+        (error: unknown) => {
+          options.onError(error);
+          failuresInARow += 1;
+          return Math.min(maxAfterErrorMs, options.afterErrorMs * 2 ** Math.min(failuresInARow - 1, 30));
+        },
+      )
       .then((delayMs) => {
         if (stopped) return;
         waiting = true;
