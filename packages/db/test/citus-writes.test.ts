@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { checkCitusSystemLogin } from '../src/checks/citus-system-login.ts';
 import {
   Database,
   OperatorDoor,
@@ -21,6 +22,7 @@ import {
   systemActor,
   verifyAuditChain,
 } from '../src/index.ts';
+import { runnerFor } from '../src/sql-runner.ts';
 import { insertSql, seededTables, seedTenantRows, tableSpecs } from './support/tenant-rows.ts';
 
 const ownerUrl = process.env.CITUS_LEDGER_URL;
@@ -218,6 +220,35 @@ describe.skipIf(!ownerUrl || !appUrl)('writes on a converted Citus cluster', () 
     expect(rows[0]?.action).toMatch(/^deployment_sink\.(insert|update)$/);
     expect(rows[0]?.whole).toContain('https://sink.lab.example/hook');
     expect(rows[0]?.whole).not.toContain(secret);
+  }, 60_000);
+
+  test("the doctor names a worker where skillhub_system's login was taken away, as a node resync does", async () => {
+    expect((await checkCitusSystemLogin(runnerFor(owner))).filter((finding) => !finding.ok)).toEqual([]);
+    const { rows } = await owner.query<{ nodename: string; nodeport: number }>(
+      `select nodename, nodeport from pg_dist_node where groupid <> 0 and isactive order by nodeport limit 1`,
+    );
+    const node = rows[0];
+    if (!node) throw new Error('the cluster has no worker');
+    const onWorker = async (statement: string) => {
+      const worker = new pg.Client({
+        connectionString: ownerUrl?.replace(/@[^/]+\//, `@${node.nodename}:${node.nodeport}/`),
+      });
+      await worker.connect();
+      try {
+        await worker.query('set citus.enable_ddl_propagation = off');
+        await worker.query(statement);
+      } finally {
+        await worker.end();
+      }
+    };
+    await onWorker('alter role skillhub_system nologin');
+    try {
+      const failed = (await checkCitusSystemLogin(runnerFor(owner))).filter((finding) => !finding.ok);
+      expect(failed.map((finding) => finding.target)).toEqual([`worker ${node.nodename}:${node.nodeport}`]);
+    } finally {
+      await onWorker('alter role skillhub_system login');
+    }
+    expect((await checkCitusSystemLogin(runnerFor(owner))).filter((finding) => !finding.ok)).toEqual([]);
   }, 60_000);
 
   test('every event written here is sealed and each chain verifies', async () => {
