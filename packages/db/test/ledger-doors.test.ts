@@ -187,6 +187,60 @@ describe("no door writes into another tenant's chain on the caller's say-so", ()
     expect(named.rows).toEqual([]);
   });
 
+  test("the session-end doors (0082) named with B and B's session from inside A end nothing and log nothing in B", async () => {
+    const asB = { ...actor('owner-of-b'), requestId: 'req-session-b' };
+    const session = await db.withTenant(tenantB, asB, async (tx) => {
+      const { rows } = await tx.execute<{ id: string }>(
+        sql`select id from create_tenant_session(${tenantB}, ${rowsB.users}::uuid, '198.51.100.9'::inet,
+              '{"fingerprint": "b-device"}'::jsonb, ${'b'.repeat(64)}, interval '30 minutes', interval '12 hours', false)`,
+      );
+      return rows[0]?.id ?? '';
+    });
+    const before = await countsOfB();
+    const answers = await db.withTenant(tenantA, asUserOfA, async (tx) => [
+      (
+        await tx.execute<{ ok: boolean }>(
+          sql`select terminate_tenant_session(${tenantB}, ${session}::uuid, 'probe') as ok`,
+        )
+      ).rows[0]?.ok,
+      (
+        await tx.execute<{ ok: boolean }>(
+          sql`select update_tenant_session_activity(${tenantB}, ${session}::uuid, '203.0.113.66'::inet) as ok`,
+        )
+      ).rows[0]?.ok,
+    ]);
+    expect(answers).toEqual([false, false]);
+    const { rows } = await testDb.ownerQuery<{ terminated_at: Date | null; last_ip: string }>(
+      'select terminated_at, host(last_ip) as last_ip from user_sessions where tenant_id = $1 and id = $2',
+      [tenantB, session],
+    );
+    expect(rows).toEqual([{ terminated_at: null, last_ip: '198.51.100.9' }]);
+    expect(await countsOfB()).toEqual(before);
+  });
+
+  test("log_tenant_security_event (0081) named with B's id from inside A writes nothing into B, nor from no context", async () => {
+    const before = await countsOfB();
+    expect(
+      await failureInA((tx) =>
+        tx.execute(sql`select platform.log_tenant_security_event(${tenantB}, 'login_success', 'info', null,
+                         'eve@example.com', null, null, '{"tenant_named": "B"}')`),
+      ),
+    ).toBe('42501');
+    const client = new pg.Client({ connectionString: testDb.appUrl });
+    await client.connect();
+    try {
+      await expect(
+        client.query(
+          `select platform.log_tenant_security_event($1, 'login_success', 'info', null, null, null, null, '{}')`,
+          [tenantB],
+        ),
+      ).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await client.end();
+    }
+    expect(await countsOfB()).toEqual(before);
+  });
+
   test("create_tenant_session (0079) named with B and B's user from inside A opens no session and logs nothing in B", async () => {
     const before = await countsOfB();
     const sessionsOfB = async () =>

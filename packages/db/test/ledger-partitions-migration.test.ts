@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { withCredentials, withDatabase } from '../src/connection-config.ts';
-import { Database, logSecurityEvent, systemActor, verifyAuditChain } from '../src/index.ts';
+import { Database, systemActor, verifyAuditChain } from '../src/index.ts';
 import { runMigrations } from '../src/migrate/run-migrations.ts';
 import { readContextKey } from '../src/tenant-context/context-key.ts';
 import { adminQuery } from './support/admin-query.ts';
-import { recordEventThrough0023 } from './support/event-door-0023.ts';
+import { logSecurityEventThrough0023, recordEventThrough0023 } from './support/event-door-0023.ts';
 import { actor } from './support/tenant-rows.ts';
 import { expectTreesMatchEvents } from './support/trees-match-events.ts';
 
@@ -53,7 +53,11 @@ const writeAndSeal = async (label: string) => {
             resourceType: 'skill',
             resourceId: `${label}-${i}`,
           });
-          await logSecurityEvent({ type: 'login_success', email: `user${i}@example.com`, ip: '203.0.113.5' });
+          await logSecurityEventThrough0023(tx, {
+            type: 'login_success',
+            email: `user${i}@example.com`,
+            ip: '203.0.113.5',
+          });
         });
       }
     }

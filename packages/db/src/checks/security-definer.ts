@@ -72,6 +72,7 @@ export const systemFunctions: readonly string[] = [
   'platform.lease_deployment_chains_unguarded(integer,integer)',
   'platform.list_tenants(platform.actor)',
   'platform.log_security_event(public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb)',
+  'platform.log_tenant_security_event(text,public.security_event_type,public.security_severity,uuid,text,inet,uuid,jsonb)',
   'platform.log_system_security_event(public.security_event_type,public.security_severity,text,inet,jsonb)',
   'platform.owner_of(text,uuid)',
   'platform.private_skill_reader()',

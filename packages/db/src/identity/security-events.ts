@@ -14,12 +14,13 @@ export interface SecurityEventInput {
 
 /**
  * Records a security event (and its twin in the audit ledger) in the current
- * withTenant transaction, always in its own tenant: the database takes the
- * tenant from the verified context, and user and IP default to the context's.
+ * withTenant transaction, always in its own tenant (the database refuses any
+ * tenant but the verified context's), user and IP defaulting to the context's.
  */
 export async function logSecurityEvent(event: SecurityEventInput): Promise<string> {
-  const { tx } = requireScope('logSecurityEvent');
-  const result = await tx.execute<{ id: string }>(sql`select platform.log_security_event(
+  const { tx, tenantId } = requireScope('logSecurityEvent');
+  // The tenant named (the door refuses any but the context's) so that a Citus cluster runs it on its node.
+  const result = await tx.execute<{ id: string }>(sql`select platform.log_tenant_security_event(${tenantId},
     ${event.type}::public.security_event_type, ${event.severity ?? 'info'}::public.security_severity,
     ${event.userId ?? null}::uuid, ${event.email ?? null}, ${event.ip ?? null}::inet, ${event.sessionId ?? null}::uuid,
     ${JSON.stringify(event.details ?? {})}::jsonb) as id`);

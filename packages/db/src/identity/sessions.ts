@@ -29,18 +29,20 @@ export async function createUserSession(input: NewSessionInput): Promise<{ id: s
   return { id: row.id, expiresAt: new Date(row.expires_at) };
 }
 
-/** update_session_activity: false when the session has ended. */
+/** update_tenant_session_activity: false when the session has ended. */
 export async function touchSession(sessionId: string, ip: string | null): Promise<boolean> {
-  const { tx } = requireScope('touchSession');
+  const { tx, tenantId } = requireScope('touchSession');
   const result = await tx.execute<{ ok: boolean }>(
-    sql`select update_session_activity(${sessionId}::uuid, ${ip}::inet) as ok`,
+    sql`select update_tenant_session_activity(${tenantId}, ${sessionId}::uuid, ${ip}::inet) as ok`,
   );
   return result.rows[0]?.ok ?? false;
 }
 
-/** terminate_session: false when it was already over (or belongs to another tenant). */
+/** terminate_tenant_session: false when it was already over (or belongs to another tenant). */
 export async function terminateSession(sessionId: string, reason: string): Promise<boolean> {
-  const { tx } = requireScope('terminateSession');
-  const result = await tx.execute<{ ok: boolean }>(sql`select terminate_session(${sessionId}::uuid, ${reason}) as ok`);
+  const { tx, tenantId } = requireScope('terminateSession');
+  const result = await tx.execute<{ ok: boolean }>(
+    sql`select terminate_tenant_session(${tenantId}, ${sessionId}::uuid, ${reason}) as ok`,
+  );
   return result.rows[0]?.ok ?? false;
 }

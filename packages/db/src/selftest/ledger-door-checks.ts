@@ -46,6 +46,10 @@ export async function ledgerDoorChecks(setup: AttackSetup, skillOfB: string): Pr
       statement: `select platform.log_security_event('suspicious_activity', 'info', null, null, null, null, ${marked})`,
     },
     {
+      name: 'platform.log_tenant_security_event',
+      statement: `select platform.log_tenant_security_event(${b}, 'suspicious_activity', 'info', null, null, null, null, ${marked})`,
+    },
+    {
       name: 'public.log_repeated_security_event',
       statement: `select public.log_repeated_security_event('permission_denied', 'info', 'selftest', ${b}, ${marked})`,
     },
