@@ -41,6 +41,7 @@ test('the migrated schema keeps every rule of the Citus plan', async () => {
     'citus_no_restrictive_policies',
     'citus_no_set_null_keys',
     'citus_policy_functions',
+    'citus_sql_functions',
     'citus_system_login',
     'citus_trigger_table_names',
   ]);

@@ -6,6 +6,7 @@ import { checkChangeCapture } from './change-capture.ts';
 import { checkCitusDistributedBinding } from './citus-distributed-binding.ts';
 import { checkCitusReadiness } from './citus-readiness.ts';
 import { checkCitusRestrictivePolicies } from './citus-restrictive-policies.ts';
+import { checkCitusSqlFunctions } from './citus-sql-functions.ts';
 import { checkCitusSystemLogin } from './citus-system-login.ts';
 import { checkDeploymentSink } from './deployment-sink.ts';
 import { checkLedgerPartitions } from './ledger-partitions.ts';
@@ -68,6 +69,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['citus_distributed_binding', () => checkCitusDistributedBinding(run, runtimeRole)],
       ['citus_no_restrictive_policies', () => checkCitusRestrictivePolicies(run)],
       ['citus_system_login', () => checkCitusSystemLogin(run)],
+      ['citus_sql_functions', () => checkCitusSqlFunctions(run)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],
       ['sealing_refused', () => checkRefusedEvents(run)],
       ['deployment_sink_not_paused', () => checkDeploymentSink(run)],
