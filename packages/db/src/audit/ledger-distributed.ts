@@ -6,7 +6,7 @@ const probes = new WeakMap<object, Promise<boolean>>();
 /**
  * Whether the Citus conversion distributed the ledger (packages/db/citus/ installs
  * audit.shard_representatives): then sealing, checkpoints and verification take each shard's own
- * path. Asked once per `key`, the pool or connection `run` uses.
+ * path. Asked once per `key`: the pool, connection or runner `run` goes through.
  */
 export function ledgerDistributed(key: object, run: SqlRunner): Promise<boolean> {
   let probe = probes.get(key);

@@ -1,3 +1,4 @@
+import { ledgerDistributed } from '../audit/ledger-distributed.ts';
 import type { SqlRunner } from '../sql-runner.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
@@ -25,10 +26,7 @@ const hazardsSql = `
  * with nothing to hold.
  */
 export async function checkCitusSqlFunctions(run: SqlRunner): Promise<CheckResult[]> {
-  const { rows } = await run<{ distributed: boolean }>(
-    `select to_regclass('audit.shard_representatives') is not null as distributed`,
-  );
-  if (!rows[0]?.distributed) {
+  if (!(await ledgerDistributed(run, run))) {
     return [checkResult('citus_sql_functions', 'functions', null, 'error', 'the ledger is not distributed here')];
   }
   const hazards = (await run<{ fn: string; tables: string }>(hazardsSql)).rows;

@@ -1,3 +1,4 @@
+import { ledgerDistributed } from '../audit/ledger-distributed.ts';
 import type { SqlRunner } from '../sql-runner.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
@@ -16,10 +17,7 @@ const rerun =
  * nothing to hold.
  */
 export async function checkCitusSystemLogin(run: SqlRunner): Promise<CheckResult[]> {
-  const { rows } = await run<{ distributed: boolean }>(
-    `select to_regclass('audit.shard_representatives') is not null as distributed`,
-  );
-  if (!rows[0]?.distributed) {
+  if (!(await ledgerDistributed(run, run))) {
     return [checkResult('citus_system_login', 'skillhub_system', null, 'error', 'the ledger is not distributed here')];
   }
   const coordinator = await run<{ can_login: boolean; authinfo: boolean }>(
