@@ -27,6 +27,7 @@ import {
   verifyAuditChain,
 } from '../src/index.ts';
 import { runnerFor } from '../src/sql-runner.ts';
+import { onNode } from './support/citus-node.ts';
 import { referenceLeaf, verifyInclusion } from './support/rfc9162-reference.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -121,7 +122,7 @@ describe.skipIf(!ownerUrl || !appUrl)('the ledger on a converted Citus cluster',
     const holders = workers.map(
       (worker) =>
         new pg.Client({
-          connectionString: ownerUrl?.replace(/@[^/]+\//, `@${worker.nodename}:${worker.nodeport}/`),
+          connectionString: onNode(ownerUrl ?? '', worker),
         }),
     );
     for (const holder of holders) {
@@ -225,7 +226,7 @@ describe.skipIf(!ownerUrl || !appUrl)('the ledger on a converted Citus cluster',
     if (!place) throw new Error("acme's shard has no placement");
     const rewrite = async (metadata: unknown) => {
       const worker = new pg.Client({
-        connectionString: ownerUrl?.replace(/@[^/]+\//, `@${place.nodename}:${place.nodeport}/`),
+        connectionString: onNode(ownerUrl ?? '', place),
       });
       await worker.connect();
       try {

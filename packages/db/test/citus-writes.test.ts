@@ -24,6 +24,7 @@ import {
   verifyAuditChain,
 } from '../src/index.ts';
 import { runnerFor } from '../src/sql-runner.ts';
+import { onNode } from './support/citus-node.ts';
 import { insertSql, seededTables, seedTenantRows, tableSpecs } from './support/tenant-rows.ts';
 
 const ownerUrl = process.env.CITUS_LEDGER_URL;
@@ -232,7 +233,7 @@ describe.skipIf(!ownerUrl || !appUrl)('writes on a converted Citus cluster', () 
     if (!node) throw new Error('the cluster has no worker');
     const onWorker = async (statement: string) => {
       const worker = new pg.Client({
-        connectionString: ownerUrl?.replace(/@[^/]+\//, `@${node.nodename}:${node.nodeport}/`),
+        connectionString: onNode(ownerUrl ?? '', node),
       });
       await worker.connect();
       try {
