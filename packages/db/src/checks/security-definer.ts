@@ -1,3 +1,4 @@
+import { ledgerDistributed } from '../audit/ledger-distributed.ts';
 import type { SqlRunner } from '../sql-runner.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
@@ -11,7 +12,6 @@ export const systemFunctions: readonly string[] = [
   'audit.apply_retention(text,integer,integer)',
   'audit.assert_may_hold()',
   'audit.assert_subject_not_on_hold(text,text)',
-  'audit.chain_unsealed_events(text)',
   'audit.check_security_controls(text)',
   'audit.copy_ledger_rows_in_tenant_order(regclass,timestamp with time zone,timestamp with time zone)',
   'audit.drop_ledger_month(text,text)',
@@ -39,16 +39,9 @@ export const systemFunctions: readonly string[] = [
   'audit.retire_security_month(text,integer,integer)',
   'audit.reveal_personal(jsonb)',
   'audit.seal_pending(integer)',
-  // Created by the Citus conversion only (packages/db/citus/), as is audit.chain_unsealed_events above.
-  'audit.seal_shard(text,integer)',
-  'audit.seal_shard_at_conversion(text)',
-  'audit.seal_shard_through(text,integer,xid8,bigint)',
   'audit.sealing_status()',
   'audit.security_control_alarm()',
   'audit.security_month_plan(text,integer,integer)',
-  'audit.shard_trees_to_checkpoint(text)',
-  'audit.shard_unsealed_below(text,xid8)',
-  'audit.shard_xmax(text)',
   'audit.set_system_retention(platform.actor,integer,integer,integer)',
   'audit.subject_key(text,text)',
   'audit.subject_of(text,text)',
@@ -101,6 +94,21 @@ export const systemFunctions: readonly string[] = [
 ];
 
 /**
+ * Named doors the Citus conversion creates (packages/db/citus/), on a
+ * cluster whose ledger it distributed: allowed wherever they are, expected
+ * only there.
+ */
+export const conversionFunctions: readonly string[] = [
+  'audit.chain_unsealed_events(text)',
+  'audit.seal_shard(text,integer)',
+  'audit.seal_shard_at_conversion(text)',
+  'audit.seal_shard_through(text,integer,xid8,bigint)',
+  'audit.shard_trees_to_checkpoint(text)',
+  'audit.shard_unsealed_below(text,xid8)',
+  'audit.shard_xmax(text)',
+];
+
+/**
  * Functions that must run as the ledger's owner, whatever that role is:
  * only a table's owner may attach a partition to it (migration 0044),
  * detach one (0052, 0056), or drop a month set aside (0057).
@@ -137,9 +145,9 @@ interface DefinerFacts extends Record<string, unknown> {
 
 /**
  * A SECURITY DEFINER function runs with its owner's rights, here a role
- * that sees every tenant. Each must be one of {@link systemFunctions}, pin
- * its search_path (or a caller's objects could stand in for the ones it
- * names) and belong to a role that is not a superuser, except those that
+ * that sees every tenant. Each must be one of {@link systemFunctions} (or
+ * {@link conversionFunctions}), pin its search_path (or a caller's objects
+ * could stand in for the ones it names) and belong to a role that is not a superuser, except those that
  * must run as the ledger's owner ({@link ledgerOwnerFunctions}), which must
  * belong to exactly that role.
  */
@@ -147,7 +155,7 @@ export async function checkSecurityDefiner(run: SqlRunner): Promise<CheckResult[
   const { rows } = await run<DefinerFacts>(securityDefinerSql);
   const found = rows.map((fn) => {
     const problems: { detail: string; fix: string }[] = [];
-    if (!systemFunctions.includes(fn.name) && !fn.generated_capture) {
+    if (!systemFunctions.includes(fn.name) && !conversionFunctions.includes(fn.name) && !fn.generated_capture) {
       problems.push({
         detail: 'is not one of the named system functions',
         fix: `alter function ${fn.name} security invoker; (or drop it)`,
@@ -184,7 +192,8 @@ export async function checkSecurityDefiner(run: SqlRunner): Promise<CheckResult[
       `allowed, search_path pinned, owned by ${fn.owner}`,
     );
   });
-  const missing = systemFunctions.filter((name) => !rows.some((r) => r.name === name));
+  const expected = (await ledgerDistributed(run, run)) ? [...systemFunctions, ...conversionFunctions] : systemFunctions;
+  const missing = expected.filter((name) => !rows.some((r) => r.name === name));
   if (missing.length === 0) return found;
   return [
     ...found,
