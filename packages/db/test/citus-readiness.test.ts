@@ -148,6 +148,24 @@ test('a policy that calls a function the workers would not have breaks the plan'
   }
 });
 
+test('an SQL function with parameters over a table the plan shards breaks the plan; PL/pgSQL does not', async () => {
+  const sqlBody = `create function public.skill_count_of(tenant text) returns bigint language sql stable
+     as $$ select count(*) from public.skills s where s.tenant_id = tenant $$`;
+  const undo = 'drop function public.skill_count_of(text)';
+  expect(await failuresWith(sqlBody, undo)).toEqual(['citus_sql_functions public.skill_count_of(text)']);
+  // Over the ledger's seal set, distributed by its chain rather than by tenant_id.
+  expect(
+    await failuresWith(
+      `create function audit.seal_count_of(chain text) returns bigint language sql stable
+         as $$ select count(*) from audit.seals s where s.chain = seal_count_of.chain $$`,
+      'drop function audit.seal_count_of(text)',
+    ),
+  ).toEqual(['citus_sql_functions audit.seal_count_of(text)']);
+  const plpgsqlBody = `create function public.skill_count_of(tenant text) returns bigint language plpgsql stable
+     as $$ begin return (select count(*) from public.skills s where s.tenant_id = tenant); end $$`;
+  expect(await failuresWith(plpgsqlBody, undo)).toEqual([]);
+});
+
 test('a foreign key between tenant tables that sets null or a default breaks the plan', async () => {
   for (const action of ['on delete set null (editor_id)', 'on delete set default', 'on update cascade']) {
     expect(

@@ -1,15 +1,28 @@
-import { ledgerDistributed } from '../audit/ledger-distributed.ts';
 import type { SqlRunner } from '../sql-runner.ts';
+import { citusDistributedByOtherKey, citusReferenceTables } from './citus-table-roles.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
-// Functions in SQL (not immutable, so they may read tables) with parameters whose body names a table Citus
-// distributes or replicates. A name is matched as a word of the body, which may also catch it in a comment.
+// The tables the plan distributes or replicates: every table with tenant_id, and those named in $1.
+const plannedTablesSql = `
+  select c.oid::regclass::text as name from pg_catalog.pg_class c
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+  where c.relkind in ('r', 'p') and not c.relispartition
+    and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+  union
+  select r::text from pg_catalog.unnest($1::text[]) name, pg_catalog.to_regclass(name) r where r is not null`;
+
+// On a cluster, also whatever Citus itself has distributed or replicated.
+const citusInstalledSql = `select pg_catalog.to_regclass('pg_catalog.pg_dist_partition') is not null as installed`;
+const citusTablesSql = 'select logicalrelid::text as name from pg_catalog.pg_dist_partition';
+
+// Functions in SQL (not immutable, so they may read tables) with parameters whose body names one of the
+// tables in $1. A name is matched as a word of the body, which may also catch it in a comment.
 const hazardsSql = `
   select p.oid::regprocedure::text as fn, string_agg(distinct c.relname, ', ' order by c.relname) as tables
   from pg_catalog.pg_proc p
   join pg_catalog.pg_namespace n on n.oid = p.pronamespace
-  join pg_catalog.pg_dist_partition d on true
-  join pg_catalog.pg_class c on c.oid = d.logicalrelid
+  join pg_catalog.pg_class c on c.oid = any (select pg_catalog.to_regclass(t)::oid from pg_catalog.unnest($1::text[]) t)
   where n.nspname in ('audit', 'platform', 'public')
     and p.prolang = (select l.oid from pg_catalog.pg_language l where l.lanname = 'sql')
     and p.provolatile <> 'i' and p.pronargs > 0
@@ -17,24 +30,25 @@ const hazardsSql = `
   group by 1 order by 1`;
 
 /**
- * On a cluster whose ledger is distributed, no function written in SQL with
- * parameters reads or writes a distributed or reference table: Citus cannot
- * plan such a body ("parameters in SQL functions", found for
- * audit.stored_nodes) and, for platform.tally_security_event, crashed the
- * coordinator instead (a segmentation fault in its fast-path planner; 0080).
- * PL/pgSQL bodies are planned like any statement. Elsewhere the check passes
- * with nothing to hold.
+ * No function written in SQL with parameters reads or writes a table the
+ * plan distributes or replicates: a Citus coordinator cannot plan such a
+ * body ("parameters in SQL functions", found for audit.stored_nodes) and,
+ * for platform.tally_security_event, crashed instead (a segmentation fault
+ * in its fast-path planner; 0080). PL/pgSQL bodies are planned like any
+ * statement. Held on one server too (the last eight were rewritten by
+ * 0083), so no migration brings the kind back before a conversion finds it.
  */
 export async function checkCitusSqlFunctions(run: SqlRunner): Promise<CheckResult[]> {
-  if (!(await ledgerDistributed(run, run))) {
-    return [checkResult('citus_sql_functions', 'functions', null, 'error', 'the ledger is not distributed here')];
-  }
-  const hazards = (await run<{ fn: string; tables: string }>(hazardsSql)).rows;
+  const named = [...citusReferenceTables, ...Object.keys(citusDistributedByOtherKey)];
+  const planned = (await run<{ name: string }>(plannedTablesSql, [named])).rows.map((row) => row.name);
+  const installed = (await run<{ installed: boolean }>(citusInstalledSql)).rows[0]?.installed;
+  const citus = installed ? (await run<{ name: string }>(citusTablesSql)).rows.map((row) => row.name) : [];
+  const hazards = (await run<{ fn: string; tables: string }>(hazardsSql, [[...planned, ...citus]])).rows;
   if (hazards.length === 0) return [checkResult('citus_sql_functions', 'functions', null)];
   return hazards.map((hazard) =>
     checkResult('citus_sql_functions', hazard.fn, {
       detail: `an SQL function with parameters over ${hazard.tables}, which Citus cannot plan (one crashed the coordinator)`,
-      fix: 'rewrite its body in PL/pgSQL (return query for a set), as migrations 0075 and 0080 did',
+      fix: 'rewrite its body in PL/pgSQL (return query for a set), as migrations 0075, 0080 and 0083 did',
     }),
   );
 }
