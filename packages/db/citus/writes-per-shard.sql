@@ -152,7 +152,8 @@ select audit.regenerate_capture(t.relid) from audit.tracked_tables t \g /dev/nul
 -- tenant's node, where it runs as its definer in the worker transaction that holds the write (undelegated:
 -- "cannot perform query on placements that were modified in this transaction by a different user").
 -- The session functions write the session as the runtime role and its security events through a door: the
--- whole call runs on the tenant's node, every statement in it filtered by the tenant (0079, 0082).
+-- whole call runs on the tenant's node, every statement in it filtered by the tenant (0079, 0082); so do a
+-- repeated failure's tally and event, and a legal hold with its event (0084).
 select pg_catalog.format('select create_distributed_function(%L, %L, colocate_with => %L, force_delegation => true)',
                          f, 'tenant', 'audit_logs')
 from unnest(array['audit.record_tenant_event(text, text, text, text, jsonb)',
@@ -160,7 +161,11 @@ from unnest(array['audit.record_tenant_event(text, text, text, text, jsonb)',
                     'uuid, text, inet, uuid, jsonb)',
                   'public.create_tenant_session(text, uuid, inet, jsonb, text, interval, interval, boolean)',
                   'public.update_tenant_session_activity(text, uuid, inet, interval)',
-                  'public.terminate_tenant_session(text, uuid, text)']) f \gexec
+                  'public.terminate_tenant_session(text, uuid, text)',
+                  'public.log_repeated_tenant_security_event(text, public.security_event_type, '
+                    'public.security_severity, text, text, jsonb, text, uuid, integer)',
+                  'audit.place_tenant_legal_hold(text, text, text)',
+                  'audit.release_tenant_legal_hold(text, uuid, text)']) f \gexec
 
 -- An event's personal values are opened inside a query on the ledger's shard, from the subject keys' shard
 -- beside it: a query Citus runs only where nested execution is allowed (found: "cannot execute a

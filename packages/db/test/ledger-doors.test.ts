@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   type Database,
+  placeLegalHold,
   recordAuditEvent,
   runDoctor,
   sql,
@@ -239,6 +240,57 @@ describe("no door writes into another tenant's chain on the caller's say-so", ()
       await client.end();
     }
     expect(await countsOfB()).toEqual(before);
+  });
+
+  test("the repeated-failure and legal-hold doors (0084) named with B's id from inside A write nothing anywhere", async () => {
+    const holdOfB = await db.withTenant(tenantB, { ...actor('owner-of-b'), requestId: 'req-hold-b' }, () =>
+      placeLegalHold(null, 'litigation in B'),
+    );
+    const holdsOf = async (tenant: string) =>
+      (
+        await testDb.ownerQuery<{ id: string; released: boolean }>(
+          'select id, released_at is not null as released from audit.legal_holds where chain = $1 order by id',
+          [tenant],
+        )
+      ).rows;
+    const before = { b: await countsOfB(), holdsOfA: await holdsOf(tenantA), holdsOfB: await holdsOf(tenantB) };
+    const tallies = async () =>
+      (await testDb.ownerQuery(`select count(*)::int as n from security_event_tallies where subject = 'probe-0084'`))
+        .rows[0];
+    const talliesBefore = await tallies();
+    const refusals = [
+      await failureInA((tx) =>
+        tx.execute(sql`select public.log_repeated_tenant_security_event(${tenantB}, 'permission_denied', 'info',
+                         'probe-0084', 'skills', '{"tenant_named": "B"}')`),
+      ),
+      await failureInA((tx) => tx.execute(sql`select audit.place_tenant_legal_hold(${tenantB}, null, 'probe')`)),
+      await failureInA((tx) =>
+        tx.execute(sql`select audit.release_tenant_legal_hold(${tenantB}, ${holdOfB.id}::uuid, 'probe')`),
+      ),
+    ];
+    expect(refusals).toEqual(['42501', '42501', '42501']);
+    const client = new pg.Client({ connectionString: testDb.appUrl });
+    await client.connect();
+    try {
+      await expect(
+        client.query(
+          `select public.log_repeated_tenant_security_event($1, 'permission_denied', 'info', 'probe-0084', 'x')`,
+          [tenantB],
+        ),
+      ).rejects.toMatchObject({ code: '42501' });
+      await expect(
+        client.query(`select audit.place_tenant_legal_hold($1, null, 'probe')`, [tenantB]),
+      ).rejects.toMatchObject({
+        code: '42501',
+      });
+    } finally {
+      await client.end();
+    }
+    expect({ b: await countsOfB(), holdsOfA: await holdsOf(tenantA), holdsOfB: await holdsOf(tenantB) }).toEqual(
+      before,
+    );
+    expect(before.holdsOfB).toEqual([{ id: holdOfB.id, released: false }]);
+    expect(await tallies()).toEqual(talliesBefore);
   });
 
   test("create_tenant_session (0079) named with B and B's user from inside A opens no session and logs nothing in B", async () => {

@@ -110,13 +110,14 @@ export interface RepeatedSecurityEventInput {
  * Records a failure that may repeat, in the current withTenant transaction:
  * identical ones (type, subject, target, IP) within five minutes are
  * counted in security_event_tallies; the first `firstEvents` of a window and
- * the 10th, 100th, ... become security events (public.log_repeated_security_event).
+ * the 10th, 100th, ... become security events (public.log_repeated_tenant_security_event, which
+ * names the tenant so that a Citus cluster runs it on the tenant's node).
  * Returns the event's id, or null when the failure was only counted.
  */
 export async function logRepeatedSecurityEvent(event: RepeatedSecurityEventInput): Promise<string | null> {
-  const { tx } = requireScope('logRepeatedSecurityEvent');
-  const result = await tx.execute<{ id: string | null }>(sql`select public.log_repeated_security_event(
-    ${event.type}::public.security_event_type, ${event.severity}::public.security_severity,
+  const { tx, tenantId } = requireScope('logRepeatedSecurityEvent');
+  const result = await tx.execute<{ id: string | null }>(sql`select public.log_repeated_tenant_security_event(
+    ${tenantId}, ${event.type}::public.security_event_type, ${event.severity}::public.security_severity,
     ${event.subject}, ${event.target}, ${JSON.stringify(event.details ?? {})}::jsonb, ${event.email ?? null},
     ${event.sessionId ?? null}::uuid, ${event.firstEvents ?? 3}) as id`);
   return result.rows[0]?.id ?? null;

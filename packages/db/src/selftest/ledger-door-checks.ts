@@ -54,6 +54,14 @@ export async function ledgerDoorChecks(setup: AttackSetup, skillOfB: string): Pr
       statement: `select public.log_repeated_security_event('permission_denied', 'info', 'selftest', ${b}, ${marked})`,
     },
     {
+      name: 'public.log_repeated_tenant_security_event',
+      statement: `select public.log_repeated_tenant_security_event(${b}, 'permission_denied', 'info', 'selftest', ${b}, ${marked})`,
+    },
+    {
+      name: 'audit.place_tenant_legal_hold',
+      statement: `select audit.place_tenant_legal_hold(${b}, null, 'selftest')`,
+    },
+    {
       name: 'platform.log_system_security_event',
       statement: `select platform.log_system_security_event('suspicious_activity', 'info', null, null, ${marked})`,
     },

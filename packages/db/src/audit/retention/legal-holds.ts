@@ -39,25 +39,29 @@ const toHold = (row: HoldRow): LegalHold => ({
 
 /**
  * Places a legal hold on the current workspace (inside `withTenant`), or on
- * one subject of it, through `audit.place_legal_hold`, which refuses callers
- * that are not an owner, an admin or a system actor and records
+ * one subject of it, through `audit.place_tenant_legal_hold` (the tenant
+ * named, for a Citus cluster to run it on the tenant's node) and so
+ * `audit.place_legal_hold`, which refuses callers that are not an owner,
+ * an admin or a system actor and records
  * `legal_hold.placed` with the reason. Returns the hold.
  */
 export async function placeLegalHold(subject: string | null, reason: string): Promise<LegalHold> {
-  const { tx } = requireScope('placeLegalHold');
-  const placed = await tx.execute<{ id: string }>(sql`select audit.place_legal_hold(${subject}, ${reason}) as id`);
+  const { tx, tenantId } = requireScope('placeLegalHold');
+  const placed = await tx.execute<{ id: string }>(
+    sql`select audit.place_tenant_legal_hold(${tenantId}, ${subject}, ${reason}) as id`,
+  );
   // A statement of its own: the one that placed the hold does not see its row.
   const { rows } = await tx.execute<HoldRow>(
-    sql`select h.* from audit.legal_holds h where h.id = ${placed.rows[0]?.id ?? null}::uuid`,
+    sql`select h.* from audit.legal_holds h where h.chain = ${tenantId} and h.id = ${placed.rows[0]?.id ?? null}::uuid`,
   );
   return toHold(rows[0] as HoldRow);
 }
 
 /** Releases an active hold of the current workspace, recording `legal_hold.released`; false when there is none. */
 export async function releaseLegalHold(id: string, reason: string): Promise<boolean> {
-  const { tx } = requireScope('releaseLegalHold');
+  const { tx, tenantId } = requireScope('releaseLegalHold');
   const { rows } = await tx.execute<{ released: boolean }>(
-    sql`select audit.release_legal_hold(${id}::uuid, ${reason}) as released`,
+    sql`select audit.release_tenant_legal_hold(${tenantId}, ${id}::uuid, ${reason}) as released`,
   );
   return rows[0]?.released === true;
 }
