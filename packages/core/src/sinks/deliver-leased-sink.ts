@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type AuditSinkLease, type Database, sameTenant, sql, systemActor, type TenantTx } from '@skillhub/db';
 import type { SecretKeyRing } from '../crypto/secret-box.ts';
 import { AdaptiveBatchSize } from './adaptive-batch-size.ts';
@@ -100,8 +101,10 @@ async function releaseLease(tx: TenantTx, sinkId: string, leaseToken: string): P
 
 /** Takes the sink again right after a success, for its next batch. */
 async function renewLease(tx: TenantTx, sinkId: string, leaseSeconds: number): Promise<string | null> {
+  // Drawn here rather than by gen_random_uuid(): Citus refuses a volatile function in an update of a
+  // distributed table.
   const { rows } = await tx.execute<{ lease_token: string }>(sql`update audit_sink_cursors
-      set lease_token = gen_random_uuid(), leased_until = now() + make_interval(secs => ${leaseSeconds})
+      set lease_token = ${randomUUID()}::uuid, leased_until = now() + make_interval(secs => ${leaseSeconds})
     where ${sameTenant('audit_sink_cursors')} and sink_id = ${sinkId} and lease_token is null and paused_at is null
     returning lease_token`);
   return rows[0]?.lease_token ?? null;

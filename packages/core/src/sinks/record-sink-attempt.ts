@@ -16,13 +16,18 @@ export interface SinkAttempt {
 export async function recordSinkAttempt(tx: TenantTx, attempt: SinkAttempt): Promise<void> {
   const { response } = attempt;
   const delivered = response.error === null;
-  // A sink deleted while its batch was on the way keeps no history: nothing to append to.
+  // A sink deleted while its batch was on the way keeps no history: nothing to append to. Found and held
+  // (a deletion waits for this transaction), then appended to by a plain insert: on a Citus cluster an
+  // insert from a select over the sinks goes through COPY, which Citus refuses under row level security.
+  const sink = await tx.execute(
+    sql`select from audit_sinks where ${sameTenant('audit_sinks')} and id = ${attempt.sinkId} for key share`,
+  );
+  if (sink.rows.length === 0) return;
   await tx.execute(sql`insert into audit_sink_attempts
       (sink_id, webhook_id, first_leaf, last_leaf, event_count, status_code, latency_ms, delivered, error)
-    select ${attempt.sinkId}, ${attempt.webhookId}, ${attempt.firstLeaf}::bigint, ${attempt.lastLeaf}::bigint,
-           ${attempt.eventCount}::integer, ${response.statusCode}::integer, ${response.latencyMs}::integer, ${delivered},
-           ${response.error}
-     where exists (select from audit_sinks where ${sameTenant('audit_sinks')} and id = ${attempt.sinkId})`);
+    values (${attempt.sinkId}, ${attempt.webhookId}, ${attempt.firstLeaf}::bigint, ${attempt.lastLeaf}::bigint,
+            ${attempt.eventCount}::integer, ${response.statusCode}::integer, ${response.latencyMs}::integer, ${delivered},
+            ${response.error})`);
 }
 
 export interface FailurePolicy {
