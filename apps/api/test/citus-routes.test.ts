@@ -131,6 +131,29 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
     expect(trail.body.events.filter((event) => event.resourceId === skillId)).toEqual([]);
   }, 60_000);
 
+  test('a member who left is erased, and the exports hold no trace of them', async () => {
+    const email = `leaver@${a.slug}.example`;
+    const { user } = await db.withTenant(a.id, systemActor('lab'), (tx) =>
+      inviteUser(tx, 'owner', { email, displayName: 'Leaver', role: 'member', password }),
+    );
+    const leaver = a.client.fork({ host: a.client.defaults.host, headers: a.client.defaults.headers });
+    expect((await leaver.post('/auth/sign-in', { email, password })).status).toBe(200);
+    expect((await a.client.post(`/users/${user.id}/deactivate`)).status).toBe(200);
+    const dryRun = await a.client.post<Record<string, unknown>>('/audit/erasures', { subject: user.id, dryRun: true });
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.body).toMatchObject({ subject: `user:${user.id}`, account: 'deactivated', dryRun: true });
+    const erased = await a.client.post<Record<string, unknown>>('/audit/erasures', { subject: user.id, dryRun: false });
+    expect(erased.status).toBe(200);
+    expect(erased.body).toMatchObject({ subject: `user:${user.id}`, dryRun: false });
+    expect(await db.sealCommittedAuditEvents(30_000)).toBe(true);
+    for (const format of ['jsonl', 'ocsf', 'csv']) {
+      const exported = await a.client.get(`/audit/export?format=${format}`);
+      expect(exported.status, format).toBe(200);
+      expect(exported.text, format).toContain(user.id);
+      expect(exported.text, format).not.toContain(email);
+    }
+  }, 60_000);
+
   test('a password change ends the other sessions, an invitation goes out, and a signed-out session stops working', async () => {
     const second = a.client.fork({ host: a.client.defaults.host, headers: a.client.defaults.headers });
     expect((await second.post('/auth/sign-in', { email: `owner@${a.slug}.example`, password })).status).toBe(200);
