@@ -171,3 +171,9 @@ from unnest(array['audit.record_tenant_event(text, text, text, text, jsonb)',
 -- beside it: a query Citus runs only where nested execution is allowed (found: "cannot execute a
 -- distributed query from a query on a shard", the audit trail's page). The setting goes with the function.
 alter function audit.reveal_personal(jsonb) set citus.allow_nested_distributed_execution = on;
+
+-- Completing a sign-up reads the users of every workspace (is this address a member anywhere?) and then
+-- creates the workspace, a row of the reference table tenants: Citus refuses that write after a read it
+-- ran over several connections at once ("cannot modify table tenants because there was a parallel
+-- operation on a distributed table", found). One connection per node for the call's queries allows it.
+alter function platform.complete_sign_up(text, text, text, inet, text) set citus.multi_shard_modify_mode = 'sequential';
