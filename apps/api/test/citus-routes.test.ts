@@ -12,6 +12,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type SkillhubServer, startSkillhub } from '../src/index.ts';
 import { HttpClient } from './support/http-client.ts';
+import { MailInbox, tokenIn } from './support/mail-inbox.ts';
 
 const ownerUrl = process.env.CITUS_LEDGER_URL;
 const appUrl = process.env.CITUS_LEDGER_APP_URL;
@@ -26,6 +27,7 @@ interface Workspace {
 describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster', () => {
   let db: Database;
   let server: SkillhubServer;
+  let inbox: MailInbox;
   let a: Workspace;
   let b: Workspace;
   let skillId = '';
@@ -50,6 +52,7 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
       maxConnections: 8,
     });
     const defaults = loadConfig({});
+    inbox = await MailInbox.start();
     server = await startSkillhub({
       db,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
@@ -57,6 +60,8 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
         ...defaults,
         cookieSecure: false,
         keys: fixedServerKeys({ secrets: [randomBytes(32)], deviceCookie: randomBytes(32) }),
+        mail: { ...defaults.mail, smtpUrl: inbox.url },
+        signUpThrottle: { maxPerIp: 10_000, windowMinutes: 15 },
       },
       port: 0,
       host: '127.0.0.1',
@@ -72,6 +77,7 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
   }, 120_000);
   afterAll(async () => {
     await server?.close();
+    await inbox?.close();
   });
 
   test('an owner creates a skill, rates, renames, versions and uses it', async () => {
@@ -154,7 +160,7 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
     }
   }, 60_000);
 
-  test('a password change ends the other sessions, an invitation goes out, and a signed-out session stops working', async () => {
+  test('a password change ends the other sessions, an invitation is accepted from its mail, and a signed-out session stops working', async () => {
     const second = a.client.fork({ host: a.client.defaults.host, headers: a.client.defaults.headers });
     expect((await second.post('/auth/sign-in', { email: `owner@${a.slug}.example`, password })).status).toBe(200);
     const changed = await a.client.post<{ endedSessions: number }>('/auth/password', {
@@ -164,6 +170,16 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
     expect([changed.status, changed.body.endedSessions]).toEqual([200, 1]);
     const invited = await a.client.post('/invitations', { email: `member@${a.slug}.example`, role: 'member' });
     expect(invited.status).toBe(201);
+    const invitation = await inbox.waitFor(`member@${a.slug}.example`, /invited you/);
+    const accepted = await new HttpClient(server.url).post<{ tenantId: string; role: string }>(
+      '/auth/accept-invitation',
+      {
+        token: tokenIn(invitation, '/accept-invitation'),
+        displayName: 'Member',
+        password,
+      },
+    );
+    expect([accepted.status, accepted.body.tenantId, accepted.body.role]).toEqual([200, a.id, 'member']);
     expect((await a.client.post('/auth/sign-out')).status).toBe(200);
     // On one server the process drops the session at once; on a cluster a change announced on a worker does
     // not reach the coordinator's LISTEN (docs/citus.md, step 2), so the cache's 5 s bound is what holds.
@@ -177,6 +193,31 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
     };
     expect(await refusedWithin(second)).toBeLessThanOrEqual(6_000);
     expect(await refusedWithin(a.client)).toBeLessThanOrEqual(6_000);
+  }, 60_000);
+
+  test('a person signs up by mail: the confirmed link creates their workspace and signs them in', async () => {
+    const slug = `signed-up-${made}`;
+    const email = `founder@${slug}.example`;
+    const client = new HttpClient(server.url);
+    const asked = await client.post('/auth/sign-up', {
+      email,
+      password,
+      displayName: 'Founder',
+      workspace: { name: slug, slug },
+    });
+    expect(asked.status).toBe(202);
+    const mail = await inbox.waitFor(email, /^Confirm/);
+    const verified = await client.post<{ tenantId: string; tenantSlug: string; role: string }>('/auth/verify-email', {
+      token: tokenIn(mail, '/verify-email'),
+    });
+    expect([verified.status, verified.body.tenantSlug, verified.body.role]).toEqual([200, slug, 'owner']);
+    const host = `${slug}.localhost:${new URL(server.url).port}`;
+    const theirs = new HttpClient(server.url, { host, headers: { origin: `http://${host}` } });
+    expect((await theirs.post('/auth/sign-in', { email, password })).status).toBe(200);
+    expect((await theirs.get('/skills')).status).toBe(200);
+    expect(await db.sealCommittedAuditEvents(30_000)).toBe(true);
+    const result = await verifyAuditChain(ownerUrl ?? '', { tenantId: verified.body.tenantId });
+    expect(result.chains.map((verdict) => verdict.intact)).toEqual([true]);
   }, 60_000);
 
   test("every event is sealed and both workspaces' chains verify", async () => {
