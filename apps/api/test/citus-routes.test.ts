@@ -6,7 +6,7 @@
 //   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
 // and is skipped without them.
 import { randomBytes } from 'node:crypto';
-import { fixedServerKeys, inviteUser, loadConfig } from '@skillhub/core';
+import { currentTotp, fixedServerKeys, inviteUser, loadConfig } from '@skillhub/core';
 import { Database, readContextKey, systemActor, verifyAuditChain } from '@skillhub/db';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -218,6 +218,26 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
     expect(await db.sealCommittedAuditEvents(30_000)).toBe(true);
     const result = await verifyAuditChain(ownerUrl ?? '', { tenantId: verified.body.tenantId });
     expect(result.chains.map((verdict) => verdict.intact)).toEqual([true]);
+  }, 60_000);
+
+  test('an owner turns on a second factor; sign-in then waits for a valid code, a wrong one refused', async () => {
+    const setup = await b.client.post<{ secret: string }>('/auth/mfa/setup');
+    expect(setup.status).toBe(200);
+    const confirmed = await b.client.post<{ recoveryCodes: string[] }>('/auth/mfa/confirm', {
+      code: currentTotp(setup.body.secret),
+    });
+    expect([confirmed.status, confirmed.body.recoveryCodes?.length]).toEqual([200, 10]);
+    const browser = b.client.fork({ host: b.client.defaults.host, headers: b.client.defaults.headers });
+    const signedIn = await browser.post<{ mfaRequired: boolean }>('/auth/sign-in', {
+      email: `owner@${b.slug}.example`,
+      password,
+    });
+    expect([signedIn.status, signedIn.body.mfaRequired]).toEqual([200, true]);
+    expect((await browser.get('/auth/me')).status).toBe(401);
+    const wrong = currentTotp(setup.body.secret) === '123456' ? '654321' : '123456';
+    expect((await browser.post('/auth/mfa/verify', { code: wrong })).status).toBe(401);
+    expect((await browser.post('/auth/mfa/verify', { code: confirmed.body.recoveryCodes[0] })).status).toBe(200);
+    expect((await browser.get('/auth/me')).status).toBe(200);
   }, 60_000);
 
   test("every event is sealed and both workspaces' chains verify", async () => {
