@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkCitusSqlFunctions } from '../src/checks/citus-sql-functions.ts';
+import { checkPermissivePolicies } from '../src/checks/permissive-policies.ts';
 import { checkCitusSystemLogin } from '../src/checks/citus-system-login.ts';
 import {
   Database,
@@ -265,6 +266,16 @@ describe.skipIf(!ownerUrl || !appUrl)('writes on a converted Citus cluster', () 
       [acme],
     );
     expect(rows[0]).toEqual({ on_hold: false, subject: true, overlap: true, no_workspace: true, unsealed: true });
+  });
+
+  test('the policies folded per command for Citus keep to the tenant, as the doctor now reads them', async () => {
+    const findings = await checkPermissivePolicies(runnerFor(owner));
+    expect(findings.filter((finding) => !finding.ok)).toEqual([]);
+    const { rows } = await owner.query<{ tables: string }>(
+      `select count(distinct polrelid)::text as tables from pg_policy where polpermissive and polname <> 'tenant_isolation'`,
+    );
+    // Six tables carry folded per-command policies (lab file 1).
+    expect(rows[0]?.tables).toBe('6');
   });
 
   test('every event written here is sealed and each chain verifies', async () => {

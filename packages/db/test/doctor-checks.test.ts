@@ -79,6 +79,44 @@ test('each check catches its own breakage, and only that one', async () => {
   }
 });
 
+test('a permissive policy beside tenant_isolation passes only with the tenant comparison and-ed to each clause', async () => {
+  // A database of its own: the test above leaves its plants in place.
+  const clean = await createTestDatabase();
+  const extraPermissive = async (policy: string) => {
+    await clean.ownerQuery(policy);
+    try {
+      return (await runDoctor({ ownerUrl: clean.ownerUrl, runtimeRole: inject('skillhubTestCluster').appRole.name }))
+        .filter((r) => r.check === 'policy_no_extra_permissive' && !r.ok)
+        .map((r) => `${r.target}: ${r.detail}`);
+    } finally {
+      await clean.ownerQuery('drop policy extra on skills');
+    }
+  };
+  const tenant = 'tenant_id = (select platform.current_tenant_id())';
+  // The folded forms a Citus conversion writes, per command (docs/citus.md, step 2).
+  for (const kept of [
+    `create policy extra on skills for select using (${tenant} and visibility <> 'private')`,
+    `create policy extra on skills for insert with check (${tenant} and visibility = 'public' and author_id is null)`,
+    `create policy extra on skills for update using (${tenant}) with check ((visibility <> 'x' or true) and ${tenant})`,
+  ]) {
+    expect(await extraPermissive(kept), kept).toEqual([]);
+  }
+  // A mention is not a bound: each of these lets another tenant's rows through.
+  for (const widening of [
+    `create policy extra on skills for select using (${tenant} or visibility = 'public')`,
+    `create policy extra on skills for select using ((${tenant} and true) or visibility = 'public')`,
+    `create policy extra on skills for select using (visibility = '${tenant} and x')`,
+    `create policy extra on skills for select using (tenant_id <> (select platform.current_tenant_id()))`,
+    `create policy extra on skills for update using (${tenant}) with check (true)`,
+    `create policy extra on skills for all using (${tenant})`,
+  ]) {
+    expect(await extraPermissive(widening), widening).toEqual([
+      'public.skills: permissive extra beside tenant_isolation widens what a tenant reaches',
+    ]);
+  }
+  await clean.drop();
+});
+
 test('the security control alarm: disabled, replica-only or dropped fails the check, with the fix', async () => {
   const alarm = async () =>
     (await runDoctor({ ownerUrl: testDb.ownerUrl, runtimeRole: inject('skillhubTestCluster').appRole.name })).find(
