@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkCitusSqlFunctions } from '../src/checks/citus-sql-functions.ts';
-import { checkPermissivePolicies } from '../src/checks/permissive-policies.ts';
 import { checkCitusSystemLogin } from '../src/checks/citus-system-login.ts';
+import { checkPermissivePolicies } from '../src/checks/permissive-policies.ts';
 import {
   Database,
   OperatorDoor,
