@@ -1,14 +1,10 @@
 import type { SqlRunner } from '../sql-runner.ts';
-import { citusDistributedByOtherKey, citusReferenceTables } from './citus-table-roles.ts';
+import { citusDistributedByOtherKey, citusReferenceTables, tenantTableOidsSql } from './citus-table-roles.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
 // The tables the plan distributes or replicates: every table with tenant_id, and those named in $1.
 const plannedTablesSql = `
-  select c.oid::regclass::text as name from pg_catalog.pg_class c
-  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-  join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
-  where c.relkind in ('r', 'p') and not c.relispartition
-    and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+  select t.oid::regclass::text as name from (${tenantTableOidsSql}) t
   union
   select r::text from pg_catalog.unnest($1::text[]) name, pg_catalog.to_regclass(name) r where r is not null`;
 

@@ -44,15 +44,17 @@ const columnsSql = `
       and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
   order by 1`;
 
+/** The oid of every table with a tenant_id column (a partition goes where its parent goes). */
+export const tenantTableOidsSql = `
+  select c.oid from pg_catalog.pg_class c
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+  where c.relkind in ('r', 'p') and not c.relispartition
+    and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')`;
+
 // Every foreign key with a side that has a tenant_id column and a side that has none.
 const crossingKeysSql = `
-  with tenant_tables as (
-    select c.oid from pg_class c
-    join pg_namespace n on n.oid = c.relnamespace
-    join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
-    where c.relkind in ('r', 'p') and not c.relispartition
-      and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
-  )
+  with tenant_tables as (${tenantTableOidsSql})
   select k.conname::text as key_name, format('%I.%I', cn.nspname, c.relname) as child,
          format('%I.%I', pn.nspname, p.relname) as parent, k.conrelid in (select oid from tenant_tables) as child_is_tenant
   from pg_constraint k
