@@ -1,4 +1,5 @@
 import type { SqlRunner } from '../sql-runner.ts';
+import { citusInstalled } from './citus-installed.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
 // On a Citus node, the restrictive policies of its distributed and reference tables.
@@ -19,10 +20,7 @@ const restrictiveSql = `
  * check passes with nothing to hold.
  */
 export async function checkCitusRestrictivePolicies(run: SqlRunner): Promise<CheckResult[]> {
-  const { rows: citus } = await run<{ present: boolean }>(
-    "select to_regclass('pg_catalog.pg_dist_partition') is not null as present",
-  );
-  if (!citus[0]?.present) {
+  if (!(await citusInstalled(run))) {
     return [
       checkResult('citus_no_restrictive_policies', 'citus', null, 'error', 'Citus is not installed on this node'),
     ];

@@ -1,4 +1,5 @@
 import type { SqlRunner } from '../sql-runner.ts';
+import { citusInstalled } from './citus-installed.ts';
 import { citusDistributedByOtherKey, citusReferenceTables, tenantTableOidsSql } from './citus-table-roles.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
@@ -9,7 +10,6 @@ const plannedTablesSql = `
   select r::text from pg_catalog.unnest($1::text[]) name, pg_catalog.to_regclass(name) r where r is not null`;
 
 // On a cluster, also whatever Citus itself has distributed or replicated.
-const citusInstalledSql = `select pg_catalog.to_regclass('pg_catalog.pg_dist_partition') is not null as installed`;
 const citusTablesSql = 'select logicalrelid::text as name from pg_catalog.pg_dist_partition';
 
 // Functions in SQL (not immutable, so they may read tables) with parameters whose body names one of the
@@ -37,8 +37,9 @@ const hazardsSql = `
 export async function checkCitusSqlFunctions(run: SqlRunner): Promise<CheckResult[]> {
   const named = [...citusReferenceTables, ...Object.keys(citusDistributedByOtherKey)];
   const planned = (await run<{ name: string }>(plannedTablesSql, [named])).rows.map((row) => row.name);
-  const installed = (await run<{ installed: boolean }>(citusInstalledSql)).rows[0]?.installed;
-  const citus = installed ? (await run<{ name: string }>(citusTablesSql)).rows.map((row) => row.name) : [];
+  const citus = (await citusInstalled(run))
+    ? (await run<{ name: string }>(citusTablesSql)).rows.map((row) => row.name)
+    : [];
   const hazards = (await run<{ fn: string; tables: string }>(hazardsSql, [[...planned, ...citus]])).rows;
   if (hazards.length === 0) return [checkResult('citus_sql_functions', 'functions', null)];
   return hazards.map((hazard) =>
