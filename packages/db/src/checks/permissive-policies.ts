@@ -1,5 +1,5 @@
 import type { SqlRunner } from '../sql-runner.ts';
-import { holdsTenantConjunct } from './tenant-conjunct.ts';
+import { clausesOfCommand, holdsTenantConjunct } from './tenant-conjunct.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
 /** The one permissive policy each row-secured table may carry, for every command. */
@@ -35,9 +35,7 @@ const extraPoliciesSql = `
  * its outermost AND. The form a Citus conversion folds the restrictive
  * policies into, a permissive policy per command (docs/citus.md, step 2).
  */
-const keepsToTenant = (policy: ExtraPolicy): boolean =>
-  (policy.cmd === 'a' || holdsTenantConjunct(policy.using)) &&
-  (!['*', 'a', 'w'].includes(policy.cmd) || holdsTenantConjunct(policy.check));
+const keepsToTenant = (policy: ExtraPolicy): boolean => clausesOfCommand(policy).every(holdsTenantConjunct);
 
 /**
  * Permissive policies are OR-ed together: one beside tenant_isolation that

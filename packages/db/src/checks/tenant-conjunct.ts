@@ -58,3 +58,19 @@ export function holdsTenantConjunct(expression: string | null): boolean {
   const conjuncts = topLevelConjuncts(unwrapped(expression));
   return conjuncts?.some((part) => tenantComparisons.has(unwrapped(part))) ?? false;
 }
+
+/**
+ * The clauses a policy's command takes, as pg_policy spells the command:
+ * USING for all but INSERT (a), WITH CHECK for ALL (*), INSERT and UPDATE
+ * (w). A clause the command takes but the policy lacks is null.
+ */
+export function clausesOfCommand(policy: {
+  cmd: string;
+  using: string | null;
+  check: string | null;
+}): (string | null)[] {
+  return [
+    ...(policy.cmd === 'a' ? [] : [policy.using]),
+    ...(['*', 'a', 'w'].includes(policy.cmd) ? [policy.check] : []),
+  ];
+}

@@ -1,6 +1,7 @@
 import { openClient } from '../open-client.ts';
 import { runnerFor, type SqlRunner } from '../sql-runner.ts';
 import { readRoleFacts, runtimeRoleProblems } from './runtime-role.ts';
+import { clausesOfCommand } from './tenant-conjunct.ts';
 
 /** An error fails the doctor (exit 1); a warning is reported and passes. */
 export type CheckSeverity = 'error' | 'warning';
@@ -71,13 +72,10 @@ export async function checkTenantTables(run: SqlRunner): Promise<CheckResult[]> 
 function tableChecks(table: TableFacts): CheckResult[] {
   const result = (check: string, ok: boolean, detail: string, fix: string): CheckResult =>
     checkResult(check, table.name, ok ? null : { detail, fix });
-  // ALL (*), INSERT (a) and UPDATE (w) policies need WITH CHECK; all but INSERT need USING. Restrictive
-  // policies (a private skill's author, say) only narrow what the permissive ones allow, so they need neither.
+  // Each clause a permissive policy's command takes names the verified tenant. Restrictive policies (a
+  // private skill's author, say) only narrow what the permissive ones allow, so they need neither.
   const incomplete = table.policies.filter(
-    (p) =>
-      p.permissive &&
-      (!(p.cmd === 'a' || p.using?.includes(verifiedTenant)) ||
-        (['*', 'a', 'w'].includes(p.cmd) && !p.check?.includes(verifiedTenant))),
+    (p) => p.permissive && !clausesOfCommand(p).every((clause) => clause?.includes(verifiedTenant)),
   );
   const trustsSetting = incomplete.some((p) => plainSetting.test(`${p.using} ${p.check}`));
   return [
