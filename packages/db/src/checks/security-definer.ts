@@ -147,9 +147,9 @@ interface DefinerFacts extends Record<string, unknown> {
  * A SECURITY DEFINER function runs with its owner's rights, here a role
  * that sees every tenant. Each must be one of {@link systemFunctions} (or
  * {@link conversionFunctions}), pin its search_path (or a caller's objects
- * could stand in for the ones it names) and belong to a role that is not a superuser, except those that
- * must run as the ledger's owner ({@link ledgerOwnerFunctions}), which must
- * belong to exactly that role.
+ * could stand in for the ones it names) and belong to a role that is not a
+ * superuser, except those that must run as the ledger's owner
+ * ({@link ledgerOwnerFunctions}), which must belong to exactly that role.
  */
 export async function checkSecurityDefiner(run: SqlRunner): Promise<CheckResult[]> {
   const { rows } = await run<DefinerFacts>(securityDefinerSql);

@@ -42,8 +42,8 @@ const toHold = (row: HoldRow): LegalHold => ({
  * one subject of it, through `audit.place_tenant_legal_hold` (the tenant
  * named, for a Citus cluster to run it on the tenant's node) and so
  * `audit.place_legal_hold`, which refuses callers that are not an owner,
- * an admin or a system actor and records
- * `legal_hold.placed` with the reason. Returns the hold.
+ * an admin or a system actor and records `legal_hold.placed` with the
+ * reason. Returns the hold.
  */
 export async function placeLegalHold(subject: string | null, reason: string): Promise<LegalHold> {
   const { tx, tenantId } = requireScope('placeLegalHold');
