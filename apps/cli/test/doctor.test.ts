@@ -122,3 +122,20 @@ describe('doctor turns red, naming the broken check', () => {
     }
   });
 });
+
+test('a report longer than a pipe holds reaches the reader whole, with the exit code', async () => {
+  const broken = await createTestDatabase();
+  try {
+    // 50 tenant tables with no row level security: several findings each, past a pipe's 64 KiB.
+    await broken.ownerQuery(`do $$ begin
+      for i in 1..50 loop execute format('create table public.unsecured_%s (tenant_id text not null)', i); end loop;
+    end $$`);
+    const run = await runCli(['doctor', '--json'], envFor(broken));
+    expect(run.code).toBe(1);
+    expect(run.stdout.length).toBeGreaterThan(96 * 1024);
+    const findings = JSON.parse(run.stdout) as CheckResult[];
+    expect(findings.filter((r) => r.check === 'rls_enabled' && !r.ok)).toHaveLength(50);
+  } finally {
+    await broken.drop();
+  }
+});
