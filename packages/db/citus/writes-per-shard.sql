@@ -104,6 +104,19 @@ $$;
 revoke all on function audit.stamp_event() from public;
 create trigger audit_logs_stamp before insert on public.audit_logs
   for each row execute function audit.stamp_event();
+-- A retention record carries the transaction that removes its range, the id the ledger's guard compares
+-- with its own when a removed event's row goes (0048): the worker's, where both rows lie (found: with the
+-- coordinator's default, the guard refused retention's every delete).
+create function audit.stamp_retention_record() returns trigger
+language plpgsql set search_path = '' as $$
+begin
+  new.txid := pg_catalog.pg_current_xact_id();
+  return new;
+end
+$$;
+revoke all on function audit.stamp_retention_record() from public;
+create trigger retention_records_stamp before insert on audit.retention_records
+  for each row execute function audit.stamp_retention_record();
 commit;
 grant usage on sequence public.audit_logs_seq_seq to skillhub_system;
 do $$ begin
@@ -166,6 +179,20 @@ from unnest(array['audit.record_tenant_event(text, text, text, text, jsonb)',
                     'public.security_severity, text, text, jsonb, text, uuid, integer)',
                   'audit.place_tenant_legal_hold(text, text, text)',
                   'audit.release_tenant_legal_hold(text, uuid, text)']) f \gexec
+
+-- A workspace's retention lock (0087) where every node reaches it alike: a row of the tenant's shard. An
+-- advisory lock stays with the node that takes it, and a legal hold is placed on the tenant's node (the
+-- delegated door above) while erasure and retention run on the coordinator (found: none waited for another).
+create table audit.retention_locks (chain text primary key);
+alter table audit.retention_locks owner to skillhub_system;
+select create_distributed_table('audit.retention_locks', 'chain', colocate_with => 'audit_logs');
+create or replace function audit.lock_chain_retention(chain text) returns void
+language plpgsql set search_path = '' as $$
+begin
+  insert into audit.retention_locks as l (chain) values (lock_chain_retention.chain) on conflict do nothing;
+  perform from audit.retention_locks l where l.chain = lock_chain_retention.chain for update;
+end
+$$;
 
 -- An event's personal values are opened inside a query on the ledger's shard, from the subject keys' shard
 -- beside it: a query Citus runs only where nested execution is allowed (found: "cannot execute a
