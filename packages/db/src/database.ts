@@ -292,16 +292,19 @@ export class Database {
 
   async #onClientOf<T>(pool: pg.Pool, fn: (connection: TenantConnection) => Promise<T>): Promise<T> {
     const client = await pool.connect();
-    let lost = false;
+    let discard = false;
     try {
       return await fn({ client, drizzle: this.#drizzle });
     } catch (error) {
-      lost = classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
+      // On a Citus coordinator a session whose transaction failed is not trusted again (found: after a
+      // retention plan failed in Citus's planner, the session ran every later delegated call on the coordinator
+      // itself, where the shards it names do not exist).
+      discard = this.#tenantSettings.distributed || classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
       throw error;
     } finally {
       // A connection whose session holds a prepared statement the driver did not make, or whose transaction could
       // not be ended and cleaned up, is closed, not pooled.
-      client.release(lost || unfitForReuse(client));
+      client.release(discard || unfitForReuse(client));
     }
   }
 
