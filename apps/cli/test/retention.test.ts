@@ -107,6 +107,21 @@ test('bad input: one line on stderr and a non-zero exit', async () => {
     expect(run.code, args.join(' ')).not.toBe(0);
     expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
   }
+  // A deployment whose origin changed since its last checkpoint: the record would name another log than the
+  // checkpoint it rests on, and the door refuses it. One line, the database's reason, not the statement.
+  const otherId = (await testDb.ownerQuery<{ id: string }>(`select id from tenants where slug = 'other'`)).rows[0]?.id;
+  await testDb.ownerQuery(`begin; set local session_replication_role = replica;
+    update audit_logs set created_at = now() - interval '40 days' where tenant_id = '${otherId}';
+    insert into site_settings (tenant_id, audit_retention_days) values ('${otherId}', 30);
+    commit;`);
+  expect((await runCli(['retention', 'run', '--tenant', 'other', '--dry-run'], env)).stdout).toMatch(/would remove/);
+  const renamed = await runCli(['retention', 'run', '--tenant', 'other'], {
+    ...env,
+    SKILLHUB_ORIGIN: 'renamed.test',
+    SKILLHUB_CHECKPOINT_KEY: generateSignerKey('renamed.test'),
+  });
+  expect(renamed.stdout).toBe("other: FAILED: the retention record's origin is not its checkpoint's\n");
+  expect(renamed.code).toBe(1);
   const bad = await runCli(['retention', 'run'], { ...env, SKILLHUB_RETENTION_MIN_DAYS: '0' });
   expect(bad.stderr).toMatch(/^skillhub: SKILLHUB_RETENTION_MIN_DAYS is a whole number of days/);
   expect(bad.code).toBe(1);

@@ -40,9 +40,19 @@ export async function runRetention(
         expiredEnd: 0,
         eventsRemoved: 0,
         blockedBy: null,
-        error: error instanceof Error ? error.message : String(error),
+        error: reasonOf(error),
       });
     }
   }
   return outcomes;
+}
+
+/**
+ * What refused a workspace's run, in the database's words: a failed statement's error carries the
+ * statement and its parameters (the signed note among them) around the reason, which is all an operator
+ * or a log needs.
+ */
+function reasonOf(error: unknown): string {
+  const reason = (error as { cause?: unknown }).cause ?? error;
+  return reason instanceof Error ? reason.message : String(reason);
 }
