@@ -48,6 +48,7 @@ end $$;
 commit;
 -- The keys into tenants, dropped by file 2, back once the transaction that distributed their tables is over.
 \ir keys-to-tenants-back.sql
+\ir local-copies-emptied.sql
 select logicalrelid, partmethod, colocationid from pg_dist_partition order by colocationid, logicalrelid::text;
 do $$ declare t text; begin
   foreach t in array array['users','skills','skill_versions','ratings','usage_events','skill_embeddings','skill_reviews','api_keys','site_settings','user_sessions','mfa_recovery_codes','invitations','audit_sinks','audit_sink_cursors','audit_sink_attempts'] loop

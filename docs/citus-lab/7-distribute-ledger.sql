@@ -62,4 +62,5 @@ end $$;
 commit;
 -- The keys into tenants, dropped by file 2, back once the transaction that distributed their tables is over.
 \ir keys-to-tenants-back.sql
+\ir local-copies-emptied.sql
 select colocationid, count(*) as tables from pg_dist_partition group by 1 order by 1;

@@ -38,6 +38,7 @@ test('the migrated schema keeps every rule of the Citus plan', async () => {
     'citus_distribution_column',
     'citus_foreign_keys',
     'citus_keys',
+    'citus_local_copies_empty',
     'citus_no_restrictive_policies',
     'citus_no_set_null_keys',
     'citus_policy_functions',

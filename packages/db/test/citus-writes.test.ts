@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { checkCitusLocalCopies } from '../src/checks/citus-local-copies.ts';
 import { checkCitusSqlFunctions } from '../src/checks/citus-sql-functions.ts';
 import { checkCitusSystemLogin } from '../src/checks/citus-system-login.ts';
 import { checkPermissivePolicies } from '../src/checks/permissive-policies.ts';
@@ -224,6 +225,23 @@ describe.skipIf(!ownerUrl || !appUrl)('writes on a converted Citus cluster', () 
     expect(rows[0]?.whole).toContain('https://sink.lab.example/hook');
     expect(rows[0]?.whole).not.toContain(secret);
   }, 60_000);
+
+  test('the doctor names a table whose rows from before its distribution stay on the coordinator', async () => {
+    const run = runnerFor(owner);
+    expect((await checkCitusLocalCopies(run)).filter((finding) => !finding.ok)).toEqual([]);
+    await owner.query(`create table public.lab_residue (tenant_id text primary key, secret text);
+      insert into public.lab_residue values ('lab-a', 'from before the conversion')`);
+    try {
+      await owner.query(`select create_distributed_table('public.lab_residue', 'tenant_id')`);
+      expect((await checkCitusLocalCopies(run)).filter((finding) => !finding.ok)).toMatchObject([
+        { check: 'citus_local_copies_empty', target: 'lab_residue', ok: false },
+      ]);
+      await owner.query(`select truncate_local_data_after_distributing_table('public.lab_residue')`);
+      expect((await checkCitusLocalCopies(run)).filter((finding) => !finding.ok)).toEqual([]);
+    } finally {
+      await owner.query('drop table public.lab_residue');
+    }
+  });
 
   test("the doctor names a worker where skillhub_system's login was taken away, as a node resync does", async () => {
     expect((await checkCitusSystemLogin(runnerFor(owner))).filter((finding) => !finding.ok)).toEqual([]);

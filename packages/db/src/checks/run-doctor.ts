@@ -4,6 +4,7 @@ import { runnerFor, type SqlRunner } from '../sql-runner.ts';
 import { checkAuditChain } from './audit-chain.ts';
 import { checkChangeCapture } from './change-capture.ts';
 import { checkCitusDistributedBinding } from './citus-distributed-binding.ts';
+import { checkCitusLocalCopies } from './citus-local-copies.ts';
 import { checkCitusReadiness } from './citus-readiness.ts';
 import { checkCitusRestrictivePolicies } from './citus-restrictive-policies.ts';
 import { checkCitusSqlFunctions } from './citus-sql-functions.ts';
@@ -70,6 +71,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       ['citus_no_restrictive_policies', () => checkCitusRestrictivePolicies(run)],
       ['citus_system_login', () => checkCitusSystemLogin(run)],
       ['citus_sql_functions', () => checkCitusSqlFunctions(run)],
+      ['citus_local_copies_empty', () => checkCitusLocalCopies(run)],
       ['sealing_not_held_back', () => checkSealingStatus(run)],
       ['sealing_refused', () => checkRefusedEvents(run)],
       ['deployment_sink_not_paused', () => checkDeploymentSink(run)],
