@@ -199,7 +199,11 @@ describe.skipIf(!ownerUrl || !appUrl)('the ledger on a converted Citus cluster',
   });
 
   test('each chain verifies from its shard, across the conversion, and an edited event is named', async () => {
-    const { rows } = await owner.query<{ id: string }>(`select id from tenants order by slug`);
+    // A chain whose prefix retention removed verifies only with the key of its record, which
+    // citus-retention.test.ts checks; every other chain here.
+    const { rows } = await owner.query<{ id: string }>(
+      `select t.id from tenants t where t.id not in (select r.chain from audit.retention_records r) order by t.slug`,
+    );
     for (const chain of [...rows.map((row) => row.id), '']) {
       const result = await verifyAuditChain(ownerUrl ?? '', { tenantId: chain });
       expect(result.chains.map((verdict) => [verdict.chain, verdict.intact, verdict.break?.kind])).toEqual([
