@@ -7,7 +7,7 @@
 // and is skipped without them.
 import { randomBytes } from 'node:crypto';
 import { currentTotp, fixedServerKeys, inviteUser, loadConfig } from '@skillhub/core';
-import { Database, readContextKey, systemActor, verifyAuditChain } from '@skillhub/db';
+import { Database, OperatorDoor, readContextKey, systemActor, verifyAuditChain } from '@skillhub/db';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type SkillhubServer, startSkillhub } from '../src/index.ts';
@@ -238,6 +238,21 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
     expect((await browser.post('/auth/mfa/verify', { code: wrong })).status).toBe(401);
     expect((await browser.post('/auth/mfa/verify', { code: confirmed.body.recoveryCodes[0] })).status).toBe(200);
     expect((await browser.get('/auth/me')).status).toBe(200);
+  }, 60_000);
+
+  test('a workspace the operator deactivates (as `skillhub tenant deactivate`) is refused at once', async () => {
+    const c = await workspace('c');
+    expect((await c.client.post('/auth/sign-in', { email: `owner@${c.slug}.example`, password })).status).toBe(200);
+    expect((await c.client.get('/auth/me')).status).toBe(200);
+    // tenants is a reference table: the coordinator holds a placement of it, where the change is announced
+    // to the server's LISTEN (before the conversion named the shard's table, the deactivation failed).
+    await OperatorDoor.use(ownerUrl ?? '', (door) => door.setTenantActive(c.id, false, systemActor('cli')));
+    const started = Date.now();
+    while ((await c.client.get('/auth/me')).status === 200 && Date.now() - started < 5_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect([401, 403]).toContain((await c.client.get('/auth/me')).status);
   }, 60_000);
 
   test("every event is sealed and both workspaces' chains verify", async () => {

@@ -52,6 +52,35 @@ begin
 end
 $$;
 
+-- The functions that find a shard's table by its relation read pg_class, where Citus hides shards from every
+-- session but its own connections between nodes: on the coordinator, whose placement of a reference table
+-- is a shard too, audit.logical_table named the shard itself (found: deactivating a workspace, a change of
+-- tenants, failed in its credential announcement with "record new has no field tenant_id").
+alter function audit.logical_table(regclass) set citus.override_table_visibility = off;
+alter function audit.shard_of(regclass) set citus.override_table_visibility = off;
+
+-- A credential change is announced where the server LISTENs, the coordinator, and nowhere else: a worker's
+-- NOTIFY never reaches it, and a worker transaction that has notified cannot be prepared (found: deactivating
+-- a workspace, a change of the reference table tenants on every node, failed at commit with "cannot PREPARE
+-- a transaction that has executed LISTEN, UNLISTEN, or NOTIFY"). A change of tenants is announced by the
+-- coordinator's own placement; one of a distributed table (sessions, keys, members) is bounded by the
+-- credential cache's staleness (docs/citus.md, step 2).
+create or replace function platform.announce_credential_change() returns trigger
+language plpgsql set search_path = '' as $$
+begin
+  if not pg_catalog.citus_is_coordinator() then
+    return null;
+  end if;
+  perform pg_catalog.set_config('app.credentials_changed', 'on', true);
+  if audit.logical_table(tg_relid) = 'public.tenants'::regclass then
+    perform pg_catalog.pg_notify('skillhub_credentials', coalesce(new.id, old.id));
+  else
+    perform pg_catalog.pg_notify('skillhub_credentials', coalesce(new.tenant_id, old.tenant_id));
+  end if;
+  return null;
+end
+$$;
+
 -- Citus propagates a function when it is created, except one that depends on a table not yet
 -- distributed: those that take a converted table's row type (audit.canonical_text(audit_logs) among
 -- them) are missing on the workers until distributed here.
