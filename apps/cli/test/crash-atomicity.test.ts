@@ -1,10 +1,10 @@
-import net from 'node:net';
 import { verifyAuditChain } from '@skillhub/db';
-import { type PrivateCluster, startPrivateCluster } from '@skillhub/db/testing';
+import { findFreePort, type PrivateCluster, startPrivateCluster } from '@skillhub/db/testing';
 import { afterAll, expect, test } from 'vitest';
 import { type Answer, send } from './support/crash/http.ts';
 import { compareLedgerWithTables, countLostWrites, countUnsealed } from './support/crash/ledger-checks.ts';
 import { type ServerProcess, startServe } from './support/crash/server-process.ts';
+import { waitFor } from './support/crash/wait-for.ts';
 import { type LoadTenant, signUpTenant, startWriteLoad } from './support/crash/write-load.ts';
 
 /**
@@ -35,26 +35,6 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const describeOutage = (answer: Answer) => ({ status: answer.status, promptly: answer.ms < 6_000 });
 
 test(
@@ -63,7 +43,7 @@ test(
     const started = performance.now();
     cluster = await startPrivateCluster();
     const running = cluster;
-    const port = await freePort();
+    const port = await findFreePort();
     const serve = () => startServe({ ownerUrl: running.ownerUrl, appUrl: running.appUrl, port });
     server = await serve();
     const url = server.url;

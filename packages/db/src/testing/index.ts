@@ -1,3 +1,5 @@
+export { findFreePort } from '../embedded/free-port.ts';
+export { crashPostmaster } from './crash-postmaster.ts';
 export { ledgerHistoryBeforeSql } from './ledger-clock.ts';
 export { type OwnerConnection, openOwnerConnection } from './owner-connection.ts';
 export { type PrivateCluster, startPrivateCluster } from './private-cluster.ts';

@@ -1,10 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { type EmbeddedServer, startEmbeddedPostgres } from '../embedded/embedded-postgres.ts';
 import { findFreePort } from '../embedded/free-port.ts';
 import { readContextKey } from '../tenant-context/context-key.ts';
+import { crashPostmaster, processAlive } from './crash-postmaster.ts';
 
 export interface PrivateCluster {
   /** The cluster's superuser: for setting up and inspecting, never for code under test. */
@@ -32,38 +33,6 @@ export interface PrivateCluster {
   restart(): Promise<void>;
   /** Stops the cluster (whatever state it is in) and removes its directory. */
   destroy(): Promise<void>;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** The processes whose parent is `pid` (Linux /proc). */
-async function childrenOf(pid: number): Promise<number[]> {
-  const children: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // The command name, in parentheses, may hold spaces: the fields after its closing one are fixed.
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (parent === pid) children.push(Number(entry));
-  }
-  return children;
-}
-
-async function waitForExit(pids: number[], timeoutMs: number): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  let left = pids.filter(alive);
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    left = left.filter(alive);
-  }
-  return left;
 }
 
 /**
@@ -96,7 +65,7 @@ export async function startPrivateCluster(
     if (server && !crashed) await server.stop().catch(() => {});
     else if (crashed) {
       const pid = await postmasterPid().catch(() => 0);
-      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+      if (pid > 0 && processAlive(pid)) process.kill(pid, 'SIGKILL');
     }
     await rm(dir, { recursive: true, force: true });
   };
@@ -117,13 +86,8 @@ export async function startPrivateCluster(
       return pool.query(text, params);
     },
     crash: async () => {
-      const pid = await postmasterPid();
-      const children = await childrenOf(pid);
-      process.kill(pid, 'SIGKILL');
       crashed = true;
-      const stuck = await waitForExit([pid, ...children], 10_000);
-      for (const left of stuck) process.kill(left, 'SIGKILL');
-      await waitForExit(stuck, 5_000);
+      await crashPostmaster(path.join(dir, 'postgres'));
       // Its connections are gone; the next ownerQuery opens new ones.
       await pool?.end().catch(() => {});
       pool = null;

@@ -11,25 +11,31 @@ type OwnerQuery = PrivateCluster['ownerQuery'];
  * the rows are what the ledger says is `compareLedgerWithTables`' job.
  */
 export async function countLostWrites(ownerQuery: OwnerQuery, acks: Ack[]): Promise<number> {
+  // One tenant at a time, named as a value in every subquery: on a Citus cluster the query then goes whole
+  // to that tenant's node (a correlation alone is not enough for Citus to plan it).
   const found = async (kind: Ack['kind'], conditions: string) => {
-    const { rows } = await ownerQuery<{ found: number }>(
-      `select count(*)::int as found
-       from jsonb_to_recordset($1::jsonb) as a(kind text, "tenantId" text, "skillId" text, marker text,
-                                                "userId" text, score int)
-       where ${conditions}`,
-      [JSON.stringify(acks.filter((ack) => ack.kind === kind))],
-    );
-    return rows[0]?.found ?? 0;
+    let total = 0;
+    for (const tenant of new Set(acks.map((ack) => ack.tenantId))) {
+      const { rows } = await ownerQuery<{ found: number }>(
+        `select count(*)::int as found
+         from jsonb_to_recordset($1::jsonb) as a(kind text, "tenantId" text, "skillId" text, marker text,
+                                                  "userId" text, score int)
+         where ${conditions}`,
+        [JSON.stringify(acks.filter((ack) => ack.kind === kind && ack.tenantId === tenant)), tenant],
+      );
+      total += rows[0]?.found ?? 0;
+    }
+    return total;
   };
-  const skillExists = `exists (select from skills s where s.tenant_id = a."tenantId" and s.id::text = a."skillId")`;
+  const skillExists = `exists (select from skills s where s.tenant_id = $2 and s.id::text = a."skillId")`;
   const change = (table: string, operations: string, match: string) =>
-    `exists (select from audit_logs l where l.tenant_id = a."tenantId" and l.table_name = '${table}'
+    `exists (select from audit_logs l where l.tenant_id = $2 and l.table_name = '${table}'
              and l.operation in (${operations}) and ${match})`;
   const created = await found(
     'create',
     `${skillExists}
      and ${change('skills', `'INSERT'`, `l.resource_id = a."skillId" and l.new_record ->> 'description' = a.marker`)}
-     and exists (select from audit_logs l where l.tenant_id = a."tenantId" and l.action = 'skill.created'
+     and exists (select from audit_logs l where l.tenant_id = $2 and l.action = 'skill.created'
                  and l.resource_id = a."skillId")`,
   );
   const updated = await found(
@@ -39,7 +45,7 @@ export async function countLostWrites(ownerQuery: OwnerQuery, acks: Ack[]): Prom
   );
   const rated = await found(
     'rate',
-    `exists (select from ratings r where r.tenant_id = a."tenantId" and r.skill_id::text = a."skillId"
+    `exists (select from ratings r where r.tenant_id = $2 and r.skill_id::text = a."skillId"
              and r.user_id::text = a."userId")
      and ${change(
        'ratings',
@@ -88,23 +94,27 @@ export async function compareLedgerWithTables(ownerQuery: OwnerQuery, tenantIds:
      order by 1`,
   );
   const result: LedgerComparison = { changes: 0, changesWithoutEvents: 0, eventsWithoutChanges: 0, byTable: {} };
+  // A tenant at a time, as countLostWrites: on a Citus cluster each comparison then runs on the tenant's node.
   for (const table of tables) {
-    const { rows } = await ownerQuery<{
-      changes: number;
-      broken_links: number;
-      rows_unrecorded: number;
-      events_unapplied: number;
-    }>(
-      `with events as (
+    const byTable = { changes: 0, brokenLinks: 0, rowsUnrecorded: 0, eventsUnapplied: 0 };
+    result.byTable[table.name] = byTable;
+    for (const tenantId of tenantIds) {
+      const { rows } = await ownerQuery<{
+        changes: number;
+        broken_links: number;
+        rows_unrecorded: number;
+        events_unapplied: number;
+      }>(
+        `with events as (
          select operation::text as operation, old_record, new_record,
                 lag(new_record) over w as previous_new, lag(operation::text) over w as previous_operation,
                 row_number() over (partition by tenant_id, resource_id order by seq desc) as from_last
          from audit_logs
-         where table_name = $1 and operation is not null and tenant_id = any($2)
+         where table_name = $1 and operation is not null and tenant_id = $2
          window w as (partition by tenant_id, resource_id order by seq)
        ),
        last_records as (select new_record - $3::text[] as record from events where from_last = 1 and operation <> 'DELETE'),
-       current_rows as (select to_jsonb(t) - $3::text[] as record from ${table.qualified} t where t.tenant_id = any($2))
+       current_rows as (select to_jsonb(t) - $3::text[] as record from ${table.qualified} t where t.tenant_id = $2)
        select
          (select count(*)::int from events) as changes,
          (select count(*)::int from events
@@ -114,26 +124,28 @@ export async function compareLedgerWithTables(ownerQuery: OwnerQuery, tenantIds:
            as rows_unrecorded,
          (select count(*)::int from (select record from last_records except all select record from current_rows) x)
            as events_unapplied`,
-      [table.name, tenantIds, table.redact],
-    );
-    const row = rows[0] ?? { changes: 0, broken_links: 0, rows_unrecorded: 0, events_unapplied: 0 };
-    result.changes += row.changes;
-    result.changesWithoutEvents += row.rows_unrecorded + row.broken_links;
-    result.eventsWithoutChanges += row.events_unapplied;
-    result.byTable[table.name] = {
-      changes: row.changes,
-      brokenLinks: row.broken_links,
-      rowsUnrecorded: row.rows_unrecorded,
-      eventsUnapplied: row.events_unapplied,
-    };
+        [table.name, tenantId, table.redact],
+      );
+      const row = rows[0] ?? { changes: 0, broken_links: 0, rows_unrecorded: 0, events_unapplied: 0 };
+      result.changes += row.changes;
+      result.changesWithoutEvents += row.rows_unrecorded + row.broken_links;
+      result.eventsWithoutChanges += row.events_unapplied;
+      byTable.changes += row.changes;
+      byTable.brokenLinks += row.broken_links;
+      byTable.rowsUnrecorded += row.rows_unrecorded;
+      byTable.eventsUnapplied += row.events_unapplied;
+    }
   }
   return result;
 }
 
-/** Audit events not yet sealed into their chain, across all tenants. */
-export async function countUnsealed(ownerQuery: OwnerQuery): Promise<number> {
+/** Audit events not yet sealed into their chain: of `tenantIds`, or across all tenants. */
+export async function countUnsealed(ownerQuery: OwnerQuery, tenantIds?: string[]): Promise<number> {
   const { rows } = await ownerQuery<{ unsealed: number }>(
-    `select count(*)::int as unsealed from audit_logs l where not exists (select from audit.seals s where s.event_id = l.id)`,
+    `select count(*)::int as unsealed from audit_logs l
+     where ($1::text[] is null or l.tenant_id = any($1))
+       and not exists (select from audit.seals s where s.chain = l.tenant_id and s.event_id = l.id)`,
+    [tenantIds ?? null],
   );
   return rows[0]?.unsealed ?? 0;
 }
