@@ -35,3 +35,11 @@ from audit_logs l
 where not exists (select from audit.seals s where s.chain = l.tenant_id and s.event_id = l.id)
   and not exists (select from audit.refused_events r where r.named_tenant = l.tenant_id and r.event_id = l.id)
 group by l.action order by 1;
+
+\echo '--- the lab''s own table isolated like every tenant table, now that its explorations are done'
+-- Files 8 and 9 wrote it as the runtime role with no policy, to see where each write lands; from here it
+-- holds tenants' rows like the others, so `skillhub selftest` and the doctor hold it to the same rules.
+alter table public.lab_notes enable row level security;
+alter table public.lab_notes force row level security;
+create policy tenant_isolation on public.lab_notes
+  using (tenant_id = platform.current_tenant_id()) with check (tenant_id = platform.current_tenant_id());
