@@ -35,8 +35,11 @@ end $$;
 select create_reference_table('audit.shard_representatives');
 grant select on audit.shard_representatives to skillhub_app, skillhub_system;
 
--- Where each shard's sealing stands, in its node's id space, kept in the shard's colocation group.
-create table audit.shard_seal_cursors (representative text primary key, txid xid8 not null, seq bigint not null);
+-- Where each shard's sealing stands, in the id space of the node that stamped what it sealed last
+-- (node_group: each node stamps seq from its group x 2^48), kept in the shard's colocation group. A shard
+-- moved to another node keeps its cursor, which then names the former node.
+create table audit.shard_seal_cursors (representative text primary key, txid xid8 not null, seq bigint not null,
+                                       node_group integer not null);
 select create_distributed_table('audit.shard_seal_cursors', 'representative', colocate_with => 'audit_logs');
 grant select, insert, update on audit.shard_seal_cursors to skillhub_system;
 
@@ -62,9 +65,10 @@ end
 $$;
 
 begin;
--- Seals the shard's events from seq `least_seq` on, below `horizon`, past the shard's cursor, at most
--- max_events of them: seal_pending's pass (0070) over the shard's own relations.
-create function audit.seal_shard_through(representative text, max_events integer, horizon xid8, least_seq bigint)
+-- Seals the shard's events with seq in [least_seq, below_seq), below `horizon`, past the shard's cursor, at
+-- most max_events of them: seal_pending's pass (0070) over the shard's own relations.
+create function audit.seal_shard_through(representative text, max_events integer, horizon xid8, least_seq bigint,
+                                         below_seq bigint)
 returns integer
 language plpgsql security definer set search_path = '' as $$
 declare
@@ -101,7 +105,8 @@ begin
                pg_catalog.convert_to(audit.canonical_text(row(l.*)::public.audit_logs), 'UTF8') as canonical,
                l.tenant_id <> '' and not exists (select from %4$s t where t.id = l.tenant_id) as orphan
         from %1$s l
-        where l.txid < $1 and (l.txid, l.seq) > (coalesce($2, '0'::xid8), coalesce($3, 0)) and l.seq >= $5
+        where l.txid < $1 and (l.txid, l.seq) > (coalesce($2, '0'::xid8), coalesce($3, 0))
+          and l.seq >= $5 and l.seq < $6
           and not exists (select from %2$s s where s.event_id = l.id and s.chain = l.tenant_id)
           and not exists (select from %3$s r where r.event_id = l.id and r.named_tenant = l.tenant_id)
         order by l.txid, l.seq
@@ -139,16 +144,16 @@ begin
            (select b.seq from batch b order by b.txid desc, b.seq desc limit 1)
     $sql$, ledger, seals, refusals, tenants)
     into sealed, refused, chains, old_sizes, new_sizes, next_txid, next_seq
-    using horizon, last_txid, last_seq, max_events, least_seq;
+    using horizon, last_txid, last_seq, max_events, least_seq, below_seq;
   -- The trees one chain at a time: each call is routed by its chain, to this node.
   for i in 1 .. coalesce(pg_catalog.cardinality(chains), 0) loop
     perform audit.extend_trees(array[chains[i]], array[old_sizes[i]], array[new_sizes[i]]);
   end loop;
   if next_txid is not null then
     execute pg_catalog.format(
-      'insert into %s as c (representative, txid, seq) values ($1, $2, $3) '
+      'insert into %s as c (representative, txid, seq, node_group) values ($1, $2, $3, $4) '
       'on conflict (representative) do update set txid = excluded.txid, seq = excluded.seq', cursors)
-      using representative, next_txid, next_seq;
+      using representative, next_txid, next_seq, (select g.groupid from pg_catalog.pg_dist_local_group g);
   end if;
   if refused > 0 then
     raise warning 'sealing refused % audit events whose tenant does not exist', refused;
@@ -156,14 +161,36 @@ begin
   return coalesce(sealed, 0);
 end
 $$;
-alter function audit.seal_shard_through(text, integer, xid8, bigint) owner to skillhub_system;
-revoke all on function audit.seal_shard_through(text, integer, xid8, bigint) from public;
+alter function audit.seal_shard_through(text, integer, xid8, bigint, bigint) owner to skillhub_system;
+revoke all on function audit.seal_shard_through(text, integer, xid8, bigint, bigint) from public;
 
--- The sealer's call: the events stamped on the shard's node, below its horizon.
+-- The sealer's call: the events stamped on the shard's node, below its horizon. When the shard has moved
+-- here since its cursor was set (a shard move, found: the cursor then named the former node's ids, and
+-- every event stamped here below it stayed unsealed), what the former node stamped is sealed first: all of
+-- it is committed, since that node writes the shard no more, in that node's order past its cursor; then
+-- the cursor starts again in this node's id space.
 create function audit.seal_shard(representative text, max_events integer default 10000) returns integer
 language plpgsql security definer set search_path = '' as $$
+declare
+  here bigint := (select g.groupid from pg_catalog.pg_dist_local_group g);
+  cursors text := audit.colocated_shard(audit.represented_shard(representative), 'audit.shard_seal_cursors');
+  stamped_on bigint;
+  sealed integer := 0;
 begin
-  return audit.seal_shard_through(representative, max_events, audit.sealing_horizon(), 281474976710656);
+  execute pg_catalog.format('select c.node_group from %s c where c.representative = $1', cursors)
+    into stamped_on using representative;
+  if stamped_on is not null and stamped_on <> here then
+    sealed := audit.seal_shard_through(representative, max_events, '18446744073709551615'::xid8,
+                                       stamped_on * 281474976710656, (stamped_on + 1) * 281474976710656);
+    if sealed >= max_events then
+      return sealed;
+    end if;
+    execute pg_catalog.format('update %s c set txid = ''0'', seq = 0, node_group = $2 where c.representative = $1',
+                              cursors)
+      using representative, here;
+  end if;
+  return sealed + audit.seal_shard_through(representative, max_events - sealed, audit.sealing_horizon(),
+                                           here * 281474976710656, (here + 1) * 281474976710656);
 end
 $$;
 alter function audit.seal_shard(text, integer) owner to skillhub_system;
@@ -182,15 +209,16 @@ declare
   sealed integer;
 begin
   loop
-    sealed := audit.seal_shard_through(representative, 10000, '18446744073709551615'::xid8, 0);
+    sealed := audit.seal_shard_through(representative, 10000, '18446744073709551615'::xid8, 0, 9223372036854775807);
     total := total + sealed;
     exit when sealed < 10000;
   end loop;
   execute pg_catalog.format(
-    'insert into %s as c (representative, txid, seq) values ($1, pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()), 0) '
-    'on conflict (representative) do update set txid = excluded.txid, seq = excluded.seq',
+    'insert into %s as c (representative, txid, seq, node_group) '
+    'values ($1, pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()), 0, $2) '
+    'on conflict (representative) do update set txid = excluded.txid, seq = excluded.seq, node_group = excluded.node_group',
     audit.colocated_shard(shard, 'audit.shard_seal_cursors'))
-    using representative;
+    using representative, (select g.groupid from pg_catalog.pg_dist_local_group g);
   return total;
 end
 $$;
@@ -206,28 +234,37 @@ alter function audit.shard_xmax(text) owner to skillhub_system;
 revoke all on function audit.shard_xmax(text) from public;
 grant execute on function audit.shard_xmax(text) to skillhub_app;
 
--- Whether the shard holds an event stamped on its node below `target` that is neither sealed nor refused:
--- one an open transaction on the node still holds back.
+-- Whether the shard holds an event stamped on its node below `target` that is neither sealed nor refused
+-- (one an open transaction on the node still holds back), or one its former node stamped that a pass has
+-- still to seal (seal_shard).
 create function audit.shard_unsealed_below(representative text, target xid8) returns boolean
 language plpgsql stable security definer set search_path = '' as $$
 declare
   shard bigint := audit.represented_shard(representative);
+  here bigint := (select g.groupid from pg_catalog.pg_dist_local_group g);
   last_txid xid8;
   last_seq bigint;
+  stamped_on bigint;
   waiting boolean;
 begin
-  execute pg_catalog.format('select c.txid, c.seq from %s c where c.representative = $1',
+  execute pg_catalog.format('select c.txid, c.seq, c.node_group from %s c where c.representative = $1',
                             audit.colocated_shard(shard, 'audit.shard_seal_cursors'))
-    into last_txid, last_seq using representative;
+    into last_txid, last_seq, stamped_on using representative;
+  if stamped_on is distinct from here then
+    last_txid := null;
+    last_seq := null;
+  end if;
   execute pg_catalog.format($sql$
     select exists (
       select from %1$s l
-      where (l.txid, l.seq) > (coalesce($1, '0'::xid8), coalesce($2, 0)) and l.txid < $3 and l.seq >= 281474976710656
+      where ((l.txid, l.seq) > (coalesce($1, '0'::xid8), coalesce($2, 0)) and l.txid < $3
+             and l.seq >= $4 * 281474976710656 and l.seq < ($4 + 1) * 281474976710656
+             or $5 is distinct from $4 and l.seq >= $5 * 281474976710656 and l.seq < ($5 + 1) * 281474976710656)
         and not exists (select from %2$s s where s.event_id = l.id and s.chain = l.tenant_id)
         and not exists (select from %3$s r where r.event_id = l.id and r.named_tenant = l.tenant_id))
     $sql$, audit.colocated_shard(shard, 'public.audit_logs'), audit.colocated_shard(shard, 'audit.seals'),
     audit.colocated_shard(shard, 'audit.refused_events'))
-    into waiting using last_txid, last_seq, target;
+    into waiting using last_txid, last_seq, target, here, stamped_on;
   return waiting;
 end
 $$;
@@ -238,7 +275,7 @@ commit;
 
 select pg_catalog.format('select create_distributed_function(%L, %L, colocate_with => %L)', f, 'representative',
                          'audit_logs')
-from unnest(array['audit.seal_shard_through(text, integer, xid8, bigint)', 'audit.seal_shard(text, integer)',
+from unnest(array['audit.seal_shard_through(text, integer, xid8, bigint, bigint)', 'audit.seal_shard(text, integer)',
                   'audit.seal_shard_at_conversion(text)', 'audit.shard_xmax(text)',
                   'audit.shard_unsealed_below(text, xid8)']) f \gexec
 

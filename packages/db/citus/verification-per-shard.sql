@@ -8,7 +8,8 @@ set client_min_messages = warning;
 begin;
 -- A chain's events no seal covers, as verify-chain's unsealedEvents counts them: {inserted: the first
 -- event sealing must have passed (stamped elsewhere than on a node, all of which the conversion sealed,
--- or at or below its shard's cursor, the last event sealing took or refused), unsealed: how many}.
+-- or stamped on the node of its shard's cursor at or below it, the last event sealing took or refused;
+-- the cursor orders nothing another node stamped, as after a shard move), unsealed: how many}.
 -- Forced delegation, since verification reads inside its own transaction, where Citus delegates
 -- nothing else; so it reads the shard's relations by name only, never a distributed table through a
 -- value other than the chain.
@@ -19,16 +20,19 @@ declare
   ledger text := audit.colocated_shard(shard, 'public.audit_logs');
   cursor_txid xid8;
   cursor_seq bigint;
+  cursor_group bigint;
   found jsonb;
 begin
   execute pg_catalog.format(
-    'select c.txid, c.seq from %s c join %s r on r.representative = c.representative where r.shard = $1',
+    'select c.txid, c.seq, c.node_group from %s c join %s r on r.representative = c.representative where r.shard = $1',
     audit.colocated_shard(shard, 'audit.shard_seal_cursors'), audit.colocated_shard(shard, 'audit.shard_representatives'))
-    into cursor_txid, cursor_seq using shard;
+    into cursor_txid, cursor_seq, cursor_group using shard;
   execute pg_catalog.format($sql$
     select pg_catalog.jsonb_build_object(
              'inserted', (pg_catalog.array_agg(u.id order by u.txid, u.seq)
-                            filter (where u.seq < 281474976710656 or (u.txid, u.seq) <= ($2, $3)))[1],
+                            filter (where u.seq < 281474976710656
+                                       or u.seq >= $4 * 281474976710656 and u.seq < ($4 + 1) * 281474976710656
+                                          and (u.txid, u.seq) <= ($2, $3)))[1],
              'unsealed', pg_catalog.count(*))
     from (select e.id, e.txid, e.seq from %1$s e
           where e.tenant_id = $1 and not exists (
@@ -37,7 +41,8 @@ begin
                    or not exists (select from %1$s x where x.id = s.event_id and x.created_at = s.created_at
                                   and x.tenant_id = $1)))
           offset 0) u
-    $sql$, ledger, audit.colocated_shard(shard, 'audit.seals')) into found using chain, cursor_txid, cursor_seq;
+    $sql$, ledger, audit.colocated_shard(shard, 'audit.seals'))
+    into found using chain, cursor_txid, cursor_seq, cursor_group;
   return found;
 end
 $$;

@@ -213,8 +213,10 @@ from unnest(array['audit.record_tenant_event(text, text, text, text, jsonb)',
 -- advisory lock stays with the node that takes it, and a legal hold is placed on the tenant's node (the
 -- delegated door above) while erasure and retention run on the coordinator (found: none waited for another).
 create table audit.retention_locks (chain text primary key);
-alter table audit.retention_locks owner to skillhub_system;
 select create_distributed_table('audit.retention_locks', 'chain', colocate_with => 'audit_logs');
+-- Owned by the owner like the ledger's tables: a shard move creates a table's shard as its owner, and
+-- skillhub_system may not create in audit (found: the move refused, "permission denied for schema audit").
+grant select, insert, update on audit.retention_locks to skillhub_system;
 create or replace function audit.lock_chain_retention(chain text) returns void
 language plpgsql set search_path = '' as $$
 begin

@@ -179,6 +179,46 @@ describe.skipIf(!ownerUrl || !appUrl)('the ledger on a converted Citus cluster',
     expect(verifyInclusion(inclusion.leafIndex, head, leaf, inclusion.proof, note.rootHash)).toBe(true);
   }, 60_000);
 
+  test("a shard moved to the other worker: what either node stamped is sealed, in the chain's order", async () => {
+    const tenant = `lab-moved-${Date.now().toString(36)}`;
+    await owner.query('insert into tenants (id, name, slug) values ($1, $1, $1)', [tenant]);
+    const placement = async () =>
+      (
+        await owner.query<{ shard: string; nodeport: number }>(
+          `select p.shardid as shard, n.nodeport from pg_dist_placement p join pg_dist_node n on n.groupid = p.groupid
+           where p.shardid = get_shard_id_for_distribution_column('audit_logs', $1::text)`,
+          [tenant],
+        )
+      ).rows[0];
+    const before = await placement();
+    const { rows: others } = await owner.query<{ nodeport: number }>(
+      'select nodeport from pg_dist_node where groupid > 0 and isactive and nodeport <> $1 limit 1',
+      [before?.nodeport],
+    );
+    const stampedBefore = await writeNote(tenant);
+    expect(await db.sealAuditEvents()).toBeGreaterThan(0);
+    const heldBack = await writeNote(tenant);
+    await owner.query(
+      `select citus_move_shard_placement($1::bigint, '127.0.0.1', $2::int, '127.0.0.1', $3::int, shard_transfer_mode => 'block_writes')`,
+      [before?.shard, before?.nodeport, others[0]?.nodeport],
+    );
+    expect((await placement())?.nodeport).toBe(others[0]?.nodeport);
+    // The new node's transaction ids may lie below the cursor the former node left: before the fix, this event
+    // stayed unsealed for good, and the one above too if the sealer had not passed it before the move.
+    const stampedAfter = await writeNote(tenant);
+    await db.sealAuditEvents();
+    const positions = [
+      await sealOf(tenant, stampedBefore),
+      await sealOf(tenant, heldBack),
+      await sealOf(tenant, stampedAfter),
+    ];
+    expect(positions.map((seal) => Number(seal?.position))).toEqual([1, 2, 3]);
+    const result = await verifyAuditChain(ownerUrl ?? '', { tenantId: tenant });
+    expect(result.chains.map((verdict) => [verdict.chain, verdict.intact, verdict.break?.kind])).toEqual([
+      [tenant, true, undefined],
+    ]);
+  }, 120_000);
+
   test('a value that represents no shard is refused, and leaves no cursor', async () => {
     const app = new pg.Client({ connectionString: appUrl });
     await app.connect();

@@ -102,7 +102,7 @@ export const conversionFunctions: readonly string[] = [
   'audit.chain_unsealed_events(text)',
   'audit.seal_shard(text,integer)',
   'audit.seal_shard_at_conversion(text)',
-  'audit.seal_shard_through(text,integer,xid8,bigint)',
+  'audit.seal_shard_through(text,integer,xid8,bigint,bigint)',
   'audit.shard_trees_to_checkpoint(text)',
   'audit.shard_unsealed_below(text,xid8)',
   'audit.shard_xmax(text)',
