@@ -11,7 +11,7 @@
 // and is skipped without them.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { checkRefusedEvents } from '../src/checks/sealing-status.ts';
+import { checkRefusedEvents, checkSealingStatus } from '../src/checks/sealing-status.ts';
 import {
   type CheckpointSigner,
   checkpointSignedBy,
@@ -147,6 +147,22 @@ describe.skipIf(!ownerUrl || !appUrl)('the ledger on a converted Citus cluster',
     const [refused] = await checkRefusedEvents(runnerFor(owner));
     expect(refused).toMatchObject({ check: 'sealing_refused', ok: false });
     expect(refused?.detail).toMatch(/audit events name a tenant that does not exist/);
+  });
+
+  test('the doctor counts the events a worker stamped that wait for their seal', async () => {
+    // Before, the check could not run: audit.sealing_status() stopped at "permission denied for table pg_authid".
+    const waiting = async () => {
+      const [status] = await checkSealingStatus(runnerFor(owner));
+      expect(status).toMatchObject({ check: 'sealing_not_held_back', ok: true });
+      return Number(/^(\d+) events await sealing$/.exec(status?.detail ?? '')?.[1]);
+    };
+    await db.sealAuditEvents();
+    const before = await waiting();
+    await writeNote(acme);
+    await writeNote(globex);
+    expect(await waiting()).toBe(before + 2);
+    await db.sealAuditEvents();
+    expect(await waiting()).toBe(before);
   });
 
   test('the grown trees are signed from their shards, and an event proves its inclusion', async () => {

@@ -1,3 +1,4 @@
+import { ledgerDistributed } from '../audit/ledger-distributed.ts';
 import type { SqlRunner } from '../sql-runner.ts';
 import { type CheckResult, checkResult } from './tenant-isolation.ts';
 
@@ -14,13 +15,33 @@ const sealingSql = `
       (select min(p.prepared) from pg_prepared_xacts p where p.database = current_database())))::float8 as held_seconds
   from audit.sealing_status() s`;
 
+// The same on a cluster whose ledger is distributed, as the owner: every event a worker stamped that is
+// neither sealed nor refused (what the conversion sealed is older), and the oldest writing transaction,
+// open or prepared, on any node (each node's sealing follows its own). audit.sealing_status() reads one
+// server's activity as its definer, which a worker refuses ("permission denied for table pg_authid").
+const clusterSealingSql = `
+  select (select count(*) from public.audit_logs l
+          where l.seq >= 281474976710656
+            and not exists (select from audit.seals s where s.chain = l.tenant_id and s.event_id = l.id)
+            and not exists (select from audit.refused_events r where r.named_tenant = l.tenant_id and r.event_id = l.id)
+         )::text as pending,
+    extract(epoch from now() - least(
+      (select min(a.xact_start) from citus_stat_activity a
+       where a.backend_xid is not null and a.datname = current_database()),
+      (select min(p.prepared) from pg_prepared_xacts p where p.database = current_database()),
+      (select min(nullif(w.result, '')::timestamptz) from run_command_on_workers(
+         $$select min(prepared) from pg_prepared_xacts where database = current_database()$$) w where w.success)
+    ))::float8 as held_seconds`;
+
 /**
  * Warns when a long-running transaction holds sealing back (sealing follows
  * the oldest open transaction; see audit.seal_pending). A warning, not an
  * error: nothing is lost, events are sealed once it ends.
  */
 export async function checkSealingStatus(run: SqlRunner): Promise<CheckResult[]> {
-  const { rows } = await run<{ pending: string; held_seconds: number | null }>(sealingSql);
+  const { rows } = await run<{ pending: string; held_seconds: number | null }>(
+    (await ledgerDistributed(run, run)) ? clusterSealingSql : sealingSql,
+  );
   const pending = Number(rows[0]?.pending ?? 0);
   const held = rows[0]?.held_seconds ?? 0;
   return [
