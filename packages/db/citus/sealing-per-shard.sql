@@ -33,6 +33,9 @@ do $$ begin
   end if;
 end $$;
 select create_reference_table('audit.shard_representatives');
+-- Citus leaves the rows it copied to the placements in the table itself too (the doctor's
+-- citus_local_copies_empty).
+select truncate_local_data_after_distributing_table('audit.shard_representatives');
 grant select on audit.shard_representatives to skillhub_app, skillhub_system;
 
 -- Where each shard's sealing stands, in the id space of the node that stamped what it sealed last
