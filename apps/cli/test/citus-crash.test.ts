@@ -107,7 +107,7 @@ describe.skipIf(!ownerUrl || !appUrl || !labDir)('crash atomicity on a converted
     };
     console.log(`crash atomicity on the cluster: ${JSON.stringify(figures)}`);
 
-    expect(unexpected).toEqual([]);
+    expect(unexpected, server.output()).toEqual([]);
     expect(lost).toBe(0);
     expect(ledger.changesWithoutEvents, JSON.stringify(ledger.byTable)).toBe(0);
     expect(ledger.eventsWithoutChanges, JSON.stringify(ledger.byTable)).toBe(0);

@@ -28,10 +28,12 @@ const byState: Record<string, DbErrorCode> = {
 };
 // Class 22 (data exception): bad text encoding, impossible dates, numbers out of range.
 const dataException = /^22/;
-// Class 08 (connection exception) and the driver's own words for a lost connection.
+// Class 08 (connection exception), the driver's own words for a lost connection, and a backend's whose
+// postmaster died under it (a Citus coordinator killed mid-request answered its waiting statements with
+// "postmaster was shut down, exiting", SQLSTATE XX000, which the server showed as a 500; found).
 const connectionState = /^08/;
 const lostConnection =
-  /Connection terminated|terminating connection|ECONNREFUSED|ECONNRESET|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end/i;
+  /Connection terminated|terminating connection|ECONNREFUSED|ECONNRESET|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end|postmaster was shut down|unexpected postmaster exit/i;
 
 /**
  * The foundation's reading of an error from the driver (or Drizzle's wrapper

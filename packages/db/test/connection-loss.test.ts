@@ -149,3 +149,17 @@ test('each tenant transaction is bounded: a long statement is cancelled, an idle
     await bounded.close();
   }
 });
+
+test("a statement cut short by its backend's dying postmaster reads as the database gone, not as a bug", () => {
+  // What a Citus coordinator's waiting backends answered when its postmaster was killed (SQLSTATE XX000, with
+  // the driver's error wrapped by Drizzle's, as a route sees it).
+  for (const message of [
+    'postmaster was shut down, exiting',
+    'terminating connection due to unexpected postmaster exit',
+  ]) {
+    const driverError = Object.assign(new Error(message), { code: 'XX000' });
+    const wrapped = new Error('Failed query: insert into skills ...', { cause: driverError });
+    expect(classifyDatabaseError(wrapped)?.code).toBe('DATABASE_UNREACHABLE');
+  }
+  expect(classifyDatabaseError(Object.assign(new Error('internal error'), { code: 'XX000' }))).toBeUndefined();
+});
