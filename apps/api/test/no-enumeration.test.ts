@@ -65,9 +65,11 @@ describe('timing', () => {
       // on the machine falls on all alike. The order rotates each round: under
       // load, back-to-back argon2 verifications alternate fast and slow
       // (measured with one hash verified over and over), so a fixed order
-      // would favour a path.
+      // would favour a path. Sixteen rounds: with eight, the medians of a full run on 2 cores (other files
+      // hashing passwords at the same time, each path's times split between ~35 ms and ~150 ms) flipped
+      // either way past 2x three times running, while a path that skipped the hash would still sit near 0.
       const entries = Object.entries(paths);
-      for (let round = -1; round < 8; round++) {
+      for (let round = -1; round < 16; round++) {
         for (let k = 0; k < entries.length; k++) {
           const [name, args] = entries[(k + round + entries.length) % entries.length] as [string, Path];
           const started = performance.now();
