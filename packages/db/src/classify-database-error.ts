@@ -36,6 +36,15 @@ const lostConnection =
   /Connection terminated|terminating connection|ECONNREFUSED|ECONNRESET|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end|postmaster was shut down|unexpected postmaster exit/i;
 
 /**
+ * What the database said, in its own words: Drizzle wraps the driver's error in one whose message is the
+ * failed statement and its parameters, which belong in no log line or answer.
+ */
+export function databaseReason(error: unknown): string {
+  const reason = (error as { cause?: unknown } | null)?.cause ?? error;
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
+/**
  * The foundation's reading of an error from the driver (or Drizzle's wrapper
  * around it): a {@link DbError} whose code says what the caller can do, with
  * the original as its cause. A DbError is returned as it is; anything that

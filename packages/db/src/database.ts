@@ -34,7 +34,7 @@ import {
   retireOldestSecurityMonth,
 } from './audit/retention/retire-ledger-month.ts';
 import { assertSafeRuntimeRole } from './checks/runtime-role.ts';
-import { classifyDatabaseError } from './classify-database-error.ts';
+import { classifyDatabaseError, databaseReason } from './classify-database-error.ts';
 import { CredentialDoor, defaultCredentialTtlMs } from './credentials/credential-door.ts';
 import { CredentialUse, defaultCredentialUseFlushMs } from './credentials/credential-use.ts';
 import { DbError } from './errors.ts';
@@ -247,11 +247,9 @@ export class Database {
       );
       if (result.rows[0]?.tenant !== probe) throw new Error('the database returned no verified context');
     } catch (error) {
-      const cause = (error as { cause?: unknown }).cause ?? error;
-      const message = cause instanceof Error ? cause.message : String(cause);
       throw new DbError(
         'INVALID_CONTEXT_KEY',
-        `the tenant context key does not verify against this database (${message}); every tenant transaction would fail. ` +
+        `the tenant context key does not verify against this database (${databaseReason(error)}); every tenant transaction would fail. ` +
           'Give the server the current key (readContextKey as the owner, or SKILLHUB_CONTEXT_KEY) and run skillhub migrate.',
         { cause: error },
       );

@@ -131,7 +131,7 @@ export { systemFunctions } from './checks/security-definer.ts';
 export { type RlsCve, rlsCves, serverVersionProblems } from './checks/server-version.ts';
 export type { CheckSeverity } from './checks/tenant-isolation.ts';
 export { type CheckResult, checkTenantIsolation } from './checks/tenant-isolation.ts';
-export { classifyDatabaseError } from './classify-database-error.ts';
+export { classifyDatabaseError, databaseReason } from './classify-database-error.ts';
 export { runtimeRoleFromUrl, withCredentials, withDatabase } from './connection-config.ts';
 export { Database, type OpenDatabaseOptions } from './database.ts';
 export { type EmbeddedServer, startEmbeddedPostgres } from './embedded/embedded-postgres.ts';

@@ -1,4 +1,4 @@
-import { applyRetention, type Database, type RetentionOutcome, systemActor } from '@skillhub/db';
+import { applyRetention, type Database, databaseReason, type RetentionOutcome, systemActor } from '@skillhub/db';
 import { checkpointSigner } from '../audit/audit-checkpoint-view.ts';
 import type { AppConfig } from '../config/app-config.ts';
 
@@ -40,19 +40,10 @@ export async function runRetention(
         expiredEnd: 0,
         eventsRemoved: 0,
         blockedBy: null,
-        error: reasonOf(error),
+        // The database's reason alone: the wrapper's message carries the statement and the signed note.
+        error: databaseReason(error),
       });
     }
   }
   return outcomes;
-}
-
-/**
- * What refused a workspace's run, in the database's words: a failed statement's error carries the
- * statement and its parameters (the signed note among them) around the reason, which is all an operator
- * or a log needs.
- */
-function reasonOf(error: unknown): string {
-  const reason = (error as { cause?: unknown }).cause ?? error;
-  return reason instanceof Error ? reason.message : String(reason);
 }
