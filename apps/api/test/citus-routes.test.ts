@@ -7,7 +7,8 @@
 // and is skipped without them.
 import { randomBytes } from 'node:crypto';
 import { currentTotp, fixedServerKeys, inviteUser, loadConfig } from '@skillhub/core';
-import { Database, OperatorDoor, readContextKey, systemActor, verifyAuditChain } from '@skillhub/db';
+import { type Database, OperatorDoor, systemActor, verifyAuditChain } from '@skillhub/db';
+import { openRuntimeDatabase } from '@skillhub/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type SkillhubServer, startSkillhub } from '../src/index.ts';
@@ -46,11 +47,7 @@ describe.skipIf(!ownerUrl || !appUrl)('the server on a converted Citus cluster',
   };
 
   beforeAll(async () => {
-    db = await Database.open({
-      url: appUrl ?? '',
-      contextKey: await readContextKey(ownerUrl ?? ''),
-      maxConnections: 8,
-    });
+    db = await openRuntimeDatabase(ownerUrl ?? '', appUrl ?? '', 8);
     const defaults = loadConfig({});
     inbox = await MailInbox.start();
     server = await startSkillhub({

@@ -7,15 +7,8 @@
 // and is skipped without them.
 import { randomBytes } from 'node:crypto';
 import { createAuditSink, secretKeyRing, startAuditSinkWorker } from '@skillhub/core';
-import {
-  type CheckpointSigner,
-  Database,
-  generateSignerKey,
-  parseSignerKey,
-  readContextKey,
-  systemActor,
-} from '@skillhub/db';
-import { type OwnerConnection, openOwnerConnection } from '@skillhub/db/testing';
+import { type CheckpointSigner, type Database, generateSignerKey, parseSignerKey, systemActor } from '@skillhub/db';
+import { type OwnerConnection, openOwnerConnection, openRuntimeDatabase } from '@skillhub/db/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { recordSealedEvents, sinkWorkerOptions } from './support/sink-test-kit.ts';
@@ -41,11 +34,7 @@ describe.skipIf(!ownerUrl || !appUrl)('audit sinks on a converted Citus cluster'
 
   beforeAll(async () => {
     owner = openOwnerConnection(ownerUrl ?? '');
-    db = await Database.open({
-      url: appUrl ?? '',
-      contextKey: await readContextKey(ownerUrl ?? ''),
-      maxConnections: 4,
-    });
+    db = await openRuntimeDatabase(ownerUrl ?? '', appUrl ?? '', 4);
     receiver = await WebhookReceiver.start();
   }, 60_000);
   afterAll(async () => {

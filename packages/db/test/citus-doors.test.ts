@@ -7,14 +7,14 @@
 //   CITUS_LEDGER_URL=postgres://<superuser>@<coordinator>/<db>
 //   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
 // and is skipped without them.
+
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  Database,
+  type Database,
   logRepeatedSecurityEvent,
   placeLegalHold,
-  readContextKey,
   recordForeignProbe,
   recordHostMismatch,
   releaseLegalHold,
@@ -22,6 +22,7 @@ import {
   systemActor,
   verifyAuditChain,
 } from '../src/index.ts';
+import { openRuntimeDatabase } from '../src/testing/index.ts';
 
 const ownerUrl = process.env.CITUS_LEDGER_URL;
 const appUrl = process.env.CITUS_LEDGER_APP_URL;
@@ -49,11 +50,7 @@ describe.skipIf(!ownerUrl || !appUrl)('doors on a converted Citus cluster', () =
   beforeAll(async () => {
     owner = new pg.Client({ connectionString: ownerUrl });
     await owner.connect();
-    db = await Database.open({
-      url: appUrl ?? '',
-      contextKey: await readContextKey(ownerUrl ?? ''),
-      maxConnections: 2,
-    });
+    db = await openRuntimeDatabase(ownerUrl ?? '', appUrl ?? '', 2);
     const made = Date.now().toString(36);
     globexSlug = `doors-b-${made}`;
     acme = (await db.platform.createTenant({ name: 'Doors A', slug: `doors-a-${made}` }, systemActor('lab'))).id;

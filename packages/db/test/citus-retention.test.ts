@@ -6,23 +6,24 @@
 //   CITUS_LEDGER_URL=postgres://<superuser>@<coordinator>/<db>
 //   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
 // and is skipped without them.
+
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   applyRetention,
   type CheckpointSigner,
-  Database,
+  type Database,
   generateSignerKey,
   listLegalHolds,
   parseSignerKey,
   parseVerifierKey,
   placeLegalHold,
-  readContextKey,
   systemActor,
   verifierKey,
   verifyAuditChain,
 } from '../src/index.ts';
+import { openRuntimeDatabase } from '../src/testing/index.ts';
 
 const ownerUrl = process.env.CITUS_LEDGER_URL;
 const appUrl = process.env.CITUS_LEDGER_APP_URL;
@@ -80,11 +81,7 @@ describe.skipIf(!ownerUrl || !appUrl)('retention on a converted Citus cluster', 
   beforeAll(async () => {
     owner = new pg.Client({ connectionString: ownerUrl });
     await owner.connect();
-    db = await Database.open({
-      url: appUrl ?? '',
-      contextKey: await readContextKey(ownerUrl ?? ''),
-      maxConnections: 4,
-    });
+    db = await openRuntimeDatabase(ownerUrl ?? '', appUrl ?? '', 4);
   }, 60_000);
   afterAll(async () => {
     await db?.close();

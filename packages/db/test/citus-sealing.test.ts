@@ -9,24 +9,25 @@
 //   CITUS_LEDGER_URL=postgres://<superuser>@<coordinator>/<db>
 //   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
 // and is skipped without them.
+
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { checkRefusedEvents, checkSealingStatus } from '../src/checks/sealing-status.ts';
 import {
   type CheckpointSigner,
   checkpointSignedBy,
-  Database,
+  type Database,
   generateSignerKey,
   parseCheckpointNote,
   parseSignerKey,
   parseVerifierKey,
-  readContextKey,
   readTenantCheckpoint,
   tenantInclusionProof,
   verifierKey,
   verifyAuditChain,
 } from '../src/index.ts';
 import { runnerFor } from '../src/sql-runner.ts';
+import { openRuntimeDatabase } from '../src/testing/index.ts';
 import { onNode } from './support/citus-node.ts';
 import { referenceLeaf, verifyInclusion } from './support/rfc9162-reference.ts';
 import { actor } from './support/tenant-rows.ts';
@@ -72,11 +73,7 @@ describe.skipIf(!ownerUrl || !appUrl)('the ledger on a converted Citus cluster',
       'select coalesce(max(n), 0)::int as n from public.lab_notes',
     );
     note = Math.max(note, notes[0]?.n ?? 0);
-    db = await Database.open({
-      url: appUrl ?? '',
-      contextKey: await readContextKey(ownerUrl ?? ''),
-      maxConnections: 2,
-    });
+    db = await openRuntimeDatabase(ownerUrl ?? '', appUrl ?? '', 2);
     await db.sealAuditEvents();
   }, 120_000);
   afterAll(async () => {

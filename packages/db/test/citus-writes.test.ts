@@ -8,6 +8,7 @@
 //   CITUS_LEDGER_URL=postgres://<superuser>@<coordinator>/<db>
 //   CITUS_LEDGER_APP_URL=postgres://<runtime role>:<password>@<coordinator>/<db>
 // and is skipped without them.
+
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -16,16 +17,16 @@ import { checkCitusSqlFunctions } from '../src/checks/citus-sql-functions.ts';
 import { checkCitusSystemLogin } from '../src/checks/citus-system-login.ts';
 import { checkPermissivePolicies } from '../src/checks/permissive-policies.ts';
 import {
-  Database,
+  type Database,
   OperatorDoor,
   type RequestActor,
-  readContextKey,
   recordAuditEvent,
   sql,
   systemActor,
   verifyAuditChain,
 } from '../src/index.ts';
 import { runnerFor } from '../src/sql-runner.ts';
+import { openRuntimeDatabase } from '../src/testing/index.ts';
 import { onNode } from './support/citus-node.ts';
 import { insertSql, seededTables, seedTenantRows, tableSpecs } from './support/tenant-rows.ts';
 
@@ -73,11 +74,7 @@ describe.skipIf(!ownerUrl || !appUrl)('writes on a converted Citus cluster', () 
   beforeAll(async () => {
     owner = new pg.Client({ connectionString: ownerUrl });
     await owner.connect();
-    db = await Database.open({
-      url: appUrl ?? '',
-      contextKey: await readContextKey(ownerUrl ?? ''),
-      maxConnections: 2,
-    });
+    db = await openRuntimeDatabase(ownerUrl ?? '', appUrl ?? '', 2);
     // Two workspaces of their own, made through the door sign-up uses, so that every run starts clean.
     const made = Date.now().toString(36);
     acme = (await db.platform.createTenant({ name: 'Writes A', slug: `writes-a-${made}` }, systemActor('lab'))).id;

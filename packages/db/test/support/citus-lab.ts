@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { Database, readContextKey } from '../../src/index.ts';
+import type { Database } from '../../src/index.ts';
+import { openRuntimeDatabase } from '../../src/testing/index.ts';
 
 /**
  * For the Citus lab tests: the two workspaces they read as (`lab-a`, `lab-b`), and the runtime role's
@@ -10,5 +11,5 @@ export async function openLabDatabase(owner: pg.Client, ownerUrl: string, appUrl
   for (const id of ['lab-a', 'lab-b']) {
     await owner.query('insert into tenants (id, name, slug) values ($1, $1, $1) on conflict do nothing', [id]);
   }
-  return Database.open({ url: appUrl, contextKey: await readContextKey(ownerUrl), maxConnections: 1 });
+  return openRuntimeDatabase(ownerUrl, appUrl, 1);
 }
