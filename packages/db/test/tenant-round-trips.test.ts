@@ -7,7 +7,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requireScope } from '../src/identity/current-tx.ts';
 import { Database, eq, skills, sql, systemActor } from '../src/index.ts';
-import { ContextFirstClient } from '../src/tenant-context/context-first-client.ts';
+import {
+  ContextFirstClient,
+  preparedPerConnection,
+  usesBeforeNaming,
+} from '../src/tenant-context/context-first-client.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { type RoundTripCounter, startRoundTripCounter } from './support/round-trip-counter.ts';
 import { actor, seedTenantRows } from './support/tenant-rows.ts';
@@ -75,7 +79,8 @@ test('the first statement runs under its own context, never the previous transac
 });
 
 test('on a direct connection a hot statement is parsed once and its plan reused, not planned per request', async () => {
-  for (let i = 0; i < 8; i++) await readSkill(tenantA, skillOfA);
+  // Named from its usesBeforeNaming-th run in this process; then every run reuses the connection's plan.
+  for (let i = 0; i < usesBeforeNaming + 8; i++) await readSkill(tenantA, skillOfA);
   const prepared = await db.withTenant(tenantA, actor('reader'), (tx) =>
     tx.execute<{ name: string; plans: number }>(
       sql`select name, (generic_plans + custom_plans)::int as plans from pg_prepared_statements
@@ -85,6 +90,27 @@ test('on a direct connection a hot statement is parsed once and its plan reused,
   expect(prepared.rows).toHaveLength(1);
   expect(prepared.rows[0]?.name).toMatch(/^skillhub\.[0-9a-f]{40}$/);
   expect(prepared.rows[0]?.plans).toBeGreaterThanOrEqual(8);
+});
+
+test('a connection names at most a few hot statements, so the census at every COMMIT stays cheap', async () => {
+  // Every transaction's end lists the session's prepared statements (withTenant's census), at a few µs
+  // each: a connection that named every statement it ever ran paid for all of them on every request.
+  const distinctRead = (i: number) =>
+    db.withTenant(tenantA, actor('reader'), (tx) =>
+      tx.execute(sql`select id from skills where slug = ${`none-${i}`} and ${sql.raw(String(i))} >= 0`),
+    );
+  for (let i = 0; i < 40; i++) await distinctRead(i); // each run once: none is hot
+  for (let round = 0; round < usesBeforeNaming; round++) {
+    for (let i = 40; i < 80; i++) await distinctRead(i); // 40 hot statements
+  }
+  const named = await db.withTenant(tenantA, actor('reader'), (tx) =>
+    tx.execute<{ statement: string }>(sql`select statement from pg_prepared_statements where ${1} = 1`),
+  );
+  const texts = named.rows.map((r) => r.statement);
+  expect(texts.some((t) => t.includes("'none-") || /\b([0-9]|[1-3][0-9]) >= 0/.test(t))).toBe(false);
+  expect(texts.filter((t) => / >= 0/.test(t)).length).toBeGreaterThan(0);
+  // The driver's own, plus the context statement, which is always named.
+  expect(texts.length).toBeLessThanOrEqual(preparedPerConnection + 1);
 });
 
 test('what goes to the connection past Drizzle (COPY) first runs under the context too', async () => {

@@ -5,18 +5,37 @@ import { assertTenantRouted } from './routing-check.ts';
 
 type QueryInput = pg.QueryConfig & { rowMode?: string };
 
-/** How many statements one connection keeps prepared; past it, statements go unnamed (parsed and planned each time). */
-const preparedPerConnection = 256;
+/**
+ * How many statements one connection keeps prepared; past it, statements go unnamed (parsed and planned
+ * each time). Kept small because every transaction's end lists the session's prepared statements (the
+ * census in with-tenant.ts), at a few µs per statement: with 150 named on each connection, as on a server
+ * that has served varied traffic, the census took 470 µs of every read (`bench:api --varied-statements`).
+ */
+export const preparedPerConnection = 16;
 
-/** Statement texts and their names, the same on every connection (names at most 63 bytes). */
-const statementNames = new Map<string, string>();
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (!name) {
-    name = `skillhub.${createHash('sha1').update(text).digest('hex')}`;
-    if (statementNames.size < 4 * preparedPerConnection) statementNames.set(text, name);
+/**
+ * Uses of a statement's text in this process before connections prepare it under a name: a statement
+ * that runs once or twice is cheaper planned than listed by every later census on its connection, so the
+ * few places go to the statements that keep coming back.
+ */
+export const usesBeforeNaming = 5;
+
+/** How many statement texts are counted (names at most 63 bytes); texts past it always go unnamed. */
+const statementsCounted = 1024;
+
+/** Statement texts, their names (the same on every connection) and how often this process has run them. */
+const statementUses = new Map<string, { name: string; uses: number }>();
+
+/** The name `text` goes by once it is hot (run {@link usesBeforeNaming} times), or undefined until then. */
+function hotStatementName(text: string): string | undefined {
+  let counted = statementUses.get(text);
+  if (!counted) {
+    if (statementUses.size >= statementsCounted) return undefined;
+    counted = { name: `skillhub.${createHash('sha1').update(text).digest('hex')}`, uses: 0 };
+    statementUses.set(text, counted);
   }
-  return name;
+  counted.uses += 1;
+  return counted.uses >= usesBeforeNaming ? counted.name : undefined;
 }
 
 /** node-postgres' per-connection record of the statements it has parsed under a name (not in its published types). */
@@ -37,11 +56,13 @@ export const parsedStatements = (client: pg.PoolClient): Record<string, string> 
  * coordinator).
  *
  * Where the connection is the backend itself (not a transaction-mode
- * pooler, which hands each transaction another backend), statements with
- * parameters are also prepared under a name derived from their text, so a
- * hot statement is parsed and planned once per connection, not on every
+ * pooler, which hands each transaction another backend), hot statements
+ * with parameters are also prepared under a name derived from their text,
+ * so they are parsed and planned once per connection, not on every
  * request: row policies make the plans of even small statements costly
- * (a rating's UPDATE planned in 0.4 ms). PostgreSQL re-plans a prepared
+ * (a rating's UPDATE planned in 0.4 ms). At most {@link preparedPerConnection}
+ * per connection, each only once this process has run it
+ * {@link usesBeforeNaming} times. PostgreSQL re-plans a prepared
  * statement when a table, policy or setting it depends on changes. SQL
  * could drop one and PREPARE its own under the name; withTenant's cleanup
  * counts the session's statements after every transaction and closes a
@@ -159,7 +180,8 @@ export class ContextFirstClient {
     // Only what goes by the extended protocol already: a name would force it on a text that may hold
     // several statements, which the extended protocol refuses.
     if (!this.#direct || input.name || !usesExtendedProtocol(input, values)) return input;
-    const name = statementName(input.text);
+    const name = hotStatementName(input.text);
+    if (!name) return input;
     if (parsedStatements(this.client)[name] === undefined) {
       if (this.#prepared >= preparedPerConnection) return input;
       this.#prepared += 1;
