@@ -4,7 +4,9 @@
  * audit) and against a minimal baseline server that answers the same
  * requests from the same tables as the owner, with none of that; both in
  * child processes, on the same PostgreSQL, in the same run, interleaved.
- * Usage: npm run bench:api -- [--tenants N] [--skills N] [--seconds N] [--rounds N]
+ * Usage: npm run bench:api -- [--tenants N] [--skills N] [--seconds N] [--rounds N] [--scenarios list,read,rate]
+ *   [--split] (instead of the scenarios: where a skill read's CPU goes, layer by layer)
+ *   [--varied-statements N] (the product's pool first runs N distinct statements, as after varied traffic)
  */
 
 import os from 'node:os';
@@ -15,8 +17,9 @@ import { type LoadedCatalog, loadCatalog } from './api/load-catalog.ts';
 import { measureRun, type RunFigures, type Target } from './api/measure-run.ts';
 import { printScenario, printSummary } from './api/print-report.ts';
 import { runLoad } from './api/run-load.ts';
-import { scenarios } from './api/scenarios.ts';
+import { type Scenario, scenarios, splitScenarios } from './api/scenarios.ts';
 import { type ServerProcess, spawnServer } from './api/spawn-server.ts';
+import { printSplit, type SplitLayer } from './api/split-report.ts';
 import { openUsageCounters } from './api/usage-counters.ts';
 import { type BenchDatabase, openBenchDatabase } from './lib/bench-database.ts';
 import { positiveInteger } from './lib/positive-integer.ts';
@@ -30,9 +33,21 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
+    scenarios: { type: 'string', default: 'list,read,rate' },
+    split: { type: 'boolean', default: false },
+    'varied-statements': { type: 'string', default: '0' },
   },
 });
-const positive = (name: keyof typeof flags) => positiveInteger(name, flags[name]);
+const positive = (name: Exclude<keyof typeof flags, 'scenarios' | 'split' | 'varied-statements'>) =>
+  positiveInteger(name, flags[name]);
+const variedStatements = Number(flags['varied-statements']);
+if (!Number.isInteger(variedStatements) || variedStatements < 0 || variedStatements > 1000) {
+  throw new Error('--varied-statements: a whole number from 0 to 1000');
+}
+const chosenScenarios = flags.scenarios.split(',');
+for (const key of chosenScenarios) {
+  if (!['list', 'read', 'rate'].includes(key)) throw new Error(`--scenarios: "${key}" is none of list, read, rate`);
+}
 const config = {
   tenants: positive('tenants'),
   skillsPerTenant: positive('skills'),
@@ -83,6 +98,9 @@ async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: num
     const product = await spawnServer('./skills-server.ts', {
       BENCH_APP_URL: bench.appUrl,
       BENCH_CONTEXT_KEY: bench.contextKey,
+      ...(flags.split ? { BENCH_SPLIT: '1' } : {}),
+      BENCH_VARIED_STATEMENTS: String(variedStatements),
+      BENCH_TENANT_ID: loaded.tenants[0]?.id ?? '',
     });
     servers.push(product);
     const baseline = await spawnServer(
@@ -96,9 +114,14 @@ async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: num
       { label: 'Skillhub API', server: product, role: role(bench.appUrl) },
       { label: 'baseline', server: baseline, role: role(bench.ownerUrl) },
     ];
-    const all = scenarios(loaded.tenants, config.skillsPerTenant);
+    const all = scenarios(loaded.tenants, config.skillsPerTenant).filter((s) => chosenScenarios.includes(s.key));
     await checkResponses(all, { product: product.url, baseline: baseline.url });
     await printHeader(owner, bench, loaded, warmed, counters);
+    if (flags.split) {
+      await measureSplit(targets, splitScenarios(loaded.tenants, config.skillsPerTenant), counters);
+      console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${loadAverage()}`);
+      return;
+    }
 
     const summary: { title: string; ratio: number; aim: number | null }[] = [];
     for (const scenario of all) {
@@ -132,6 +155,41 @@ async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: num
     for (const server of servers) await server.stop();
     await owner.end();
   }
+}
+
+/**
+ * `--split`: the read and the layers under it, each warmed up, then measured in interleaved rounds on the
+ * product and (where it has the layer: not the tenant transaction) on the baseline.
+ */
+async function measureSplit(
+  targets: Target[],
+  layers: Scenario[],
+  counters: Awaited<ReturnType<typeof openUsageCounters>>,
+): Promise<void> {
+  const [product, baseline] = targets;
+  if (!product || !baseline) throw new Error('two servers expected');
+  const onBaseline = (layer: Scenario) => layer.key !== 'transaction';
+  const results: SplitLayer[] = layers.map((layer) => ({
+    title: layer.title,
+    product: [],
+    baseline: onBaseline(layer) ? [] : null,
+  }));
+  for (const layer of layers) {
+    for (const target of onBaseline(layer) ? targets : [product]) {
+      await runLoad(target.server.url, layer, { seconds: config.warmupSeconds, connections: config.connections });
+    }
+  }
+  const options = { seconds: config.seconds, connections: config.connections };
+  for (let round = 0; round < config.rounds; round++) {
+    progress(`round ${round + 1}/${config.rounds}`);
+    for (const [i, layer] of layers.entries()) {
+      const result = results[i];
+      if (!result) continue;
+      result.product.push(await measureRun(product, layer, options, counters));
+      if (result.baseline) result.baseline.push(await measureRun(baseline, layer, options, counters));
+    }
+  }
+  printSplit(results);
 }
 
 async function printHeader(

@@ -2,6 +2,7 @@ import type { RawPool } from '@skillhub/db/bench';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { BenchTenant } from './load-catalog.ts';
+import { standInSkill } from './split-routes.ts';
 
 export interface BaselinePools {
   /** Owner (superuser) connections: row level security does not apply. */
@@ -86,6 +87,11 @@ export function createBaselineApp(pools: BaselinePools, tenants: BenchTenant[]):
       : await pools.owner.query<SkillRow>(`${select} and slug = $3 limit 1`, [tenant.id, tenant.userId, ref]);
     return rows[0];
   };
+
+  // `--split`'s floor: HTTP and the credential, then the stand-in answer.
+  app.get('/bench/floor/:ref', (c) =>
+    keyTenant(c.req.header('authorization')) ? c.json(standInSkill) : c.json(unauthenticated, 401),
+  );
 
   app.get('/skills', async (c) => {
     const tenant = keyTenant(c.req.header('authorization'));

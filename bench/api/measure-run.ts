@@ -55,7 +55,9 @@ export async function measureRun(
   counters: { snapshot: (role: string) => Promise<UsageSnapshot>; quiesce: (role: string) => Promise<void> },
 ): Promise<RunFigures> {
   // Untimed: the pools' connections closed while the other server had its turn (pg's idle timeout)
-  // and are opened again here, as on a server that never stopped taking traffic.
+  // and are opened again here, as on a server that never stopped taking traffic (the settle first
+  // gives the product's new connections their varied statements again, under --varied-statements).
+  await target.server.settle();
   await runLoad(target.server.url, scenario, { ...options, seconds: 1 });
   await counters.quiesce(target.role);
   const before = await counters.snapshot(target.role);

@@ -9,7 +9,7 @@ export interface BenchRequest {
 }
 
 export interface Scenario {
-  key: 'list' | 'read' | 'rate';
+  key: 'list' | 'read' | 'rate' | 'floor' | 'transaction';
   title: string;
   /** A fresh request: a random tenant's credential, a random skill of that tenant. */
   next(): BenchRequest;
@@ -52,5 +52,27 @@ export function scenarios(tenants: BenchTenant[], skillsPerTenant: number): Scen
         };
       },
     },
+  ];
+}
+
+/**
+ * `--split`: a skill read and the two layers under it (split-routes.ts), each asked for the same
+ * random skill of a random tenant by its API key.
+ */
+export function splitScenarios(tenants: BenchTenant[], skillsPerTenant: number): Scenario[] {
+  const read = scenarios(tenants, skillsPerTenant).find((s) => s.key === 'read');
+  if (!read) throw new Error('no read scenario');
+  const layer = (key: 'floor' | 'transaction', title: string): Scenario => ({
+    key,
+    title,
+    next: () => {
+      const request = read.next();
+      return { ...request, path: request.path.replace('/skills/', `/bench/${key}/`) };
+    },
+  });
+  return [
+    layer('floor', 'HTTP, middleware and the API key'),
+    layer('transaction', '+ a tenant transaction, one trivial statement'),
+    { ...read, title: '+ the skill read itself (the real route)' },
   ];
 }
