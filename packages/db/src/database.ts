@@ -56,6 +56,7 @@ import { DrizzleParts } from './tenant-context/drizzle-parts.ts';
 import {
   type TenantConnection,
   unfitForReuse,
+  type WithTenantOptions,
   type WithTenantSettings,
   withTenantNested,
   withTenantOn,
@@ -256,11 +257,16 @@ export class Database {
     }
   }
 
-  /** See {@link withTenantOn}. */
-  async withTenant<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+  /** See {@link withTenantOn} and {@link WithTenantOptions}. */
+  async withTenant<T>(
+    tenantId: string,
+    actor: RequestActor,
+    fn: (tx: TenantTx) => Promise<T>,
+    options?: WithTenantOptions,
+  ): Promise<T> {
     // Nested: a savepoint on the caller's connection.
     return await (withTenantNested(tenantId, fn) ??
-      this.#onOwnClient((connection) => withTenantOn(connection, this.#tenantSettings, tenantId, actor, fn)));
+      this.#onOwnClient((connection) => withTenantOn(connection, this.#tenantSettings, tenantId, actor, fn, options)));
   }
 
   /**

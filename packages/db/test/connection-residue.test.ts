@@ -84,6 +84,47 @@ test("a statement re-prepared under the driver's name does not run in place of t
   expect(read).toEqual([{ id: skillOfB, name: expect.not.stringMatching(/planted/) }]);
 });
 
+test("a one-statement read's census, which leaves with the statement, still finds what the statement planted", async () => {
+  // As if a function the runtime role may call ran SQL of the caller's choosing: a PREPARE from inside
+  // one statement, which a one-statement read commits and cleans up in the same round trip.
+  await testDb.ownerQuery(
+    `create function public.plants_a_statement(n int) returns int language plpgsql as $$
+     begin execute format('prepare %I as select %s as planted', 'skillhub.planted', n); return n; end $$`,
+  );
+  await testDb.ownerQuery('grant execute on function public.plants_a_statement(int) to public');
+  for (let i = 0; i < usesBeforeNaming; i++) await bReadsItsSkill();
+  const pidOf = () =>
+    db.withTenant(tenantB, actor('victim'), (tx) =>
+      tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid where ${1} = 1`),
+    );
+  const before = (await pidOf()).rows[0]?.pid;
+  await db.withTenant(tenantA, actor('attacker'), (tx) => tx.execute(sql`select public.plants_a_statement(${7})`), {
+    oneRead: true,
+  });
+  // The connection that holds the planted statement is closed, not pooled: B's next request gets a new one.
+  const after = await db.withTenant(tenantB, actor('victim'), (tx) =>
+    tx.execute<{ pid: number; planted: number }>(
+      sql`select pg_backend_pid() as pid, (select count(*)::int from pg_prepared_statements where from_sql) as planted where ${1} = 1`,
+    ),
+  );
+  await testDb.ownerQuery('drop function public.plants_a_statement(int)');
+  expect(after.rows[0]?.planted).toBe(0);
+  expect(after.rows[0]?.pid).not.toBe(before);
+});
+
+test('a session setting left by a one-statement read is reset by the end that left with it', async () => {
+  await db.withTenant(
+    tenantA,
+    actor('attacker'),
+    (tx) => tx.execute(sql`select set_config('search_path', ${'pg_temp, public'}, false)`),
+    { oneRead: true },
+  );
+  const seen = await db.withTenant(tenantB, actor('victim'), (tx) =>
+    tx.execute<{ path: string }>(sql`select current_setting('search_path') as path where ${1} = 1`),
+  );
+  expect(seen.rows[0]?.path).not.toContain('pg_temp');
+});
+
 test('a session-level advisory lock taken in a request is released with it', async () => {
   await aInjects((tx) => tx.execute(sql`select pg_advisory_lock(${424242})`));
   const other = await testDb.openApp({ maxConnections: 1 });

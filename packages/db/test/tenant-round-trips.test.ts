@@ -128,6 +128,66 @@ test('a first statement that fails rolls back, and the connection serves the nex
   expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(2);
 });
 
+const oneRead = (tenantId: string, id: string) =>
+  db.withTenant(tenantId, actor('reader'), (tx) => tx.select({ id: skills.id }).from(skills).where(eq(skills.id, id)), {
+    oneRead: true,
+  });
+
+test('a one-statement read is one round trip: BEGIN, context, statement, COMMIT and cleanup leave together', async () => {
+  await readSkill(tenantA, skillOfA); // the connection holds a ticket now
+  expect(await roundTrips(() => oneRead(tenantA, skillOfA))).toBe(1);
+  expect(await oneRead(tenantA, skillOfA)).toEqual([{ id: skillOfA }]);
+  // Its end drew the next ticket and cleaned up: the next transaction is another tenant's, in two round trips.
+  expect(await oneRead(tenantB, skillOfA)).toEqual([]);
+  expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(2);
+  const open = await db.withTenant(tenantA, actor('reader'), (tx) =>
+    tx.execute<{ open: boolean }>(sql`select pg_current_xact_id_if_assigned() is null as open where ${1} = 1`),
+  );
+  expect(open.rows).toEqual([{ open: true }]);
+});
+
+test('a one-statement read refuses a second statement and a write, and leaves the connection usable', async () => {
+  const second = db.withTenant(
+    tenantA,
+    actor('reader'),
+    async (tx) => {
+      await tx.select({ id: skills.id }).from(skills).where(eq(skills.id, skillOfA));
+      // Its transaction has ended with the first statement: this one would run under no context.
+      return tx.select({ id: skills.id }).from(skills).where(eq(skills.slug, 'none'));
+    },
+    { oneRead: true },
+  );
+  await expect(second).rejects.toMatchObject({ cause: { message: expect.stringMatching(/ran a second statement/) } });
+  const write = db.withTenant(
+    tenantA,
+    actor('writer'),
+    (tx) => tx.execute(sql`update skills set name = ${'changed in a read'} where id = ${skillOfA}`),
+    { oneRead: true },
+  );
+  await expect(write).rejects.toMatchObject({ cause: { code: '25006' } });
+  const names = await db.withTenant(tenantA, actor('reader'), (tx) =>
+    tx.execute<{ name: string }>(sql`select name from skills where id = ${skillOfA}`),
+  );
+  expect(names.rows[0]?.name).not.toBe('changed in a read');
+  // A failing statement rolls its transaction back; one that throws after its answer has committed already.
+  await expect(
+    db.withTenant(tenantA, actor('reader'), (tx) => tx.execute(sql`select ${'x'}::int as n`), { oneRead: true }),
+  ).rejects.toThrow();
+  await expect(
+    db.withTenant(
+      tenantA,
+      actor('reader'),
+      async (tx) => {
+        await tx.select({ id: skills.id }).from(skills).where(eq(skills.id, skillOfA));
+        throw new Error('not found, say');
+      },
+      { oneRead: true },
+    ),
+  ).rejects.toThrow('not found, say');
+  expect(await oneRead(tenantA, skillOfA)).toEqual([{ id: skillOfA }]);
+  expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(2);
+});
+
 test('a context statement that fails stops the statement pipelined behind it', async () => {
   const client = new pg.Client({ connectionString: testDb.ownerUrl });
   await client.connect();

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { ContextFirstQuery, type ContextStatement, usesExtendedProtocol } from './context-first-query.ts';
+import {
+  ContextFirstQuery,
+  type ContextStatement,
+  type PipelinedEnd,
+  usesExtendedProtocol,
+} from './context-first-query.ts';
 import { assertTenantRouted } from './routing-check.ts';
 
 type QueryInput = pg.QueryConfig & { rowMode?: string };
@@ -82,6 +87,9 @@ export class ContextFirstClient {
   #prepared = 0;
   /** The tenant every statement must name (test-only, `checkTenantRouting`); undefined when unchecked. */
   #routedTenant: string | undefined;
+  /** The end of a one-statement read, to leave with its statement; then what it answered, once sent. */
+  #end: PipelinedEnd | undefined;
+  #endSent = false;
 
   constructor(client: pg.PoolClient) {
     this.client = client;
@@ -91,10 +99,22 @@ export class ContextFirstClient {
    * The context of the transaction just begun, to leave with its first statement; `direct` when the
    * transaction runs on the connection's own backend, where named statements stay.
    */
-  holdContext(statement: ContextStatement, direct: boolean, routedTenant?: string): void {
+  holdContext(statement: ContextStatement, direct: boolean, routedTenant?: string, end?: readonly string[]): void {
     this.#direct = direct;
     this.#routedTenant = routedTenant;
     this.#pending = direct && this.#nameUsable ? statement : { ...statement, name: undefined };
+    this.#end = end ? { texts: end, rows: end.map(() => []), ended: false } : undefined;
+    this.#endSent = false;
+  }
+
+  /**
+   * The transaction's end that left with its one statement, and what it answered; undefined when none
+   * left (no statement ran, or the first could not carry it), and the caller ends the transaction itself.
+   */
+  takeEnd(): PipelinedEnd | undefined {
+    const end = this.#endSent ? this.#end : undefined;
+    this.#end = undefined;
+    return end;
   }
 
   /** Sends the held context now, alone: for what goes to the connection past this client (COPY). */
@@ -109,17 +129,23 @@ export class ContextFirstClient {
   dropContext(): boolean {
     const held = this.#pending !== undefined;
     this.#pending = undefined;
+    if (!this.#endSent) this.#end = undefined;
     return held;
   }
 
   /** The context alone, with BEGIN in the same round trip when it asks for it. */
-  async #sendAlone({ begin, ...context }: ContextStatement): Promise<void> {
-    if (begin) await this.#pipeline({ text: 'begin', values: [] }, context, context.values);
+  async #sendAlone({ begin, readOnly, ...context }: ContextStatement): Promise<void> {
+    if (begin)
+      await this.#pipeline({ text: readOnly ? 'begin read only' : 'begin', values: [] }, context, context.values);
     else await this.client.query(context);
   }
 
   /** What Drizzle's session calls for every statement. */
   query(config: QueryInput | string, values?: unknown[]): Promise<pg.QueryResult> {
+    if (this.#endSent) {
+      // Its transaction has ended: the statement would run outside it, under no context.
+      return Promise.reject(new Error('a one-statement read ran a second statement; use withTenant for more'));
+    }
     if (this.#routedTenant !== undefined) {
       const text = typeof config === 'string' ? config : config.text;
       try {
@@ -137,8 +163,10 @@ export class ContextFirstClient {
     if (!context) return this.client.query(input, values);
     this.#pending = undefined;
     if (context.alone || !usesExtendedProtocol(input, values)) {
+      this.#end = undefined; // the caller ends the transaction itself
       return this.#sendAlone(context).then(() => this.client.query(input, values));
     }
+    this.#endSent = this.#end !== undefined;
     return this.#pipeline(context, input, values ?? input.values ?? []);
   }
 
@@ -159,6 +187,7 @@ export class ContextFirstClient {
         },
         input,
         values,
+        this.#endSent ? this.#end : undefined,
       );
       (query as unknown as { callback: (error: Error | null, result: pg.QueryResult) => void }).callback = (
         error,

@@ -10,7 +10,21 @@ export interface ContextStatement {
   values: string[];
   name?: string;
   begin?: boolean;
+  /** BEGIN READ ONLY: a one-statement read, whose end leaves with it ({@link PipelinedEnd}). */
+  readOnly?: boolean;
   alone?: boolean;
+}
+
+/**
+ * A transaction's end sent behind its one statement, before the same Sync: statements without
+ * parameters (the mark read, COMMIT, the connection's cleanup), whose rows are kept here as text, one
+ * list per statement. PostgreSQL skips them if anything before them fails, so `ended` is true only when
+ * the last one completed.
+ */
+export interface PipelinedEnd {
+  texts: readonly string[];
+  rows: (string | null)[][][];
+  ended: boolean;
 }
 
 /** node-postgres' protocol writer, as far as this module writes to it. */
@@ -19,11 +33,13 @@ interface ProtocolWriter {
   parse(message: { text: string; name?: string }): void;
   bind(message: { statement?: string; values: string[] }): void;
   execute(message: { portal?: string }): void;
+  sync(): void;
 }
 
 /** The parts of node-postgres' Query this subclass calls or overrides (not in its published types). */
 interface QueryInternals {
   prepare(connection: ProtocolWriter): void;
+  _getRows(connection: ProtocolWriter, rows: number | undefined): void;
   handleDataRow(message: unknown): void;
   handleCommandComplete(message: unknown, connection: ProtocolWriter): void;
 }
@@ -40,7 +56,10 @@ const QueryBase = pg.Query as unknown as new (
  * Parse/Bind/Describe/Execute, one Sync. PostgreSQL runs them in order and,
  * if BEGIN or the context statement fails, skips everything up to the Sync,
  * so the statement never runs without its context. Their rows and
- * CommandCompletes come first and are not part of the result.
+ * CommandCompletes come first and are not part of the result. A one-statement
+ * read also carries its transaction's end behind the statement
+ * ({@link PipelinedEnd}), so BEGIN, the context, the statement, COMMIT and the
+ * connection's cleanup take one round trip.
  *
  * `onContextParsed` is called once the context statement is known to be
  * parsed under its name (its own CommandComplete arrived), so the caller can
@@ -53,6 +72,10 @@ export class ContextFirstQuery extends QueryBase {
   #onContextParsed: () => void;
   /** BEGIN (when sent) and the context statement: their CommandCompletes not yet seen. */
   #leadingPending: number;
+  #end: PipelinedEnd | undefined;
+  /** Whether the statement itself completed; the end's statements come after it. */
+  #statementDone = false;
+  #endDone = 0;
 
   constructor(
     context: ContextStatement,
@@ -60,12 +83,14 @@ export class ContextFirstQuery extends QueryBase {
     onContextParsed: () => void,
     config: pg.QueryConfig & { rowMode?: string },
     values: unknown[],
+    end?: PipelinedEnd,
   ) {
     super(config, values);
     this.#context = context;
     this.#contextParse = contextParse;
     this.#onContextParsed = onContextParsed;
     this.#leadingPending = context.begin ? 2 : 1;
+    this.#end = end;
   }
 
   get contextRan(): boolean {
@@ -75,7 +100,7 @@ export class ContextFirstQuery extends QueryBase {
   override prepare(connection: ProtocolWriter): void {
     const context = this.#context;
     if (context.begin) {
-      connection.parse({ text: 'begin' });
+      connection.parse({ text: context.readOnly ? 'begin read only' : 'begin' });
       connection.bind({ values: [] });
       connection.execute({});
     }
@@ -85,8 +110,26 @@ export class ContextFirstQuery extends QueryBase {
     super.prepare(connection);
   }
 
-  override handleDataRow(message: unknown): void {
-    if (this.#leadingPending === 0) super.handleDataRow(message);
+  /** The statement's Execute, then the end's statements (when it carries them), then the one Sync. */
+  override _getRows(connection: ProtocolWriter, rows: number | undefined): void {
+    const end = this.#end;
+    if (!end || rows) {
+      super._getRows(connection, rows);
+      return;
+    }
+    connection.execute({});
+    for (const text of end.texts) {
+      connection.parse({ text });
+      connection.bind({ values: [] });
+      connection.execute({});
+    }
+    connection.sync();
+  }
+
+  override handleDataRow(message: { fields: (string | null)[] }): void {
+    if (this.#leadingPending > 0) return;
+    if (this.#statementDone) this.#end?.rows[this.#endDone]?.push(message.fields);
+    else super.handleDataRow(message);
   }
 
   override handleCommandComplete(message: unknown, connection: ProtocolWriter): void {
@@ -95,6 +138,12 @@ export class ContextFirstQuery extends QueryBase {
       if (this.#leadingPending === 0 && this.#contextParse && this.#context.name) this.#onContextParsed();
       return;
     }
+    if (this.#statementDone && this.#end) {
+      this.#endDone += 1;
+      this.#end.ended = this.#endDone === this.#end.texts.length;
+      return;
+    }
+    this.#statementDone = true;
     super.handleCommandComplete(message, connection);
   }
 }

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { DbError } from '../errors.ts';
 import type { RequestActor } from './actor.ts';
 import { parsedStatements } from './context-first-client.ts';
+import type { PipelinedEnd } from './context-first-query.ts';
 import type { ContextKey } from './context-key.ts';
 import { currentScope, runInScope, type TenantTx } from './context-store.ts';
 import { type TransactionLimits, tenantContextQuery, tenantContextSetLocal } from './context-token.ts';
@@ -34,15 +35,24 @@ const census = (drawTicket: boolean) =>
  * backend itself drawing the ticket for its next transaction (where the database has migration 0060).
  */
 type Ending = 'pooled' | 'direct' | 'ticketed';
-const cleanup = (ending: Ending) =>
-  `reset all; close all; discard temp; ${ending === 'pooled' ? 'select pg_catalog.pg_advisory_unlock_all()' : census(ending === 'ticketed')}`;
+const cleanup = (ending: Ending) => [
+  'reset all',
+  'close all',
+  'discard temp',
+  ending === 'pooled' ? 'select pg_catalog.pg_advisory_unlock_all()' : census(ending === 'ticketed'),
+];
 
 /** COMMIT, with the read of the mark migration 0027's trigger sets when the transaction changed a credential of its tenant. */
-const commitStart = "select current_setting('app.credentials_changed', true) as changed; commit";
+const commitStart = ["select current_setting('app.credentials_changed', true) as changed", 'commit'];
 const endings: Ending[] = ['pooled', 'direct', 'ticketed'];
+const endStatements = {
+  commit: Object.fromEntries(endings.map((e) => [e, [...commitStart, ...cleanup(e)]])) as Record<Ending, string[]>,
+  rollback: Object.fromEntries(endings.map((e) => [e, ['rollback', ...cleanup(e)]])) as Record<Ending, string[]>,
+};
+/** The same, as one simple query each. */
 const endTexts = {
-  commit: Object.fromEntries(endings.map((e) => [e, `${commitStart}; ${cleanup(e)}`])) as Record<Ending, string>,
-  rollback: Object.fromEntries(endings.map((e) => [e, `rollback; ${cleanup(e)}`])) as Record<Ending, string>,
+  commit: Object.fromEntries(endings.map((e) => [e, endStatements.commit[e].join('; ')])) as Record<Ending, string>,
+  rollback: Object.fromEntries(endings.map((e) => [e, endStatements.rollback[e].join('; ')])) as Record<Ending, string>,
 };
 
 /**
@@ -65,13 +75,30 @@ async function endTransaction(
   ending: Ending,
 ): Promise<pg.QueryResult[]> {
   const results = (await client.query(endTexts[end][ending])) as unknown as pg.QueryResult[];
-  if (ending === 'pooled') return results;
-  const counted = results[results.length - 1]?.rows[0] as
-    | { planted: number; named: number; ticket?: string; boot_us?: string }
-    | undefined;
-  if (counted?.planted !== 0 || counted.named !== Object.keys(parsedStatements(client)).length) unfit.add(client);
-  else if (counted.ticket && counted.boot_us) keepTicket(client, { ticket: counted.ticket, bootUs: counted.boot_us });
+  if (ending !== 'pooled') takeCensus(client, results[results.length - 1]?.rows[0]);
   return results;
+}
+
+/** What the census counted: exactly the driver's named statements keep the connection, with its next ticket. */
+function takeCensus(
+  client: pg.PoolClient,
+  counted: { planted: number | string; named: number | string; ticket?: string; boot_us?: string } | undefined,
+): void {
+  if (Number(counted?.planted) !== 0 || Number(counted?.named) !== Object.keys(parsedStatements(client)).length) {
+    unfit.add(client);
+  } else if (counted?.ticket && counted.boot_us) {
+    keepTicket(client, { ticket: counted.ticket, bootUs: counted.boot_us });
+  }
+}
+
+/**
+ * A one-statement read's end, which left with its statement: the census and the credential mark as it
+ * answered them (the rows are text: the mark's one column, the census's planted, named, ticket, boot).
+ */
+function tookPipelinedEnd(client: pg.PoolClient, end: PipelinedEnd): { credentialChanged: boolean } {
+  const [planted, named, ticket, bootUs] = end.rows[end.rows.length - 1]?.[0] ?? [];
+  takeCensus(client, { planted: planted ?? '', named: named ?? '', ticket: ticket ?? '', boot_us: bootUs ?? '' });
+  return { credentialChanged: end.rows[0]?.[0]?.[0] === 'on' };
 }
 
 /**
@@ -129,6 +156,15 @@ export interface WithTenantSettings {
   onCredentialChange: (tenantId: string) => void;
 }
 
+export interface WithTenantOptions {
+  /**
+   * `fn` runs one statement, a read: on a connection that holds a ticket the transaction begins READ
+   * ONLY and its end (COMMIT and the connection's cleanup) leaves with that statement, so the whole
+   * transaction is one round trip. A second statement is refused (its transaction has ended).
+   */
+  oneRead?: boolean;
+}
+
 export const assertTenantId = (tenantId: string): void => {
   if (!tenantIdPattern.test(tenantId)) {
     throw new DbError('INVALID_TENANT_ID', `"${tenantId}" is not a valid tenant id`);
@@ -159,6 +195,7 @@ export async function withTenantOn<T>(
   tenantId: string,
   actor: RequestActor,
   fn: (tx: TenantTx) => Promise<T>,
+  options: WithTenantOptions = {},
 ): Promise<T> {
   assertTenantId(tenantId);
   const { client, drizzle } = connection;
@@ -175,16 +212,19 @@ export async function withTenantOn<T>(
   // told) they go unnamed, and no ticket is ever drawn.
   const direct = binding.pid === backendPid(client);
   const ending: Ending = !direct ? 'pooled' : settings.tickets ? 'ticketed' : 'direct';
+  // A one-statement read whose BEGIN leaves with it (the connection holds a ticket) takes its end along too.
+  const endWithStatement = options.oneRead === true && ticket !== undefined && ending === 'ticketed';
   contextFirst.holdContext(
     settings.distributed
       ? tenantContextSetLocal(settings.key, tenantId, actor, settings.limits, binding)
       : {
           ...(direct ? { name: 'skillhub.set-tenant-context' } : {}),
           ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
-          ...(ticket ? { begin: true } : {}),
+          ...(ticket ? { begin: true, readOnly: endWithStatement } : {}),
         },
     direct,
     settings.checkTenantRouting ? tenantId : undefined,
+    endWithStatement ? endStatements.commit.ticketed : undefined,
   );
   const tx = new NodePgTransaction(drizzle.dialect, session, drizzle.schema) as TenantTx;
   let result: T;
@@ -195,9 +235,19 @@ export async function withTenantOn<T>(
     };
     result = await runInScope({ tenantId, actor, tx, connection }, () => fn(tx));
   } catch (error) {
-    if (contextFirst.dropContext() && ticket) keepTicket(client, ticket);
+    const ended = contextFirst.takeEnd();
+    // Committed and cleaned up with its statement: nothing is left to roll back.
+    if (ended?.ended) tookPipelinedEnd(client, ended);
+    else if (contextFirst.dropContext() && ticket) keepTicket(client, ticket);
     else await rollBack(client, ending);
     throw error;
+  }
+  const ended = contextFirst.takeEnd();
+  if (ended) {
+    // The statement answered, so PostgreSQL ran its end too; were it otherwise, roll back to be sure.
+    if (!ended.ended) await rollBack(client, ending);
+    else if (tookPipelinedEnd(client, ended).credentialChanged) settings.onCredentialChange(tenantId);
+    return result;
   }
   // With a ticket and no statement run, BEGIN was never sent: nothing to end, and the ticket is still unused.
   if (contextFirst.dropContext() && ticket) {

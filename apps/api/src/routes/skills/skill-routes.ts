@@ -3,7 +3,7 @@ import { createSkill, deleteSkill, embedSkill, getSkill, listSkills, mergeSkills
 import type { AppEnv } from '../../app-env.ts';
 import { defineRoute, json, jsonBody, Ok } from '../../openapi/define-route.ts';
 import { adminGuard } from '../../openapi/route-guards.ts';
-import { inTenant } from '../in-tenant.ts';
+import { inTenant, readInTenant } from '../in-tenant.ts';
 import { skillReader, skillWriter } from './skill-access.ts';
 import { CreateSkillBody, ListQuery, MergeBody, Skill, SkillRefParam, UpdateSkillBody } from './skill-schemas.ts';
 
@@ -78,7 +78,7 @@ export function registerSkillRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(list, async (c) => {
     const query = c.req.valid('query');
-    return c.json(await inTenant(c, c.get('caller'), (tx) => listSkills(tx, query)), 200);
+    return c.json(await readInTenant(c, c.get('caller'), (tx) => listSkills(tx, query)), 200);
   });
 
   app.openapi(merge, async (c) => {
@@ -88,7 +88,7 @@ export function registerSkillRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(read, async (c) => {
     const { ref } = c.req.valid('param');
-    return c.json(await inTenant(c, c.get('caller'), (tx) => getSkill(tx, ref)), 200);
+    return c.json(await readInTenant(c, c.get('caller'), (tx) => getSkill(tx, ref)), 200);
   });
 
   app.openapi(update, async (c) => {
