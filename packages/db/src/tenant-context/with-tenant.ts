@@ -96,8 +96,17 @@ function takeCensus(
  * answered them (the rows are text: the mark's one column, the census's planted, named, ticket, boot).
  */
 function tookPipelinedEnd(client: pg.PoolClient, end: PipelinedEnd): { credentialChanged: boolean } {
-  const [planted, named, ticket, bootUs] = end.rows[end.rows.length - 1]?.[0] ?? [];
-  takeCensus(client, { planted: planted ?? '', named: named ?? '', ticket: ticket ?? '', boot_us: bootUs ?? '' });
+  const row = end.rows[end.rows.length - 1]?.[0];
+  // A missing count is no count ('none' is not a number): the connection is then unfit.
+  takeCensus(
+    client,
+    row && {
+      planted: row[0] ?? 'none',
+      named: row[1] ?? 'none',
+      ticket: row[2] ?? undefined,
+      boot_us: row[3] ?? undefined,
+    },
+  );
   return { credentialChanged: end.rows[0]?.[0]?.[0] === 'on' };
 }
 
