@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import {
+  beginText,
   ContextFirstQuery,
   type ContextStatement,
   type PipelinedEnd,
@@ -135,8 +136,7 @@ export class ContextFirstClient {
 
   /** The context alone, with BEGIN in the same round trip when it asks for it. */
   async #sendAlone({ begin, readOnly, ...context }: ContextStatement): Promise<void> {
-    if (begin)
-      await this.#pipeline({ text: readOnly ? 'begin read only' : 'begin', values: [] }, context, context.values);
+    if (begin) await this.#pipeline({ text: beginText({ readOnly }), values: [] }, context, context.values);
     else await this.client.query(context);
   }
 
@@ -167,11 +167,16 @@ export class ContextFirstClient {
       return this.#sendAlone(context).then(() => this.client.query(input, values));
     }
     this.#endSent = this.#end !== undefined;
-    return this.#pipeline(context, input, values ?? input.values ?? []);
+    return this.#pipeline(context, input, values ?? input.values ?? [], this.#end);
   }
 
-  /** `context` (and BEGIN, when it asks) and then `input`, in one write and one round trip. */
-  #pipeline(context: ContextStatement, input: QueryInput, values: unknown[]): Promise<pg.QueryResult> {
+  /** `context` (and BEGIN, when it asks), then `input` (and the transaction's `end`, when given), in one write and one round trip. */
+  #pipeline(
+    context: ContextStatement,
+    input: QueryInput,
+    values: unknown[],
+    end?: PipelinedEnd,
+  ): Promise<pg.QueryResult> {
     const known = parsedStatements(this.client);
     const parse = !context.name || known[context.name] !== context.text;
     // node-postgres records a statement's name as parsed at the first ParseComplete of its round trip,
@@ -187,7 +192,7 @@ export class ContextFirstClient {
         },
         input,
         values,
-        this.#endSent ? this.#end : undefined,
+        end,
       );
       (query as unknown as { callback: (error: Error | null, result: pg.QueryResult) => void }).callback = (
         error,

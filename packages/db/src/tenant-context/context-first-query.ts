@@ -27,6 +27,10 @@ export interface PipelinedEnd {
   ended: boolean;
 }
 
+/** The BEGIN a context statement asks to be sent before it. */
+export const beginText = (context: Pick<ContextStatement, 'readOnly'>): string =>
+  context.readOnly ? 'begin read only' : 'begin';
+
 /** node-postgres' protocol writer, as far as this module writes to it. */
 interface ProtocolWriter {
   parsedStatements: Record<string, string>;
@@ -100,7 +104,7 @@ export class ContextFirstQuery extends QueryBase {
   override prepare(connection: ProtocolWriter): void {
     const context = this.#context;
     if (context.begin) {
-      connection.parse({ text: context.readOnly ? 'begin read only' : 'begin' });
+      connection.parse({ text: beginText(context) });
       connection.bind({ values: [] });
       connection.execute({});
     }
