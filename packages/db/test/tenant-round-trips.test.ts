@@ -188,6 +188,37 @@ test('a one-statement read refuses a second statement and a write, and leaves th
   expect(await roundTrips(() => readSkill(tenantA, skillOfA))).toBe(2);
 });
 
+test('one-statement reads of two tenants, more at once than the pool holds, each see their own, through killed connections', async () => {
+  const pool = await testDb.openApp({ maxConnections: 4 });
+  try {
+    const listIds = (tenantId: string) =>
+      pool.withTenant(tenantId, actor('reader'), (tx) => tx.select({ tenantId: skills.tenantId }).from(skills), {
+        oneRead: true,
+      });
+    const reads = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? tenantA : tenantB)).map(async (tenant) => ({
+      tenant,
+      seen: (await listIds(tenant)).map((r) => r.tenantId),
+    }));
+    for (const { tenant, seen } of await Promise.all(reads)) expect(new Set(seen)).toEqual(new Set([tenant]));
+    // Backends killed while reads are in flight: each read answers its own rows or fails, never another's.
+    const during = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? tenantA : tenantB)).map((tenant) =>
+      listIds(tenant).then(
+        (rows) => ({ tenant, seen: rows.map((r) => r.tenantId) }),
+        () => null,
+      ),
+    );
+    await testDb.ownerQuery(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and usename <> current_user`,
+    );
+    for (const read of await Promise.all(during)) {
+      if (read) expect(new Set(read.seen)).toEqual(new Set([read.tenant]));
+    }
+    expect((await listIds(tenantA)).every((r) => r.tenantId === tenantA)).toBe(true);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a context statement that fails stops the statement pipelined behind it', async () => {
   const client = new pg.Client({ connectionString: testDb.ownerUrl });
   await client.connect();
