@@ -4,6 +4,9 @@ import type { Database } from '@skillhub/db';
 import { out } from '../output/out.ts';
 import { progressBar } from '../output/progress.ts';
 import { cliActor } from '../runtime/cli-actor.ts';
+import { skillhubHome } from '../runtime/resolve-database.ts';
+import { runningServer } from '../runtime/server-lock.ts';
+import { demoNextSteps } from './demo-next-steps.ts';
 import { demoSkills } from './demo-skills.ts';
 import { demoTenants } from './demo-tenants.ts';
 import { loadDemoTenant } from './load-demo-tenant.ts';
@@ -52,13 +55,13 @@ export async function loadDemo(db: Database, options: { scale?: number; embedded
 
   if (owners.length > 0) out(`\nSign in as an owner (passwords are shown only now):\n${owners.join('\n')}`);
   if (scaled) out(scaled);
-  const server = options.embedded
-    ? 'npx skillhub serve'
-    : 'npx skillhub serve   (with the same DATABASE_URL and APP_DATABASE_URL)';
-  out(`\nStart the server:  ${server}`);
-  out(
-    `Then open http://127.0.0.1:${process.env.PORT ?? 3000}/console/ and sign in with a workspace, email and password above.`,
-  );
+  const running = options.embedded ? await runningServer(skillhubHome()) : null;
+  for (const line of demoNextSteps({
+    embedded: options.embedded,
+    runningUrl: running?.url ?? null,
+    port: process.env.PORT,
+  }))
+    out(line);
 }
 
 /** Bulk tenants `scale-1` … `scale-N` for benchmarks, skipping those that exist; returns how to sign in to them. */

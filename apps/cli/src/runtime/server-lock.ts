@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-interface ServerRecord {
+export interface ServerRecord {
   pid: number;
   url: string;
 }
@@ -24,15 +24,21 @@ const isAlive = (pid: number) => {
  * server (its process gone) is ignored.
  */
 export async function assertNoServerRunning(home: string): Promise<void> {
-  const record = await readFile(lockFile(home), 'utf8').then(
-    (text) => JSON.parse(text) as ServerRecord,
-    () => null,
-  );
-  if (record && record.pid !== process.pid && isAlive(record.pid)) {
+  const record = await runningServer(home);
+  if (record) {
     throw new Error(
       `Skillhub is already running at ${record.url} (pid ${record.pid}); stop it before starting another`,
     );
   }
+}
+
+/** The server another process runs from `home`, or null when none does (a record left by a crashed one is ignored). */
+export async function runningServer(home: string): Promise<ServerRecord | null> {
+  const record = await readFile(lockFile(home), 'utf8').then(
+    (text) => JSON.parse(text) as ServerRecord,
+    () => null,
+  );
+  return record && record.pid !== process.pid && isAlive(record.pid) ? record : null;
 }
 
 /** Notes this process as the home's server; the returned function removes the note. */
