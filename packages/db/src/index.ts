@@ -180,6 +180,7 @@ export type {
   DeploymentSinkDoor,
 } from './sinks/deployment-sink-door.ts';
 export { type ActorType, actorTypes, type RequestActor, systemActor } from './tenant-context/actor.ts';
+export { builtOnce, builtOncePerShape, sameTenantBound } from './tenant-context/built-once.ts';
 export { parseContextKey, readContextKey } from './tenant-context/context-key.ts';
 export type { TenantTx } from './tenant-context/context-store.ts';
 export { currentTenantId, sameTenant } from './tenant-context/same-tenant.ts';

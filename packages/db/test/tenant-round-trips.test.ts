@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requireScope } from '../src/identity/current-tx.ts';
-import { Database, eq, skills, sql, systemActor } from '../src/index.ts';
+import { Database, eq, skills, sql } from '../src/index.ts';
 import {
   ContextFirstClient,
   preparedPerConnection,
@@ -14,7 +14,7 @@ import {
 } from '../src/tenant-context/context-first-client.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { type RoundTripCounter, startRoundTripCounter } from './support/round-trip-counter.ts';
-import { actor, seedTenantRows } from './support/tenant-rows.ts';
+import { actor, seedTwoTenants } from './support/tenant-rows.ts';
 
 let testDb: TestDatabase;
 let counter: RoundTripCounter;
@@ -26,10 +26,8 @@ let skillOfA: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   const setup = await testDb.openApp();
-  tenantA = (await setup.platform.createTenant({ name: 'Acme', slug: 'acme' }, systemActor('test'))).id;
-  tenantB = (await setup.platform.createTenant({ name: 'Globex', slug: 'globex' }, systemActor('test'))).id;
-  skillOfA = (await seedTenantRows(setup, tenantA)).skills;
-  await seedTenantRows(setup, tenantB);
+  const { a, b } = await seedTwoTenants(setup);
+  [tenantA, tenantB, skillOfA] = [a.tenantId, b.tenantId, a.rows.skills];
   counter = await startRoundTripCounter(testDb.appUrl);
   // One connection, so every transaction below runs on the same backend, one after another.
   db = await Database.open({ url: counter.url, contextKey: await testDb.contextKey(), maxConnections: 1 });

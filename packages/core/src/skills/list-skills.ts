@@ -1,9 +1,19 @@
-import { and, arrayContains, eq, type SQL, sameTenant, skills, sql, type TenantTx } from '@skillhub/db';
+import {
+  and,
+  arrayContains,
+  builtOncePerShape,
+  eq,
+  type SQL,
+  sameTenantBound,
+  skills,
+  sql,
+  type TenantTx,
+} from '@skillhub/db';
 import { AppError } from '../errors/app-error.ts';
-import { uuidPattern } from '../pagination/cursor.ts';
+import { isoTimestamp, uuidPattern } from '../pagination/cursor.ts';
 import { isIsoInstant } from '../validation/iso-instant.ts';
 import { isStorableText } from '../validation/storable-text.ts';
-import { skillColumns, toSkillView } from './skill-view.ts';
+import { type SkillRow, skillColumns, toSkillView } from './skill-view.ts';
 
 export const skillSorts = ['updated', 'created', 'name', 'rating'] as const;
 export type SkillSort = (typeof skillSorts)[number];
@@ -21,9 +31,17 @@ export interface ListSkillsInput {
 
 const average = sql<number>`(case when ${skills.ratingCount} = 0 then 0 else ${skills.ratingSum}::float8 / ${skills.ratingCount} end)`;
 
+/** A listed row: the skill's columns and, under a time sort, that time as the cursor carries it. */
+type ListedRow = SkillRow & { sortText?: string };
+
 interface SortKey {
   expr: SQL;
-  value: (row: SkillRowish) => string | number;
+  /**
+   * A time as text with PostgreSQL's microseconds ({@link isoTimestamp}), selected as `sortText`: a cursor
+   * holding the millisecond a Date keeps would show again, or skip, the rows that share it.
+   */
+  text?: SQL;
+  value: (row: ListedRow) => string | number;
   /** Whether a cursor's value is one this key hands out, and one PostgreSQL compares with `expr`. */
   accepts: (value: unknown) => boolean;
 }
@@ -31,8 +49,18 @@ interface SortKey {
 const isInstant = (value: unknown) => typeof value === 'string' && isIsoInstant(value);
 
 const sortKeys: Record<SkillSort, SortKey> = {
-  updated: { expr: sql`${skills.updatedAt}`, value: (r) => r.updatedAt.toISOString(), accepts: isInstant },
-  created: { expr: sql`${skills.createdAt}`, value: (r) => r.createdAt.toISOString(), accepts: isInstant },
+  updated: {
+    expr: sql`${skills.updatedAt}`,
+    text: isoTimestamp(skills.updatedAt),
+    value: (r) => r.sortText as string,
+    accepts: isInstant,
+  },
+  created: {
+    expr: sql`${skills.createdAt}`,
+    text: isoTimestamp(skills.createdAt),
+    value: (r) => r.sortText as string,
+    accepts: isInstant,
+  },
   name: {
     expr: sql`${skills.name}`,
     value: (r) => r.name,
@@ -46,46 +74,69 @@ const sortKeys: Record<SkillSort, SortKey> = {
   },
 };
 
-interface SkillRowish {
-  id: string;
-  name: string;
-  updatedAt: Date;
-  createdAt: Date;
-  ratingSum: number;
-  ratingCount: number;
+const encode = (value: string | number, id: string) => Buffer.from(JSON.stringify([value, id])).toString('base64url');
+
+/** Which parts a list query has: one query is built per shape and connection. */
+interface ListShape extends Record<string, string | boolean> {
+  sort: SkillSort;
+  order: 'asc' | 'desc';
+  tag: boolean;
+  author: boolean;
+  minRating: boolean;
+  after: boolean;
 }
 
-const encode = (value: string | number, id: string) => Buffer.from(JSON.stringify([value, id])).toString('base64url');
+const list = builtOncePerShape((tx, shape: ListShape) => {
+  const key = sortKeys[shape.sort];
+  const direction = shape.order === 'asc' ? sql`asc` : sql`desc`;
+  const comparison = shape.order === 'asc' ? sql`>` : sql`<`;
+  return tx
+    .select({ ...skillColumns, ...(key.text && { sortText: key.text }) })
+    .from(skills)
+    .where(
+      and(
+        sameTenantBound(skills.tenantId),
+        shape.tag ? arrayContains(skills.tags, sql.placeholder('tags')) : undefined,
+        shape.author ? eq(skills.authorId, sql.placeholder('author')) : undefined,
+        shape.minRating ? sql`${average} >= ${sql.placeholder('minRating')}` : undefined,
+        shape.after
+          ? sql`(${key.expr}, ${skills.id}) ${comparison} (${sql.placeholder('afterValue')}, ${sql.placeholder('afterId')}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(sql`${key.expr} ${direction}`, sql`${skills.id} ${direction}`)
+    .limit(sql.placeholder('limit'));
+}) as (tx: TenantTx, shape: ListShape, values: Record<string, unknown>) => Promise<ListedRow[]>;
 
 /**
  * One page of the tenant's skills, filtered and sorted, with a keyset
  * cursor on (sort value, id): stable under concurrent inserts and cheap at
- * any depth. No tenant filter here: the row policy is the filter.
+ * any depth. The tenant condition routes; the row policy is the filter.
  */
 export async function listSkills(tx: TenantTx, input: ListSkillsInput) {
   const key = sortKeys[input.sort];
   const order = input.order ?? (input.sort === 'name' ? 'asc' : 'desc');
-  const direction = order === 'asc' ? sql`asc` : sql`desc`;
   const after = input.cursor ? parseCursor(input.cursor, key) : null;
-  const comparison = order === 'asc' ? sql`>` : sql`<`;
-  const rows = await tx
-    .select(skillColumns)
-    .from(skills)
-    .where(
-      and(
-        sameTenant(skills.tenantId),
-        input.tag ? arrayContains(skills.tags, [input.tag]) : undefined,
-        input.author ? eq(skills.authorId, input.author) : undefined,
-        input.minRating !== undefined ? sql`${average} >= ${input.minRating}` : undefined,
-        after ? sql`(${key.expr}, ${skills.id}) ${comparison} (${after.value}, ${after.id}::uuid)` : undefined,
-      ),
-    )
-    .orderBy(sql`${key.expr} ${direction}`, sql`${skills.id} ${direction}`)
-    .limit(input.limit + 1);
+  const shape: ListShape = {
+    sort: input.sort,
+    order,
+    tag: input.tag !== undefined && input.tag !== '',
+    author: input.author !== undefined && input.author !== '',
+    minRating: input.minRating !== undefined,
+    after: after !== null,
+  };
+  const rows = await list(tx, shape, {
+    tags: [input.tag],
+    author: input.author,
+    minRating: input.minRating,
+    afterValue: after?.value,
+    afterId: after?.id,
+    limit: input.limit + 1,
+  });
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
-    skills: page.map(toSkillView),
+    skills: page.map(({ sortText, ...row }) => toSkillView(row)),
     nextCursor: rows.length > input.limit && last ? encode(key.value(last), last.id) : null,
   };
 }

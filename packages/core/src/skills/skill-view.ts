@@ -16,7 +16,7 @@ export const skillColumns = {
   updatedAt: skills.updatedAt,
 };
 
-type SkillRow = Pick<Skill, keyof typeof skillColumns> & { content?: string };
+export type SkillRow = Pick<Skill, keyof typeof skillColumns> & { content?: string };
 
 /** The API shape of a skill: the rating as an average and a count. */
 export function toSkillView(row: SkillRow) {

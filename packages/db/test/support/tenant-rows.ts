@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type Database, type RequestActor, sql, type TenantTableName, type TenantTx } from '../../src/index.ts';
+import {
+  type Database,
+  type RequestActor,
+  sql,
+  systemActor,
+  type TenantTableName,
+  type TenantTx,
+} from '../../src/index.ts';
 
 /** The ids of one row in each of the nine tenant tables, all owned by one tenant. */
 export type TenantRows = Record<TenantTableName, string>;
@@ -121,6 +128,15 @@ export async function seedTenantRows(db: Database, tenantId: string, by: Request
     }
     return rows;
   });
+}
+
+/** Two workspaces, acme and globex, each with one row in every tenant table. */
+export async function seedTwoTenants(db: Database) {
+  const created = async (name: string, slug: string) => {
+    const tenantId = (await db.platform.createTenant({ name, slug }, systemActor('test'))).id;
+    return { tenantId, rows: await seedTenantRows(db, tenantId) };
+  };
+  return { a: await created('Acme', 'acme'), b: await created('Globex', 'globex') };
 }
 
 export const parentsOf = (rows: TenantRows): Parents => ({
