@@ -25,6 +25,8 @@ interface SkillRow {
   created_at: Date;
   updated_at: Date;
   content?: string;
+  /** The list's sort time as its cursor carries it, with PostgreSQL's microseconds (as the product's). */
+  sort_text?: string;
 }
 
 const columns =
@@ -52,7 +54,7 @@ const view = (r: SkillRow) => ({
   rating: summary(r.rating_count, r.rating_sum),
 });
 
-const cursor = (r: SkillRow) => Buffer.from(JSON.stringify([r.updated_at.toISOString(), r.id])).toString('base64url');
+const cursor = (r: SkillRow) => Buffer.from(JSON.stringify([r.sort_text, r.id])).toString('base64url');
 
 /**
  * The baseline: the three benchmarked requests answered from the same
@@ -98,7 +100,8 @@ export function createBaselineApp(pools: BaselinePools, tenants: BenchTenant[]):
     if (!tenant) return c.json(unauthenticated, 401);
     const limit = Math.min(100, Math.max(1, Number(c.req.query('limit') ?? 20) || 20));
     const { rows } = await pools.owner.query<SkillRow>(
-      `select ${columns} from skills where tenant_id = $1 and (visibility <> 'private' or author_id = $2)
+      `select ${columns}, to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as sort_text
+       from skills where tenant_id = $1 and (visibility <> 'private' or author_id = $2)
        order by updated_at desc, id desc limit $3`,
       [tenant.id, tenant.userId, limit + 1],
     );
