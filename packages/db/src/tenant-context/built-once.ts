@@ -66,14 +66,17 @@ export function builtOncePerShape<S extends Record<string, string | boolean>, P 
 ): (tx: TenantTx, shape: S, values?: Record<string, unknown>) => ReturnType<P['execute']> {
   const shapes = new Map<string, ReturnType<typeof builtOnce<P>>>();
   return (tx, shape, values) => {
-    // Named entries, sorted: two shapes never share a key, whatever order their fields were written in.
-    const key = Object.keys(shape)
-      .sort()
-      .map((name) => `${name}=${shape[name]}`)
-      .join(',');
+    // Named entries, sorted and quoted: two shapes never share a key, whatever order their fields came in.
+    const key = JSON.stringify(
+      Object.keys(shape)
+        .sort()
+        .map((name) => [name, shape[name]]),
+    );
     let query = shapes.get(key);
     if (!query) {
-      query = builtOnce((shapeTx) => build(shapeTx, shape));
+      // A copy: the caller's object may change after this call; the built query is for this shape alone.
+      const fixed = { ...shape };
+      query = builtOnce((shapeTx) => build(shapeTx, fixed));
       shapes.set(key, query);
     }
     return query(tx, values);
