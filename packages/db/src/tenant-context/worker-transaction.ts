@@ -1,7 +1,7 @@
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import * as schema from '../schema/index.ts';
+import type * as schema from '../schema/index.ts';
 import type { ContextKey } from './context-key.ts';
 import { signWorkerContext, type TransactionLimits, type WorkerKind } from './context-token.ts';
 import { beginBound } from './transaction-ticket.ts';
@@ -30,7 +30,8 @@ export async function runWorkerTransaction<T>(
       signWorkerContext(key, kind, binding),
       String(limits.statementTimeoutMs),
     ]);
-    const result = await fn(drizzle(client, { schema }));
+    // No schema: a worker's doors only `execute`, and the relational schema is rebuilt for every instance.
+    const result = await fn(drizzle(client));
     await client.query('commit');
     return result;
   } catch (error) {
