@@ -2,14 +2,13 @@
 // second server process must stop honouring one as soon as it is revoked,
 // ended, deactivated or narrowed on the first (the database announces it),
 // and within the cache's bound even when that announcement is lost.
-import { type Database, OperatorDoor, systemActor } from '@skillhub/db';
-import pino from 'pino';
+import { OperatorDoor, systemActor } from '@skillhub/db';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SkillhubServer, startSkillhub } from '../src/index.ts';
 import { apiKeyClient } from './support/audit.ts';
-import { HttpClient } from './support/http-client.ts';
+import type { HttpClient } from './support/http-client.ts';
 import { inviteUser, mySessionIds } from './support/identity.ts';
-import { type SignedUpUser, signUpOwner, startTestServer, type TestServer } from './support/test-server.ts';
+import { type SecondServer, startTwoServers } from './support/second-server.ts';
+import { type SignedUpUser, signUpOwner, type TestServer } from './support/test-server.ts';
 
 /**
  * Longest a change announced at commit may take to reach the other process,
@@ -21,37 +20,14 @@ const announcedWithinMs = 3_000;
 const ttlMs = 8_000;
 
 let t: TestServer;
-let dbB: Database;
-let serverB: SkillhubServer;
-
+let b: SecondServer;
 beforeAll(async () => {
-  t = await startTestServer();
-  dbB = await t.testDb.openApp({ checkTenantRouting: true, credentialTtlMs: ttlMs });
-  serverB = await startSkillhub({
-    db: dbB,
-    logger: pino({ level: 'silent' }),
-    config: t.config,
-    port: 0,
-    host: '127.0.0.1',
-    sealInBackground: false,
-    checkResponses: true,
-  });
-  await dbB.credentials.ready();
+  ({ t, b } = await startTwoServers(ttlMs));
 });
-afterAll(async () => {
-  await serverB.close();
-  await t.close();
-});
-
-/** The same credential (API key header or session cookie) presented to server B. */
-function onB(client: HttpClient): HttpClient {
-  const b = new HttpClient(serverB.url, client.defaults);
-  for (const [name, value] of client.cookies) b.cookies.set(name, value);
-  return b;
-}
+afterAll(() => b.close());
 
 const hits = () => {
-  const stats = dbB.credentials.stats();
+  const stats = b.db.credentials.stats();
   return stats.keys.hits + stats.sessions.hits;
 };
 
@@ -88,7 +64,7 @@ describe('a second server process stops honouring a credential changed on the fi
 
   test('a revoked API key', async () => {
     const keyOnA = await apiKeyClient(t, owner, ['skills:read']);
-    const keyOnB = onB(keyOnA);
+    const keyOnB = b.as(keyOnA);
     await servedFromCache(keyOnB, '/skills');
     const listed = await owner.client.get<{ apiKeys: { id: string }[] }>('/api-keys');
     const id = listed.body.apiKeys.at(-1)?.id ?? '';
@@ -99,7 +75,7 @@ describe('a second server process stops honouring a credential changed on the fi
   test('an ended session', async () => {
     const member = await inviteUser(t, owner, 'acme', 'sam@acme.test');
     const { current } = await mySessionIds(member.client);
-    const sessionOnB = onB(member.client);
+    const sessionOnB = b.as(member.client);
     await servedFromCache(sessionOnB, '/auth/me');
     expect((await owner.client.delete(`/admin/sessions/${current}`)).status).toBe(200);
     expect(await msUntil(sessionOnB, '/auth/me', unauthorized, announcedWithinMs)).toBeLessThan(announcedWithinMs);
@@ -107,7 +83,7 @@ describe('a second server process stops honouring a credential changed on the fi
 
   test('a changed role holds from the next request', async () => {
     const member = await inviteUser(t, owner, 'acme', 'rob@acme.test');
-    const sessionOnB = onB(member.client);
+    const sessionOnB = b.as(member.client);
     await servedFromCache(sessionOnB, '/auth/me');
     expect((await owner.client.patch(`/users/${member.userId}/role`, { role: 'admin' })).status).toBe(200);
     const promoted = (status: number, body: unknown) =>
@@ -117,8 +93,8 @@ describe('a second server process stops honouring a credential changed on the fi
 
   test('a deactivated workspace, by the operator outside any server (as `skillhub tenant deactivate`)', async () => {
     const other = await signUpOwner(t, 'globex');
-    const keyOnB = onB(await apiKeyClient(t, other, ['skills:read']));
-    const sessionOnB = onB(other.client);
+    const keyOnB = b.as(await apiKeyClient(t, other, ['skills:read']));
+    const sessionOnB = b.as(other.client);
     await servedFromCache(keyOnB, '/skills');
     await servedFromCache(sessionOnB, '/auth/me');
     await OperatorDoor.use(t.testDb.ownerUrl, (door) =>
@@ -133,7 +109,7 @@ describe('a second server process stops honouring a credential changed on the fi
 describe('when an announcement is lost', () => {
   test('a change made without one is honoured for at most the TTL', async () => {
     const owner = await signUpOwner(t, 'initech');
-    const keyOnB = onB(await apiKeyClient(t, owner, ['skills:read']));
+    const keyOnB = b.as(await apiKeyClient(t, owner, ['skills:read']));
     await servedFromCache(keyOnB, '/skills');
     // Replica mode skips triggers, so no announcement is made: only the TTL can end the cached key.
     await t.testDb.ownerQuery(`
@@ -149,7 +125,7 @@ describe('when an announcement is lost', () => {
 
   test('a lost listening connection empties the cache and serves nothing from it until it listens again', async () => {
     const owner = await signUpOwner(t, 'umbrella');
-    const keyOnB = onB(await apiKeyClient(t, owner, ['skills:read']));
+    const keyOnB = b.as(await apiKeyClient(t, owner, ['skills:read']));
     await servedFromCache(keyOnB, '/skills');
     await t.testDb.ownerQuery(
       `select pg_terminate_backend(pid) from pg_stat_activity
@@ -160,9 +136,9 @@ describe('when an announcement is lost', () => {
       set session_replication_role = replica;
       update api_keys set revoked_at = now() where tenant_id = '${owner.tenantId}';
       set session_replication_role = origin;`);
-    await dbB.credentials.ready();
+    await b.db.credentials.ready();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await dbB.credentials.ready();
+    await b.db.credentials.ready();
     expect((await keyOnB.get('/skills')).status).toBe(401);
   });
 });

@@ -100,8 +100,11 @@ export interface OpenDatabaseOptions {
   listenUrl?: string;
   /** How often credential use (sessions' activity, keys' last use) is written; default 30,000 ms. */
   credentialUseFlushMs?: number;
-  /** Told when writing credential use fails (it is retried with the next write). */
-  onBackgroundError?: (error: unknown) => void;
+  /**
+   * Told when background work on credentials fails: writing their use (retried with the next write) or
+   * renewing cached ones (each is then resolved on its own at its bound); `what` says which, for a log.
+   */
+  onBackgroundError?: (error: unknown, what: string) => void;
   /** Connections of the audit sink delivery pool, apart from the request pool; default 2. */
   deliveryConnections?: number;
   /**
@@ -165,6 +168,7 @@ export class Database {
     this.credentials = new CredentialDoor(this.platform, this.#credentialUse, {
       listenUrl: options.listenUrl ?? options.url,
       ttlMs: options.credentialTtlMs ?? defaultCredentialTtlMs,
+      onError: options.onBackgroundError,
     });
     this.#tenantSettings = {
       key: contextKey,

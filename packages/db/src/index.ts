@@ -165,8 +165,9 @@ export {
   type SignUpRequestOutcome,
 } from './platform/membership-door.ts';
 export { OperatorDoor } from './platform/operator-door.ts';
-export type { CreateTenantInput, ResolvedApiKey, ResolvedSession } from './platform/platform-door.ts';
+export type { CreateTenantInput } from './platform/platform-door.ts';
 export type { PublicSkill, PublicSkillSummary } from './platform/public-catalog-door.ts';
+export type { ResolvedApiKey, ResolvedSession } from './platform/resolved-credentials.ts';
 export * from './schema/index.ts';
 export { readSelftestRecords, type SelftestRecord } from './selftest/read-selftest-records.ts';
 export { runSqlIsolationChecks } from './selftest/run-sql-isolation-checks.ts';

@@ -37,7 +37,7 @@ export async function startTestServer(
   const db = await testDb.openApp({
     checkTenantRouting: true,
     maxConnections: 8,
-    onBackgroundError: (err) => logger.error({ err }, 'writing credential use failed'),
+    onBackgroundError: (err, what) => logger.error({ err }, what),
   });
   const inbox = await MailInbox.start();
   const defaults = loadConfig({});

@@ -40,8 +40,7 @@ export function registerServe(program: Command): void {
           url: database.appUrl,
           contextKey: await contextKeyFor(database),
           listenUrl: listenUrlFromEnv(),
-          onBackgroundError: (err) =>
-            logger.warn({ err }, 'writing credential use failed; retried with the next write'),
+          onBackgroundError: (err, what) => logger.warn({ err }, what),
         });
         // Before the first request: no plain or stale-key TOTP secret stays in the database.
         const sealed = await reencryptMfaSecrets(db, config.keys.secrets(), systemActor('serve')).catch(

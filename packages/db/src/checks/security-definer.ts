@@ -80,6 +80,8 @@ export const systemFunctions: readonly string[] = [
   'platform.record_foreign_probe(text,uuid,jsonb)',
   'platform.record_host_mismatch(text,jsonb)',
   'platform.record_session_rejection(text,inet,text)',
+  'platform.renew_api_keys(text[])',
+  'platform.renew_sessions(text[],timestamp with time zone[])',
   'platform.request_sign_up(text,text,text,text,text,text,inet,text,integer,interval,interval)',
   'platform.resolve_api_key(text)',
   'platform.resolve_session(text,timestamp with time zone)',

@@ -20,6 +20,8 @@ export interface CachedCredential<T> {
 export class CredentialCache<T> {
   readonly #entries = new Map<string, CachedCredential<T>>();
   readonly #byTenant = new Map<string, Set<string>>();
+  /** Entries served or stored since the last `takeServed`: the ones worth renewing. */
+  #served = new Set<string>();
   #generation = 0;
   /** Counts for tests and benchmarks: served from memory, or not. */
   readonly stats = { hits: 0, misses: 0, drops: 0 };
@@ -32,6 +34,7 @@ export class CredentialCache<T> {
     const entry = this.#entries.get(hash);
     if (entry && entry.until > now) {
       this.stats.hits += 1;
+      this.#served.add(hash);
       return entry;
     }
     if (entry) this.#remove(hash, entry.tenantId);
@@ -44,17 +47,21 @@ export class CredentialCache<T> {
     return this.#entries.get(hash);
   }
 
+  /** Stores a credential just resolved for a request (it counts as served). */
   set(hash: string, entry: CachedCredential<T>, generation: number): void {
-    if (generation !== this.#generation) return;
-    const previous = this.#entries.get(hash);
-    if (previous) this.#remove(hash, previous.tenantId);
-    this.#entries.set(hash, entry);
-    let hashes = this.#byTenant.get(entry.tenantId);
-    if (!hashes) {
-      hashes = new Set();
-      this.#byTenant.set(entry.tenantId, hashes);
-    }
-    hashes.add(hash);
+    if (this.#store(hash, entry, generation)) this.#served.add(hash);
+  }
+
+  /** Stores a credential read again by a renewal: it is renewed again only if served meanwhile. */
+  renew(hash: string, entry: CachedCredential<T>, generation: number): void {
+    this.#store(hash, entry, generation);
+  }
+
+  /** The hashes of entries served or stored since the last call and still held; starts the next count. */
+  takeServed(): string[] {
+    const served = [...this.#served].filter((hash) => this.#entries.has(hash));
+    this.#served = new Set();
+    return served;
   }
 
   delete(hash: string): void {
@@ -76,6 +83,20 @@ export class CredentialCache<T> {
     this.stats.drops += 1;
     this.#entries.clear();
     this.#byTenant.clear();
+  }
+
+  #store(hash: string, entry: CachedCredential<T>, generation: number): boolean {
+    if (generation !== this.#generation) return false;
+    const previous = this.#entries.get(hash);
+    if (previous) this.#remove(hash, previous.tenantId);
+    this.#entries.set(hash, entry);
+    let hashes = this.#byTenant.get(entry.tenantId);
+    if (!hashes) {
+      hashes = new Set();
+      this.#byTenant.set(entry.tenantId, hashes);
+    }
+    hashes.add(hash);
+    return true;
   }
 
   #remove(hash: string, tenantId: string): void {

@@ -1,4 +1,5 @@
-import type { PlatformDoor, ResolvedApiKey, ResolvedSession } from '../platform/platform-door.ts';
+import type { PlatformDoor } from '../platform/platform-door.ts';
+import type { ResolvedApiKey, ResolvedSession } from '../platform/resolved-credentials.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
 import { CredentialCache } from './credential-cache.ts';
 import { CredentialListener } from './credential-listener.ts';
@@ -12,7 +13,12 @@ export interface CredentialDoorOptions {
   listenUrl: string;
   /** The staleness bound (default 5 s); 0 turns the cache off. */
   ttlMs?: number;
+  /** Told when a renewal fails (its credentials then end at their bound and are resolved one by one). */
+  onError?: (error: unknown, what: string) => void;
 }
+
+/** Hashes per renewal statement, so that a process holding many credentials sends bounded arrays. */
+const renewalBatch = 1_000;
 
 /**
  * Credentials on the request path without a round trip: API keys and
@@ -29,6 +35,13 @@ export interface CredentialDoorOptions {
  * Only credentials that let a request through are kept: a refused one is
  * asked again every time (its refusal is recorded each time anyway).
  * Uses are written behind (`CredentialUse`), not on each request.
+ *
+ * Every half TTL, the credentials served since the last renewal are read
+ * again together, one statement per kind and per thousand (migration
+ * 0088), and those still live start a new TTL from the moment that read
+ * began; the others are dropped. A credential in steady use is thus never
+ * resolved on its own again, and none is served on a read older than the
+ * TTL.
  */
 export class CredentialDoor {
   readonly #platform: PlatformDoor;
@@ -37,13 +50,21 @@ export class CredentialDoor {
   readonly #keys = new CredentialCache<ResolvedApiKey>();
   readonly #sessions = new CredentialCache<ResolvedSession>();
   readonly #listenUrl: string;
+  readonly #onError: (error: unknown, what: string) => void;
+  readonly #renewalTimer: NodeJS.Timeout | undefined;
   #listener: CredentialListener | null = null;
+  #renewing: Promise<void> | null = null;
 
   constructor(platform: PlatformDoor, use: CredentialUse, options: CredentialDoorOptions) {
     this.#platform = platform;
     this.#use = use;
     this.#ttlMs = options.ttlMs ?? defaultCredentialTtlMs;
     this.#listenUrl = options.listenUrl;
+    this.#onError = options.onError ?? (() => {});
+    if (this.#ttlMs > 0) {
+      this.#renewalTimer = setInterval(() => void this.renew(), this.#ttlMs / 2);
+      this.#renewalTimer.unref();
+    }
   }
 
   /** Hits and misses of both caches, for tests and benchmarks. */
@@ -125,8 +146,72 @@ export class CredentialDoor {
     this.#sessions.clear();
   }
 
+  /**
+   * Reads again every credential served since the last renewal (the timer
+   * calls this every half TTL); resolves when done. A renewal still running
+   * is joined, not doubled.
+   */
+  renew(): Promise<void> {
+    if (!this.#serving()) return Promise.resolve();
+    this.#renewing ??= Promise.all([this.#renewKeys(), this.#renewSessions()]).then(
+      () => {
+        this.#renewing = null;
+      },
+      (error: unknown) => {
+        this.#renewing = null;
+        this.#onError(error, 'renewing cached credentials failed; each is resolved on its own at its bound');
+      },
+    );
+    return this.#renewing;
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.#renewalTimer);
+    await this.#renewing;
     await this.#listener?.close();
+  }
+
+  async #renewKeys(): Promise<void> {
+    for (const hashes of batches(this.#keys.takeServed())) {
+      const generation = this.#keys.generation();
+      const readFrom = Date.now();
+      const live = await this.#platform.renewApiKeys(hashes);
+      for (const hash of hashes) {
+        const held = this.#keys.peek(hash);
+        const key = live.get(hash);
+        if (!key?.tenantActive || (held && !sameApiKey(held.value, key))) {
+          this.#keys.delete(hash);
+          continue;
+        }
+        const until = Math.min(readFrom + this.#ttlMs, key.expiresAt ?? Number.POSITIVE_INFINITY);
+        this.#keys.renew(hash, { tenantId: key.tenantId, value: key, until }, generation);
+      }
+    }
+  }
+
+  async #renewSessions(): Promise<void> {
+    for (const hashes of batches(this.#sessions.takeServed())) {
+      const generation = this.#sessions.generation();
+      const readFrom = Date.now();
+      const live = await this.#platform.renewSessions(
+        hashes.map((tokenHash) => ({ tokenHash, seenAt: this.#use.pendingSession(tokenHash) })),
+      );
+      for (const hash of hashes) {
+        const held = this.#sessions.peek(hash)?.value;
+        const session = live.get(hash);
+        if (!session || session.mfaPending || !session.userActive || !session.tenantActive) {
+          this.#sessions.delete(hash);
+          continue;
+        }
+        if (held && !sameSession(held, session)) {
+          this.#sessions.delete(hash);
+          continue;
+        }
+        // A request served while the renewal was read is newer than what it read.
+        const value = held && held.lastActivityAt > session.lastActivityAt ? withUseOf(session, held) : session;
+        this.#sessions.renew(hash, { tenantId: value.tenantId, value, until: readFrom + this.#ttlMs }, generation);
+      }
+    }
   }
 
   /** Served from memory only while listening; the listener starts with the first resolution. */
@@ -142,4 +227,21 @@ export class CredentialDoor {
     });
     return this.#listener;
   }
+}
+
+/** A renewed row names the credential the entry held (a hash is unique per tenant only). */
+const sameApiKey = (held: ResolvedApiKey, renewed: ResolvedApiKey): boolean =>
+  held.tenantId === renewed.tenantId && held.keyId === renewed.keyId;
+
+const sameSession = (held: ResolvedSession, renewed: ResolvedSession): boolean =>
+  held.tenantId === renewed.tenantId && held.sessionId === renewed.sessionId;
+
+const withUseOf = (session: ResolvedSession, held: ResolvedSession): ResolvedSession => ({
+  ...session,
+  lastActivityAt: held.lastActivityAt,
+  lastIp: held.lastIp,
+});
+
+function* batches(hashes: string[]): Generator<string[]> {
+  for (let start = 0; start < hashes.length; start += renewalBatch) yield hashes.slice(start, start + renewalBatch);
 }

@@ -19,10 +19,10 @@ export class CredentialUse {
   readonly #sessions = new Map<string, number>();
   readonly #keys = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
-  readonly #onError: (error: unknown) => void;
+  readonly #onError: (error: unknown, what: string) => void;
   #flushing: Promise<void> = Promise.resolve();
 
-  constructor(db: NodePgDatabase<typeof schema>, intervalMs: number, onError: (error: unknown) => void) {
+  constructor(db: NodePgDatabase<typeof schema>, intervalMs: number, onError: (error: unknown, what: string) => void) {
     this.#db = db;
     this.#onError = onError;
     this.#timer = setInterval(() => void this.flush(), intervalMs);
@@ -67,7 +67,7 @@ export class CredentialUse {
     } catch (error) {
       for (const [hash, at] of sessions) this.session(hash, at);
       for (const [hash, at] of keys) this.key(hash, at);
-      this.#onError(error);
+      this.#onError(error, 'writing credential use failed; retried with the next write');
     }
   }
 }

@@ -6,6 +6,16 @@ import type * as schema from '../schema/index.ts';
 import type { Tenant } from '../schema/tenants.ts';
 import type { RequestActor } from '../tenant-context/actor.ts';
 import { withActorSettings } from './actor-settings.ts';
+import {
+  type ApiKeyRow,
+  apiKeyColumns,
+  type ResolvedApiKey,
+  type ResolvedSession,
+  type SessionRow,
+  sessionColumns,
+  toResolvedApiKey,
+  toResolvedSession,
+} from './resolved-credentials.ts';
 import { type TenantRow, toTenant } from './tenant-row.ts';
 
 export interface CreateTenantInput {
@@ -81,47 +91,15 @@ export class PlatformDoor {
    */
   async resolveSession(tokenHash: string, actor: RequestActor, seenAt?: number): Promise<ResolvedSession | null> {
     const seen = seenAt === undefined ? null : new Date(seenAt).toISOString();
-    const result = await this.#db.execute<{
-      tenant_id: string;
-      tenant_slug: string;
-      session_id: string;
-      user_id: string;
-      role: ResolvedSession['role'];
-      mfa_pending: boolean;
-      tenant_active: boolean;
-      user_active: boolean;
-      last_ip: string | null;
-      last_activity_ms: string;
-      idle_timeout_ms: string;
-      expires_ms: string;
-    }>(
+    const result = await this.#db.execute<SessionRow>(
       withActorSettings(
         actor,
         (after) => sql`platform.resolve_session(case when ${after} then ${tokenHash}::text end, ${seen}::timestamptz)`,
-        sql`r.tenant_id, r.tenant_slug, r.session_id, r.user_id, r.role, r.mfa_pending, r.tenant_active,
-          r.user_active, host(r.last_ip) as last_ip,
-          (extract(epoch from r.last_activity_at) * 1000)::bigint as last_activity_ms,
-          (extract(epoch from r.idle_timeout) * 1000)::bigint as idle_timeout_ms,
-          (extract(epoch from r.expires_at) * 1000)::bigint as expires_ms`,
+        sessionColumns,
       ),
     );
     const row = result.rows[0];
-    return row
-      ? {
-          tenantId: row.tenant_id,
-          tenantSlug: row.tenant_slug,
-          sessionId: row.session_id,
-          userId: row.user_id,
-          role: row.role,
-          mfaPending: row.mfa_pending,
-          tenantActive: row.tenant_active,
-          userActive: row.user_active,
-          lastIp: row.last_ip,
-          lastActivityAt: Number(row.last_activity_ms),
-          idleTimeoutMs: Number(row.idle_timeout_ms),
-          expiresAt: Number(row.expires_ms),
-        }
-      : null;
+    return row ? toResolvedSession(row) : null;
   }
 
   /**
@@ -129,34 +107,41 @@ export class PlatformDoor {
    * Writes nothing: its last use is written behind (see `db.credentials`).
    */
   async resolveApiKey(keyHash: string, actor: RequestActor): Promise<ResolvedApiKey | null> {
-    const result = await this.#db.execute<{
-      tenant_id: string;
-      tenant_slug: string;
-      key_id: string;
-      scopes: string[];
-      created_by: string | null;
-      tenant_active: boolean;
-      expires_ms: string | null;
-    }>(
+    const result = await this.#db.execute<ApiKeyRow>(
       withActorSettings(
         actor,
         (after) => sql`platform.resolve_api_key(case when ${after} then ${keyHash}::text end)`,
-        sql`r.tenant_id, r.tenant_slug, r.key_id, r.scopes, r.created_by, r.tenant_active,
-          (extract(epoch from r.expires_at) * 1000)::bigint as expires_ms`,
+        apiKeyColumns,
       ),
     );
     const row = result.rows[0];
-    return row
-      ? {
-          tenantId: row.tenant_id,
-          tenantSlug: row.tenant_slug,
-          keyId: row.key_id,
-          scopes: row.scopes,
-          createdBy: row.created_by,
-          tenantActive: row.tenant_active,
-          expiresAt: row.expires_ms === null ? null : Number(row.expires_ms),
-        }
-      : null;
+    return row ? toResolvedApiKey(row) : null;
+  }
+
+  /**
+   * Of these sessions, the ones still live, by token hash, in one statement
+   * that writes and records nothing: a session past its end or idle timeout
+   * is left out, and ended by {@link resolveSession} when next used. Each
+   * `seenAt` is judged as resolveSession's.
+   */
+  async renewSessions(sessions: Array<{ tokenHash: string; seenAt?: number }>): Promise<Map<string, ResolvedSession>> {
+    const hashes = sessions.map((session) => session.tokenHash);
+    const seen = sessions.map((session) =>
+      session.seenAt === undefined ? null : new Date(session.seenAt).toISOString(),
+    );
+    const result = await this.#db.execute<SessionRow & { token_hash: string }>(
+      sql`select r.token_hash, ${sessionColumns}
+          from platform.renew_sessions(${sql.param(hashes)}::text[], ${sql.param(seen)}::timestamptz[]) r`,
+    );
+    return new Map(result.rows.map((row) => [row.token_hash, toResolvedSession(row)]));
+  }
+
+  /** Of these API keys, the ones still live, by key hash, in one statement that writes and records nothing. */
+  async renewApiKeys(keyHashes: string[]): Promise<Map<string, ResolvedApiKey>> {
+    const result = await this.#db.execute<ApiKeyRow & { key_hash: string }>(
+      sql`select r.key_hash, ${apiKeyColumns} from platform.renew_api_keys(${sql.param(keyHashes)}::text[]) r`,
+    );
+    return new Map(result.rows.map((row) => [row.key_hash, toResolvedApiKey(row)]));
   }
 
   /**
@@ -209,35 +194,6 @@ export class PlatformDoor {
     await this.#db.execute(sql`select platform.record_session_rejection(
       ${rejection.tokenHash}, ${rejection.ip}::inet, ${rejection.requestId})`);
   }
-}
-
-export interface ResolvedSession {
-  tenantId: string;
-  tenantSlug: string;
-  sessionId: string;
-  userId: string;
-  role: 'owner' | 'admin' | 'member';
-  mfaPending: boolean;
-  tenantActive: boolean;
-  userActive: boolean;
-  /** The address the session was last used from (host form), or null. */
-  lastIp: string | null;
-  /** Epoch ms: the activity the idle timeout was judged on. */
-  lastActivityAt: number;
-  idleTimeoutMs: number;
-  /** Epoch ms: the absolute end of the session. */
-  expiresAt: number;
-}
-
-export interface ResolvedApiKey {
-  tenantId: string;
-  tenantSlug: string;
-  keyId: string;
-  scopes: string[];
-  createdBy: string | null;
-  tenantActive: boolean;
-  /** When the key stops working (epoch milliseconds), or null when it never does. */
-  expiresAt: number | null;
 }
 
 const firstRow = <T>(rows: T[]): T => {
