@@ -115,3 +115,19 @@ describe('renewing sessions', () => {
     expect(future.get(idle)?.lastActivityAt).toBeLessThanOrEqual(Date.now());
   });
 });
+
+describe('the renewal timer', () => {
+  test('starts no listening connection in a process that has resolved nothing (a CLI command must exit)', async () => {
+    const listeners = async () =>
+      (
+        await testDb.ownerQuery<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+           where datname = current_database() and query = 'listen skillhub_credentials'`,
+        )
+      ).rows[0]?.n;
+    await db.credentials.renew();
+    // A listener connects in well under a second here; give one the time to show.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await listeners()).toBe(0);
+  });
+});

@@ -152,7 +152,8 @@ export class CredentialDoor {
    * is joined, not doubled.
    */
   renew(): Promise<void> {
-    if (!this.#serving()) return Promise.resolve();
+    // Never starts the listener: a process that has resolved nothing (a CLI command) holds nothing to renew.
+    if (this.#ttlMs === 0 || !this.#listener?.listening) return Promise.resolve();
     this.#renewing ??= Promise.all([this.#renewKeys(), this.#renewSessions()]).then(
       () => {
         this.#renewing = null;
