@@ -7,9 +7,11 @@
  * Usage: npm run bench:api -- [--tenants N] [--skills N] [--seconds N] [--rounds N] [--scenarios list,read,rate]
  *   [--split] (instead of the scenarios: where a skill read's CPU goes, layer by layer)
  *   [--varied-statements N] (the product's pool first runs N distinct statements, as after varied traffic)
+ *   [--db-delay-ms N] (both servers reach PostgreSQL through a proxy holding each chunk N ms each way)
  */
 
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openRawPool, type RawPool } from '@skillhub/db/bench';
 import { checkResponses } from './api/check-responses.ts';
@@ -36,13 +38,18 @@ const { values: flags } = parseArgs({
     scenarios: { type: 'string', default: 'list,read,rate' },
     split: { type: 'boolean', default: false },
     'varied-statements': { type: 'string', default: '0' },
+    'db-delay-ms': { type: 'string', default: '0' },
   },
 });
-const positive = (name: Exclude<keyof typeof flags, 'scenarios' | 'split' | 'varied-statements'>) =>
+const positive = (name: Exclude<keyof typeof flags, 'scenarios' | 'split' | 'varied-statements' | 'db-delay-ms'>) =>
   positiveInteger(name, flags[name]);
 const variedStatements = Number(flags['varied-statements']);
 if (!Number.isInteger(variedStatements) || variedStatements < 0 || variedStatements > 1000) {
   throw new Error('--varied-statements: a whole number from 0 to 1000');
+}
+const dbDelayMs = Number(flags['db-delay-ms']);
+if (!Number.isInteger(dbDelayMs) || dbDelayMs < 0 || dbDelayMs > 100) {
+  throw new Error('--db-delay-ms: a whole number of milliseconds from 0 to 100');
 }
 const chosenScenarios = flags.scenarios.split(',');
 for (const key of chosenScenarios) {
@@ -91,12 +98,15 @@ async function main(): Promise<void> {
 async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: number): Promise<void> {
   const owner = openRawPool({ connectionString: bench.ownerUrl, max: 2 });
   const servers: ServerProcess[] = [];
+  let network: Awaited<ReturnType<typeof startDelayProxy>> | null = null;
   try {
     const warmed = await prewarm(owner, ['public.skills']);
     const counters = await openUsageCounters(owner);
+    network = dbDelayMs > 0 ? await startDelayProxy(bench.ownerUrl) : null;
+    const reach = network ? network.through : (url: string) => url;
     progress('starting the two servers');
     const product = await spawnServer('./skills-server.ts', {
-      BENCH_APP_URL: bench.appUrl,
+      BENCH_APP_URL: reach(bench.appUrl),
       BENCH_CONTEXT_KEY: bench.contextKey,
       ...(flags.split ? { BENCH_SPLIT: '1' } : {}),
       BENCH_VARIED_STATEMENTS: String(variedStatements),
@@ -105,7 +115,7 @@ async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: num
     servers.push(product);
     const baseline = await spawnServer(
       './baseline-server.ts',
-      { BENCH_OWNER_URL: bench.ownerUrl, BENCH_POOL_SIZE: String(config.poolSize) },
+      { BENCH_OWNER_URL: reach(bench.ownerUrl), BENCH_POOL_SIZE: String(config.poolSize) },
       { type: 'credentials', tenants: loaded.tenants },
     );
     servers.push(baseline);
@@ -117,6 +127,11 @@ async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: num
     const all = scenarios(loaded.tenants, config.skillsPerTenant).filter((s) => chosenScenarios.includes(s.key));
     await checkResponses(all, { product: product.url, baseline: baseline.url });
     await printHeader(owner, bench, loaded, warmed, counters);
+    if (network) {
+      console.log(
+        `  both servers reach PostgreSQL through a proxy holding each chunk ${dbDelayMs} ms each way (api/delay-proxy.ts): \`select 1\` round trip ${network.roundTripMs.direct.toFixed(2)} ms direct, ${network.roundTripMs.proxied.toFixed(2)} ms through it (medians of 200)`,
+      );
+    }
     if (flags.split) {
       await measureSplit(targets, splitScenarios(loaded.tenants, config.skillsPerTenant), counters);
       console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${loadAverage()}`);
@@ -153,8 +168,47 @@ async function measure(bench: BenchDatabase, loaded: LoadedCatalog, started: num
     console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${loadAverage()}`);
   } finally {
     for (const server of servers) await server.stop();
+    await network?.proxy.stop();
     await owner.end();
   }
+}
+
+/**
+ * `--db-delay-ms`: the proxy both servers reach PostgreSQL through (stopped after them), how to rewrite a
+ * connection URL to go through it, and the round trip it adds, measured.
+ */
+async function startDelayProxy(ownerUrl: string) {
+  const target = new URL(ownerUrl);
+  const proxy = await spawnServer('./delay-proxy.ts', {
+    BENCH_PROXY_TARGET: `${target.hostname}:${target.port || '5432'}`,
+    BENCH_PROXY_DELAY_MS: String(dbDelayMs),
+  });
+  const proxyPort = new URL(proxy.url).port;
+  const through = (url: string) => {
+    const rewritten = new URL(url);
+    rewritten.hostname = '127.0.0.1';
+    rewritten.port = proxyPort;
+    return rewritten.toString();
+  };
+  const roundTrip = async (url: string) => {
+    const pool = openRawPool({ connectionString: url, max: 1 });
+    try {
+      const times: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const start = performance.now();
+        await pool.query('select 1');
+        times.push(performance.now() - start);
+      }
+      return times.sort((a, b) => a - b)[100] ?? 0;
+    } finally {
+      await pool.end();
+    }
+  };
+  return {
+    proxy,
+    through,
+    roundTripMs: { direct: await roundTrip(ownerUrl), proxied: await roundTrip(through(ownerUrl)) },
+  };
 }
 
 /**
