@@ -12,8 +12,9 @@ import { type SignedUpUser, signUpOwner, type TestServer } from './support/test-
 
 /**
  * Longest a change announced at commit may take to reach the other process,
- * polling included: well under the TTL, so only the announcement can explain
- * it, with room for a machine busy with other suites.
+ * polling included, with room for a machine busy with other suites. A
+ * renewal (every half TTL) may also catch a change in that time, so each
+ * test also asks that B dropped the tenant's entries on an announcement.
  */
 const announcedWithinMs = 3_000;
 /** The second process's staleness bound. */
@@ -25,6 +26,12 @@ beforeAll(async () => {
   ({ t, b } = await startTwoServers(ttlMs));
 });
 afterAll(() => b.close());
+
+/** Entries B dropped on announcements (a renewal's drop of one credential is not counted). */
+const drops = () => {
+  const stats = b.db.credentials.stats();
+  return stats.keys.drops + stats.sessions.drops;
+};
 
 const hits = () => {
   const stats = b.db.credentials.stats();
@@ -68,8 +75,10 @@ describe('a second server process stops honouring a credential changed on the fi
     await servedFromCache(keyOnB, '/skills');
     const listed = await owner.client.get<{ apiKeys: { id: string }[] }>('/api-keys');
     const id = listed.body.apiKeys.at(-1)?.id ?? '';
+    const dropped = drops();
     expect((await owner.client.delete(`/api-keys/${id}`)).status).toBe(200);
     expect(await msUntil(keyOnB, '/skills', unauthorized, announcedWithinMs)).toBeLessThan(announcedWithinMs);
+    expect(drops()).toBeGreaterThan(dropped);
   });
 
   test('an ended session', async () => {
@@ -77,18 +86,22 @@ describe('a second server process stops honouring a credential changed on the fi
     const { current } = await mySessionIds(member.client);
     const sessionOnB = b.as(member.client);
     await servedFromCache(sessionOnB, '/auth/me');
+    const dropped = drops();
     expect((await owner.client.delete(`/admin/sessions/${current}`)).status).toBe(200);
     expect(await msUntil(sessionOnB, '/auth/me', unauthorized, announcedWithinMs)).toBeLessThan(announcedWithinMs);
+    expect(drops()).toBeGreaterThan(dropped);
   });
 
   test('a changed role holds from the next request', async () => {
     const member = await inviteUser(t, owner, 'acme', 'rob@acme.test');
     const sessionOnB = b.as(member.client);
     await servedFromCache(sessionOnB, '/auth/me');
+    const dropped = drops();
     expect((await owner.client.patch(`/users/${member.userId}/role`, { role: 'admin' })).status).toBe(200);
     const promoted = (status: number, body: unknown) =>
       status === 200 && (body as { user?: { role?: string } }).user?.role === 'admin';
     expect(await msUntil(sessionOnB, '/auth/me', promoted, announcedWithinMs)).toBeLessThan(announcedWithinMs);
+    expect(drops()).toBeGreaterThan(dropped);
   });
 
   test('a deactivated workspace, by the operator outside any server (as `skillhub tenant deactivate`)', async () => {
@@ -97,12 +110,14 @@ describe('a second server process stops honouring a credential changed on the fi
     const sessionOnB = b.as(other.client);
     await servedFromCache(keyOnB, '/skills');
     await servedFromCache(sessionOnB, '/auth/me');
+    const dropped = drops();
     await OperatorDoor.use(t.testDb.ownerUrl, (door) =>
       door.setTenantActive(other.tenantId, false, systemActor('cli')),
     );
     const refused = (status: number) => status === 401 || status === 403;
     expect(await msUntil(keyOnB, '/skills', refused, announcedWithinMs)).toBeLessThan(announcedWithinMs);
     expect(await msUntil(sessionOnB, '/auth/me', refused, announcedWithinMs)).toBeLessThan(announcedWithinMs);
+    expect(drops()).toBeGreaterThan(dropped);
   });
 });
 

@@ -4,7 +4,16 @@
 // workspaces) and, unlike a resolution, write and record nothing.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apiKeys, type Database, OperatorDoor, sql, userSessions, users } from '../src/index.ts';
+import {
+  apiKeys,
+  type Database,
+  OperatorDoor,
+  type ResolvedApiKey,
+  type ResolvedSession,
+  sql,
+  userSessions,
+  users,
+} from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { actor } from './support/tenant-rows.ts';
 
@@ -34,6 +43,10 @@ async function footprint() {
   );
   return rows[0]?.state;
 }
+
+const keysOf = (rows: Array<{ hash: string; key: ResolvedApiKey }>) => new Map(rows.map((r) => [r.hash, r.key]));
+const sessionsOf = (rows: Array<{ hash: string; session: ResolvedSession }>) =>
+  new Map(rows.map((r) => [r.hash, r.session]));
 
 async function addKey(tenantId: string, columns: { revokedAt?: Date; createdAt?: Date; expiresAt?: Date } = {}) {
   const keyHash = randomUUID();
@@ -71,7 +84,7 @@ describe('renewing API keys', () => {
       expiresAt: new Date(Date.now() - 1_000),
     });
     const before = await footprint();
-    const renewed = await db.platform.renewApiKeys([live, otherLive, revoked, expired, randomUUID()]);
+    const renewed = keysOf(await db.platform.renewApiKeys([live, otherLive, revoked, expired, randomUUID()]));
     expect([...renewed.keys()].sort()).toEqual([live, otherLive].sort());
     expect(renewed.get(live)).toEqual(await db.platform.resolveApiKey(live, actor()));
     expect(renewed.get(otherLive)?.tenantId).toBe(globex);
@@ -82,7 +95,7 @@ describe('renewing API keys', () => {
     const key = await addKey(globex);
     await OperatorDoor.use(testDb.ownerUrl, (door) => door.setTenantActive(globex, false, actor('operator')));
     try {
-      expect((await db.platform.renewApiKeys([key])).get(key)?.tenantActive).toBe(false);
+      expect(keysOf(await db.platform.renewApiKeys([key])).get(key)?.tenantActive).toBe(false);
     } finally {
       await OperatorDoor.use(testDb.ownerUrl, (door) => door.setTenantActive(globex, true, actor('operator')));
     }
@@ -97,8 +110,10 @@ describe('renewing sessions', () => {
     const expired = await addSession(acme, { expiresIn: '-1 minute', idleFor: '1 minute' });
     const ended = await addSession(acme, { expiresIn: '1 hour', idleFor: '1 minute', terminated: true });
     const before = await footprint();
-    const renewed = await db.platform.renewSessions(
-      [live, otherLive, idle, expired, ended, randomUUID()].map((tokenHash) => ({ tokenHash })),
+    const renewed = sessionsOf(
+      await db.platform.renewSessions(
+        [live, otherLive, idle, expired, ended, randomUUID()].map((tokenHash) => ({ tokenHash })),
+      ),
     );
     expect([...renewed.keys()].sort()).toEqual([live, otherLive].sort());
     expect(renewed.get(otherLive)?.tenantId).toBe(globex);
@@ -109,9 +124,9 @@ describe('renewing sessions', () => {
   test('judges the idle timeout on the activity the server saw and has not written, never past now', async () => {
     const idle = await addSession(acme, { expiresIn: '1 day', idleFor: '2 hours' });
     const seenAt = Date.now() - 1_000;
-    const renewed = await db.platform.renewSessions([{ tokenHash: idle, seenAt }]);
+    const renewed = sessionsOf(await db.platform.renewSessions([{ tokenHash: idle, seenAt }]));
     expect(renewed.get(idle)?.lastActivityAt).toBe(seenAt);
-    const future = await db.platform.renewSessions([{ tokenHash: idle, seenAt: Date.now() + 86_400_000 }]);
+    const future = sessionsOf(await db.platform.renewSessions([{ tokenHash: idle, seenAt: Date.now() + 86_400_000 }]));
     expect(future.get(idle)?.lastActivityAt).toBeLessThanOrEqual(Date.now());
   });
 });
@@ -131,3 +146,24 @@ describe('the renewal timer', () => {
     expect(await listeners()).toBe(0);
   });
 });
+
+describe('the cache around a renewal', () => {
+  test('a hash two workspaces share renews the credential the entry held, not the other', async () => {
+    const door = db.credentials;
+    const hash = randomUUID();
+    await addKeyWithHash(acme, hash);
+    await addKeyWithHash(globex, hash);
+    await door.ready();
+    const held = await door.resolveApiKey(hash, actor());
+    await door.renew();
+    const misses = door.stats().keys.misses;
+    expect((await door.resolveApiKey(hash, actor()))?.tenantId).toBe(held?.tenantId);
+    expect(door.stats().keys.misses).toBe(misses);
+  });
+});
+
+async function addKeyWithHash(tenantId: string, keyHash: string) {
+  await db.withTenant(tenantId, actor(), (tx) =>
+    tx.insert(apiKeys).values({ name: 'shared', prefix: randomUUID().slice(0, 8), keyHash }),
+  );
+}

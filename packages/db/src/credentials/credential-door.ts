@@ -154,15 +154,15 @@ export class CredentialDoor {
   renew(): Promise<void> {
     // Never starts the listener: a process that has resolved nothing (a CLI command) holds nothing to renew.
     if (this.#ttlMs === 0 || !this.#listener?.listening) return Promise.resolve();
-    this.#renewing ??= Promise.all([this.#renewKeys(), this.#renewSessions()]).then(
-      () => {
-        this.#renewing = null;
-      },
-      (error: unknown) => {
-        this.#renewing = null;
-        this.#onError(error, 'renewing cached credentials failed; each is resolved on its own at its bound');
-      },
-    );
+    // Both kinds run to their end, failed or not, before the next renewal may start (or close() returns).
+    this.#renewing ??= Promise.allSettled([this.#renewKeys(), this.#renewSessions()]).then((results) => {
+      this.#renewing = null;
+      for (const result of results) {
+        if (result.status === 'rejected') {
+          this.#onError(result.reason, 'renewing cached credentials failed; each is resolved on its own at its bound');
+        }
+      }
+    });
     return this.#renewing;
   }
 
@@ -176,11 +176,13 @@ export class CredentialDoor {
     for (const hashes of batches(this.#keys.takeServed())) {
       const generation = this.#keys.generation();
       const readFrom = Date.now();
-      const live = await this.#platform.renewApiKeys(hashes);
+      const live = byHash(await this.#platform.renewApiKeys(hashes));
       for (const hash of hashes) {
-        const held = this.#keys.peek(hash);
-        const key = live.get(hash);
-        if (!key?.tenantActive || (held && !sameApiKey(held.value, key))) {
+        // Only what is still held is renewed: an entry gone meanwhile is resolved by its next request.
+        const held = this.#keys.peek(hash)?.value;
+        if (!held) continue;
+        const key = live.get(hash)?.find((row) => sameApiKey(held, row.key))?.key;
+        if (!key?.tenantActive) {
           this.#keys.delete(hash);
           continue;
         }
@@ -194,22 +196,21 @@ export class CredentialDoor {
     for (const hashes of batches(this.#sessions.takeServed())) {
       const generation = this.#sessions.generation();
       const readFrom = Date.now();
-      const live = await this.#platform.renewSessions(
-        hashes.map((tokenHash) => ({ tokenHash, seenAt: this.#use.pendingSession(tokenHash) })),
+      const live = byHash(
+        await this.#platform.renewSessions(
+          hashes.map((tokenHash) => ({ tokenHash, seenAt: this.#use.pendingSession(tokenHash) })),
+        ),
       );
       for (const hash of hashes) {
         const held = this.#sessions.peek(hash)?.value;
-        const session = live.get(hash);
+        if (!held) continue;
+        const session = live.get(hash)?.find((row) => sameSession(held, row.session))?.session;
         if (!session || session.mfaPending || !session.userActive || !session.tenantActive) {
           this.#sessions.delete(hash);
           continue;
         }
-        if (held && !sameSession(held, session)) {
-          this.#sessions.delete(hash);
-          continue;
-        }
         // A request served while the renewal was read is newer than what it read.
-        const value = held && held.lastActivityAt > session.lastActivityAt ? withUseOf(session, held) : session;
+        const value = held.lastActivityAt > session.lastActivityAt ? withUseOf(session, held) : session;
         this.#sessions.renew(hash, { tenantId: value.tenantId, value, until: readFrom + this.#ttlMs }, generation);
       }
     }
@@ -230,7 +231,14 @@ export class CredentialDoor {
   }
 }
 
-/** A renewed row names the credential the entry held (a hash is unique per tenant only). */
+/** A renewal's rows by hash: a hash is unique per tenant only, so one may name credentials of two tenants. */
+function byHash<T extends { hash: string }>(rows: T[]): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const row of rows) grouped.set(row.hash, [...(grouped.get(row.hash) ?? []), row]);
+  return grouped;
+}
+
+/** A renewed row names the credential the entry held, not another tenant's under the same hash. */
 const sameApiKey = (held: ResolvedApiKey, renewed: ResolvedApiKey): boolean =>
   held.tenantId === renewed.tenantId && held.keyId === renewed.keyId;
 

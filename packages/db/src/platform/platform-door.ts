@@ -122,9 +122,11 @@ export class PlatformDoor {
    * Of these sessions, the ones still live, by token hash, in one statement
    * that writes and records nothing: a session past its end or idle timeout
    * is left out, and ended by {@link resolveSession} when next used. Each
-   * `seenAt` is judged as resolveSession's.
+   * `seenAt` is judged as resolveSession's. A hash is unique per tenant only: each row names its own.
    */
-  async renewSessions(sessions: Array<{ tokenHash: string; seenAt?: number }>): Promise<Map<string, ResolvedSession>> {
+  async renewSessions(
+    sessions: Array<{ tokenHash: string; seenAt?: number }>,
+  ): Promise<Array<{ hash: string; session: ResolvedSession }>> {
     const hashes = sessions.map((session) => session.tokenHash);
     const seen = sessions.map((session) =>
       session.seenAt === undefined ? null : new Date(session.seenAt).toISOString(),
@@ -133,15 +135,15 @@ export class PlatformDoor {
       sql`select r.token_hash, ${sessionColumns}
           from platform.renew_sessions(${sql.param(hashes)}::text[], ${sql.param(seen)}::timestamptz[]) r`,
     );
-    return new Map(result.rows.map((row) => [row.token_hash, toResolvedSession(row)]));
+    return result.rows.map((row) => ({ hash: row.token_hash, session: toResolvedSession(row) }));
   }
 
-  /** Of these API keys, the ones still live, by key hash, in one statement that writes and records nothing. */
-  async renewApiKeys(keyHashes: string[]): Promise<Map<string, ResolvedApiKey>> {
+  /** Of these API keys, the ones still live, with their hashes, in one statement that writes and records nothing. */
+  async renewApiKeys(keyHashes: string[]): Promise<Array<{ hash: string; key: ResolvedApiKey }>> {
     const result = await this.#db.execute<ApiKeyRow & { key_hash: string }>(
       sql`select r.key_hash, ${apiKeyColumns} from platform.renew_api_keys(${sql.param(keyHashes)}::text[]) r`,
     );
-    return new Map(result.rows.map((row) => [row.key_hash, toResolvedApiKey(row)]));
+    return result.rows.map((row) => ({ hash: row.key_hash, key: toResolvedApiKey(row) }));
   }
 
   /**
