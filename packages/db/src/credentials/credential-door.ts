@@ -110,7 +110,7 @@ export class CredentialDoor {
     }
     const generation = this.#sessions.generation();
     const session = await this.#platform.resolveSession(tokenHash, actor, this.#use.pendingSession(tokenHash));
-    if (serving && session && !session.mfaPending && session.userActive && session.tenantActive) {
+    if (serving && session && signedIn(session)) {
       this.#sessions.set(
         tokenHash,
         { tenantId: session.tenantId, value: session, until: Date.now() + this.#ttlMs },
@@ -205,7 +205,7 @@ export class CredentialDoor {
         const held = this.#sessions.peek(hash)?.value;
         if (!held) continue;
         const session = live.get(hash)?.find((row) => sameSession(held, row.session))?.session;
-        if (!session || session.mfaPending || !session.userActive || !session.tenantActive) {
+        if (!session || !signedIn(session)) {
           this.#sessions.delete(hash);
           continue;
         }
@@ -234,7 +234,11 @@ export class CredentialDoor {
 /** A renewal's rows by hash: a hash is unique per tenant only, so one may name credentials of two tenants. */
 function byHash<T extends { hash: string }>(rows: T[]): Map<string, T[]> {
   const grouped = new Map<string, T[]>();
-  for (const row of rows) grouped.set(row.hash, [...(grouped.get(row.hash) ?? []), row]);
+  for (const row of rows) {
+    const same = grouped.get(row.hash);
+    if (same) same.push(row);
+    else grouped.set(row.hash, [row]);
+  }
   return grouped;
 }
 
@@ -244,6 +248,10 @@ const sameApiKey = (held: ResolvedApiKey, renewed: ResolvedApiKey): boolean =>
 
 const sameSession = (held: ResolvedSession, renewed: ResolvedSession): boolean =>
   held.tenantId === renewed.tenantId && held.sessionId === renewed.sessionId;
+
+/** A session that lets a request through: its second factor given, its user and workspace active. */
+const signedIn = (session: ResolvedSession): boolean =>
+  !session.mfaPending && session.userActive && session.tenantActive;
 
 const withUseOf = (session: ResolvedSession, held: ResolvedSession): ResolvedSession => ({
   ...session,
