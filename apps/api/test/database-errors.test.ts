@@ -62,3 +62,25 @@ test('a database that has gone away is a 503 UNAVAILABLE with Retry-After and th
   expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
   await server.testDb.drop();
 });
+
+test("reads in flight while the database ends the server's connections (a restart, a failover) all answer", async () => {
+  const statuses: number[] = [];
+  let reading = true;
+  const reader = async () => {
+    while (reading) statuses.push((await owner.client.get('/skills')).status);
+  };
+  const readers = Array.from({ length: 8 }, reader);
+  for (let round = 0; round < 3; round += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The request path's connections, not the one listening for credential changes (the cache keeps serving).
+    await t.testDb.ownerQuery(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database()
+         and pid <> pg_backend_pid() and usename <> current_user and query not like 'listen %'`,
+    );
+  }
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  reading = false;
+  await Promise.all(readers);
+  expect(statuses.length).toBeGreaterThan(24);
+  expect(statuses.filter((status) => status !== 200)).toEqual([]);
+});

@@ -47,6 +47,7 @@ import { AuditSinkDoor } from './sinks/audit-sink-door.ts';
 import { DeploymentSinkDoor } from './sinks/deployment-sink-door.ts';
 import { runSinkDelivery, type SinkDeliveryRunner } from './sinks/sink-delivery-transaction.ts';
 import { runnerFor } from './sql-runner.ts';
+import { judgedError, wasJudged, watchCheckout } from './stale-connection.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
 import { outsideScope, type TenantTx } from './tenant-context/context-store.ts';
@@ -54,6 +55,7 @@ import { defaultTransactionLimits, type TransactionLimits } from './tenant-conte
 import { isDistributed } from './tenant-context/distributed-binding.ts';
 import { DrizzleParts } from './tenant-context/drizzle-parts.ts';
 import {
+  readsOnly,
   type TenantConnection,
   unfitForReuse,
   type WithTenantOptions,
@@ -270,7 +272,11 @@ export class Database {
   ): Promise<T> {
     // Nested: a savepoint on the caller's connection.
     return await (withTenantNested(tenantId, fn) ??
-      this.#onOwnClient((connection) => withTenantOn(connection, this.#tenantSettings, tenantId, actor, fn, options)));
+      this.#onClientOf(
+        this.#pool,
+        (connection) => withTenantOn(connection, this.#tenantSettings, tenantId, actor, fn, options),
+        readsOnly(options ?? {}, this.#tenantSettings),
+      ));
   }
 
   /**
@@ -298,21 +304,41 @@ export class Database {
     return this.#onClientOf(this.#pool, fn);
   }
 
-  async #onClientOf<T>(pool: pg.Pool, fn: (connection: TenantConnection) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    let discard = false;
-    try {
-      return await fn({ client, drizzle: this.#drizzle });
-    } catch (error) {
-      // On a Citus coordinator a session whose transaction failed is not trusted again (found: after a
-      // retention plan failed in Citus's planner, the session ran every later delegated call on the coordinator
-      // itself, where the shards it names do not exist).
-      discard = this.#tenantSettings.distributed || classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
-      throw error;
-    } finally {
-      // A connection whose session holds a prepared statement the driver did not make, or whose transaction could
-      // not be ended and cleaned up, is closed, not pooled.
-      client.release(discard || unfitForReuse(client));
+  /**
+   * `fn` on a connection of `pool`, run again on another when the one it was given is lost (connections
+   * the server ended while idle, as in a restart, stay in the pool until the client reads their closing):
+   * up to the pool's size while the server answered nothing (watchCheckout), as each idle connection may
+   * be such a one; and once more after an answer where the transaction is READ ONLY (`readOnly`), since
+   * nothing it did can have stayed. A connection the pool opens answers BEGIN alone first, so a statement
+   * that crashes the server runs at most twice more.
+   */
+  async #onClientOf<T>(pool: pg.Pool, fn: (connection: TenantConnection) => Promise<T>, readOnly = false): Promise<T> {
+    let ranAgainAfterAnswer = false;
+    for (let attempt = 1; ; attempt += 1) {
+      const client = await pool.connect().catch((error: unknown) => Promise.reject(judgedError(error)));
+      const answered = watchCheckout(client);
+      let discard = false;
+      try {
+        return await fn({ client, drizzle: this.#drizzle });
+      } catch (error) {
+        const lost = !wasJudged(error) && classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
+        // On a Citus coordinator a session whose transaction failed is not trusted again (found: after a
+        // retention plan failed in Citus's planner, the session ran every later delegated call on the coordinator
+        // itself, where the shards it names do not exist).
+        discard = this.#tenantSettings.distributed || lost;
+        if (lost && attempt <= (pool.options.max ?? 10)) {
+          if (!answered()) continue;
+          if (readOnly && !ranAgainAfterAnswer) {
+            ranAgainAfterAnswer = true;
+            continue;
+          }
+        }
+        throw judgedError(error);
+      } finally {
+        // A connection whose session holds a prepared statement the driver did not make, or whose transaction could
+        // not be ended and cleaned up, is closed, not pooled.
+        client.release(discard || unfitForReuse(client));
+      }
     }
   }
 

@@ -25,9 +25,18 @@ const terminateAppBackends = () =>
      where datname = current_database() and pid <> pg_backend_pid() and usename <> current_user`,
   );
 
+const backendPid = (database: Database) =>
+  database.withTenant(tenantId, systemActor('test'), async (tx) => {
+    const { rows } = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+    return rows[0]?.pid ?? 0;
+  });
+
 test('a backend killed inside a transaction fails that transaction, not the process, and the pool recovers', async () => {
+  await backendPid(db); // the connection below has been pooled before, as a stale one would have been
+  let runs = 0;
   const failure = await db
     .withTenant(tenantId, systemActor('test'), async (tx) => {
+      runs += 1;
       await tx.execute(sql`select 1`);
       await terminateAppBackends();
       // Let the termination notice reach the client before the next statement.
@@ -35,7 +44,9 @@ test('a backend killed inside a transaction fails that transaction, not the proc
       await tx.execute(sql`select 1`);
     })
     .catch((error: unknown) => error);
-  expect(failure).toBeInstanceOf(Error);
+  expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
+  // Its first statement had answered: what followed may have run, so the transaction is not tried again.
+  expect(runs).toBe(1);
   const { rows } = await db.withTenant(tenantId, systemActor('test'), (tx) =>
     tx.execute<{ one: number }>(sql`select 1 as one`),
   );
@@ -63,37 +74,54 @@ test('a caller waits a bounded time for a pooled connection, then fails as unrea
   expect(ms).toBeLessThan(8_000);
 });
 
-/**
- * Regression: Drizzle's transaction() checks a client out of the pool and
- * sends BEGIN before its try/finally, so a BEGIN that failed (the backend
- * died while the client sat idle in the pool, as in a PostgreSQL restart)
- * never released the client: each such failure took one connection out of
- * the pool for good, until every request waited out the acquire timeout.
- */
-test('a transaction whose BEGIN fails on a dead pooled connection gives the connection back', async () => {
-  const one = await testDb.openApp({ maxConnections: 1 });
-  const pid = await one.withTenant(tenantId, systemActor('test'), async (tx) => {
-    const { rows } = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
-    return rows[0]?.pid ?? 0;
-  });
-  // Kill the idle client's backend (SIGTERM, as pg_terminate_backend does) and
-  // block the event loop while it dies, so the pool hands the client out
-  // before it can notice that its socket has closed.
-  process.kill(pid, 'SIGTERM');
+/** Kills backends (SIGTERM, as pg_terminate_backend does) and blocks the event loop while they die, so a pool hands their clients out before it can notice that their sockets have closed. */
+function killWhileUnnoticed(pids: number[]): void {
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
-  const failure = await one
-    .withTenant(tenantId, systemActor('test'), (tx) => tx.execute(sql`select 1`))
-    .catch((error: unknown) => error);
-  expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
-  const started = performance.now();
-  const { rows } = await one.withTenant(tenantId, systemActor('test'), (tx) =>
-    tx.execute<{ one: number }>(sql`select 1 as one`),
-  );
-  expect(rows).toEqual([{ one: 1 }]);
-  expect(performance.now() - started).toBeLessThan(2_000);
+}
+
+/**
+ * Regression: Drizzle's transaction() checks a client out of the pool and sends BEGIN before its
+ * try/finally, so a BEGIN that failed on a connection that died idle in the pool (a PostgreSQL restart)
+ * never released the client, and each such failure took one connection out of the pool for good. Then
+ * such a transaction failed as DATABASE_UNREACHABLE, a 503 to a request that found a stale connection
+ * (the killed-connection test in tenant-round-trips.test.ts failed in CI on it); now it runs on another.
+ */
+test('a transaction handed a pooled connection the database ended while idle runs on a live one instead', async () => {
+  const one = await testDb.openApp({ maxConnections: 1 });
+  try {
+    const killed = await backendPid(one);
+    killWhileUnnoticed([killed]);
+    let runs = 0;
+    const pid = await one.withTenant(tenantId, systemActor('test'), async (tx) => {
+      runs += 1;
+      const { rows } = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+      return rows[0]?.pid;
+    });
+    expect(runs).toBe(2);
+    expect(pid).not.toBe(killed);
+    // The dead connection was given back closed: the pool's one place serves the next transaction at once.
+    const started = performance.now();
+    expect(await backendPid(one)).toBe(pid);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  } finally {
+    await one.close();
+  }
 });
 
-test('a sink door whose BEGIN fails on a dead delivery connection gives the connection back', async () => {
+test('after every pooled connection was ended, more transactions at once than the pool holds all run', async () => {
+  const four = await testDb.openApp({ maxConnections: 4 });
+  try {
+    const held = new Set(await Promise.all([1, 2, 3, 4].map(() => backendPid(four))));
+    killWhileUnnoticed([...held]);
+    const pids = await Promise.all(Array.from({ length: 12 }, () => backendPid(four)));
+    for (const pid of pids) expect(held.has(pid)).toBe(false);
+  } finally {
+    await four.close();
+  }
+});
+
+test('a sink door handed a delivery connection the database ended while idle runs on a live one instead', async () => {
   const one = await testDb.openApp({ deliveryConnections: 1 });
   try {
     await one.auditSinks.lease(10, 60);
@@ -101,14 +129,9 @@ test('a sink door whose BEGIN fails on a dead delivery connection gives the conn
       `select pid from pg_stat_activity
        where datname = current_database() and pid <> pg_backend_pid() and usename <> current_user`,
     );
-    // Kill the idle delivery client's backend and block the event loop while it
-    // dies, with no await in between, so the pool hands out the dead client
-    // before it can notice (terminating through a query let the close arrive
-    // while the query was awaited, and the pool then opened a fresh one).
-    for (const { pid } of backends) process.kill(pid, 'SIGTERM');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
-    const failure = await one.auditSinks.lease(10, 60).catch((error: unknown) => error);
-    expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
+    // Killed with no await in between, so the pool hands out the dead client (terminating through a
+    // query let the close arrive while the query was awaited, and the pool then opened a fresh one).
+    killWhileUnnoticed(backends.map((b) => b.pid));
     const started = performance.now();
     await expect(one.auditSinks.lease(10, 60)).resolves.toEqual([]);
     expect(performance.now() - started).toBeLessThan(2_000);
@@ -116,6 +139,84 @@ test('a sink door whose BEGIN fails on a dead delivery connection gives the conn
     const closing = performance.now();
     await one.close();
     expect(performance.now() - closing).toBeLessThan(2_000);
+  }
+});
+
+/**
+ * `fn` with a pool whose one open connection is held by a transaction, so the next gets a connection
+ * of its own, which holds no ticket: its BEGIN answers alone, before its first statement.
+ */
+async function withNewConnection<T>(fn: (database: Database) => Promise<T>): Promise<T> {
+  const two = await testDb.openApp({ maxConnections: 2 });
+  let release: () => void = () => {};
+  const held = two
+    .withTenant(
+      tenantId,
+      systemActor('test'),
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    )
+    .catch(() => undefined);
+  try {
+    return await fn(two);
+  } finally {
+    release();
+    await held;
+    await two.close();
+  }
+}
+
+test('a one-statement read lost after its BEGIN answered runs again; any other transaction then fails', async () => {
+  const lostAfterBegin = (options: { oneRead?: boolean }) =>
+    withNewConnection(async (database) => {
+      let runs = 0;
+      const outcome = await database
+        .withTenant(
+          tenantId,
+          systemActor('test'),
+          async (tx) => {
+            runs += 1;
+            if (runs === 1) {
+              await terminateAppBackends();
+              Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+            }
+            return (await tx.execute<{ one: number }>(sql`select 1 as one`)).rows;
+          },
+          options,
+        )
+        .catch((error: unknown) => classifyDatabaseError(error)?.code);
+      return { outcome, runs };
+    });
+  expect(await lostAfterBegin({ oneRead: true })).toEqual({ outcome: [{ one: 1 }], runs: 2 });
+  expect(await lostAfterBegin({})).toEqual({ outcome: 'DATABASE_UNREACHABLE', runs: 1 });
+});
+
+test('a one-statement read is READ ONLY on a connection without a ticket too', async () => {
+  const write = withNewConnection((database) =>
+    database.withTenant(tenantId, systemActor('test'), (tx) => tx.execute(sql`create temporary table t (n int)`), {
+      oneRead: true,
+    }),
+  );
+  await expect(write).rejects.toMatchObject({ cause: { code: '25006' } });
+});
+
+test('a transaction that fails on the pool running dry inside it, not on its own connection, is not run again', async () => {
+  const one = await testDb.openApp({ maxConnections: 1, acquireTimeoutMs: 300 });
+  try {
+    let runs = 0;
+    const failure = await one
+      .withTenant(tenantId, systemActor('test'), async () => {
+        runs += 1;
+        // A record in a transaction of its own needs a second connection, which a pool of one never frees.
+        await one.withTenantIndependently(tenantId, systemActor('test'), (tx) => tx.execute(sql`select 1`));
+      })
+      .catch((error: unknown) => error);
+    expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
+    expect(runs).toBe(1);
+  } finally {
+    await one.close();
   }
 });
 

@@ -32,6 +32,8 @@ export const bindingQueryText =
  * the server connection at BEGIN and keeps it for both).
  */
 export const beginBoundText = `begin; ${bindingQueryText}`;
+/** {@link beginBoundText} for a transaction that may only read. */
+export const beginReadOnlyBoundText = `begin read only; ${bindingQueryText}`;
 
 /** The binding from the rows of {@link beginBoundText}'s second statement. */
 export function bindingOf(row: { pid?: unknown; started_us?: unknown } | undefined): TransactionBinding {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { beginBoundText, bindingOf, type TransactionBinding } from './context-token.ts';
+import { beginBoundText, beginReadOnlyBoundText, bindingOf, type TransactionBinding } from './context-token.ts';
 
 /** A session's ticket for its next transaction (migration 0060) and the server start it is valid under. */
 export interface Ticket {
@@ -38,11 +38,12 @@ export function takeTicket(client: pg.PoolClient, pid: number | undefined): (Tra
 }
 
 /**
- * BEGIN and the binding the database reports for the transaction it opened (backend and start time,
- * migration 0034), in one round trip. Whatever ticket the connection held is dropped unsigned.
+ * BEGIN (READ ONLY where asked) and the binding the database reports for the transaction it opened
+ * (backend and start time, migration 0034), in one round trip. Whatever ticket the connection held is
+ * dropped unsigned.
  */
-export async function beginBound(client: pg.ClientBase): Promise<TransactionBinding> {
+export async function beginBound(client: pg.ClientBase, readOnly = false): Promise<TransactionBinding> {
   tickets.delete(client);
-  const began = (await client.query(beginBoundText)) as unknown as pg.QueryResult[];
+  const began = (await client.query(readOnly ? beginReadOnlyBoundText : beginBoundText)) as unknown as pg.QueryResult[];
   return bindingOf(began[1]?.rows[0]);
 }

@@ -128,9 +128,9 @@ async function rollBack(client: pg.PoolClient, ending: Ending): Promise<void> {
  * distributed transaction's). If the binding's statement fails after BEGIN took, the connection must not go
  * back to the pool inside that transaction: it is rolled back, or marked unfit when even that fails.
  */
-async function beginOn(client: pg.PoolClient, distributed: boolean) {
+async function beginOn(client: pg.PoolClient, distributed: boolean, readOnly: boolean) {
   try {
-    return await (distributed ? beginDistributedBound(client) : beginBound(client));
+    return await (distributed ? beginDistributedBound(client) : beginBound(client, readOnly));
   } catch (error) {
     await client.query('rollback').catch(() => unfit.add(client));
     throw error;
@@ -174,6 +174,14 @@ export interface WithTenantOptions {
   oneRead?: boolean;
 }
 
+/**
+ * Whether the transaction is READ ONLY: a one-statement read's is, but on a Citus coordinator, where BEGIN
+ * must let Citus assign the distributed transaction. Lost before it answered, such a transaction can be
+ * run again: nothing it did can have stayed.
+ */
+export const readsOnly = (options: WithTenantOptions, settings: Pick<WithTenantSettings, 'distributed'>): boolean =>
+  options.oneRead === true && !settings.distributed;
+
 export const assertTenantId = (tenantId: string): void => {
   if (!tenantIdPattern.test(tenantId)) {
     throw new DbError('INVALID_TENANT_ID', `"${tenantId}" is not a valid tenant id`);
@@ -194,6 +202,12 @@ export const assertTenantId = (tenantId: string): void => {
  * (the error is rethrown). A nested call for the same tenant runs in a
  * savepoint; a nested call for another tenant is refused.
  *
+ * `fn` may run again on another connection when the one it was given is
+ * lost and nothing of the transaction can have stayed: the server answered
+ * nothing on it (a pooled connection the server had closed while idle), or
+ * the transaction is a one-statement read (Database#onClientOf). What `fn`
+ * does outside the transaction should bear that, as for any retried one.
+ *
  * @example
  * const skill = await db.withTenant(tenantId, actor, (tx) =>
  *   tx.select().from(skills).where(eq(skills.slug, 'code-review')));
@@ -213,7 +227,7 @@ export async function withTenantOn<T>(
   // context; else for the backend and start time BEGIN reports first, in a round trip of its own; on a Citus
   // coordinator for the distributed transaction BEGIN's round trip has Citus assign (0069), which the workers check.
   const ticket = takeTicket(client, backendPid(client));
-  const binding = ticket ?? (await beginOn(client, settings.distributed));
+  const binding = ticket ?? (await beginOn(client, settings.distributed, readsOnly(options, settings)));
   const { connection: contextFirst, session } = drizzle.sessionOn(client);
   // The context leaves with the transaction's first statement, in its round trip (ContextFirstClient).
   // Statements are prepared once per connection where the connection is the backend itself; behind a
@@ -229,7 +243,7 @@ export async function withTenantOn<T>(
       : {
           ...(direct ? { name: 'skillhub.set-tenant-context' } : {}),
           ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
-          ...(ticket ? { begin: true, readOnly: endWithStatement } : {}),
+          ...(ticket ? { begin: true, readOnly: readsOnly(options, settings) } : {}),
         },
     direct,
     settings.checkTenantRouting ? tenantId : undefined,
@@ -248,7 +262,8 @@ export async function withTenantOn<T>(
     // Committed and cleaned up with its statement: nothing is left to roll back.
     if (ended?.ended) tookPipelinedEnd(client, ended);
     else if (contextFirst.dropContext() && ticket) keepTicket(client, ticket);
-    else await rollBack(client, ending);
+    // A ROLLBACK that fails too (the connection was lost) leaves the connection unfit; `error` says what happened.
+    else await rollBack(client, ending).catch(() => undefined);
     throw error;
   }
   const ended = contextFirst.takeEnd();
