@@ -1,41 +1,47 @@
 import type { EventEmitter } from 'node:events';
 import type pg from 'pg';
 
-/** Round trips each pooled connection has completed (a ReadyForQuery from the server) since its first checkout here. */
-const roundTrips = new WeakMap<pg.PoolClient, { completed: number }>();
+/**
+ * Messages each pooled connection has had from the server, since its first checkout here, that answer
+ * something sent: all but an error, a notice, a setting's report and a notification, which a server
+ * sends unasked (an ended session's last word is an error).
+ */
+const answers = new WeakMap<pg.PoolClient, { count: number }>();
+const unasked = new Set(['error', 'notice', 'parameterStatus', 'notification']);
 
 /** node-postgres' connection under a client, which emits each message the server sends (not in its published types). */
 const wireOf = (client: pg.PoolClient): EventEmitter => (client as unknown as { connection: EventEmitter }).connection;
 
-function roundTripsOf(client: pg.PoolClient): { completed: number } {
-  let trips = roundTrips.get(client);
-  if (!trips) {
-    const counter = { completed: 0 };
-    wireOf(client).on('readyForQuery', () => {
-      counter.completed += 1;
+function answersOf(client: pg.PoolClient): { count: number } {
+  let counted = answers.get(client);
+  if (!counted) {
+    const counter = { count: 0 };
+    wireOf(client).on('message', (message: { name: string }) => {
+      if (!unasked.has(message.name)) counter.count += 1;
     });
-    roundTrips.set(client, counter);
-    trips = counter;
+    answers.set(client, counter);
+    counted = counter;
   }
-  return trips;
+  return counted;
 }
 
 /**
  * Starts watching one checkout of `client`; the function returned tells whether the server has since
- * answered anything on it. A connection lost before any answer was found dead: above all a pooled
- * connection whose session the server ended while it sat idle (a restart, a failover,
- * pg_terminate_backend) and whose closing the client had not read yet, so the pool handed it out as live.
+ * answered anything on it. A connection lost before any answer was found dead: a pooled connection whose
+ * session the server ended while it sat idle (a restart, a failover, pg_terminate_backend), whose closing
+ * the client had not read yet, so the pool handed it out as live.
  *
- * Nothing sent on such a checkout can have committed: withTenant and the workers' transactions send
- * COMMIT only after the statements before it answered (a one-statement read's COMMIT leaves with it,
- * but that transaction is READ ONLY). A first statement whose backend was terminated while it ran is
- * found dead too (pg_cancel_backend, not pg_terminate_backend, stops a runaway query). Only a connection
- * that has served a transaction carries BEGIN with its first statement; on a new one BEGIN answers alone.
+ * A backend that began on what it was sent has answered: PostgreSQL acknowledges each Parse and Bind, and
+ * a backend terminated at work flushes those and the rows it sent before its last error. Only a backend
+ * that dies at once (a crash) leaves a statement unanswered, and a connection the pool opens answers BEGIN
+ * alone before its first statement. Nothing sent on a checkout left unanswered can have committed:
+ * withTenant and the workers' transactions send COMMIT only after the statements before it answered (a
+ * one-statement read's leaves with it, but that transaction is READ ONLY).
  */
 export function watchCheckout(client: pg.PoolClient): () => boolean {
-  const trips = roundTripsOf(client);
-  const before = trips.completed;
-  return () => trips.completed !== before;
+  const counted = answersOf(client);
+  const before = counted.count;
+  return () => counted.count !== before;
 }
 
 /**

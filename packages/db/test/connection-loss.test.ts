@@ -202,6 +202,22 @@ test('a one-statement read is READ ONLY on a connection without a ticket too', a
   await expect(write).rejects.toMatchObject({ cause: { code: '25006' } });
 });
 
+test('a first statement whose backend is terminated while it runs is not run again', async () => {
+  await backendPid(db); // the connection below has served before: BEGIN leaves with its first statement
+  let runs = 0;
+  const terminated = new Promise((resolve) => setTimeout(resolve, 300)).then(terminateAppBackends);
+  const failure = await db
+    .withTenant(tenantId, systemActor('test'), async (tx) => {
+      runs += 1;
+      await tx.execute(sql`select pg_sleep(${5})`);
+    })
+    .catch((error: unknown) => error);
+  await terminated;
+  expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
+  // The backend had acknowledged the statement before it was ended: it may have done its work.
+  expect(runs).toBe(1);
+});
+
 test('a transaction that fails on the pool running dry inside it, not on its own connection, is not run again', async () => {
   const one = await testDb.openApp({ maxConnections: 1, acquireTimeoutMs: 300 });
   try {
