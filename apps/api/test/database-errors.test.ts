@@ -63,24 +63,25 @@ test('a database that has gone away is a 503 UNAVAILABLE with Retry-After and th
   await server.testDb.drop();
 });
 
-test("reads in flight while the database ends the server's connections (a restart, a failover) all answer", async () => {
+test('reads in flight while the database ends the connections of their requests, as in a restart, all answer', async () => {
   const statuses: number[] = [];
   let reading = true;
   const reader = async () => {
     while (reading) statuses.push((await owner.client.get('/skills')).status);
   };
   const readers = Array.from({ length: 8 }, reader);
-  for (let round = 0; round < 3; round += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    // The request path's connections, not the one listening for credential changes (the cache keeps serving).
-    await t.testDb.ownerQuery(
-      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database()
-         and pid <> pg_backend_pid() and usename <> current_user and query not like 'listen %'`,
-    );
-  }
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Not the connection listening for credential changes: without it the cache serves nothing, and a
+  // credential is resolved by a platform door's statement, which is not run again (a statement outside a
+  // transaction commits before it answers).
+  const { rows } = await t.testDb.ownerQuery<{ ended: boolean }>(
+    `select pg_terminate_backend(pid) as ended from pg_stat_activity where datname = current_database()
+       and pid <> pg_backend_pid() and usename <> current_user and query not like 'listen %'`,
+  );
+  expect(rows.length).toBeGreaterThan(0);
+  await new Promise((resolve) => setTimeout(resolve, 300));
   reading = false;
   await Promise.all(readers);
-  expect(statuses.length).toBeGreaterThan(24);
+  expect(statuses.length).toBeGreaterThan(16);
   expect(statuses.filter((status) => status !== 200)).toEqual([]);
 });
