@@ -47,7 +47,14 @@ import { AuditSinkDoor } from './sinks/audit-sink-door.ts';
 import { DeploymentSinkDoor } from './sinks/deployment-sink-door.ts';
 import { runSinkDelivery, type SinkDeliveryRunner } from './sinks/sink-delivery-transaction.ts';
 import { runnerFor } from './sql-runner.ts';
-import { judgedError, wasJudged, watchCheckout } from './stale-connection.ts';
+import {
+  type Attempt,
+  judgedError,
+  reachedElsewhere,
+  runAttempt,
+  wasJudged,
+  watchCheckout,
+} from './stale-connection.ts';
 import { type RequestActor, systemActor } from './tenant-context/actor.ts';
 import { type ContextKey, parseContextKey } from './tenant-context/context-key.ts';
 import { outsideScope, type TenantTx } from './tenant-context/context-store.ts';
@@ -128,6 +135,13 @@ function newPool(url: string, max: number, acquireTimeoutMs = 5_000): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: acquireTimeoutMs });
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
+  // A statement on the pool itself (a platform door's) from inside a transaction's work is work done
+  // elsewhere: that transaction is then never run again (runAttempt).
+  const query = pool.query.bind(pool);
+  pool.query = ((...args: Parameters<typeof query>) => {
+    reachedElsewhere();
+    return query(...args);
+  }) as typeof pool.query;
   return pool;
 }
 
@@ -283,7 +297,9 @@ export class Database {
    * Like withTenant, but always in a transaction of its own, even inside
    * another: for records that must survive the enclosing transaction's
    * rollback (a denied action's security event). Uses a second pooled
-   * connection while the outer one is held.
+   * connection while the outer one is held. A withTenant that calls it is
+   * never run again on another connection (see withTenantOn): what this
+   * committed would be committed twice.
    */
   withTenantIndependently<T>(tenantId: string, actor: RequestActor, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
     return outsideScope(() =>
@@ -307,26 +323,38 @@ export class Database {
   /**
    * `fn` on a connection of `pool`, run again on another when the one it was given is lost (connections
    * the server ended while idle, as in a restart, stay in the pool until the client reads their closing):
-   * up to the pool's size while the server answered nothing (watchCheckout), as each idle connection may
-   * be such a one; and once more after an answer where the transaction is READ ONLY (`readOnly`), since
-   * nothing it did can have stayed. A connection the pool opens answers BEGIN alone first, so a statement
-   * that crashes the server runs at most twice more.
+   * up to the pool's size while the server acknowledged nothing (watchCheckout), as each idle connection
+   * may be such a one; and once more after an answer where the transaction is READ ONLY (`readOnly`), since
+   * nothing it did can have stayed. Never once `fn` reached the database through another connection
+   * (runAttempt), and never past the time a caller may wait for a connection.
    */
   async #onClientOf<T>(pool: pg.Pool, fn: (connection: TenantConnection) => Promise<T>, readOnly = false): Promise<T> {
+    // This checkout is database work of the attempt that encloses it, if any.
+    reachedElsewhere();
     let ranAgainAfterAnswer = false;
+    const started = performance.now();
+    // Found dead at once, as a stale connection is: a failure that took longer (a pooler's queue timing out,
+    // with no answer either) is not tried again past the time a caller may wait for a connection.
+    const retryWithinMs = pool.options.connectionTimeoutMillis ?? 5_000;
     for (let attempt = 1; ; attempt += 1) {
       const client = await pool.connect().catch((error: unknown) => Promise.reject(judgedError(error)));
       const answered = watchCheckout(client);
+      const run: Attempt = { elsewhere: false };
       let discard = false;
       try {
-        return await fn({ client, drizzle: this.#drizzle });
+        return await runAttempt(run, () => fn({ client, drizzle: this.#drizzle }));
       } catch (error) {
         const lost = !wasJudged(error) && classifyDatabaseError(error)?.code === 'DATABASE_UNREACHABLE';
         // On a Citus coordinator a session whose transaction failed is not trusted again (found: after a
         // retention plan failed in Citus's planner, the session ran every later delegated call on the coordinator
         // itself, where the shards it names do not exist).
         discard = this.#tenantSettings.distributed || lost;
-        if (lost && attempt <= (pool.options.max ?? 10)) {
+        if (
+          lost &&
+          !run.elsewhere &&
+          attempt <= (pool.options.max ?? 10) &&
+          performance.now() - started < retryWithinMs
+        ) {
           if (!answered()) continue;
           if (readOnly && !ranAgainAfterAnswer) {
             ranAgainAfterAnswer = true;

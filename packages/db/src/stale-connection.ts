@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventEmitter } from 'node:events';
 import type pg from 'pg';
 
@@ -57,5 +58,30 @@ export function judgedError(error: unknown): unknown {
   return error;
 }
 
-/** Whether `error` came out of another checkout, already judged there. */
-export const wasJudged = (error: unknown): boolean => typeof error === 'object' && error !== null && judged.has(error);
+/** Whether `error`, or an error it wraps, came out of another checkout, already judged there. */
+export function wasJudged(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; depth += 1) {
+    if (judged.has(e)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** One run of a checkout's work; `elsewhere` once it has reached the database other than through its own connection. */
+export interface Attempt {
+  elsewhere: boolean;
+}
+const attempts = new AsyncLocalStorage<Attempt>();
+
+/**
+ * Runs `fn` as `attempt`. Work it does on the database through another connection (a transaction of its
+ * own, a platform door's statement) marks it, and such an attempt is never run again: that work may
+ * have committed already, and would be done twice.
+ */
+export const runAttempt = <T>(attempt: Attempt, fn: () => Promise<T>): Promise<T> => attempts.run(attempt, fn);
+
+/** Marks the attempt this code runs in, if any, as having reached the database elsewhere. */
+export function reachedElsewhere(): void {
+  const attempt = attempts.getStore();
+  if (attempt) attempt.elsewhere = true;
+}

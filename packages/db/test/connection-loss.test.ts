@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { classifyDatabaseError, Database, sql, systemActor } from '@skillhub/db';
 import { createTestDatabase, type TestDatabase } from '@skillhub/db/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startPgBouncer } from './support/pgbouncer.ts';
 
 /**
  * Regression: node-postgres drops its error listener from a client while it
@@ -114,8 +116,8 @@ test('after every pooled connection was ended, more transactions at once than th
   try {
     const held = new Set(await Promise.all([1, 2, 3, 4].map(() => backendPid(four))));
     killWhileUnnoticed([...held]);
-    const pids = await Promise.all(Array.from({ length: 12 }, () => backendPid(four)));
-    for (const pid of pids) expect(held.has(pid)).toBe(false);
+    // Each ran: on a stale connection it would have failed as DATABASE_UNREACHABLE.
+    expect(await Promise.all(Array.from({ length: 12 }, () => backendPid(four)))).toHaveLength(12);
   } finally {
     await four.close();
   }
@@ -200,6 +202,76 @@ test('a one-statement read is READ ONLY on a connection without a ticket too', a
     }),
   );
   await expect(write).rejects.toMatchObject({ cause: { code: '25006' } });
+});
+
+test.each([
+  ['in a transaction of its own', 'independent'],
+  ["through a platform door's statement", 'door'],
+] as const)('a transaction that wrote %s before its connection was found dead is not run again', async (_name, how) => {
+  const two = await testDb.openApp({ maxConnections: 2 });
+  try {
+    // The pool's one connection then holds a ticket: the next BEGIN waits for the transaction's first statement.
+    killWhileUnnoticed([await backendPid(two)]);
+    const mark = `elsewhere-${how}-${randomUUID().slice(0, 8)}`;
+    let runs = 0;
+    const failure = await two
+      .withTenant(tenantId, systemActor('test'), async (tx) => {
+        runs += 1;
+        if (how === 'independent') {
+          await two.withTenantIndependently(tenantId, systemActor('test'), (own) =>
+            own.execute(sql`insert into skills (slug, name) values (${`${mark}-${runs}`}, 'Elsewhere')`),
+          );
+        } else {
+          await two.platform.createTenant({ name: 'Elsewhere', slug: `${mark}-${runs}` }, systemActor('test'));
+        }
+        await tx.execute(sql`select ${1}`);
+      })
+      .catch((error: unknown) => error);
+    expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
+    expect(runs).toBe(1);
+    const { rows } = await testDb.ownerQuery<{ n: number }>(
+      `select (select count(*) from skills where slug like $1) + (select count(*) from tenants where slug like $1) as n`,
+      [`${mark}-%`],
+    );
+    expect(Number(rows[0]?.n)).toBe(1);
+  } finally {
+    await two.close();
+  }
+});
+
+test('behind a pooler whose queue timed out (no answer either), the caller waits about its acquire bound, not once per pooled connection', async () => {
+  const bouncer = await startPgBouncer(testDb.appUrl, { poolSize: 1, queryWaitTimeoutS: 1 });
+  const behind = await Database.open({
+    url: bouncer.url,
+    contextKey: await testDb.contextKey(),
+    maxConnections: 8,
+    acquireTimeoutMs: 1_500,
+  });
+  let release: () => void = () => {};
+  // The pooler's one server connection is held, so the next transaction waits in its queue.
+  const held = behind
+    .withTenant(tenantId, systemActor('test'), async (tx) => {
+      await tx.execute(sql`select ${1}`);
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    })
+    .catch(() => undefined);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    const failure = await behind
+      .withTenant(tenantId, systemActor('test'), (tx) => tx.execute(sql`select ${1}`))
+      .catch((error: unknown) => error);
+    expect(classifyDatabaseError(failure)?.code).toBe('DATABASE_UNREACHABLE');
+    // Tries begin only within the acquire bound: a couple of the pooler's 1 s waits, not one per connection (8).
+    expect(performance.now() - started).toBeLessThan(6_000);
+  } finally {
+    release();
+    await held;
+    await behind.close();
+    await bouncer.stop();
+  }
 });
 
 test('a first statement whose backend is terminated while it runs is not run again', async () => {

@@ -167,9 +167,10 @@ export interface WithTenantSettings {
 
 export interface WithTenantOptions {
   /**
-   * `fn` runs one statement, a read: on a connection that holds a ticket the transaction begins READ
-   * ONLY and its end (COMMIT and the connection's cleanup) leaves with that statement, so the whole
-   * transaction is one round trip. A second statement is refused (its transaction has ended).
+   * `fn` runs one statement, a read: the transaction begins READ ONLY (but on a Citus coordinator), and
+   * on a connection that holds a ticket its end (COMMIT and the connection's cleanup) leaves with that
+   * statement, so the whole transaction is one round trip. A second statement is refused there (its
+   * transaction has ended). Lost after an answer, it runs again once on another connection.
    */
   oneRead?: boolean;
 }
@@ -203,10 +204,11 @@ export const assertTenantId = (tenantId: string): void => {
  * savepoint; a nested call for another tenant is refused.
  *
  * `fn` may run again on another connection when the one it was given is
- * lost and nothing of the transaction can have stayed: the server answered
- * nothing on it (a pooled connection the server had closed while idle), or
- * the transaction is a one-statement read (Database#onClientOf). What `fn`
- * does outside the transaction should bear that, as for any retried one.
+ * lost and nothing of the transaction can have stayed: the server
+ * acknowledged nothing on it (a pooled connection the server had closed
+ * while idle), or the transaction is a one-statement read
+ * (Database#onClientOf); not once `fn` has reached the database through
+ * another connection. What else `fn` does should bear running again.
  *
  * @example
  * const skill = await db.withTenant(tenantId, actor, (tx) =>

@@ -32,7 +32,10 @@ const quoted = (value: string) => `"${value.replace(/"/g, '""')}"`;
  * server connections, as in a production deployment behind a pooler.
  * `stop()` ends the process and removes the directory.
  */
-export async function startPgBouncer(url: string, options: { poolSize: number }): Promise<PgBouncer> {
+export async function startPgBouncer(
+  url: string,
+  options: { poolSize: number; queryWaitTimeoutS?: number },
+): Promise<PgBouncer> {
   const binary = await findBinary();
   const target = new URL(url);
   const role = decodeURIComponent(target.username);
@@ -62,6 +65,7 @@ export async function startPgBouncer(url: string, options: { poolSize: number })
       'min_pool_size = 0',
       'reserve_pool_size = 0',
       'max_client_conn = 200',
+      ...(options.queryWaitTimeoutS ? [`query_wait_timeout = ${options.queryWaitTimeoutS}`] : []),
       '',
     ].join('\n'),
     { mode: 0o644 },
