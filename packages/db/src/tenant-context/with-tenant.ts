@@ -177,8 +177,8 @@ export interface WithTenantOptions {
 
 /**
  * Whether the transaction is READ ONLY: a one-statement read's is, but on a Citus coordinator, where BEGIN
- * must let Citus assign the distributed transaction. Lost before it answered, such a transaction can be
- * run again: nothing it did can have stayed.
+ * must let Citus assign the distributed transaction. Lost even after it answered, such a transaction can
+ * be run again: nothing it did can have stayed.
  */
 export const readsOnly = (options: WithTenantOptions, settings: Pick<WithTenantSettings, 'distributed'>): boolean =>
   options.oneRead === true && !settings.distributed;
