@@ -114,6 +114,12 @@ export interface OpenDatabaseOptions {
    * renewing cached ones (each is then resolved on its own at its bound); `what` says which, for a log.
    */
   onBackgroundError?: (error: unknown, what: string) => void;
+  /**
+   * Told each time a transaction runs again on another connection because the one it was given was lost
+   * (`error`, with nothing of the transaction left behind; see withTenantOn): one such per stale pooled
+   * connection is expected after a database restart, and a steady stream says connections keep dying.
+   */
+  onRanAgain?: (error: unknown) => void;
   /** Connections of the audit sink delivery pool, apart from the request pool; default 2. */
   deliveryConnections?: number;
   /**
@@ -164,6 +170,7 @@ export class Database {
   /** API keys and sessions resolved on the request path, cached and invalidated by the database. */
   readonly credentials: CredentialDoor;
   readonly #credentialUse: CredentialUse;
+  readonly #onRanAgain: (error: unknown) => void;
   readonly #deliveryPool: pg.Pool;
   /** Audit sink delivery: leasing and tenant transactions on a pool of its own. */
   readonly auditSinks: AuditSinkDoor;
@@ -176,6 +183,7 @@ export class Database {
     this.platform = new PlatformDoor(this.#db);
     this.membership = new MembershipDoor(this.#db);
     this.publicCatalog = new PublicCatalogDoor(this.#db);
+    this.#onRanAgain = options.onRanAgain ?? (() => {});
     this.#credentialUse = new CredentialUse(
       this.#db,
       options.credentialUseFlushMs ?? defaultCredentialUseFlushMs,
@@ -355,9 +363,10 @@ export class Database {
           attempt <= (pool.options.max ?? 10) &&
           performance.now() - started < retryWithinMs
         ) {
-          if (!answered()) continue;
-          if (readOnly && !ranAgainAfterAnswer) {
-            ranAgainAfterAnswer = true;
+          const again = !answered() || (readOnly && !ranAgainAfterAnswer);
+          if (again) {
+            ranAgainAfterAnswer ||= answered();
+            this.#onRanAgain(error);
             continue;
           }
         }

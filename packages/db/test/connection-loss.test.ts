@@ -90,7 +90,8 @@ function killWhileUnnoticed(pids: number[]): void {
  * (the killed-connection test in tenant-round-trips.test.ts failed in CI on it); now it runs on another.
  */
 test('a transaction handed a pooled connection the database ended while idle runs on a live one instead', async () => {
-  const one = await testDb.openApp({ maxConnections: 1 });
+  const ranAgain: unknown[] = [];
+  const one = await testDb.openApp({ maxConnections: 1, onRanAgain: (error) => ranAgain.push(error) });
   try {
     const killed = await backendPid(one);
     killWhileUnnoticed([killed]);
@@ -102,6 +103,8 @@ test('a transaction handed a pooled connection the database ended while idle run
     });
     expect(runs).toBe(2);
     expect(pid).not.toBe(killed);
+    // Told once, with what the stale connection answered.
+    expect(ranAgain.map((error) => classifyDatabaseError(error)?.code)).toEqual(['DATABASE_UNREACHABLE']);
     // The dead connection was given back closed: the pool's one place serves the next transaction at once.
     const started = performance.now();
     expect(await backendPid(one)).toBe(pid);

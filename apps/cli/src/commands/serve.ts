@@ -41,6 +41,8 @@ export function registerServe(program: Command): void {
           contextKey: await contextKeyFor(database),
           listenUrl: listenUrlFromEnv(),
           onBackgroundError: (err, what) => logger.warn({ err }, what),
+          onRanAgain: (err) =>
+            logger.warn({ err }, 'a transaction lost its database connection and ran again on another'),
         });
         // Before the first request: no plain or stale-key TOTP secret stays in the database.
         const sealed = await reencryptMfaSecrets(db, config.keys.secrets(), systemActor('serve')).catch(
