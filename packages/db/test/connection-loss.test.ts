@@ -5,10 +5,12 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startPgBouncer } from './support/pgbouncer.ts';
 
 /**
- * Regression: node-postgres drops its error listener from a client while it
- * is checked out, so a backend that died mid-transaction (terminated, an
- * idle-in-transaction timeout, a restart) raised an unhandled 'error' event
- * and took the whole server process down.
+ * Connections lost under a transaction. Regression: node-postgres drops its
+ * error listener from a client while it is checked out, so a backend that
+ * died mid-transaction (terminated, an idle-in-transaction timeout, a
+ * restart) raised an unhandled 'error' event and took the whole server
+ * process down. And which transactions run again on another connection
+ * (stale-connection.ts): only those that can have left nothing behind.
  */
 let testDb: TestDatabase;
 let db: Database;
@@ -34,7 +36,7 @@ const backendPid = (database: Database) =>
   });
 
 test('a backend killed inside a transaction fails that transaction, not the process, and the pool recovers', async () => {
-  await backendPid(db); // the connection below has been pooled before, as a stale one would have been
+  await backendPid(db); // the connection below holds a ticket: BEGIN leaves with the first statement
   let runs = 0;
   const failure = await db
     .withTenant(tenantId, systemActor('test'), async (tx) => {
