@@ -294,8 +294,7 @@ export class Database {
   ): Promise<T> {
     // Nested: a savepoint on the caller's connection.
     return await (withTenantNested(tenantId, fn) ??
-      this.#onClientOf(
-        this.#pool,
+      this.#onOwnClient(
         (connection) => withTenantOn(connection, this.#tenantSettings, tenantId, actor, fn, options),
         readsOnly(options ?? {}, this.#tenantSettings),
       ));
@@ -324,8 +323,8 @@ export class Database {
    * was lost is destroyed, not pooled: it may not know yet that its socket
    * is closed.
    */
-  #onOwnClient<T>(fn: (connection: TenantConnection) => Promise<T>): Promise<T> {
-    return this.#onClientOf(this.#pool, fn);
+  #onOwnClient<T>(fn: (connection: TenantConnection) => Promise<T>, readOnly = false): Promise<T> {
+    return this.#onClientOf(this.#pool, fn, readOnly);
   }
 
   /**
@@ -357,20 +356,16 @@ export class Database {
         // retention plan failed in Citus's planner, the session ran every later delegated call on the coordinator
         // itself, where the shards it names do not exist).
         discard = this.#tenantSettings.distributed || lost;
-        if (
+        const afterAnswer = answered();
+        const again =
           lost &&
           !run.elsewhere &&
           attempt <= (pool.options.max ?? 10) &&
-          performance.now() - started < retryWithinMs
-        ) {
-          const again = !answered() || (readOnly && !ranAgainAfterAnswer);
-          if (again) {
-            ranAgainAfterAnswer ||= answered();
-            this.#onRanAgain(error);
-            continue;
-          }
-        }
-        throw judgedError(error);
+          performance.now() - started < retryWithinMs &&
+          (!afterAnswer || (readOnly && !ranAgainAfterAnswer));
+        if (!again) throw judgedError(error);
+        ranAgainAfterAnswer ||= afterAnswer;
+        this.#onRanAgain(error);
       } finally {
         // A connection whose session holds a prepared statement the driver did not make, or whose transaction could
         // not be ended and cleaned up, is closed, not pooled.

@@ -78,10 +78,13 @@ test('a caller waits a bounded time for a pooled connection, then fails as unrea
   expect(ms).toBeLessThan(8_000);
 });
 
+/** Blocks this process's event loop, so no socket's closing is read meanwhile. */
+const blockEventLoop = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 /** Kills backends (SIGTERM, as pg_terminate_backend does) and blocks the event loop while they die, so a pool hands their clients out before it can notice that their sockets have closed. */
 function killWhileUnnoticed(pids: number[]): void {
   for (const pid of pids) process.kill(pid, 'SIGTERM');
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+  blockEventLoop(300);
 }
 
 /**
@@ -187,7 +190,7 @@ test('a one-statement read lost after its BEGIN answered runs again; any other t
             runs += 1;
             if (runs === 1) {
               await terminateAppBackends();
-              Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+              blockEventLoop(300);
             }
             return (await tx.execute<{ one: number }>(sql`select 1 as one`)).rows;
           },

@@ -228,8 +228,9 @@ export async function withTenantOn<T>(
   // for the ticket the connection's last transaction drew, where it holds one, and BEGIN leaves with the
   // context; else for the backend and start time BEGIN reports first, in a round trip of its own; on a Citus
   // coordinator for the distributed transaction BEGIN's round trip has Citus assign (0069), which the workers check.
+  const readOnly = readsOnly(options, settings);
   const ticket = takeTicket(client, backendPid(client));
-  const binding = ticket ?? (await beginOn(client, settings.distributed, readsOnly(options, settings)));
+  const binding = ticket ?? (await beginOn(client, settings.distributed, readOnly));
   const { connection: contextFirst, session } = drizzle.sessionOn(client);
   // The context leaves with the transaction's first statement, in its round trip (ContextFirstClient).
   // Statements are prepared once per connection where the connection is the backend itself; behind a
@@ -245,7 +246,7 @@ export async function withTenantOn<T>(
       : {
           ...(direct ? { name: 'skillhub.set-tenant-context' } : {}),
           ...tenantContextQuery(settings.key, tenantId, actor, settings.limits, binding),
-          ...(ticket ? { begin: true, readOnly: readsOnly(options, settings) } : {}),
+          ...(ticket ? { begin: true, readOnly } : {}),
         },
     direct,
     settings.checkTenantRouting ? tenantId : undefined,
