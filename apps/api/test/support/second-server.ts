@@ -20,7 +20,15 @@ export interface SecondServer {
  */
 export async function startTwoServers(credentialTtlMs: number): Promise<{ t: TestServer; b: SecondServer }> {
   const t = await startTestServer();
-  const db = await t.testDb.openApp({ checkTenantRouting: true, credentialTtlMs });
+  const b = await startBeside(t, await t.testDb.openApp({ checkTenantRouting: true, credentialTtlMs }));
+  return { t, b };
+}
+
+/**
+ * A second server beside `t`, with `t`'s configuration, on `db` (opened by the caller: through a proxy, with
+ * other timings); it listens for credential changes before this returns.
+ */
+export async function startBeside(t: TestServer, db: Database): Promise<SecondServer> {
   const server = await startSkillhub({
     db,
     logger: pino({ level: 'silent' }),
@@ -31,7 +39,7 @@ export async function startTwoServers(credentialTtlMs: number): Promise<{ t: Tes
     checkResponses: true,
   });
   await db.credentials.ready();
-  const b: SecondServer = {
+  return {
     db,
     server,
     as(client) {
@@ -44,5 +52,4 @@ export async function startTwoServers(credentialTtlMs: number): Promise<{ t: Tes
       await t.close();
     },
   };
-  return { t, b };
 }
