@@ -8,5 +8,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // A worker keeps its loaded modules from one test file to the next: importing the packages again
+    // for every file cost 186 s of the suite's 946 (773 s without it). Every file opens its own database
+    // (createTestDatabase), and no test mocks modules or changes the environment.
+    isolate: false,
   },
 });
