@@ -1,18 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { registerAudit } from './commands/audit.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerDoctor } from './commands/doctor.ts';
-import { registerErase } from './commands/erase.ts';
-import { registerKey } from './commands/key.ts';
-import { registerMaintain } from './commands/maintain.ts';
-import { registerMigrate } from './commands/migrate.ts';
-import { registerRetention } from './commands/retention.ts';
-import { registerSecrets } from './commands/secrets.ts';
-import { registerSelftest } from './commands/selftest.ts';
-import { registerServe } from './commands/serve.ts';
-import { registerSink } from './commands/sink.ts';
-import { registerTenant } from './commands/tenant.ts';
-import { registerUser } from './commands/user.ts';
 import { cliVersion } from './version.ts';
 
 const program = new Command('skillhub')
@@ -21,22 +7,38 @@ const program = new Command('skillhub')
   .exitOverride()
   // Options after a subcommand are its own: `selftest --json` and `selftest verify --json` are two commands' options.
   .enablePositionalOptions()
-  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  .configureOutput({
+    writeErr: (text) => process.stderr.write(text),
+    // One line per failure: commander puts its "Did you mean" suggestion on a line of its own.
+    outputError: (text, write) => write(`${text.trimEnd().replaceAll('\n', ' ')}\n`),
+  });
 
-registerServe(program);
-registerMigrate(program);
-registerMaintain(program);
-registerDoctor(program);
-registerAudit(program);
-registerTenant(program);
-registerUser(program);
-registerErase(program);
-registerKey(program);
-registerSink(program);
-registerRetention(program);
-registerSecrets(program);
-registerDemo(program);
-registerSelftest(program);
+type Register = (program: Command) => void;
+/**
+ * Each command and the module that registers it, in the order help lists them. Only the command named
+ * runs, so only its module is loaded: the others' imports (the API, the server, the verifier) were most
+ * of the CLI's start. Without a known command name (help, --version, a typo) every one is loaded, so
+ * help lists them all and a typo gets its suggestion.
+ */
+const commands = new Map<string, () => Promise<Register>>([
+  ['serve', async () => (await import('./commands/serve.ts')).registerServe],
+  ['migrate', async () => (await import('./commands/migrate.ts')).registerMigrate],
+  ['maintain', async () => (await import('./commands/maintain.ts')).registerMaintain],
+  ['doctor', async () => (await import('./commands/doctor.ts')).registerDoctor],
+  ['audit', async () => (await import('./commands/audit.ts')).registerAudit],
+  ['tenant', async () => (await import('./commands/tenant.ts')).registerTenant],
+  ['user', async () => (await import('./commands/user.ts')).registerUser],
+  ['erase', async () => (await import('./commands/erase.ts')).registerErase],
+  ['key', async () => (await import('./commands/key.ts')).registerKey],
+  ['sink', async () => (await import('./commands/sink.ts')).registerSink],
+  ['retention', async () => (await import('./commands/retention.ts')).registerRetention],
+  ['secrets', async () => (await import('./commands/secrets.ts')).registerSecrets],
+  ['demo', async () => (await import('./commands/demo.ts')).registerDemo],
+  ['selftest', async () => (await import('./commands/selftest.ts')).registerSelftest],
+]);
+const named = commands.get(process.argv[2] ?? '');
+const loaders = named ? [named] : [...commands.values()];
+for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
 
 /** Resolves once what was written to `stream` has left the process: a pipe is written asynchronously. */
 const drained = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write('', () => resolve()));

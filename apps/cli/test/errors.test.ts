@@ -22,6 +22,16 @@ describe('failures print one line on stderr and exit non-zero', () => {
     expect(run.stderr).toContain("required option '--name <name>' not specified");
   });
 
+  test('an unknown command, with the suggestion on the same line', async () => {
+    for (const name of ['tenat', 'constructor']) {
+      const run = await runCli([name, 'list']);
+      expect(run.code).not.toBe(0);
+      oneLine(run.stderr);
+      expect(run.stderr).toContain(`unknown command '${name}'`);
+    }
+    expect((await runCli(['tenat'])).stderr).toMatch(/unknown command 'tenat'.*Did you mean tenant\?/);
+  });
+
   test('an argument that does not parse', async () => {
     const run = await runCli(['audit', 'verify', '--from', 'last tuesday']);
     expect(run.code).not.toBe(0);
@@ -81,4 +91,15 @@ describe('failures print one line on stderr and exit non-zero', () => {
     expect(run.stderr).toMatch(/^skillhub: cannot connect to PostgreSQL at .+ as skillhub_no_such_role: .+/);
     expect(run.stderr).not.toContain('wrong');
   });
+});
+
+// Each command's module is loaded only when that command runs (every command's own tests run it); help, which
+// names none, still lists them all, in their order.
+test('help lists every command', async () => {
+  const help = await runCli(['--help']);
+  expect(help.code).toBe(0);
+  expect([...help.stdout.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1])).toEqual([
+    ...['serve', 'migrate', 'maintain', 'doctor', 'audit', 'tenant', 'user', 'erase', 'key', 'sink'],
+    ...['retention', 'secrets', 'demo', 'selftest', 'help'],
+  ]);
 });
