@@ -131,13 +131,16 @@ export interface OpenDatabaseOptions {
   checkTenantRouting?: boolean;
 }
 
+/** How long a caller waits for a pooled connection unless `acquireTimeoutMs` says otherwise. */
+const defaultAcquireTimeoutMs = 5_000;
+
 /**
  * A pool whose clients never crash the process when their server goes: the
  * pool handles idle clients ('error' on the pool), but node-postgres removes
  * that listener while a client is checked out. The statement in flight fails
  * on its own, and the pool discards the client when it comes back.
  */
-function newPool(url: string, max: number, acquireTimeoutMs = 5_000): pg.Pool {
+function newPool(url: string, max: number, acquireTimeoutMs = defaultAcquireTimeoutMs): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: acquireTimeoutMs });
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
@@ -342,7 +345,7 @@ export class Database {
     const started = performance.now();
     // Found dead at once, as a stale connection is: a failure that took longer (a pooler's queue timing out,
     // with no answer either) is not tried again past the time a caller may wait for a connection.
-    const retryWithinMs = pool.options.connectionTimeoutMillis ?? 5_000;
+    const retryWithinMs = pool.options.connectionTimeoutMillis ?? defaultAcquireTimeoutMs;
     for (let attempt = 1; ; attempt += 1) {
       const client = await pool.connect().catch((error: unknown) => Promise.reject(judgedError(error)));
       const answered = watchCheckout(client);
